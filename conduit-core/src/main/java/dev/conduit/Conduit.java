@@ -1,0 +1,131 @@
+package dev.conduit;
+
+import dev.conduit.internal.Transports;
+import dev.conduit.internal.process.ProcessTransport;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Entry point: listen, connect, spawn a child to talk to, or talk to a parent over stdio.
+ *
+ * <pre>{@code
+ * try (Listener listener = Conduit.listen("unix:/tmp/app.sock");
+ *      Connection peer = listener.accept()) {          // blocks until a client connects
+ *     byte[] request = peer.receive();                 // blocks for one whole message
+ *     peer.send("pong");                               // UTF-8
+ * }
+ * }</pre>
+ *
+ * All methods are thread-safe.
+ */
+public final class Conduit {
+    private Conduit() {
+    }
+
+    /**
+     * Starts listening at an endpoint; see {@link Endpoint} for the forms.
+     *
+     * @param endpoint the endpoint, e.g. {@code unix:/tmp/app.sock} or {@code tcp://127.0.0.1:0}
+     * @return the listener, ready for clients
+     * @throws IllegalArgumentException        if the endpoint is malformed or has an unknown option
+     * @throws TransportUnavailableException   if no transport serves its scheme here
+     * @throws IOException                     if the endpoint cannot be listened on
+     */
+    public static Listener listen(String endpoint) throws IOException {
+        return listen(Endpoint.parse(endpoint));
+    }
+
+    /**
+     * As {@link #listen(String)}.
+     *
+     * @param endpoint the endpoint
+     * @return the listener
+     * @throws IOException as {@link #listen(String)}
+     */
+    public static Listener listen(Endpoint endpoint) throws IOException {
+        return Transports.forEndpoint(endpoint).listen(endpoint);
+    }
+
+    /**
+     * Connects to a listener, trying once: blocks only for the connection handshake.
+     *
+     * @param endpoint the endpoint
+     * @return the connection
+     * @throws IllegalArgumentException      if the endpoint is malformed or has an unknown option
+     * @throws TransportUnavailableException if no transport serves its scheme here
+     * @throws IOException                   if no listener accepted, naming the endpoint and cause
+     */
+    public static Connection connect(String endpoint) throws IOException {
+        return connect(Endpoint.parse(endpoint), Duration.ZERO);
+    }
+
+    /**
+     * Connects, waiting up to {@code timeout} for a listener to appear (like a .NET pipe
+     * client's {@code Connect(timeout)}).
+     *
+     * @param endpoint the endpoint
+     * @param timeout  how long to keep trying
+     * @return the connection
+     * @throws IOException as {@link #connect(String)}, once the time-out has passed
+     */
+    public static Connection connect(String endpoint, Duration timeout) throws IOException {
+        return connect(Endpoint.parse(endpoint), timeout);
+    }
+
+    /**
+     * As {@link #connect(String, Duration)}.
+     *
+     * @param endpoint the endpoint
+     * @param timeout  how long to keep trying; {@link Duration#ZERO} for one attempt
+     * @return the connection
+     * @throws IOException as {@link #connect(String)}
+     */
+    public static Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout: " + timeout + " (expected >= 0)");
+        }
+        return Transports.forEndpoint(endpoint).connect(endpoint, timeout);
+    }
+
+    /**
+     * Starts a child process and connects to it over its standard input and output, which
+     * carry frames both ways; its standard error passes through. See {@link #stdio()} for the
+     * child's side when it is a JVM.
+     *
+     * @param command the program and its arguments
+     * @return the connection, which owns the child
+     * @throws IOException if the process cannot be started
+     */
+    public static ProcessConnection spawn(String... command) throws IOException {
+        return spawn(new ProcessBuilder(List.of(command)));
+    }
+
+    /**
+     * As {@link #spawn(String...)}, with the builder's directory and environment. Its
+     * redirects of standard input and output are replaced by pipes; standard error is
+     * inherited unless the builder redirects it.
+     *
+     * @param builder the command to start
+     * @return the connection, which owns the child
+     * @throws IOException if the process cannot be started
+     */
+    public static ProcessConnection spawn(ProcessBuilder builder) throws IOException {
+        return ProcessTransport.spawn(builder, Endpoint.parse("stdio"));
+    }
+
+    /**
+     * Connects to the parent over this process's standard input and output. From this call
+     * on, {@link System#out} prints to standard error, so stray printing cannot corrupt the
+     * frames. At most one such connection exists per process.
+     *
+     * @return the connection to the parent
+     * @throws IllegalStateException if called a second time
+     */
+    public static Connection stdio() {
+        return ProcessTransport.stdio(Endpoint.parse("stdio"));
+    }
+}

@@ -1,0 +1,312 @@
+package dev.conduit;
+
+import dev.conduit.internal.unix.UnixPaths;
+
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where to listen or connect: one string whose scheme picks the transport, with options in a
+ * query ({@code unix:/tmp/app.sock?maxFrame=1048576}). Immutable and thread-safe.
+ *
+ * <table>
+ * <caption>Endpoint forms</caption>
+ * <tr><th>form</th><th>transport</th></tr>
+ * <tr><td>{@code unix:PATH}</td><td>Unix domain stream socket at PATH</td></tr>
+ * <tr><td>{@code pipe:NAME}</td><td>.NET/Kiwi named pipe: a Unix socket at
+ *     {@code $TMPDIR/CoreFxPipe_NAME} ({@code /tmp} when TMPDIR is unset)</td></tr>
+ * <tr><td>{@code tcp://HOST:PORT}</td><td>TCP; port 0 lets the listener pick one</td></tr>
+ * <tr><td>{@code mem:NAME}</td><td>in this JVM</td></tr>
+ * <tr><td>{@code stdio} or {@code -}</td><td>this process's standard input and output</td></tr>
+ * <tr><td>{@code ws://…}, {@code wss://…}</td><td>WebSocket (module conduit-websocket)</td></tr>
+ * <tr><td>anything else</td><td>"bare": a remote URL, or a local Unix socket path, chosen as
+ *     ipcez does from the environment variables {@code target} and {@code os}</td></tr>
+ * </table>
+ *
+ * <p>Options are {@code name=value} pairs after {@code ?}, joined by {@code &}, values
+ * percent-decoded. Each transport says which names it accepts; an unknown name is an error
+ * when the endpoint is used.
+ */
+public final class Endpoint {
+    /** Schemes written with an authority ({@code scheme://host:port}). */
+    private static final Set<String> URL_SCHEMES = Set.of("tcp", "ws", "wss");
+    private static final Set<String> SCHEMES =
+            Set.of("unix", "pipe", "tcp", "mem", "stdio", "fifo", "shm", "mq", "log", "ws", "wss");
+    private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):(.*)", Pattern.DOTALL);
+    private static final Pattern OPTION_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]*");
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.%A-Za-z]+]|[^:/\\[\\]]+):([0-9]{1,5})");
+
+    private final String scheme;
+    private final String address;
+    private final Map<String, String> options;
+
+    private Endpoint(String scheme, String address, Map<String, String> options) {
+        this.scheme = scheme;
+        this.address = address;
+        this.options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+
+    /**
+     * Parses an endpoint, resolving a bare one with the environment variables {@code target}
+     * ({@code local}|{@code remote}) and {@code os} ({@code linux}|{@code macos}|{@code windows})
+     * when they are set.
+     *
+     * @param text the endpoint
+     * @return the parsed endpoint
+     * @throws IllegalArgumentException naming the text and what was expected, if it is malformed
+     *                                  or the environment variables are invalid or unsupported
+     */
+    public static Endpoint parse(String text) {
+        return parse(text, System::getenv, hostOs());
+    }
+
+    /** As {@link #parse(String)}, with the environment and the host OS given (for tests). */
+    static Endpoint parse(String text, UnaryOperator<String> env, String hostOs) {
+        Objects.requireNonNull(text, "endpoint");
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("endpoint is empty (expected e.g. unix:/tmp/app.sock, tcp://127.0.0.1:9000)");
+        }
+        if (text.equals("-")) {
+            return new Endpoint("stdio", "", Map.of());
+        }
+        Matcher m = SCHEME.matcher(text);
+        if (m.matches() && !isWindowsDrive(m.group(1), hostOs)) {
+            String scheme = m.group(1).toLowerCase(Locale.ROOT);
+            if (SCHEMES.contains(scheme)) {
+                return parseWithScheme(text, scheme, m.group(2));
+            }
+            throw new IllegalArgumentException("endpoint '" + text + "': unknown scheme '" + m.group(1)
+                    + "' (expected one of " + String.join(", ", sorted(SCHEMES))
+                    + "; for a socket path containing ':' write unix:PATH)");
+        }
+        if (text.equals("stdio")) {
+            return new Endpoint("stdio", "", Map.of());
+        }
+        return parseBare(text, env, hostOs);
+    }
+
+    /**
+     * Makes an endpoint from its parts, validated as {@link #parse} would.
+     *
+     * @param scheme  one of the known schemes
+     * @param address the part after {@code scheme:} (after {@code scheme://} for tcp, ws, wss)
+     * @param options option names to values
+     * @return the endpoint
+     * @throws IllegalArgumentException if a part is invalid
+     */
+    public static Endpoint of(String scheme, String address, Map<String, String> options) {
+        String s = scheme.toLowerCase(Locale.ROOT);
+        if (!SCHEMES.contains(s)) {
+            throw new IllegalArgumentException("unknown scheme '" + scheme + "' (expected one of "
+                    + String.join(", ", sorted(SCHEMES)) + ")");
+        }
+        Endpoint e = new Endpoint(s, address, options);
+        options.keySet().forEach(name -> checkOptionName(e.toString(), name));
+        validateAddress(e.toString(), s, address);
+        return e;
+    }
+
+    private static Endpoint parseWithScheme(String text, String scheme, String rest) {
+        int q = rest.indexOf('?');
+        String address = q < 0 ? rest : rest.substring(0, q);
+        Map<String, String> options = q < 0 ? Map.of() : parseQuery(text, rest.substring(q + 1));
+        if (URL_SCHEMES.contains(scheme)) {
+            if (!address.startsWith("//")) {
+                throw new IllegalArgumentException("endpoint '" + text + "': expected " + scheme + "://HOST:PORT"
+                        + (scheme.equals("tcp") ? "" : "/PATH"));
+            }
+            address = address.substring(2);
+        }
+        validateAddress(text, scheme, address);
+        return new Endpoint(scheme, address, options);
+    }
+
+    private static Endpoint parseBare(String text, UnaryOperator<String> env, String hostOs) {
+        String target = env.apply("target");
+        if (target != null && !target.isEmpty() && !target.equals("local") && !target.equals("remote")) {
+            throw new IllegalArgumentException("environment variable target=" + target
+                    + " is invalid (expected local or remote), resolving endpoint '" + text + "'");
+        }
+        String os = env.apply("os");
+        if (os != null && !os.isEmpty() && !os.equals("linux") && !os.equals("windows") && !os.equals("macos")) {
+            throw new IllegalArgumentException("environment variable os=" + os
+                    + " is invalid (expected linux, windows or macos), resolving endpoint '" + text + "'");
+        }
+        String effectiveOs = os == null || os.isEmpty() ? hostOs : os;
+        boolean hostWindows = hostOs.equals("windows");
+        if (effectiveOs.equals("windows") != hostWindows) {
+            throw new IllegalArgumentException("unsupported combination: os=" + effectiveOs + " on a " + hostOs
+                    + " host, resolving endpoint '" + text + "'"
+                    + (hostWindows ? "" : " (Windows named pipes exist only on Windows; for the .NET"
+                    + " convention on this host write pipe:NAME)"));
+        }
+        if ("remote".equals(target)) {
+            return parseWithScheme(text, "ws", "//" + text);
+        }
+        if (hostWindows) {
+            return parseWithScheme(text, "pipe", text);
+        }
+        return parseWithScheme(text, "unix", text);
+    }
+
+    private static boolean isWindowsDrive(String scheme, String hostOs) {
+        return scheme.length() == 1 && hostOs.equals("windows");
+    }
+
+    private static Map<String, String> parseQuery(String text, String query) {
+        Map<String, String> options = new LinkedHashMap<>();
+        if (query.isEmpty()) {
+            return options;
+        }
+        for (String pair : query.split("&", -1)) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            String value = eq < 0 ? "true" : pair.substring(eq + 1);
+            checkOptionName(text, name);
+            try {
+                value = URLDecoder.decode(value, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("endpoint '" + text + "': option " + name
+                        + " has a malformed %-escape: " + value, e);
+            }
+            if (options.putIfAbsent(name, value) != null) {
+                throw new IllegalArgumentException("endpoint '" + text + "': option " + name + " is given twice");
+            }
+        }
+        return options;
+    }
+
+    private static void checkOptionName(String text, String name) {
+        if (!OPTION_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("endpoint '" + text + "': invalid option name '" + name
+                    + "' (expected a letter, then letters, digits, '_', '.' or '-')");
+        }
+    }
+
+    private static void validateAddress(String text, String scheme, String address) {
+        if (address.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("endpoint '" + text.replace('\0', '?') + "': contains a NUL character");
+        }
+        switch (scheme) {
+            case "stdio" -> {
+                if (!address.isEmpty()) {
+                    throw new IllegalArgumentException("endpoint '" + text + "': stdio takes no address");
+                }
+            }
+            case "unix" -> {
+                requireNonEmpty(text, address, "unix:PATH");
+                UnixPaths.checkLength(text, address);
+            }
+            case "pipe" -> {
+                requireNonEmpty(text, address, "pipe:NAME");
+                if (address.contains("/") || address.contains("..")) {
+                    throw new IllegalArgumentException("endpoint '" + text + "': pipe name '" + address
+                            + "' must not contain '/' or '..'");
+                }
+            }
+            case "tcp" -> {
+                Matcher m = HOST_PORT.matcher(address);
+                if (!m.matches() || Integer.parseInt(m.group(2)) > 65535) {
+                    throw new IllegalArgumentException("endpoint '" + text + "': expected tcp://HOST:PORT with PORT 0-65535");
+                }
+            }
+            case "ws", "wss" -> requireNonEmpty(text, address, scheme + "://HOST:PORT/PATH");
+            default -> requireNonEmpty(text, address, scheme + ":NAME");
+        }
+    }
+
+    private static void requireNonEmpty(String text, String address, String expected) {
+        if (address.isEmpty()) {
+            throw new IllegalArgumentException("endpoint '" + text + "': expected " + expected);
+        }
+    }
+
+    static String hostOs() {
+        String name = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        if (name.startsWith("windows")) {
+            return "windows";
+        }
+        if (name.startsWith("mac") || name.startsWith("darwin")) {
+            return "macos";
+        }
+        return "linux";
+    }
+
+    private static String[] sorted(Set<String> set) {
+        return set.stream().sorted().toArray(String[]::new);
+    }
+
+    /** @return the scheme in lower case, e.g. {@code unix}, {@code tcp} */
+    public String scheme() {
+        return scheme;
+    }
+
+    /**
+     * @return the part after the scheme and before the query: a path ({@code unix}), a name
+     *         ({@code pipe}, {@code mem}), {@code host:port} ({@code tcp}), {@code host:port/path}
+     *         ({@code ws}); empty for {@code stdio}
+     */
+    public String address() {
+        return address;
+    }
+
+    /** @return the options, in the order written; unmodifiable */
+    public Map<String, String> options() {
+        return options;
+    }
+
+    /**
+     * @param name an option name, case-sensitive
+     * @return its value, if the endpoint has it
+     */
+    public Optional<String> option(String name) {
+        return Optional.ofNullable(options.get(name));
+    }
+
+    /**
+     * @param newAddress the replacement address, e.g. with a resolved port
+     * @return this endpoint with another address and the same options
+     * @throws IllegalArgumentException if the address is invalid for the scheme
+     */
+    public Endpoint withAddress(String newAddress) {
+        return of(scheme, newAddress, options);
+    }
+
+    /** @return the endpoint in its canonical written form, which {@link #parse} reads back */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(scheme);
+        if (!scheme.equals("stdio")) {
+            sb.append(URL_SCHEMES.contains(scheme) ? "://" : ":").append(address);
+        }
+        char sep = '?';
+        for (Map.Entry<String, String> option : options.entrySet()) {
+            sb.append(sep).append(option.getKey()).append('=')
+                    .append(URLEncoder.encode(option.getValue(), StandardCharsets.UTF_8));
+            sep = '&';
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Endpoint e && scheme.equals(e.scheme) && address.equals(e.address)
+                && options.equals(e.options);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(scheme, address, options);
+    }
+}

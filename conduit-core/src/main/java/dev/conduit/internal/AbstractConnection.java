@@ -1,0 +1,247 @@
+package dev.conduit.internal;
+
+import dev.conduit.Connection;
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.Endpoint;
+import dev.conduit.MessageHandler;
+import dev.conduit.internal.frame.Frames;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Everything a connection does, built on three primitives a transport implements:
+ * {@link #nextMessage}, {@link #sendMessage} and {@link #closeTransport}. This class owns the
+ * receive serialisation, the {@code onMessage} loop, the length check on send and idempotent
+ * close, so every transport has the same semantics.
+ */
+public abstract class AbstractConnection implements Connection {
+    /** {@link #nextMessage} argument: wait as long as it takes. */
+    protected static final long FOREVER = -1;
+
+    protected final Endpoint endpoint;
+    /** How messages name this connection: the endpoint, or e.g. {@code spawn:python3(pid 42)}. */
+    protected final String name;
+    protected final int maxFrame;
+    private final ReentrantLock receiveLock = new ReentrantLock();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicReference<Thread> loop = new AtomicReference<>();
+
+    protected AbstractConnection(Endpoint endpoint, String name, int maxFrame) {
+        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        this.name = Objects.requireNonNull(name, "name");
+        this.maxFrame = maxFrame;
+    }
+
+    /**
+     * The next message as a view valid until the next call. Called by one thread at a time.
+     *
+     * @param waitNanos {@link #FOREVER}, 0 for no wait, or the most to wait
+     * @return the message, or {@code null} if none came in time
+     * @throws IOException {@link ConnectionClosedException} once closed and drained, or a failure
+     */
+    protected abstract ByteBuffer nextMessage(long waitNanos) throws IOException;
+
+    /**
+     * As {@link #nextMessage}, as an array the caller keeps. Transports that already hold one
+     * hand it over instead of copying.
+     *
+     * @param waitNanos as {@link #nextMessage}
+     * @return the message, or {@code null} if none came in time
+     * @throws IOException as {@link #nextMessage}
+     */
+    protected byte[] nextArray(long waitNanos) throws IOException {
+        ByteBuffer view = nextMessage(waitNanos);
+        if (view == null) {
+            return null;
+        }
+        byte[] copy = new byte[view.remaining()];
+        view.get(view.position(), copy);
+        return copy;
+    }
+
+    /**
+     * Sends one message whose length was checked against {@code maxFrame}. May be called by many
+     * threads at once; must not interleave messages.
+     *
+     * @param payload the message
+     * @param block   wait while the peer is full, or return {@code false} having sent nothing
+     * @return whether the message was sent
+     * @throws IOException {@link ConnectionClosedException} if closed, or a failure
+     */
+    protected abstract boolean sendMessage(MemorySegment payload, boolean block) throws IOException;
+
+    /**
+     * Releases the transport, once. Must end calls blocked in other threads.
+     *
+     * @throws IOException if releasing failed
+     */
+    protected abstract void closeTransport() throws IOException;
+
+    /** @return whether {@link #close()} has been called */
+    protected final boolean isClosedLocally() {
+        return closed.get();
+    }
+
+    /** @return the exception for a call on a connection this side closed */
+    protected final ConnectionClosedException closedLocally(String call) {
+        return new ConnectionClosedException(name + ": " + call + ": connection closed locally");
+    }
+
+    /** @return the exception for a call on a connection the peer closed */
+    protected final ConnectionClosedException closedByPeer(String call, Throwable cause) {
+        return new ConnectionClosedException(name + ": " + call + ": connection closed by peer", cause);
+    }
+
+    @Override
+    public final Endpoint endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed.get();
+    }
+
+    @Override
+    public final void send(MemorySegment message) throws IOException {
+        Frames.checkSendLength(name + ": send", message.byteSize(), maxFrame);
+        sendMessage(message, true);
+    }
+
+    @Override
+    public final boolean trySend(MemorySegment message) throws IOException {
+        Frames.checkSendLength(name + ": trySend", message.byteSize(), maxFrame);
+        return sendMessage(message, false);
+    }
+
+    @Override
+    public final byte[] receive() throws IOException {
+        return receiveArray(FOREVER);
+    }
+
+    @Override
+    public final byte[] receive(Duration timeout) throws IOException {
+        return receiveArray(toWaitNanos(timeout));
+    }
+
+    @Override
+    public final byte[] tryReceive() throws IOException {
+        return receiveArray(0);
+    }
+
+    private byte[] receiveArray(long waitNanos) throws IOException {
+        checkNoLoop("receive");
+        receiveLock.lock();
+        try {
+            return nextArray(waitNanos);
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
+    public final int poll(MessageHandler handler, int limit) throws IOException {
+        Objects.requireNonNull(handler, "handler");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected >= 1)");
+        }
+        checkNoLoop("poll");
+        receiveLock.lock();
+        try {
+            int handled = 0;
+            while (handled < limit) {
+                ByteBuffer message;
+                try {
+                    message = nextMessage(0);
+                } catch (ConnectionClosedException e) {
+                    if (handled == 0) {
+                        throw e;
+                    }
+                    return handled;
+                }
+                if (message == null) {
+                    break;
+                }
+                handled++;
+                handler.onMessage(message);
+            }
+            return handled;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
+    public final Thread onMessage(MessageHandler handler, Consumer<? super Throwable> onError) {
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(onError, "onError");
+        Thread thread = Thread.ofVirtual().name("conduit-onMessage " + name).unstarted(
+                () -> runLoop(handler, onError));
+        if (!loop.compareAndSet(null, thread)) {
+            throw new IllegalStateException(name + ": onMessage: a handler loop is already running");
+        }
+        thread.start();
+        return thread;
+    }
+
+    private void runLoop(MessageHandler handler, Consumer<? super Throwable> onError) {
+        Throwable failure = null;
+        receiveLock.lock();
+        try {
+            while (true) {
+                handler.onMessage(nextMessage(FOREVER));
+            }
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            receiveLock.unlock();
+            loop.set(null);
+        }
+        if (!(failure instanceof ConnectionClosedException && closed.get())) {
+            onError.accept(failure);
+        }
+    }
+
+    private void checkNoLoop(String call) {
+        Thread running = loop.get();
+        if (running != null && running != Thread.currentThread()) {
+            throw new IllegalStateException(name + ": " + call + ": an onMessage handler loop is receiving");
+        }
+    }
+
+    @Override
+    public final void close() throws IOException {
+        if (closed.compareAndSet(false, true)) {
+            closeTransport();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + name + (closed.get() ? ", closed]" : "]");
+    }
+
+    /**
+     * @param timeout a caller's time-out
+     * @return it in nanoseconds, saturated; a zero or negative time-out means no wait
+     */
+    public static long toWaitNanos(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            return 0;
+        }
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+}

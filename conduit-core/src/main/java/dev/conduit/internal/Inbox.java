@@ -1,0 +1,172 @@
+package dev.conduit.internal;
+
+import dev.conduit.ConnectionClosedException;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A bounded queue of whole messages between one producing side and one consuming side, with
+ * the closing rules of a connection: the producer's close is an end of stream that the
+ * consumer sees after draining; the consumer's close makes further puts fail. Bounded by bytes,
+ * but a message always fits into an empty inbox, so no message is too large to pass.
+ * Thread-safe.
+ */
+public final class Inbox {
+    private final String endpoint;
+    private final long capacityBytes;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final Condition notFull = lock.newCondition();
+    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean producerClosed;
+    private IOException producerFailure;
+    private boolean failureReported;
+    private boolean consumerClosed;
+
+    /**
+     * @param endpoint      the endpoint, for error messages
+     * @param capacityBytes bytes queued before {@link #put} blocks
+     */
+    public Inbox(String endpoint, long capacityBytes) {
+        if (capacityBytes < 1) {
+            throw new IllegalArgumentException("capacityBytes: " + capacityBytes + " (expected >= 1)");
+        }
+        this.endpoint = endpoint;
+        this.capacityBytes = capacityBytes;
+    }
+
+    /**
+     * Adds a message, which the inbox now owns.
+     *
+     * @param message the message
+     * @param block   whether to wait while full
+     * @return {@code true} if added, {@code false} if full and {@code block} is false
+     * @throws ConnectionClosedException if either side closed
+     * @throws InterruptedException      if interrupted while waiting
+     */
+    public boolean put(byte[] message, boolean block) throws ConnectionClosedException, InterruptedException {
+        lock.lock();
+        try {
+            while (!consumerClosed && !producerClosed && queuedBytes > 0
+                    && queuedBytes + message.length > capacityBytes) {
+                if (!block) {
+                    return false;
+                }
+                notFull.await();
+            }
+            if (producerClosed) {
+                throw new ConnectionClosedException(endpoint + ": send: connection closed locally");
+            }
+            if (consumerClosed) {
+                throw new ConnectionClosedException(endpoint + ": send: connection closed by peer");
+            }
+            queue.add(message);
+            queuedBytes += message.length;
+            notEmpty.signal();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the next message.
+     *
+     * @param waitNanos -1 to wait as long as it takes, 0 for no wait, or the most to wait
+     * @return the message, or {@code null} if none came in time
+     * @throws ConnectionClosedException if the consumer closed, or the producer closed and the
+     *                                   inbox is drained
+     * @throws IOException               the producer's failure, once, when drained
+     * @throws InterruptedException      if interrupted while waiting
+     */
+    public byte[] take(long waitNanos) throws IOException, InterruptedException {
+        lock.lock();
+        try {
+            long remaining = waitNanos;
+            while (queue.isEmpty()) {
+                if (consumerClosed) {
+                    throw new ConnectionClosedException(endpoint + ": receive: connection closed locally");
+                }
+                if (producerClosed) {
+                    throw endOfStream();
+                }
+                if (waitNanos == 0 || (waitNanos > 0 && remaining <= 0)) {
+                    return null;
+                }
+                if (waitNanos < 0) {
+                    notEmpty.await();
+                } else {
+                    remaining = notEmpty.awaitNanos(remaining);
+                }
+            }
+            if (consumerClosed) {
+                throw new ConnectionClosedException(endpoint + ": receive: connection closed locally");
+            }
+            byte[] message = queue.poll();
+            queuedBytes -= message.length;
+            notFull.signalAll();
+            return message;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private IOException endOfStream() {
+        if (producerFailure == null) {
+            return new ConnectionClosedException(endpoint + ": receive: connection closed by peer");
+        }
+        if (!failureReported) {
+            failureReported = true;
+            return producerFailure;
+        }
+        return new ConnectionClosedException(endpoint + ": receive: connection lost", producerFailure);
+    }
+
+    /** @return whether no message is queued */
+    public boolean isEmpty() {
+        lock.lock();
+        try {
+            return queue.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Ends the stream: the consumer takes what is queued, then gets {@code failure} (once) or a
+     * {@link ConnectionClosedException}. Idempotent; the first call's failure wins.
+     *
+     * @param failure why the stream ended, or {@code null} for an orderly end
+     */
+    public void closeProducer(IOException failure) {
+        lock.lock();
+        try {
+            if (!producerClosed) {
+                producerClosed = true;
+                producerFailure = failure;
+            }
+            notEmpty.signalAll();
+            notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops consuming: queued messages are dropped and further puts fail. Idempotent. */
+    public void closeConsumer() {
+        lock.lock();
+        try {
+            consumerClosed = true;
+            queue.clear();
+            queuedBytes = 0;
+            notEmpty.signalAll();
+            notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

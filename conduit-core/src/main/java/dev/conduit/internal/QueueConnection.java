@@ -1,0 +1,83 @@
+package dev.conduit.internal;
+
+import dev.conduit.Endpoint;
+import dev.conduit.FrameTooLongException;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+
+/**
+ * A connection whose two directions are {@link Inbox}es: the peer's sends fill {@code inbound}
+ * and this side's sends fill {@code outbound}. The peer is another connection in this JVM
+ * ({@code mem:}) or a pump thread moving frames to and from a byte stream (child processes).
+ * A message longer than this side's {@code maxFrame} is refused on receive as on any stream:
+ * {@link FrameTooLongException}, and the connection is closed. Open for extension only so a
+ * transport can add accessors (such as the child process); the behaviour is fixed.
+ */
+public class QueueConnection extends AbstractConnection {
+    private final Inbox inbound;
+    private final Inbox outbound;
+    private final Runnable onClose;
+
+    /**
+     * @param endpoint the endpoint
+     * @param name     how messages name the connection
+     * @param maxFrame the largest message either way
+     * @param inbound  messages for this side
+     * @param outbound messages from this side
+     * @param onClose  run once after both inboxes are closed by {@link #close()}
+     */
+    public QueueConnection(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound,
+            Runnable onClose) {
+        super(endpoint, name, maxFrame);
+        this.inbound = inbound;
+        this.outbound = outbound;
+        this.onClose = onClose;
+    }
+
+    @Override
+    protected final ByteBuffer nextMessage(long waitNanos) throws IOException {
+        byte[] message = nextArray(waitNanos);
+        return message == null ? null : ByteBuffer.wrap(message).asReadOnlyBuffer();
+    }
+
+    @Override
+    protected final byte[] nextArray(long waitNanos) throws IOException {
+        byte[] message;
+        try {
+            message = inbound.take(waitNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted("receive");
+        }
+        if (message != null && message.length > maxFrame) {
+            close();
+            throw new FrameTooLongException(name + ": receive", message.length, maxFrame);
+        }
+        return message;
+    }
+
+    @Override
+    protected final boolean sendMessage(MemorySegment payload, boolean block) throws IOException {
+        try {
+            return outbound.put(payload.toArray(ValueLayout.JAVA_BYTE), block);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted("send");
+        }
+    }
+
+    private InterruptedIOException interrupted(String call) {
+        return new InterruptedIOException(name + ": " + call + ": interrupted");
+    }
+
+    @Override
+    protected final void closeTransport() {
+        inbound.closeConsumer();
+        outbound.closeProducer(null);
+        onClose.run();
+    }
+}

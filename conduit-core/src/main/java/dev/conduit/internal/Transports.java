@@ -1,0 +1,64 @@
+package dev.conduit.internal;
+
+import dev.conduit.Endpoint;
+import dev.conduit.TransportUnavailableException;
+import dev.conduit.internal.mem.MemTransport;
+import dev.conduit.internal.process.ProcessTransport;
+import dev.conduit.internal.tcp.TcpTransport;
+import dev.conduit.internal.unix.UnixTransport;
+import dev.conduit.spi.TransportProvider;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/**
+ * Finds the transport for an endpoint: the built-in ones, then any found by
+ * {@link ServiceLoader} (such as conduit-websocket). A built-in scheme cannot be replaced.
+ */
+public final class Transports {
+    private static final Map<String, TransportProvider> PROVIDERS = load();
+
+    private Transports() {
+    }
+
+    private static Map<String, TransportProvider> load() {
+        Map<String, TransportProvider> map = new LinkedHashMap<>();
+        for (TransportProvider p : List.of(new UnixTransport(), new TcpTransport(), new MemTransport(),
+                new ProcessTransport())) {
+            p.schemes().forEach(s -> map.put(s, p));
+        }
+        for (TransportProvider p : ServiceLoader.load(TransportProvider.class, Transports.class.getClassLoader())) {
+            p.schemes().forEach(s -> map.putIfAbsent(s, p));
+        }
+        return Map.copyOf(map);
+    }
+
+    /**
+     * @param endpoint the endpoint
+     * @return the transport serving its scheme, having checked its option names
+     * @throws TransportUnavailableException if none serves the scheme here
+     * @throws IllegalArgumentException      if an option name is unknown to the transport
+     */
+    public static TransportProvider forEndpoint(Endpoint endpoint) throws TransportUnavailableException {
+        TransportProvider provider = PROVIDERS.get(endpoint.scheme());
+        if (provider == null) {
+            throw new TransportUnavailableException(endpoint + ": " + switch (endpoint.scheme()) {
+                case "ws", "wss" -> "the WebSocket transport is not on the class path (add the module"
+                        + " dev.conduit:conduit-websocket)";
+                default -> "no transport for scheme '" + endpoint.scheme() + "' is available in this build"
+                        + " (available: " + String.join(", ", new TreeSet<>(PROVIDERS.keySet())) + ")";
+            });
+        }
+        for (String name : endpoint.options().keySet()) {
+            if (!provider.optionNames().contains(name)) {
+                throw new IllegalArgumentException("endpoint '" + endpoint + "': unknown option '" + name
+                        + "' for " + endpoint.scheme() + " (known: "
+                        + String.join(", ", new TreeSet<>(provider.optionNames())) + ")");
+            }
+        }
+        return provider;
+    }
+}

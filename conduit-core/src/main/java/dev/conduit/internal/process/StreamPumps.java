@@ -1,0 +1,93 @@
+package dev.conduit.internal.process;
+
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.FrameTooLongException;
+import dev.conduit.internal.Inbox;
+import dev.conduit.internal.frame.FrameDecoder;
+import dev.conduit.internal.frame.Frames;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The two threads that move frames between a pair of byte streams and a connection's inboxes:
+ * a reader decoding frames into {@code inbound}, a writer encoding {@code outbound} messages
+ * (flushing whenever it has nothing more queued, so bursts are batched into few writes).
+ */
+final class StreamPumps {
+    private static final int OUTPUT_BUFFER_BYTES = 64 * 1024;
+
+    private final Thread reader;
+    private final Thread writer;
+
+    StreamPumps(String name, int maxFrame, InputStream in, OutputStream out, Inbox inbound, Inbox outbound) {
+        reader = Thread.ofPlatform().daemon().name("conduit-reader " + name)
+                .unstarted(() -> read(name, maxFrame, in, inbound));
+        writer = Thread.ofPlatform().daemon().name("conduit-writer " + name)
+                .unstarted(() -> write(name, out, outbound, inbound));
+    }
+
+    void start() {
+        reader.start();
+        writer.start();
+    }
+
+    /** @return whether the writer finished (wrote everything and closed its stream) in time */
+    boolean awaitWriter(long millis) throws InterruptedException {
+        return writer.join(java.time.Duration.ofMillis(millis));
+    }
+
+    private static void read(String name, int maxFrame, InputStream in, Inbox inbound) {
+        FrameDecoder decoder = new FrameDecoder(name, maxFrame, FrameDecoder.DEFAULT_BUFFER_BYTES);
+        try (in) {
+            while (true) {
+                while (decoder.next()) {
+                    inbound.put(decoder.frameArray(), true);
+                }
+                if (decoder.readFrom(in) < 0) {
+                    inbound.closeProducer(decoder.midFrame() ? new ConnectionClosedException(name
+                            + ": receive: peer closed in the middle of a frame (" + decoder.heldBytes()
+                            + " bytes of it received)") : null);
+                    return;
+                }
+            }
+        } catch (FrameTooLongException e) {
+            inbound.closeProducer(e);
+        } catch (ConnectionClosedException e) {
+            // This side closed: nobody wants what arrives any more.
+        } catch (IOException e) {
+            inbound.closeProducer(new ConnectionClosedException(name + ": receive: connection lost: "
+                    + e.getMessage(), e));
+        } catch (InterruptedException e) {
+            inbound.closeProducer(new ConnectionClosedException(name + ": receive: reader interrupted", e));
+        }
+    }
+
+    private static void write(String name, OutputStream rawOut, Inbox outbound, Inbox inbound) {
+        byte[] header = new byte[Frames.HEADER_BYTES];
+        try (OutputStream out = new BufferedOutputStream(rawOut, OUTPUT_BUFFER_BYTES)) {
+            try {
+                while (true) {
+                    byte[] message = outbound.take(-1);
+                    int n = message.length;
+                    header[0] = (byte) (n >>> 24);
+                    header[1] = (byte) (n >>> 16);
+                    header[2] = (byte) (n >>> 8);
+                    header[3] = (byte) n;
+                    out.write(header);
+                    out.write(message);
+                    if (outbound.isEmpty()) {
+                        out.flush();
+                    }
+                }
+            } catch (ConnectionClosedException e) {
+                // This side closed and everything queued was written: close the stream below.
+            }
+        } catch (IOException | InterruptedException e) {
+            // The peer is gone (EPIPE) or the writer was stopped: senders must hear of it.
+            outbound.closeConsumer();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.conduit.internal.socket;
+
+import java.io.IOException;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/** Connecting with a deadline, retrying while nobody listens yet, for every stream socket. */
+public final class Sockets {
+    private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private Sockets() {
+    }
+
+    /**
+     * Connects to {@code address}, retrying failed attempts (no socket file yet, connection
+     * refused) until {@code timeoutNanos} have passed.
+     *
+     * @param family       the protocol family of the channel to open, or null for the default
+     * @param address      where to connect
+     * @param timeoutNanos how long to keep trying; 0 for one attempt
+     * @return the connected channel, in non-blocking mode
+     * @throws IOException the last attempt's failure, once time is up
+     */
+    public static SocketChannel connect(ProtocolFamily family, SocketAddress address, long timeoutNanos)
+            throws IOException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        long backoff = FIRST_RETRY_NANOS;
+        while (true) {
+            try {
+                SocketChannel channel = attempt(family, address, deadline);
+                if (channel != null) {
+                    return channel;
+                }
+                throw new SocketTimeoutException("connect timed out");
+            } catch (IOException e) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw e;
+                }
+                LockSupport.parkNanos(Math.min(backoff, left));
+                backoff = Math.min(backoff * 2, MAX_RETRY_NANOS);
+            }
+        }
+    }
+
+    private static SocketChannel attempt(ProtocolFamily family, SocketAddress address, long deadline)
+            throws IOException {
+        SocketChannel channel = family == null ? SocketChannel.open() : SocketChannel.open(family);
+        try {
+            channel.configureBlocking(false);
+            if (!channel.connect(address)) {
+                try (Selector selector = Selector.open()) {
+                    channel.register(selector, SelectionKey.OP_CONNECT);
+                    while (!channel.finishConnect()) {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            channel.close();
+                            return null;
+                        }
+                        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                        selector.selectedKeys().clear();
+                    }
+                }
+            }
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.conduit.internal.unix;
+
+import dev.conduit.Connection;
+import dev.conduit.Endpoint;
+import dev.conduit.Listener;
+import dev.conduit.PeerCredentials;
+import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.Options;
+import dev.conduit.internal.socket.SocketConnection;
+import dev.conduit.internal.socket.SocketListener;
+import dev.conduit.internal.socket.Sockets;
+import dev.conduit.spi.TransportProvider;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * {@code unix:PATH} and {@code pipe:NAME} (the .NET/Kiwi convention, a socket at
+ * {@code $TMPDIR/CoreFxPipe_NAME}): JDK Unix domain stream sockets.
+ *
+ * <p>The socket file is made with mode 0600 (or {@code ?mode=}) without a window in which
+ * another user could connect: it is bound inside a fresh 0700 directory, given its mode, and
+ * renamed into place. A stale file left by a dead listener is replaced; a live listener's is
+ * an "already in use" error; a symbolic link or a file that is not a socket is never touched.
+ */
+public final class UnixTransport implements TransportProvider {
+    private static final System.Logger LOG = System.getLogger("dev.conduit");
+    private static final int BACKLOG = 128;
+    private static final int DEFAULT_MODE = 0600;
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("unix", "pipe");
+    }
+
+    @Override
+    public Set<String> optionNames() {
+        return Set.of(Options.MAX_FRAME, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS);
+    }
+
+    /**
+     * @param endpoint a {@code unix:} or {@code pipe:} endpoint
+     * @return the socket file's path
+     */
+    public static Path socketPath(Endpoint endpoint) {
+        if (endpoint.scheme().equals("pipe")) {
+            String tmp = Objects.requireNonNullElse(System.getenv("TMPDIR"), "");
+            Path path = Path.of(tmp.isEmpty() ? "/tmp" : tmp, "CoreFxPipe_" + endpoint.address());
+            UnixPaths.checkLength(endpoint.toString(), path.toString());
+            return path;
+        }
+        return Path.of(endpoint.address());
+    }
+
+    @Override
+    public Listener listen(Endpoint endpoint) throws IOException {
+        int maxFrame = Options.maxFrame(endpoint);
+        int mode = Options.mode(endpoint, "mode", DEFAULT_MODE);
+        AccessRules rules = AccessRules.of(endpoint);
+        Path path = socketPath(endpoint).toAbsolutePath();
+        replaceableOrFail(endpoint, path);
+        ServerSocketChannel server = bindPrivately(endpoint, path, mode);
+        Object fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        return new SocketListener(endpoint, server, channel -> {
+            PeerCredentials peer = credentials(channel);
+            if (!rules.allows(peer)) {
+                LOG.log(System.Logger.Level.WARNING, "{0}: accept: refused peer user={1} group={2} ({3})",
+                        endpoint, peer.user(), peer.group(), rules);
+                channel.close();
+                return null;
+            }
+            return new SocketConnection(endpoint, channel, maxFrame, peer);
+        }, () -> removeIfOurs(path, fileKey));
+    }
+
+    @Override
+    public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
+        int maxFrame = Options.maxFrame(endpoint);
+        Path path = socketPath(endpoint);
+        SocketChannel channel;
+        try {
+            channel = Sockets.connect(StandardProtocolFamily.UNIX, UnixDomainSocketAddress.of(path),
+                    AbstractConnection.toWaitNanos(timeout));
+        } catch (IOException e) {
+            String why = Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? e.getMessage() : "no socket file at " + path;
+            throw new IOException(endpoint + ": connect: no listener (" + why + ")"
+                    + (timeout.isZero() ? "" : " after waiting " + timeout), e);
+        }
+        return new SocketConnection(endpoint, channel, maxFrame, credentials(channel));
+    }
+
+    private static PeerCredentials credentials(SocketChannel channel) throws IOException {
+        UnixDomainPrincipal principal = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+        return new PeerCredentials(principal.user().getName(), principal.group().getName());
+    }
+
+    /** Fails unless {@code path} is absent or a socket nobody listens on. */
+    private static void replaceableOrFail(Endpoint endpoint, Path path) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        if (attrs.isSymbolicLink()) {
+            throw new FileAlreadyExistsException(path.toString(), null, endpoint
+                    + ": listen: " + path + " is a symbolic link; refusing to replace it");
+        }
+        if (!attrs.isOther()) {
+            throw new FileAlreadyExistsException(path.toString(), null, endpoint
+                    + ": listen: " + path + " exists and is not a socket");
+        }
+        boolean live;
+        try {
+            SocketChannel.open(UnixDomainSocketAddress.of(path)).close();
+            live = true;
+        } catch (IOException e) {
+            live = false; // Nobody accepts there: a stale socket from a process that died; it is replaced.
+        }
+        if (live) {
+            throw new BindException(endpoint + ": listen: address already in use by a live listener at " + path);
+        }
+    }
+
+    private static ServerSocketChannel bindPrivately(Endpoint endpoint, Path path, int mode) throws IOException {
+        Path parent = path.getParent();
+        if (!Files.isDirectory(parent)) {
+            throw new NoSuchFileException(parent.toString(), null, endpoint + ": listen: directory " + parent
+                    + " does not exist");
+        }
+        Path dir = parent.resolve(".conduit-" + Long.toString(System.nanoTime() & 0xFFFFFFFFL, 36));
+        Path staged = dir.resolve("s");
+        boolean direct = UnixPaths.tooLong(staged.toString());
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            if (direct) {
+                // Staging path would pass the sun_path limit: bind in place and narrow at once.
+                server.bind(UnixDomainSocketAddress.of(path), BACKLOG);
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(UnixPaths.modeString(mode)));
+                return server;
+            }
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            try {
+                server.bind(UnixDomainSocketAddress.of(staged), BACKLOG);
+                Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString(UnixPaths.modeString(mode)));
+                Files.move(staged, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(staged);
+                Files.deleteIfExists(dir);
+            }
+            return server;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw new IOException(endpoint + ": listen: cannot create socket " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void removeIfOurs(Path path, Object fileKey) {
+        try {
+            Object current = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (Objects.equals(current, fileKey)) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            // Already gone, or replaced by another listener's socket: leave it.
+        }
+    }
+}

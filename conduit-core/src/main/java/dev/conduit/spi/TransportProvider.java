@@ -1,0 +1,42 @@
+package dev.conduit.spi;
+
+import dev.conduit.Connection;
+import dev.conduit.Endpoint;
+import dev.conduit.Listener;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * A transport, found by {@link java.util.ServiceLoader}: it serves the endpoint schemes it
+ * names. Conduit checks an endpoint's option names against {@link #optionNames()} before
+ * calling {@link #listen} or {@link #connect}, so implementations see only names they know.
+ * Implementations must be thread-safe.
+ */
+public interface TransportProvider {
+    /** @return the schemes served, in lower case, e.g. {@code ws} and {@code wss} */
+    Set<String> schemes();
+
+    /** @return the option names this transport accepts, e.g. {@code maxFrame} */
+    Set<String> optionNames();
+
+    /**
+     * Starts listening; returns once clients can connect.
+     *
+     * @param endpoint an endpoint with one of {@link #schemes()}
+     * @return the listener
+     * @throws IOException if the endpoint cannot be listened on (in use, no permission, ...)
+     */
+    Listener listen(Endpoint endpoint) throws IOException;
+
+    /**
+     * Connects, waiting up to {@code timeout} for a listener to appear and accept.
+     *
+     * @param endpoint an endpoint with one of {@link #schemes()}
+     * @param timeout  how long to keep trying; {@link Duration#ZERO} for one attempt
+     * @return the connection
+     * @throws IOException if no listener accepted in time, naming the endpoint and the cause
+     */
+    Connection connect(Endpoint endpoint, Duration timeout) throws IOException;
+}
