@@ -63,6 +63,17 @@ public final class Conduit {
     }
 
     /**
+     * As {@link #connect(String)}.
+     *
+     * @param endpoint the endpoint
+     * @return the connection
+     * @throws IOException as {@link #connect(String)}
+     */
+    public static Connection connect(Endpoint endpoint) throws IOException {
+        return connect(endpoint, Duration.ZERO);
+    }
+
+    /**
      * Connects, waiting up to {@code timeout} for a listener to appear (like a .NET pipe
      * client's {@code Connect(timeout)}).
      *
@@ -114,7 +125,27 @@ public final class Conduit {
      * @throws IOException if the process cannot be started
      */
     public static ProcessConnection spawn(ProcessBuilder builder) throws IOException {
-        return ProcessTransport.spawn(builder, Endpoint.parse("stdio"));
+        return spawn(builder, "stdio");
+    }
+
+    /**
+     * As {@link #spawn(ProcessBuilder)}, with options for this side of the pipes given as a
+     * {@code stdio} endpoint, e.g. {@code "stdio?maxFrame=1m"}.
+     *
+     * @param builder the command to start
+     * @param options a {@code stdio} endpoint carrying the options
+     * @return the connection, which owns the child
+     * @throws IllegalArgumentException if {@code options} is not a valid {@code stdio} endpoint
+     * @throws IOException              if the process cannot be started
+     */
+    public static ProcessConnection spawn(ProcessBuilder builder, String options) throws IOException {
+        Endpoint endpoint = Endpoint.parse(options);
+        if (!endpoint.scheme().equals("stdio")) {
+            throw new IllegalArgumentException("spawn: options must be a stdio endpoint such as stdio?maxFrame=1m, not '"
+                    + options + "'");
+        }
+        Transports.forEndpoint(endpoint);
+        return ProcessTransport.spawn(builder, endpoint);
     }
 
     /**

@@ -44,6 +44,8 @@ public final class Endpoint {
     private static final Set<String> SCHEMES =
             Set.of("unix", "pipe", "tcp", "mem", "stdio", "fifo", "shm", "mq", "log", "ws", "wss");
     private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):(.*)", Pattern.DOTALL);
+    /** What follows {@code host:} in a bare {@code host:port/path}: not a scheme's address. */
+    private static final Pattern HOST_PORT_REST = Pattern.compile("[0-9]{1,5}(/.*)?", Pattern.DOTALL);
     private static final Pattern OPTION_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]*");
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.%A-Za-z]+]|[^:/\\[\\]]+):([0-9]{1,5})");
 
@@ -86,12 +88,14 @@ public final class Endpoint {
             if (SCHEMES.contains(scheme)) {
                 return parseWithScheme(text, scheme, m.group(2));
             }
-            throw new IllegalArgumentException("endpoint '" + text + "': unknown scheme '" + m.group(1)
-                    + "' (expected one of " + String.join(", ", sorted(SCHEMES))
-                    + "; for a socket path containing ':' write unix:PATH)");
+            if (!HOST_PORT_REST.matcher(m.group(2)).matches()) {
+                throw new IllegalArgumentException("endpoint '" + text + "': unknown scheme '" + m.group(1)
+                        + "' (expected one of " + String.join(", ", sorted(SCHEMES))
+                        + "; for a socket path containing ':' write unix:PATH)");
+            }
         }
-        if (text.equals("stdio")) {
-            return new Endpoint("stdio", "", Map.of());
+        if (text.equals("stdio") || text.startsWith("stdio?")) {
+            return parseWithScheme(text, "stdio", text.substring("stdio".length()));
         }
         return parseBare(text, env, hostOs);
     }

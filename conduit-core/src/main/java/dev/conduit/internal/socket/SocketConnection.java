@@ -8,6 +8,7 @@ import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.frame.FrameDecoder;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -264,9 +265,13 @@ public final class SocketConnection extends AbstractConnection {
         return selector;
     }
 
-    private static void select(Selector selector, long nanos) throws IOException {
+    private void select(Selector selector, long nanos) throws IOException {
         selector.select(nanos <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
         selector.selectedKeys().clear();
+        // An interrupted thread's select returns at once, every time: stop instead of spinning.
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedIOException(name + ": interrupted while waiting");
+        }
     }
 
     private IOException lost(String call, IOException e) {

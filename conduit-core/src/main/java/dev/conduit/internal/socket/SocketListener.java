@@ -7,6 +7,7 @@ import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -99,6 +100,9 @@ public final class SocketListener implements Listener {
                 try {
                     selector.select(waitNanos < 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999)));
                     selector.selectedKeys().clear();
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new InterruptedIOException(endpoint + ": accept: interrupted");
+                    }
                 } catch (ClosedSelectorException e) {
                     throw closed();
                 }

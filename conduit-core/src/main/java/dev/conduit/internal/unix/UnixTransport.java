@@ -39,6 +39,8 @@ import java.util.Set;
  * another user could connect: it is bound inside a fresh 0700 directory, given its mode, and
  * renamed into place. A stale file left by a dead listener is replaced; a live listener's is
  * an "already in use" error; a symbolic link or a file that is not a socket is never touched.
+ * Telling stale from live takes one connection attempt, so a live listener sees that probe as a
+ * client that closes at once.
  */
 public final class UnixTransport implements TransportProvider {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
@@ -120,11 +122,11 @@ public final class UnixTransport implements TransportProvider {
             return;
         }
         if (attrs.isSymbolicLink()) {
-            throw new FileAlreadyExistsException(path.toString(), null, endpoint
+            throw new FileAlreadyExistsException(null, null, endpoint
                     + ": listen: " + path + " is a symbolic link; refusing to replace it");
         }
         if (!attrs.isOther()) {
-            throw new FileAlreadyExistsException(path.toString(), null, endpoint
+            throw new FileAlreadyExistsException(null, null, endpoint
                     + ": listen: " + path + " exists and is not a socket");
         }
         boolean live;
@@ -142,7 +144,7 @@ public final class UnixTransport implements TransportProvider {
     private static ServerSocketChannel bindPrivately(Endpoint endpoint, Path path, int mode) throws IOException {
         Path parent = path.getParent();
         if (!Files.isDirectory(parent)) {
-            throw new NoSuchFileException(parent.toString(), null, endpoint + ": listen: directory " + parent
+            throw new NoSuchFileException(null, null, endpoint + ": listen: directory " + parent
                     + " does not exist");
         }
         Path dir = parent.resolve(".conduit-" + Long.toString(System.nanoTime() & 0xFFFFFFFFL, 36));

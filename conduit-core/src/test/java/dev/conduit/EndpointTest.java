@@ -1,0 +1,108 @@
+package dev.conduit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class EndpointTest {
+    private static Endpoint parse(String text, Map<String, String> env, String os) {
+        return Endpoint.parse(text, env::get, os);
+    }
+
+    private static String error(String text, Map<String, String> env, String os) {
+        return assertThrows(IllegalArgumentException.class, () -> parse(text, env, os)).getMessage();
+    }
+
+    @Test
+    void parsesEveryScheme() {
+        Endpoint e = Endpoint.parse("unix:/tmp/app.sock?maxFrame=1024&mode=0660");
+        assertEquals("unix", e.scheme());
+        assertEquals("/tmp/app.sock", e.address());
+        assertEquals(Map.of("maxFrame", "1024", "mode", "0660"), e.options());
+        assertEquals("unix:/tmp/app.sock?maxFrame=1024&mode=0660", e.toString());
+        assertEquals("pipe", Endpoint.parse("pipe:demo").scheme());
+        Endpoint tcp = Endpoint.parse("tcp://127.0.0.1:9000");
+        assertEquals("127.0.0.1:9000", tcp.address());
+        assertEquals("tcp://127.0.0.1:9000", tcp.toString());
+        assertEquals("[::1]:0", Endpoint.parse("tcp://[::1]:0").address());
+        assertEquals("mem", Endpoint.parse("MEM:x").scheme());
+        assertEquals("stdio", Endpoint.parse("-").scheme());
+        assertEquals("stdio", Endpoint.parse("stdio").scheme());
+        assertEquals(Map.of("maxFrame", "5"), Endpoint.parse("stdio?maxFrame=5").options());
+        assertEquals("host:8080/path", Endpoint.parse("ws://host:8080/path").address());
+        assertEquals("true", Endpoint.parse("unix:/a?ack").option("ack").orElseThrow());
+        assertEquals("a b&c", Endpoint.parse("unix:/a?x=a+b%26c").option("x").orElseThrow());
+    }
+
+    @Test
+    void roundTripsThroughToString() {
+        for (String text : new String[] {"unix:/tmp/a.sock", "pipe:x?maxFrame=5", "tcp://localhost:1", "mem:m",
+                "stdio", "ws://h:1/p?token=a%2Fb"}) {
+            Endpoint e = Endpoint.parse(text);
+            assertEquals(e, Endpoint.parse(e.toString()));
+        }
+    }
+
+    @Test
+    void rejectsMalformedEndpointsClearly() {
+        assertEquals("endpoint is empty (expected e.g. unix:/tmp/app.sock, tcp://127.0.0.1:9000)",
+                assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("")).getMessage());
+        assertEquals("endpoint 'http://x': unknown scheme 'http' (expected one of fifo, log, mem, mq, pipe, shm, "
+                + "stdio, tcp, unix, ws, wss; for a socket path containing ':' write unix:PATH)",
+                assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("http://x")).getMessage());
+        assertEquals("endpoint 'tcp:1234': expected tcp://HOST:PORT",
+                assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("tcp:1234")).getMessage());
+        assertEquals("endpoint 'tcp://h:70000': expected tcp://HOST:PORT with PORT 0-65535",
+                assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("tcp://h:70000")).getMessage());
+        assertEquals("endpoint 'unix:': expected unix:PATH",
+                assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("unix:")).getMessage());
+        assertEquals("endpoint 'unix:/a?x=1&x=2': option x is given twice",
+                assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("unix:/a?x=1&x=2")).getMessage());
+        assertEquals("endpoint 'unix:/a?=1': invalid option name '' (expected a letter, then letters, digits, '_', "
+                + "'.' or '-')", assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("unix:/a?=1"))
+                .getMessage());
+        assertEquals("endpoint 'unix:/a?': contains a NUL character",
+                assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("unix:/a\0")).getMessage());
+        String longPath = "/tmp/" + "p".repeat(103);
+        assertEquals("endpoint 'unix:" + longPath + "': socket path " + longPath + " is 108 bytes long; the limit is"
+                + " 107 (sun_path)", assertThrows(IllegalArgumentException.class,
+                () -> Endpoint.parse("unix:" + longPath)).getMessage());
+        assertEquals("endpoint 'stdio:x': stdio takes no address",
+                assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("stdio:x")).getMessage());
+    }
+
+    @Test
+    void bareEndpointsFollowIpcez() {
+        assertEquals("unix:/tmp/app.sock", parse("/tmp/app.sock", Map.of(), "linux").toString());
+        assertEquals("unix:relative.sock", parse("relative.sock", Map.of(), "macos").toString());
+        assertEquals("unix:/tmp/a", parse("/tmp/a", Map.of("target", "local", "os", "linux"), "linux").toString());
+        assertEquals("unix:/tmp/a", parse("/tmp/a", Map.of("os", "macos"), "linux").toString());
+        assertEquals("ws://example.org:8080/x", parse("example.org:8080/x", Map.of("target", "remote"), "linux")
+                .toString());
+        assertEquals("ws://h:1/p", parse("ws://h:1/p", Map.of("target", "local"), "linux").toString());
+        assertEquals("pipe:app", parse("app", Map.of(), "windows").toString());
+    }
+
+    @Test
+    void badEnvironmentValuesAreNamed() {
+        assertEquals("environment variable target=cloud is invalid (expected local or remote), resolving endpoint"
+                + " '/tmp/a'", error("/tmp/a", Map.of("target", "cloud"), "linux"));
+        assertEquals("environment variable os=plan9 is invalid (expected linux, windows or macos), resolving"
+                + " endpoint '/tmp/a'", error("/tmp/a", Map.of("os", "plan9"), "linux"));
+        assertEquals("unsupported combination: os=windows on a linux host, resolving endpoint '/tmp/a' (Windows named"
+                + " pipes exist only on Windows; for the .NET convention on this host write pipe:NAME)",
+                error("/tmp/a", Map.of("os", "windows"), "linux"));
+    }
+
+    @Test
+    void withAddressKeepsOptions() {
+        Endpoint e = Endpoint.parse("tcp://127.0.0.1:0?maxFrame=9");
+        assertEquals("tcp://127.0.0.1:4242?maxFrame=9", e.withAddress("127.0.0.1:4242").toString());
+    }
+}

@@ -1,0 +1,42 @@
+package dev.conduit;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.BindException;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class MemTransportTest extends ListenerContract {
+    @Override
+    protected String endpoint() {
+        return "mem:test-" + System.nanoTime() + "?maxFrame=1m";
+    }
+
+    @Override
+    protected boolean crossesProcesses() {
+        return false;
+    }
+
+    @Test
+    void aNameHasOneListenerAtATime() throws Exception {
+        Listener listener = listen();
+        BindException e = assertThrows(BindException.class, () -> Conduit.listen(listener.endpoint()));
+        assertEquals(listener.endpoint() + ": listen: address already in use in this JVM", e.getMessage());
+        listener.close();
+        track(Conduit.listen(listener.endpoint())).close();
+    }
+
+    @Test
+    void receiverEnforcesItsOwnMaximum() throws Exception {
+        Listener listener = track(Conduit.listen("mem:small-" + System.nanoTime() + "?maxFrame=10"));
+        Connection client = track(Conduit.connect(listener.endpoint().withAddress(listener.endpoint().address())
+                .toString().replace("maxFrame=10", "maxFrame=100")));
+        Connection server = track(listener.accept(Duration.ofSeconds(5)));
+        client.send(new byte[11]);
+        FrameTooLongException e = assertThrows(FrameTooLongException.class, server::receive);
+        assertEquals(listener.endpoint() + ": receive: frame length 11 exceeds maxFrame 10", e.getMessage());
+        assertThrows(ConnectionClosedException.class, () -> client.send("x"));
+    }
+}

@@ -1,0 +1,77 @@
+package dev.conduit.testing;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.ConnectionClosedException;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Programs that tests run in a child JVM as the other end of a connection.
+ *
+ * <ul>
+ * <li>{@code hold ENDPOINT}: connect, send {@code ready}, then never read, never exit.</li>
+ * <li>{@code echo ENDPOINT}: connect and send every message back until the peer closes.</li>
+ * <li>{@code relay ENDPOINT}: join this process's stdio and a connection to ENDPOINT, copying
+ *     messages both ways; when either side closes, close the other and exit.</li>
+ * </ul>
+ */
+public final class TestPeers {
+    private TestPeers() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String endpoint = args[1];
+        switch (args[0]) {
+            case "hold" -> hold(endpoint);
+            case "echo" -> echo(endpoint);
+            case "relay" -> relay(endpoint);
+            default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+        }
+    }
+
+    private static void hold(String endpoint) throws Exception {
+        Connection c = Conduit.connect(endpoint, Duration.ofSeconds(10));
+        c.send("ready");
+        new CountDownLatch(1).await();
+    }
+
+    private static void echo(String endpoint) throws Exception {
+        try (Connection c = Conduit.connect(endpoint, Duration.ofSeconds(10))) {
+            while (true) {
+                c.send(c.receive());
+            }
+        } catch (ConnectionClosedException e) {
+            // The peer closed: done.
+        }
+    }
+
+    private static void relay(String endpoint) throws Exception {
+        Connection stdio = Conduit.stdio();
+        Connection socket = Conduit.connect(endpoint, Duration.ofSeconds(10));
+        Thread up = Thread.ofPlatform().start(() -> copy(stdio, socket));
+        copy(socket, stdio);
+        up.join();
+        System.exit(0);
+    }
+
+    private static void copy(Connection from, Connection to) {
+        try {
+            while (true) {
+                to.send(from.receive());
+            }
+        } catch (Exception e) {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // Exiting anyway.
+        }
+    }
+}
