@@ -225,7 +225,9 @@ public abstract class TransportContract {
         for (int i = 0; i < 100; i++) {
             assertArrayEquals(message(i, 100), p[1].receive(), "message " + i);
         }
+        assertTrue(p[1].isOpen(), "open until the close is seen");
         assertThrows(ConnectionClosedException.class, p[1]::receive);
+        assertFalse(p[1].isOpen(), "still open after the peer's close was seen");
         assertThrows(ConnectionClosedException.class, p[1]::tryReceive);
         assertThrows(ConnectionClosedException.class, () -> p[1].receive(Duration.ofMillis(10)));
         assertThrows(ConnectionClosedException.class, () -> p[1].poll(m -> { }, 1));

@@ -3,6 +3,7 @@ package dev.conduit.internal;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
+import dev.conduit.FrameTooLongException;
 import dev.conduit.MessageHandler;
 import dev.conduit.internal.frame.Frames;
 
@@ -32,6 +33,7 @@ public abstract class AbstractConnection implements Connection {
     protected final int maxFrame;
     private final ReentrantLock receiveLock = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean lost;
     private final AtomicReference<Thread> loop = new AtomicReference<>();
 
     protected AbstractConnection(Endpoint endpoint, String name, int maxFrame) {
@@ -106,20 +108,30 @@ public abstract class AbstractConnection implements Connection {
     }
 
     @Override
-    public boolean isOpen() {
-        return !closed.get();
+    public final boolean isOpen() {
+        return !closed.get() && !lost;
     }
 
     @Override
     public final void send(MemorySegment message) throws IOException {
         Frames.checkSendLength(name + ": send", message.byteSize(), maxFrame);
-        sendMessage(message, true);
+        try {
+            sendMessage(message, true);
+        } catch (ConnectionClosedException e) {
+            lost = true;
+            throw e;
+        }
     }
 
     @Override
     public final boolean trySend(MemorySegment message) throws IOException {
         Frames.checkSendLength(name + ": trySend", message.byteSize(), maxFrame);
-        return sendMessage(message, false);
+        try {
+            return sendMessage(message, false);
+        } catch (ConnectionClosedException e) {
+            lost = true;
+            throw e;
+        }
     }
 
     @Override
@@ -142,6 +154,9 @@ public abstract class AbstractConnection implements Connection {
         receiveLock.lock();
         try {
             return nextArray(waitNanos);
+        } catch (ConnectionClosedException | FrameTooLongException e) {
+            lost = true;
+            throw e;
         } finally {
             receiveLock.unlock();
         }
@@ -161,7 +176,8 @@ public abstract class AbstractConnection implements Connection {
                 ByteBuffer message;
                 try {
                     message = nextMessage(0);
-                } catch (ConnectionClosedException e) {
+                } catch (ConnectionClosedException | FrameTooLongException e) {
+                    lost = true;
                     if (handled == 0) {
                         throw e;
                     }
@@ -201,6 +217,7 @@ public abstract class AbstractConnection implements Connection {
             }
         } catch (Throwable t) {
             failure = t;
+            lost |= t instanceof ConnectionClosedException || t instanceof FrameTooLongException;
         } finally {
             receiveLock.unlock();
             loop.set(null);

@@ -70,11 +70,6 @@ public final class SocketConnection extends AbstractConnection {
     }
 
     @Override
-    public boolean isOpen() {
-        return super.isOpen() && channel.isOpen();
-    }
-
-    @Override
     protected ByteBuffer nextMessage(long waitNanos) throws IOException {
         return awaitFrame(waitNanos) ? decoder.frame() : null;
     }

@@ -1,0 +1,59 @@
+package dev.conduit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The entry point's own rules: which transport, which options, which errors. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class ConduitTest {
+    @Test
+    void webSocketWithoutItsModuleSaysWhatToAdd() {
+        TransportUnavailableException e = assertThrows(TransportUnavailableException.class,
+                () -> Conduit.connect("ws://127.0.0.1:1/x"));
+        assertEquals("ws://127.0.0.1:1/x: the WebSocket transport is not on the class path (add the module"
+                + " dev.conduit:conduit-websocket)", e.getMessage());
+    }
+
+    @Test
+    void schemesOfLaterTransportsAreNamedAsUnavailable() {
+        TransportUnavailableException e = assertThrows(TransportUnavailableException.class,
+                () -> Conduit.listen("shm:ring"));
+        assertTrue(e.getMessage().startsWith("shm:ring: no transport for scheme 'shm' is available in this build"
+                + " (available: mem, pipe, stdio, tcp, unix"), e.getMessage());
+    }
+
+    @Test
+    void badOptionValuesNameTheOptionAndTheRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conduit.listen("mem:x?maxFrame=3g"));
+        assertEquals("endpoint 'mem:x?maxFrame=3g': maxFrame=3g (expected a size from 0 to 2147483647 bytes, e.g."
+                + " 65536 or 64k)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Conduit.listen("unix:/tmp/x.sock?mode=0999"));
+        assertEquals("endpoint 'unix:/tmp/x.sock?mode=0999': mode=0999 (expected an octal mode from 000 to 777,"
+                + " e.g. 0600)", e.getMessage());
+    }
+
+    @Test
+    void negativeConnectTimeoutIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conduit.connect("mem:x", Duration.ofSeconds(-1)));
+        assertEquals("timeout: PT-1S (expected >= 0)", e.getMessage());
+    }
+
+    @Test
+    void connectingToNobodyFailsWithTheEndpointInTheMessage() {
+        IOException e = assertThrows(IOException.class, () -> Conduit.connect("mem:nobody-here"));
+        assertEquals("mem:nobody-here: connect: no listener in this JVM", e.getMessage());
+        e = assertThrows(IOException.class, () -> Conduit.connect("tcp://127.0.0.1:1"));
+        assertTrue(e.getMessage().startsWith("tcp://127.0.0.1:1: connect: no listener at /127.0.0.1:1 ("),
+                e.getMessage());
+    }
+}
