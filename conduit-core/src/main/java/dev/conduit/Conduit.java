@@ -141,7 +141,8 @@ public final class Conduit {
     public static ProcessConnection spawn(ProcessBuilder builder, String options) throws IOException {
         Endpoint endpoint = Endpoint.parse(options);
         if (!endpoint.scheme().equals("stdio")) {
-            throw new IllegalArgumentException("spawn: options must be a stdio endpoint such as stdio?maxFrame=1m, not '"
+            throw new IllegalArgumentException("spawn: options must be a stdio endpoint such as"
+                    + " stdio?maxFrame=1m, not '"
                     + options + "'");
         }
         Transports.forEndpoint(endpoint);

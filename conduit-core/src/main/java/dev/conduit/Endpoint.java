@@ -77,7 +77,8 @@ public final class Endpoint {
     static Endpoint parse(String text, UnaryOperator<String> env, String hostOs) {
         Objects.requireNonNull(text, "endpoint");
         if (text.isEmpty()) {
-            throw new IllegalArgumentException("endpoint is empty (expected e.g. unix:/tmp/app.sock, tcp://127.0.0.1:9000)");
+            throw new IllegalArgumentException(
+                    "endpoint is empty (expected e.g. unix:/tmp/app.sock, tcp://127.0.0.1:9000)");
         }
         if (text.equals("-")) {
             return new Endpoint("stdio", "", Map.of());
@@ -222,7 +223,8 @@ public final class Endpoint {
             case "tcp" -> {
                 Matcher m = HOST_PORT.matcher(address);
                 if (!m.matches() || Integer.parseInt(m.group(2)) > 65535) {
-                    throw new IllegalArgumentException("endpoint '" + text + "': expected tcp://HOST:PORT with PORT 0-65535");
+                    throw new IllegalArgumentException("endpoint '" + text
+                            + "': expected tcp://HOST:PORT with PORT 0-65535");
                 }
             }
             case "ws", "wss" -> requireNonEmpty(text, address, scheme + "://HOST:PORT/PATH");

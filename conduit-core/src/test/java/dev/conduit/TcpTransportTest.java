@@ -17,7 +17,8 @@ class TcpTransportTest extends StreamSocketContract {
     @Override
     protected SocketChannel rawConnect(Endpoint endpoint) throws Exception {
         String a = endpoint.address();
-        return SocketChannel.open(new InetSocketAddress("127.0.0.1", Integer.parseInt(a.substring(a.lastIndexOf(':') + 1))));
+        int port = Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+        return SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
     }
 
     @Test

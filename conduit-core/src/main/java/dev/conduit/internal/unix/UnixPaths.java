@@ -33,7 +33,9 @@ public final class UnixPaths {
         StringBuilder sb = new StringBuilder(9);
         for (int shift = 6; shift >= 0; shift -= 3) {
             int bits = (mode >> shift) & 7;
-            sb.append((bits & 4) != 0 ? 'r' : '-').append((bits & 2) != 0 ? 'w' : '-').append((bits & 1) != 0 ? 'x' : '-');
+            sb.append((bits & 4) != 0 ? 'r' : '-')
+                    .append((bits & 2) != 0 ? 'w' : '-')
+                    .append((bits & 1) != 0 ? 'x' : '-');
         }
         return sb.toString();
     }

@@ -30,6 +30,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code unix:PATH} and {@code pipe:NAME} (the .NET/Kiwi convention, a socket at
@@ -147,7 +148,8 @@ public final class UnixTransport implements TransportProvider {
             throw new NoSuchFileException(null, null, endpoint + ": listen: directory " + parent
                     + " does not exist");
         }
-        Path dir = parent.resolve(".conduit-" + Long.toString(System.nanoTime() & 0xFFFFFFFFL, 36));
+        String random = Long.toString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFL, 36);
+        Path dir = parent.resolve(".conduit-" + random);
         Path staged = dir.resolve("s");
         boolean direct = UnixPaths.tooLong(staged.toString());
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -158,7 +160,8 @@ public final class UnixTransport implements TransportProvider {
                 Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(UnixPaths.modeString(mode)));
                 return server;
             }
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(dir,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             try {
                 server.bind(UnixDomainSocketAddress.of(staged), BACKLOG);
                 Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString(UnixPaths.modeString(mode)));
