@@ -82,14 +82,7 @@ public abstract class ListenerContract extends TransportContract {
         Listener listener = listen();
         Connection client = track(Conduit.connect(listener.endpoint(), Duration.ofSeconds(5)));
         Connection server = track(listener.accept(Duration.ofSeconds(10)));
-        CompletableFuture<Throwable> blocked = async(() -> {
-            try {
-                listener.accept();
-                return null;
-            } catch (Throwable t) {
-                return t;
-            }
-        });
+        CompletableFuture<Throwable> blocked = failureOf(listener::accept);
         assertFalse(awaitDone(blocked, Duration.ofMillis(100)), "accept returned without a client");
         listener.close();
         listener.close();

@@ -250,14 +250,7 @@ public abstract class TransportContract {
     @Test
     void closingLocallyEndsBlockedCallsAndIsIdempotent() throws Exception {
         Connection[] p = trackedPair();
-        CompletableFuture<Throwable> blocked = async(() -> {
-            try {
-                p[1].receive();
-                return null;
-            } catch (Throwable t) {
-                return t;
-            }
-        });
+        CompletableFuture<Throwable> blocked = failureOf(p[1]::receive);
         assertFalse(awaitDone(blocked, Duration.ofMillis(100)), "receive returned without a message");
         p[1].close();
         Throwable t = blocked.get(10, TimeUnit.SECONDS);
@@ -393,14 +386,7 @@ public abstract class TransportContract {
     @Test
     void peerKilledEndsBlockedReceive() throws Exception {
         Connection survivor = track(killablePeer());
-        CompletableFuture<Throwable> blocked = async(() -> {
-            try {
-                survivor.receive();
-                return null;
-            } catch (Throwable t) {
-                return t;
-            }
-        });
+        CompletableFuture<Throwable> blocked = failureOf(survivor::receive);
         assertFalse(awaitDone(blocked, Duration.ofMillis(100)), "receive returned without a message");
         ChildJvm.kill(lastChild());
         assertInstanceOf(ConnectionClosedException.class, blocked.get(5, TimeUnit.SECONDS));
@@ -409,14 +395,10 @@ public abstract class TransportContract {
     @Test
     void peerKilledEndsBlockedSend() throws Exception {
         Connection survivor = track(killablePeer());
-        CompletableFuture<Throwable> blocked = async(() -> {
-            try {
-                byte[] chunk = new byte[64 * 1024];
-                while (true) {
-                    survivor.send(chunk);
-                }
-            } catch (Throwable t) {
-                return t;
+        CompletableFuture<Throwable> blocked = failureOf(() -> {
+            byte[] chunk = new byte[64 * 1024];
+            while (true) {
+                survivor.send(chunk);
             }
         });
         assertFalse(awaitDone(blocked, Duration.ofMillis(300)), "send never blocked on a peer that does not read");
@@ -454,6 +436,18 @@ public abstract class TransportContract {
         return async(() -> {
             task.run();
             return null;
+        });
+    }
+
+    /** @return what the blocking task throws (null if it returns), run on a new daemon thread */
+    protected static CompletableFuture<Throwable> failureOf(VoidTask task) {
+        return async(() -> {
+            try {
+                task.run();
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
         });
     }
 
