@@ -152,7 +152,9 @@ public final class Conduit {
     /**
      * Connects to the parent over this process's standard input and output. From this call
      * on, {@link System#out} prints to standard error, so stray printing cannot corrupt the
-     * frames. At most one such connection exists per process.
+     * frames. Writes that bypass {@code System.out} still would: native code writing to file
+     * descriptor 1, or a child process started with {@code inheritIO()}; send their output
+     * elsewhere. At most one such connection exists per process.
      *
      * @return the connection to the parent
      * @throws IllegalStateException if called a second time

@@ -73,8 +73,9 @@ class ProcessTransportTest {
         try (ProcessConnection child = Conduit.spawn("sh", "-c", "printf '\\000\\000\\000\\002hi'; exit 3")) {
             assertEquals("hi", child.receiveString(Duration.ofSeconds(10)));
             ConnectionClosedException e = assertThrows(ConnectionClosedException.class, child::receive);
-            assertTrue(e.getMessage().startsWith("spawn:sh(pid " + child.process().pid() + "): receive:"),
-                    e.getMessage());
+            assertEquals("spawn:sh(pid " + child.process().pid() + "): receive: connection closed by peer (child"
+                    + " exited with code 3)", e.getMessage());
+            assertThrows(ConnectionClosedException.class, child::tryReceive);
             assertEquals(3, child.process().waitFor());
         }
     }

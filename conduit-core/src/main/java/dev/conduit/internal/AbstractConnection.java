@@ -247,6 +247,18 @@ public abstract class AbstractConnection implements Connection {
     }
 
     /**
+     * @param duration a time-out, for an error message
+     * @return it as people write it: {@code 250 ms}, {@code 5 s}, {@code 1.5 s}
+     */
+    public static String text(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis < 1000) {
+            return millis + " ms";
+        }
+        return (millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.valueOf(millis / 1000.0)) + " s";
+    }
+
+    /**
      * @param timeout a caller's time-out
      * @return it in nanoseconds, saturated; a zero or negative time-out means no wait
      */

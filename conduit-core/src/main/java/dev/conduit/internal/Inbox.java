@@ -119,6 +119,9 @@ public final class Inbox {
         if (producerFailure == null) {
             return new ConnectionClosedException(endpoint + ": receive: connection closed by peer");
         }
+        if (producerFailure instanceof ConnectionClosedException closed) {
+            return new ConnectionClosedException(closed.getMessage(), closed.getCause());
+        }
         if (!failureReported) {
             failureReported = true;
             return producerFailure;
@@ -137,10 +140,13 @@ public final class Inbox {
     }
 
     /**
-     * Ends the stream: the consumer takes what is queued, then gets {@code failure} (once) or a
-     * {@link ConnectionClosedException}. Idempotent; the first call's failure wins.
+     * Ends the stream: the consumer takes what is queued, then gets {@code failure} (once, then
+     * a {@link ConnectionClosedException} caused by it) or a {@link ConnectionClosedException}.
+     * Idempotent; the first call's failure wins.
      *
-     * @param failure why the stream ended, or {@code null} for an orderly end
+     * @param failure why the stream ended, or {@code null} for an orderly end; a
+     *                {@link ConnectionClosedException} here is the end-of-stream exception itself,
+     *                repeated on every later call
      */
     public void closeProducer(IOException failure) {
         lock.lock();

@@ -64,7 +64,7 @@ public final class MemTransport implements TransportProvider {
             }
             if (System.nanoTime() - deadline >= 0) {
                 throw new IOException(endpoint + ": connect: no listener in this JVM"
-                        + (timeout.isZero() ? "" : " after waiting " + timeout));
+                        + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)));
             }
             LockSupport.parkNanos(RETRY_NANOS);
             if (Thread.interrupted()) {

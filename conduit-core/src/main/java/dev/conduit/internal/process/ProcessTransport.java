@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessTransport implements TransportProvider {
     private static final long INBOX_BYTES = 1 << 20;
     private static final long CLOSE_WAIT_MILLIS = 2000;
+    private static final long EXIT_NOTE_WAIT_MILLIS = 200;
     private static boolean stdioTaken;
 
     @Override
@@ -98,12 +99,24 @@ public final class ProcessTransport implements TransportProvider {
         int maxFrame = Options.maxFrame(endpoint);
         Inbox inbound = new Inbox(name, INBOX_BYTES);
         Inbox outbound = new Inbox(name, INBOX_BYTES);
-        StreamPumps pumps = new StreamPumps(name, maxFrame, in, out, inbound, outbound);
+        StreamPumps pumps = new StreamPumps(name, maxFrame, in, out, inbound, outbound,
+                () -> process == null ? "" : exitNote(process));
         QueueConnection connection = process == null
                 ? new QueueConnection(endpoint, name, maxFrame, inbound, outbound, () -> awaitWriter(pumps))
                 : new Child(endpoint, name, maxFrame, inbound, outbound, pumps, process);
         pumps.start();
         return connection;
+    }
+
+    /** @return the child's exit code for an end-of-stream message, if it exits soon after closing */
+    private static String exitNote(Process process) {
+        try {
+            return process.waitFor(EXIT_NOTE_WAIT_MILLIS, TimeUnit.MILLISECONDS)
+                    ? " (child exited with code " + process.exitValue() + ")" : " (child still running)";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
     }
 
     private static void awaitWriter(StreamPumps pumps) {

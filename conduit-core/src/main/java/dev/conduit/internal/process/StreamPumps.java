@@ -10,6 +10,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.function.Supplier;
 
 /**
  * The two threads that move frames between a pair of byte streams and a connection's inboxes:
@@ -22,9 +23,13 @@ final class StreamPumps {
     private final Thread reader;
     private final Thread writer;
 
-    StreamPumps(String name, int maxFrame, InputStream in, OutputStream out, Inbox inbound, Inbox outbound) {
+    /**
+     * @param endNote what to add to the end-of-stream message, e.g. the child's exit code
+     */
+    StreamPumps(String name, int maxFrame, InputStream in, OutputStream out, Inbox inbound, Inbox outbound,
+            Supplier<String> endNote) {
         reader = Thread.ofPlatform().daemon().name("conduit-reader " + name)
-                .unstarted(() -> read(name, maxFrame, in, inbound));
+                .unstarted(() -> read(name, maxFrame, in, inbound, endNote));
         writer = Thread.ofPlatform().daemon().name("conduit-writer " + name)
                 .unstarted(() -> write(name, out, outbound, inbound));
     }
@@ -39,7 +44,7 @@ final class StreamPumps {
         return writer.join(java.time.Duration.ofMillis(millis));
     }
 
-    private static void read(String name, int maxFrame, InputStream in, Inbox inbound) {
+    private static void read(String name, int maxFrame, InputStream in, Inbox inbound, Supplier<String> endNote) {
         FrameDecoder decoder = new FrameDecoder(name, maxFrame, FrameDecoder.DEFAULT_BUFFER_BYTES);
         try (in) {
             while (true) {
@@ -47,9 +52,9 @@ final class StreamPumps {
                     inbound.put(decoder.frameArray(), true);
                 }
                 if (decoder.readFrom(in) < 0) {
-                    inbound.closeProducer(decoder.midFrame() ? new ConnectionClosedException(name
-                            + ": receive: peer closed in the middle of a frame (" + decoder.heldBytes()
-                            + " bytes of it received)") : null);
+                    inbound.closeProducer(new ConnectionClosedException(name + ": receive: " + (decoder.midFrame()
+                            ? "peer closed in the middle of a frame (" + decoder.heldBytes() + " bytes of it received)"
+                            : "connection closed by peer") + endNote.get()));
                     return;
                 }
             }

@@ -62,7 +62,7 @@ public final class TcpTransport implements TransportProvider {
             channel = Sockets.connect(null, address, AbstractConnection.toWaitNanos(timeout));
         } catch (IOException e) {
             throw new IOException(endpoint + ": connect: no listener at " + address + " (" + e.getMessage() + ")"
-                    + (timeout.isZero() ? "" : " after waiting " + timeout), e);
+                    + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         return new SocketConnection(endpoint, channel, maxFrame, null);

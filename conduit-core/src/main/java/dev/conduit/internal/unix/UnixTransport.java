@@ -104,7 +104,7 @@ public final class UnixTransport implements TransportProvider {
         } catch (IOException e) {
             String why = Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? e.getMessage() : "no socket file at " + path;
             throw new IOException(endpoint + ": connect: no listener (" + why + ")"
-                    + (timeout.isZero() ? "" : " after waiting " + timeout), e);
+                    + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
         return new SocketConnection(endpoint, channel, maxFrame, credentials(channel));
     }

@@ -1,0 +1,160 @@
+package dev.conduit.cli;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.Listener;
+import dev.conduit.cli.Formats.Format;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code conduit listen}: accepts any number of clients at once, each served by its own virtual
+ * thread, and prints (or echoes) every message. Ends after {@code --count} messages, or when the
+ * process is interrupted; either way the listener is closed, so a socket file is removed.
+ */
+@Command(name = "listen", sortOptions = false,
+        description = {"Listen at ENDPOINT and print each message received, one line per message,"
+                + " from any number of clients at once.",
+            "Prints 'listening on ENDPOINT' to standard error once ready (with the port chosen for tcp port 0)."})
+final class ListenCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ENDPOINT", description = "Where to listen, e.g. unix:/tmp/app.sock.")
+    private String endpoint;
+
+    @Option(names = "--echo", description = "Send each message back to its sender instead of printing it.")
+    private boolean echo;
+
+    @Option(names = "--count", paramLabel = "N",
+            description = "Exit after N messages in all (from all clients together).")
+    private long count;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text", converter = Formats.FormatConverter.class,
+            description = "How to print messages: text (UTF-8; \\n, \\r, \\\\ escaped), hex or base64."
+                    + " Default: ${DEFAULT-VALUE}.")
+    private Format format;
+
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong reserved = new AtomicLong();
+    private final AtomicLong handled = new AtomicLong();
+    private volatile boolean finished;
+    private volatile IOException outputFailure;
+
+    @Override
+    public Integer call() throws IOException {
+        if (spec.commandLine().getParseResult().hasMatchedOption("--count") && count < 1) {
+            throw new ParameterException(spec.commandLine(), "--count " + count + " (expected >= 1)");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        Listener listener = Conduit.listen(endpoint);
+        // Ctrl-C or SIGTERM: close the listener so its socket file does not outlive the process.
+        Thread hook = Thread.ofPlatform().unstarted(() -> closeQuietly(listener));
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            err.println("listening on " + listener.endpoint());
+            err.flush();
+            acceptUntilClosed(listener);
+        } finally {
+            finished = true;
+            open.forEach(ListenCommand::closeQuietly);
+            removeHook(hook);
+            listener.close(); // last, so a failure to remove the socket file is reported after the rest is done
+        }
+        if (outputFailure != null) {
+            throw outputFailure;
+        }
+        return 0;
+    }
+
+    private void acceptUntilClosed(Listener listener) throws IOException {
+        while (true) {
+            Connection connection;
+            try {
+                connection = listener.accept();
+            } catch (ConnectionClosedException e) {
+                return; // --count reached, or the shutdown hook closed the listener
+            }
+            open.add(connection);
+            Thread.ofVirtual().name("conduit-listen " + connection.endpoint())
+                    .start(() -> serve(listener, connection));
+        }
+    }
+
+    private void serve(Listener listener, Connection connection) {
+        try (connection) {
+            while (!finished) {
+                byte[] message = connection.receive();
+                if (!deliver(listener, connection, message)) {
+                    return;
+                }
+            }
+        } catch (ConnectionClosedException e) {
+            // The client closed, or this side closed at exit: nothing to report.
+        } catch (IOException e) {
+            if (!finished) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("conduit: " + e.getMessage());
+                err.flush();
+            }
+        } finally {
+            open.remove(connection);
+        }
+    }
+
+    /** @return whether to go on receiving on this connection */
+    private boolean deliver(Listener listener, Connection connection, byte[] message) throws IOException {
+        if (count > 0 && reserved.incrementAndGet() > count) {
+            return false;
+        }
+        if (echo) {
+            connection.send(message);
+        } else {
+            PrintWriter out = spec.commandLine().getOut();
+            String line = format.encode(message);
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+            if (out.checkError()) {
+                outputFailure = new IOException(listener.endpoint() + ": cannot write to standard output");
+                closeQuietly(listener);
+                return false;
+            }
+        }
+        // Counted only once printed or echoed, so exit never cuts off one of the first N messages.
+        if (count > 0 && handled.incrementAndGet() == count) {
+            closeQuietly(listener);
+            return false;
+        }
+        return true;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // The JVM is shutting down and the hook has run or is running.
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // Closing at exit: the resource is released all the same.
+        }
+    }
+}

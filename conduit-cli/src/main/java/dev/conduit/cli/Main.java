@@ -1,0 +1,147 @@
+package dev.conduit.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code conduit} command: {@code listen}, {@code connect}, {@code send} and {@code demo}.
+ *
+ * <p>Exit codes: 0 on success, 1 when the command fails (one line {@code conduit: MESSAGE} on
+ * standard error; {@code --verbose} adds the stack trace), 2 for a usage error.
+ */
+@Command(name = "conduit", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class, sortOptions = false, usageHelpAutoWidth = true,
+        description = "Inter-process messaging from the command line. An ENDPOINT is unix:PATH, pipe:NAME,"
+                + " tcp://HOST:PORT, mem:NAME or stdio, with options after '?' (e.g. unix:/tmp/app.sock?mode=0660).",
+        footer = {"", "Try 'conduit demo' to see every transport round-trip messages with a child JVM."})
+public final class Main implements Callable<Integer> {
+    /** Exit code of a command that failed. */
+    static final int EXIT_FAILURE = 1;
+    /** Exit code of a usage error. */
+    static final int EXIT_USAGE = 2;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "On failure, print the stack trace after the error message.")
+    private boolean verbose;
+
+    private Main() {
+    }
+
+    /**
+     * Runs the command line and exits the JVM with its exit code.
+     *
+     * @param args the arguments, e.g. {@code listen unix:/tmp/app.sock}
+     */
+    public static void main(String[] args) {
+        // Messages are UTF-8 text; write them so whatever the platform's console encoding says.
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
+                StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),
+                StandardCharsets.UTF_8), true);
+        System.exit(run(System.in, out, err, args));
+    }
+
+    /**
+     * Runs one command line in this JVM, for {@link #main} and tests. Does not exit the JVM.
+     *
+     * @param in   what {@code connect} reads messages from
+     * @param out  where messages and results go
+     * @param err  where status lines and errors go
+     * @param args the arguments
+     * @return the exit code
+     */
+    static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand(new ListenCommand());
+        cl.addSubcommand(new ConnectCommand(in));
+        cl.addSubcommand(new SendCommand());
+        cl.addSubcommand(new DemoCommand());
+        cl.addSubcommand(new DemoPeerCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine, parseResult));
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** Without a subcommand: a usage error that lists the subcommands. */
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing command (expected listen, connect, send or demo)");
+    }
+
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("conduit: " + e.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    private static int failure(Exception e, CommandLine cl, ParseResult parseResult) {
+        PrintWriter err = cl.getErr();
+        err.println("conduit: " + describe(e));
+        if (isVerbose(parseResult)) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return EXIT_FAILURE;
+    }
+
+    /** @return the exception's message, which for Conduit's exceptions names the endpoint */
+    static String describe(Throwable e) {
+        Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+        boolean expected = t instanceof IOException || t instanceof IllegalArgumentException
+                || t instanceof IllegalStateException;
+        return expected && t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+
+    private static boolean isVerbose(ParseResult parseResult) {
+        for (ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+            if (pr.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Prints the jar's version and the JVM it runs on. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Objects.requireNonNullElse(Main.class.getPackage().getImplementationVersion(),
+                    "(development build)");
+            return new String[] {
+                "conduit " + version,
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ", "
+                        + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")"
+            };
+        }
+    }
+}

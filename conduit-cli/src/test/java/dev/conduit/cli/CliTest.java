@@ -1,0 +1,281 @@
+package dev.conduit.cli;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.Listener;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The commands end to end: {@code listen} as its own JVM, the others in this one against real listeners. */
+@Timeout(60)
+final class CliTest {
+    private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void closeResources() throws Exception {
+        for (AutoCloseable r : resources.reversed()) {
+            r.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T closeLater(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    /** One in-process run of {@code conduit}. */
+    private record Run(int code, String out, String err) {
+        List<String> outLines() {
+            return out.lines().toList();
+        }
+
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+
+    private static Run run(String stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), new PrintWriter(out),
+                new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** Echoes every message on every connection, in this JVM, until closed. */
+    private Listener echoServer(String endpoint) throws IOException {
+        Listener listener = closeLater(Conduit.listen(endpoint));
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    Connection c = listener.accept();
+                    Thread.ofVirtual().start(() -> {
+                        try (c) {
+                            DemoPeerCommand.echo(c, Long.MAX_VALUE);
+                        } catch (IOException e) {
+                            // The test ended the connection.
+                        }
+                    });
+                }
+            } catch (IOException e) {
+                // The listener was closed at the end of the test.
+            }
+        });
+        return listener;
+    }
+
+    @Test
+    void listenWithCountPrintsEachMessageAsOneLineThenExitsAndRemovesTheSocket() throws Exception {
+        Path socket = dir.resolve("x.sock");
+        CliProcess listen = closeLater(CliProcess.start("listen", "unix:" + socket, "--count", "2"));
+        String endpoint = listen.awaitListening();
+        assertEquals("unix:" + socket, endpoint);
+        try (Connection c = Conduit.connect(endpoint, Duration.ofSeconds(10))) {
+            c.send("first");
+            c.send("two\nlines \\ ü");
+            assertEquals(0, listen.awaitExit(EXIT_TIMEOUT), () -> "stderr: " + listen.stderr());
+        }
+        assertEquals(List.of("first", "two\\nlines \\\\ ü"), listen.stdout());
+        assertFalse(Files.exists(socket), "socket file left behind");
+    }
+
+    @Test
+    void listenCountsMessagesFromAllClientsTogether() throws Exception {
+        CliProcess listen = closeLater(CliProcess.start("listen", "tcp://127.0.0.1:0", "--count", "3",
+                "--format", "hex"));
+        String endpoint = listen.awaitListening();
+        assertTrue(endpoint.matches("tcp://127\\.0\\.0\\.1:[1-9][0-9]*"), endpoint);
+        try (Connection a = Conduit.connect(endpoint, Duration.ofSeconds(10));
+             Connection b = Conduit.connect(endpoint, Duration.ofSeconds(10))) {
+            a.send(new byte[] {1});
+            b.send(new byte[] {2});
+            a.send(new byte[] {3});
+            assertEquals(0, listen.awaitExit(EXIT_TIMEOUT), () -> "stderr: " + listen.stderr());
+        }
+        assertEquals(List.of("01", "02", "03"), listen.stdout().stream().sorted().toList());
+    }
+
+    @Test
+    void terminatingListenRemovesTheSocketFile() throws Exception {
+        Path socket = dir.resolve("t.sock");
+        CliProcess listen = closeLater(CliProcess.start("listen", "unix:" + socket));
+        listen.awaitListening();
+        assertTrue(Files.exists(socket));
+        listen.process().destroy(); // SIGTERM, as kill(1) sends
+        listen.awaitExit(EXIT_TIMEOUT);
+        assertFalse(Files.exists(socket), "socket file left behind after SIGTERM");
+    }
+
+    @Test
+    void sendWithReplyPrintsTheEchoFromListenEcho() throws Exception {
+        CliProcess listen = closeLater(CliProcess.start("listen", "unix:" + dir.resolve("e.sock"), "--echo"));
+        String endpoint = listen.awaitListening();
+        Run send = run("", "send", endpoint, "hello", "a\\nb", "--reply");
+        assertEquals(0, send.code(), send.err());
+        assertEquals(List.of("hello", "a\\nb"), send.outLines());
+        assertEquals("", send.err());
+    }
+
+    @Test
+    void sendFailsWhenNoReplyComesInTime() throws Exception {
+        String endpoint = "unix:" + dir.resolve("silent.sock");
+        Listener silent = closeLater(Conduit.listen(endpoint));
+        Thread.ofVirtual().start(() -> {
+            try (Connection c = silent.accept()) {
+                c.receive();
+                c.receive(); // the client closing ends this
+            } catch (IOException e) {
+                // Closed by the test.
+            }
+        });
+        Run send = run("", "send", endpoint, "anyone?", "--reply", "--timeout", "300ms");
+        assertEquals(1, send.code());
+        assertEquals(List.of("conduit: " + endpoint + ": no reply to message 1 of 1 within 300ms"), send.errLines());
+    }
+
+    @Test
+    void connectSendsEachStdinLineAndPrintsTheReplies() throws Exception {
+        String endpoint = "unix:" + dir.resolve("c.sock");
+        echoServer(endpoint);
+        Run connect = run("hi\nthere\\nfriend\n\n", "connect", endpoint);
+        assertEquals(0, connect.code(), connect.err());
+        assertEquals(List.of("hi", "there\\nfriend", ""), connect.outLines());
+    }
+
+    @Test
+    void connectReadsAndWritesHex() throws Exception {
+        String endpoint = "mem:cli-test-hex";
+        echoServer(endpoint);
+        Run connect = run("00ff\n", "connect", endpoint, "--format", "hex");
+        assertEquals(0, connect.code(), connect.err());
+        assertEquals(List.of("00ff"), connect.outLines());
+    }
+
+    @Test
+    void connectExitsWhenThePeerCloses() throws Exception {
+        String endpoint = "unix:" + dir.resolve("bye.sock");
+        Listener listener = closeLater(Conduit.listen(endpoint));
+        Thread.ofVirtual().start(() -> {
+            try (Connection c = listener.accept()) {
+                c.send("bye");
+            } catch (IOException e) {
+                // Closed by the test.
+            }
+        });
+        Run connect = run("", "connect", endpoint);
+        assertEquals(0, connect.code(), connect.err());
+        assertEquals(List.of("bye"), connect.outLines());
+    }
+
+    @Test
+    void connectReportsTheLineOfBadInput() throws Exception {
+        String endpoint = "unix:" + dir.resolve("bad.sock");
+        echoServer(endpoint);
+        Run connect = run("00\nzz\n", "connect", endpoint, "--format", "hex");
+        assertEquals(1, connect.code());
+        assertEquals(List.of("conduit: " + endpoint + ": standard input line 2: invalid hex 'zz': 'z' at index 0"
+                + " is not a hex digit (expected 0-9, a-f or A-F)"), connect.errLines());
+    }
+
+    @Test
+    void unknownEndpointOptionFailsWithOneLine() throws Exception {
+        String endpoint = "unix:" + dir.resolve("x.sock") + "?bogus=1";
+        CliProcess listen = closeLater(CliProcess.start("listen", endpoint));
+        assertEquals(1, listen.awaitExit(EXIT_TIMEOUT));
+        assertEquals(List.of("conduit: endpoint '" + endpoint + "': unknown option 'bogus' for unix"
+                + " (known: allowGroups, allowUsers, maxFrame, mode)"), listen.stderr());
+        assertEquals(List.of(), listen.stdout());
+    }
+
+    @Test
+    void unreachableEndpointFailsWithTheCoreMessage() {
+        Path socket = dir.resolve("nobody.sock");
+        Run send = run("", "send", "unix:" + socket, "hi", "--timeout", "200ms");
+        assertEquals(1, send.code());
+        assertEquals(List.of("conduit: unix:" + socket + ": connect: no listener (no socket file at " + socket
+                + ") after waiting 200 ms"), send.errLines());
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Run send = run("", "send", "unix:" + dir.resolve("nobody.sock"), "hi", "--timeout", "0s", "--verbose");
+        assertEquals(1, send.code());
+        assertTrue(send.errLines().size() > 2, send.err());
+        assertTrue(send.errLines().get(1).startsWith("java.io.IOException: unix:"), send.err());
+    }
+
+    @Test
+    void usageErrorsExitTwoWithOneLine() {
+        for (String[] args : List.of(new String[] {"listen"}, new String[] {"listen", "mem:x", "--bogus"},
+                new String[] {"listen", "mem:x", "--count", "0"}, new String[] {"send", "mem:x"},
+                new String[] {"connect", "mem:x", "--timeout", "soon"}, new String[] {"nosuch"},
+                new String[] {"demo", "--size", "4"}, new String[] {"connect", "-"},
+                new String[] {"send", "stdio", "hi", "--reply"}, new String[0])) {
+            Run run = run("", args);
+            assertEquals(2, run.code(), String.join(" ", args));
+            assertEquals(1, run.errLines().size(), run.err());
+            assertTrue(run.err().startsWith("conduit: "), run.err());
+        }
+        assertEquals("conduit: Invalid value for option '--timeout': invalid duration 'soon' (expected a whole number"
+                + " and a unit ms, s, m or h, e.g. 500ms, 5s, 1m) (see 'conduit connect --help')",
+                run("", "connect", "mem:x", "--timeout", "soon").err().strip());
+    }
+
+    @Test
+    void helpAndVersionExitZero() throws Exception {
+        Run help = run("", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().startsWith("Usage: conduit "), help.out());
+        assertFalse(help.out().contains("demo-peer"), "the hidden command is listed");
+        for (String command : List.of("listen", "connect", "send", "demo")) {
+            Run sub = run("", command, "--help");
+            assertEquals(0, sub.code(), command);
+            assertTrue(sub.out().startsWith("Usage: conduit " + command), sub.out());
+        }
+        CliProcess version = closeLater(CliProcess.start("--version"));
+        assertEquals(0, version.awaitExit(EXIT_TIMEOUT));
+        assertTrue(version.stdout().getFirst().startsWith("conduit "), version.stdout().toString());
+    }
+
+    @Test
+    void listenEchoSendsBackUnchangedAndPrintsNothing() throws Exception {
+        CliProcess listen = closeLater(CliProcess.start("listen", "tcp://127.0.0.1:0", "--echo", "--count", "2"));
+        String endpoint = listen.awaitListening();
+        try (Connection c = Conduit.connect(endpoint, Duration.ofSeconds(10))) {
+            c.send(new byte[] {0, (byte) 0xff});
+            c.send("");
+            assertEquals("00ff", Formats.Format.HEX.encode(c.receive(Duration.ofSeconds(10))));
+            assertEquals(0, c.receive(Duration.ofSeconds(10)).length);
+            assertEquals(0, listen.awaitExit(EXIT_TIMEOUT));
+            try {
+                assertEquals(null, c.receive(Duration.ofSeconds(10)), "a message after the count");
+            } catch (ConnectionClosedException expected) {
+                // listen closed the connection on exit
+            }
+        }
+        assertEquals(List.of(), listen.stdout());
+    }
+}
