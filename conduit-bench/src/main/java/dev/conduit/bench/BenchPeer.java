@@ -1,0 +1,139 @@
+package dev.conduit.bench;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.Listener;
+import dev.conduit.bench.link.AeronLink;
+import dev.conduit.bench.link.ConduitLink;
+import dev.conduit.bench.link.RawSocketLink;
+import dev.conduit.bench.link.ZmqLink;
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The program each side of a two-process measurement runs in its own JVM.
+ *
+ * <pre>
+ * BenchPeer server TRANSPORT SIZE DIR          listen; print "ready ADDRESS"; serve one client
+ * BenchPeer client TRANSPORT SIZE ADDRESS PLAN connect; run the plan; print one result line
+ * </pre>
+ *
+ * PLAN is {@code durationMillis,warmupMillis,maxMessages,pinServer}. The client of {@code stdio}
+ * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
+ * {@code -} as ADDRESS. See {@link Session} for what the two sides say to each other.
+ */
+public final class BenchPeer {
+    /** Conduit transports the harness measures. */
+    public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "stdio", "mem");
+    /** Other libraries, measured the same way. */
+    public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq");
+
+    private BenchPeer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String transport = args[1];
+        int size = Integer.parseInt(args[2]);
+        if (args[0].equals("server")) {
+            serve(transport, size, args[3]);
+        } else {
+            Session.Plan plan = Session.Plan.parse(args[4]);
+            try (Link link = connect(transport, size, args[3], plan)) {
+                System.out.println(Session.drive(link, size, plan));
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void serve(String transport, int size, String dir) throws Exception {
+        switch (transport) {
+            case "stdio" -> Session.serve(new ConduitLink(Conduit.stdio()), size);
+            case "unix", "pipe", "tcp" -> {
+                String endpoint = switch (transport) {
+                    case "unix" -> "unix:" + Path.of(dir, "bench.sock");
+                    case "pipe" -> "pipe:conduit-bench-" + ProcessHandle.current().pid();
+                    default -> "tcp://127.0.0.1:0";
+                };
+                try (Listener listener = Conduit.listen(endpoint)) {
+                    ready(listener.endpoint().toString());
+                    Session.serve(new ConduitLink(listener.accept()), size);
+                }
+            }
+            case "raw-uds" -> {
+                Path path = Path.of(dir, "raw.sock");
+                try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                    server.bind(UnixDomainSocketAddress.of(path));
+                    ready(path.toString());
+                    SocketChannel channel = server.accept();
+                    Session.serve(new RawSocketLink(channel, size), size);
+                } finally {
+                    java.nio.file.Files.deleteIfExists(path);
+                }
+            }
+            case "aeron" -> {
+                String aeronDir = Path.of(dir, "aeron").toString();
+                try (MediaDriver driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+                        .aeronDirectoryName(aeronDir).threadingMode(ThreadingMode.SHARED)
+                        .sharedIdleStrategy(new BackoffIdleStrategy()).dirDeleteOnStart(true)
+                        .dirDeleteOnShutdown(true))) {
+                    ready(driver.aeronDirectoryName());
+                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                    Session.serve(new AeronLink(aeron, 2, 1), size);
+                }
+            }
+            case "zmq" -> {
+                ZmqLink link = ZmqLink.bind();
+                ready(link.endpoint());
+                Session.serve(link, size);
+            }
+            default -> throw new IllegalArgumentException("unknown transport " + transport);
+        }
+    }
+
+    private static Link connect(String transport, int size, String address, Session.Plan plan) throws Exception {
+        return switch (transport) {
+            case "unix", "pipe", "tcp" -> new ConduitLink(Conduit.connect(address, Duration.ofSeconds(30)));
+            case "stdio" -> new ConduitLink(Conduit.spawn(new ProcessBuilder(serverCommand(size, plan.pinServer()))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)));
+            case "mem" -> {
+                String endpoint = "mem:bench";
+                Listener listener = Conduit.listen(endpoint);
+                Thread server = Thread.ofPlatform().daemon().name("mem-server").start(() -> {
+                    try (listener) {
+                        Session.serve(new ConduitLink(listener.accept()), size);
+                    } catch (Exception e) {
+                        e.printStackTrace();
+                    }
+                });
+                server.setPriority(Thread.NORM_PRIORITY);
+                yield new ConduitLink(Conduit.connect(endpoint, Duration.ofSeconds(5)));
+            }
+            case "raw-uds" -> new RawSocketLink(SocketChannel.open(UnixDomainSocketAddress.of(address)), size);
+            case "aeron" -> new AeronLink(Aeron.connect(new Aeron.Context().aeronDirectoryName(address)), 1, 2);
+            case "zmq" -> ZmqLink.connect(address);
+            default -> throw new IllegalArgumentException("unknown transport " + transport);
+        };
+    }
+
+    private static List<String> serverCommand(int size, String pin) {
+        List<String> command = new ArrayList<>(Jvm.command(pin, "stdio"));
+        command.addAll(List.of("server", "stdio", String.valueOf(size), "-"));
+        return command;
+    }
+
+    private static void ready(String address) {
+        System.out.println("ready " + address);
+        System.out.flush();
+    }
+}

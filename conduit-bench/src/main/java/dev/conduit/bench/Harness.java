@@ -1,0 +1,233 @@
+package dev.conduit.bench;
+
+import dev.conduit.bench.Measurement.Kind;
+import dev.conduit.bench.Measurement.Latency;
+import dev.conduit.bench.Measurement.Throughput;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs two-process measurements: for each transport and size, a server JVM and a client JVM
+ * (each pinned to its own CPU with {@code taskset} where the machine has two), which run a
+ * {@link Session} and report one {@link Measurement}. Thread-safe only for one run at a time.
+ */
+public final class Harness {
+    /**
+     * What to measure.
+     *
+     * @param transports  Conduit transports and peers, by name ({@link BenchPeer#CONDUIT}, {@link BenchPeer#PEERS})
+     * @param sizes       payload sizes in bytes, each at least {@link Payloads#MIN_SIZE}
+     * @param duration    measured time per phase
+     * @param warmup      warm-up time per phase, not recorded
+     * @param maxMessages upper bound on messages per phase
+     */
+    public record Plan(List<String> transports, List<Integer> sizes, Duration duration, Duration warmup,
+            long maxMessages) {
+    }
+
+    /** Told of each step, for a progress bar. */
+    @FunctionalInterface
+    public interface Progress {
+        /**
+         * @param label what is about to run, e.g. {@code unix 64 B}
+         * @param done  steps finished so far
+         * @param total all steps
+         */
+        void step(String label, int done, int total);
+    }
+
+    private final Path workDir;
+    private final boolean pin;
+
+    /** @param workDir where sockets and per-run directories go; created if absent */
+    public Harness(Path workDir) throws IOException {
+        this.workDir = Files.createDirectories(workDir);
+        this.pin = canPin();
+    }
+
+    /** @return whether children are pinned to their own CPUs */
+    public boolean pinned() {
+        return pin;
+    }
+
+    private static boolean canPin() {
+        if (Runtime.getRuntime().availableProcessors() < 2) {
+            return false;
+        }
+        String path = System.getenv("PATH");
+        return path != null && Stream.of(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "taskset")));
+    }
+
+    /**
+     * Measures one transport at one size.
+     *
+     * @return the measurement
+     * @throws IOException naming the transport and quoting the children's errors, if a run failed
+     *                     (a wrong payload included) or timed out
+     */
+    public Measurement measure(String transport, int size, Plan plan) throws IOException, InterruptedException {
+        Kind kind = BenchPeer.CONDUIT.contains(transport) ? Kind.CONDUIT : Kind.PEER;
+        if (kind == Kind.PEER && !BenchPeer.PEERS.contains(transport)) {
+            throw new IllegalArgumentException("unknown transport " + transport + " (expected one of "
+                    + BenchPeer.CONDUIT + " or " + BenchPeer.PEERS + ")");
+        }
+        Path dir = Files.createTempDirectory(workDir, "run");
+        Session.Plan session = new Session.Plan(plan.duration().toMillis(), plan.warmup().toMillis(),
+                plan.maxMessages(), pin ? "1" : "-");
+        long limitMillis = 5 * (plan.duration().toMillis() + plan.warmup().toMillis()) + 60_000;
+        Child server = null;
+        Child client = null;
+        try {
+            String address = "-";
+            if (!transport.equals("stdio") && !transport.equals("mem")) {
+                server = Child.start(dir, "server", command(pin ? "1" : "-", transport, "server", transport,
+                        String.valueOf(size), dir.toString()));
+                String ready = server.line(60_000);
+                if (ready == null || !ready.startsWith("ready ")) {
+                    throw server.failure(transport + " " + size + " B: server did not get ready (said: " + ready + ")");
+                }
+                address = ready.substring("ready ".length());
+            }
+            String clientPin = pin && !transport.equals("mem") ? "0" : "-";
+            client = Child.start(dir, "client", command(clientPin, transport, "client", transport,
+                    String.valueOf(size), address, session.toString()));
+            String result = client.line(limitMillis);
+            if (result == null || !result.contains("p50_ns=")) {
+                throw client.failure(transport + " " + size + " B: no result (said: " + result + ")");
+            }
+            client.awaitExit(transport, 30_000);
+            if (server != null) {
+                server.awaitExit(transport, 30_000);
+            }
+            return parse(transport, kind, size, result);
+        } finally {
+            Child.kill(client);
+            Child.kill(server);
+            deleteTree(dir);
+        }
+    }
+
+    private static List<String> command(String pin, String transport, String... args) {
+        List<String> command = new ArrayList<>(Jvm.command(pin, transport));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    static Measurement parse(String transport, Kind kind, int size, String line) {
+        Map<String, Long> v = keyValues(line);
+        Latency latency = new Latency(v.get("p50_ns"), v.get("p90_ns"), v.get("p99_ns"), v.get("p999_ns"),
+                v.get("max_ns"), v.get("count"));
+        return new Measurement(transport, kind, size, latency,
+                new Throughput(v.get("tp_messages"), v.get("tp_nanos"), size),
+                new Throughput(v.get("batch_messages"), v.get("batch_nanos"), size));
+    }
+
+    /** @return the numeric {@code key=value} pairs of a result line */
+    public static Map<String, Long> keyValues(String line) {
+        Map<String, Long> values = new HashMap<>();
+        for (String pair : line.trim().split("\\s+")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                try {
+                    values.put(pair.substring(0, eq), Long.parseLong(pair.substring(eq + 1)));
+                } catch (NumberFormatException e) {
+                    // Not a number (a name or a note): not needed here.
+                }
+            }
+        }
+        return values;
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // Best effort: a leftover temp directory is not worth failing a benchmark for.
+        }
+    }
+
+    /** A child JVM whose standard output is read line by line and whose standard error goes to a file. */
+    private static final class Child {
+        private final String role;
+        private final Process process;
+        private final BufferedReader out;
+        private final Path errFile;
+
+        private Child(String role, Process process, Path errFile) {
+            this.role = role;
+            this.process = process;
+            this.errFile = errFile;
+            this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        static Child start(Path dir, String role, List<String> command) throws IOException {
+            Path err = dir.resolve(role + ".err");
+            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+            return new Child(role, p, err);
+        }
+
+        /** @return the next line, or null at end of output or after {@code millis} */
+        String line(long millis) throws InterruptedException {
+            CompletableFuture<String> next = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (IOException e) {
+                    return null;
+                }
+            }, Thread::startVirtualThread);
+            try {
+                return next.get(millis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                return null;
+            }
+        }
+
+        void awaitExit(String transport, long millis) throws IOException, InterruptedException {
+            if (!process.waitFor(millis, TimeUnit.MILLISECONDS)) {
+                throw failure(transport + ": " + role + " did not exit");
+            }
+            if (process.exitValue() != 0) {
+                throw failure(transport + ": " + role + " exited with " + process.exitValue());
+            }
+        }
+
+        IOException failure(String what) {
+            String err;
+            try {
+                List<String> lines = Files.readAllLines(errFile);
+                err = String.join("\n  ", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+            } catch (IOException e) {
+                err = "(no standard error)";
+            }
+            return new IOException(what + "; " + role + " standard error:\n  " + err);
+        }
+
+        static void kill(Child child) {
+            if (child != null && child.process.isAlive()) {
+                child.process.descendants().forEach(ProcessHandle::destroyForcibly);
+                child.process.destroyForcibly();
+                try {
+                    child.process.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

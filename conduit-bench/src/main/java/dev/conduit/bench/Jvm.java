@@ -1,0 +1,40 @@
+package dev.conduit.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The command lines of the child JVMs a measurement runs, with the same class path as this one. */
+final class Jvm {
+    private Jvm() {
+    }
+
+    /**
+     * @param pin       a {@code taskset} CPU list such as {@code 1}, or {@code -} for no pinning
+     * @param transport the transport, for transport-specific JVM flags
+     * @return the command up to and including the main class
+     */
+    static List<String> command(String pin, String transport) {
+        List<String> command = new ArrayList<>();
+        if (!pin.equals("-")) {
+            command.addAll(List.of("taskset", "-c", pin));
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("-XX:+UseParallelGC");
+        command.add("-Xms256m");
+        command.add("-Xmx256m");
+        if (transport.equals("aeron")) {
+            // Aeron and Agrona reach JDK internals; only the Aeron JVMs get these flags.
+            command.add("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED");
+            command.add("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
+            command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+            command.add("--sun-misc-unsafe-memory-access=allow");
+            command.add("-Daeron.print.configuration=false");
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(BenchPeer.class.getName());
+        return command;
+    }
+}

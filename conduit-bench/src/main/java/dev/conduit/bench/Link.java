@@ -1,0 +1,41 @@
+package dev.conduit.bench;
+
+import java.io.IOException;
+
+/**
+ * One end of a two-way message link under test: a Conduit connection, or a peer library's
+ * equivalent. The harness drives every link the same way. One thread sends and receives.
+ */
+public interface Link extends AutoCloseable {
+    /**
+     * Sends one whole message, blocking (or spinning, as the library does) while the peer is full.
+     *
+     * @param message the array holding the message
+     * @param length  the message's length
+     * @throws Exception if the link failed
+     */
+    void send(byte[] message, int length) throws Exception;
+
+    /**
+     * Sends everything sent so far that the link may still be holding back; a no-op for links
+     * that send at once.
+     *
+     * @throws Exception if the link failed
+     */
+    default void flush() throws Exception {
+    }
+
+    /**
+     * Blocks (or spins) until one whole message arrives.
+     *
+     * @return an array holding the message from index 0; valid until the next call
+     * @throws Exception if the link failed or the peer closed
+     */
+    byte[] receive() throws Exception;
+
+    /** @return the length of the message last returned by {@link #receive()} */
+    int lastLength();
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,77 @@
+package dev.conduit.bench;
+
+import java.nio.ByteBuffer;
+import java.util.Random;
+import java.util.zip.CRC32C;
+
+/**
+ * The messages of every benchmark: a sequence number, a checksum and content that changes
+ * with the sequence number, so a lost, duplicated, reordered or corrupted message is caught.
+ *
+ * <pre>
+ * 0        4          8               16
+ * +--------+----------+---------------+---------------------------+
+ * | seq    | crc32c   | seq * golden  | fixed random bytes ...    |
+ * +--------+----------+---------------+---------------------------+
+ *            (crc32c of bytes 8..end)
+ * </pre>
+ *
+ * A message of length 0 ends a run. Not thread-safe: one instance per thread.
+ */
+public final class Payloads {
+    /** The smallest payload that holds the header. */
+    public static final int MIN_SIZE = 16;
+
+    private final byte[] template;
+    private final ByteBuffer view;
+    private final CRC32C crc = new CRC32C();
+
+    /** @param size the payload size in bytes, at least {@link #MIN_SIZE} */
+    public Payloads(int size) {
+        if (size < MIN_SIZE) {
+            throw new IllegalArgumentException("size: " + size + " (expected >= " + MIN_SIZE + ")");
+        }
+        template = new byte[size];
+        new Random(size).nextBytes(template);
+        view = ByteBuffer.wrap(template);
+    }
+
+    /**
+     * @param seq the sequence number
+     * @return the message for {@code seq}, in an array reused by the next call
+     */
+    public byte[] next(int seq) {
+        view.putInt(0, seq);
+        view.putLong(8, seq * 0x9E3779B97F4A7C15L);
+        crc.reset();
+        crc.update(template, 8, template.length - 8);
+        view.putInt(4, (int) crc.getValue());
+        return template;
+    }
+
+    /**
+     * Checks a received message.
+     *
+     * @param message     the bytes received
+     * @param length      how many of them are the message
+     * @param expectedSeq the sequence number it must carry
+     * @throws IllegalStateException naming what is wrong, if anything is
+     */
+    public void verify(byte[] message, int length, int expectedSeq) {
+        if (length != template.length) {
+            throw new IllegalStateException("message " + expectedSeq + ": length " + length + ", expected "
+                    + template.length);
+        }
+        ByteBuffer m = ByteBuffer.wrap(message, 0, length);
+        int seq = m.getInt(0);
+        if (seq != expectedSeq) {
+            throw new IllegalStateException("message " + expectedSeq + ": carries sequence number " + seq
+                    + " (lost, duplicated or reordered)");
+        }
+        crc.reset();
+        crc.update(message, 8, length - 8);
+        if ((int) crc.getValue() != m.getInt(4) || m.getLong(8) != seq * 0x9E3779B97F4A7C15L) {
+            throw new IllegalStateException("message " + expectedSeq + ": checksum mismatch (corrupted)");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package dev.conduit.bench;
+
+import org.HdrHistogram.Histogram;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the two sides of a measurement say to each other, in five phases, each ended by an
+ * empty message:
+ *
+ * <ol>
+ * <li>ping-pong: the client sends, the server echoes, the client checks the echo and records the
+ *     round trip once the warm-up time has passed; the server answers the end with an empty
+ *     message;</li>
+ * <li>throughput warm-up, then 3. throughput: the client sends as fast as it can, one
+ *     {@link Link#send} per message; the server checks every message's sequence number and
+ *     checksum and answers the end with the count it received (8 bytes);</li>
+ * <li>batched warm-up, then 5. batched: the same with {@link Link#flush} after every
+ *     {@value #BATCH} messages.</li>
+ * </ol>
+ *
+ * Any wrong message throws, which fails the run loudly.
+ */
+public final class Session {
+    /** Messages between flushes in the batched phases. */
+    static final int BATCH = 64;
+    private static final int PHASES = 5;
+    private static final long HISTOGRAM_MAX_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private Session() {
+    }
+
+    /**
+     * How long the client measures.
+     *
+     * @param durationMillis each phase's measured time
+     * @param warmupMillis   each warm-up's time
+     * @param maxMessages    an upper bound on messages per phase (for smoke runs)
+     * @param pinServer      the {@code taskset} CPU list for a server the client starts, or {@code -}
+     */
+    public record Plan(long durationMillis, long warmupMillis, long maxMessages, String pinServer) {
+        /** @return the plan written as {@link #parse} reads it */
+        @Override
+        public String toString() {
+            return durationMillis + "," + warmupMillis + "," + maxMessages + "," + pinServer;
+        }
+
+        static Plan parse(String text) {
+            String[] p = text.split(",");
+            return new Plan(Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]), p[3]);
+        }
+    }
+
+    /** Serves one client through all phases. */
+    static void serve(Link link, int size) throws Exception {
+        Payloads payloads = new Payloads(size);
+        try (link) {
+            while (true) {
+                byte[] m = link.receive();
+                if (link.lastLength() == 0) {
+                    link.send(m, 0);
+                    break;
+                }
+                link.send(m, link.lastLength());
+            }
+            for (int phase = 1; phase < PHASES; phase++) {
+                long count = 0;
+                while (true) {
+                    byte[] m = link.receive();
+                    if (link.lastLength() == 0) {
+                        break;
+                    }
+                    payloads.verify(m, link.lastLength(), (int) count++);
+                }
+                byte[] ack = ByteBuffer.allocate(8).putLong(0, count).array();
+                link.send(ack, 8);
+            }
+        }
+    }
+
+    /** Runs every phase as the client and returns the result as {@code key=value} pairs. */
+    static String drive(Link link, int size, Plan plan) throws Exception {
+        Payloads payloads = new Payloads(size);
+        Histogram rtt = pingPong(link, payloads, plan);
+        throughput(link, payloads, plan.warmupMillis(), plan.maxMessages(), false);
+        long[] single = throughput(link, payloads, plan.durationMillis(), plan.maxMessages(), false);
+        throughput(link, payloads, plan.warmupMillis(), plan.maxMessages(), true);
+        long[] batched = throughput(link, payloads, plan.durationMillis(), plan.maxMessages(), true);
+        return "p50_ns=" + rtt.getValueAtPercentile(50) + " p90_ns=" + rtt.getValueAtPercentile(90)
+                + " p99_ns=" + rtt.getValueAtPercentile(99) + " p999_ns=" + rtt.getValueAtPercentile(99.9)
+                + " max_ns=" + rtt.getMaxValue() + " count=" + rtt.getTotalCount()
+                + " tp_messages=" + single[0] + " tp_nanos=" + single[1]
+                + " batch_messages=" + batched[0] + " batch_nanos=" + batched[1];
+    }
+
+    private static Histogram pingPong(Link link, Payloads payloads, Plan plan) throws Exception {
+        Histogram histogram = new Histogram(HISTOGRAM_MAX_NANOS, 3);
+        long start = System.nanoTime();
+        long warmEnd = start + TimeUnit.MILLISECONDS.toNanos(plan.warmupMillis());
+        long end = warmEnd + TimeUnit.MILLISECONDS.toNanos(plan.durationMillis());
+        int seq = 0;
+        long recorded = 0;
+        while (true) {
+            byte[] message = payloads.next(seq);
+            long t0 = System.nanoTime();
+            link.send(message, message.length);
+            byte[] echo = link.receive();
+            long t1 = System.nanoTime();
+            payloads.verify(echo, link.lastLength(), seq++);
+            if (t0 >= warmEnd) {
+                histogram.recordValue(Math.min(t1 - t0, HISTOGRAM_MAX_NANOS));
+                if (++recorded >= plan.maxMessages() || t1 >= end) {
+                    break;
+                }
+            }
+        }
+        link.send(new byte[0], 0);
+        link.receive();
+        if (link.lastLength() != 0) {
+            throw new IllegalStateException("ping-pong end: expected an empty message, got " + link.lastLength());
+        }
+        return histogram;
+    }
+
+    /** @return {messages, nanos} from the first send to the server's acknowledgement */
+    private static long[] throughput(Link link, Payloads payloads, long millis, long maxMessages, boolean batch)
+            throws Exception {
+        long start = System.nanoTime();
+        long end = start + TimeUnit.MILLISECONDS.toNanos(millis);
+        long sent = 0;
+        while (sent < maxMessages) {
+            byte[] m = payloads.next((int) sent);
+            link.send(m, m.length);
+            sent++;
+            if (batch && sent % BATCH == 0) {
+                link.flush();
+            }
+            if ((sent & 255) == 0 && System.nanoTime() >= end) {
+                break;
+            }
+        }
+        link.flush();
+        link.send(new byte[0], 0);
+        link.flush();
+        byte[] ack = link.receive();
+        long nanos = System.nanoTime() - start;
+        long counted = ByteBuffer.wrap(ack, 0, 8).getLong();
+        if (link.lastLength() != 8 || counted != sent) {
+            throw new IllegalStateException("throughput: sent " + sent + " messages, the peer counted " + counted);
+        }
+        return new long[] {sent, nanos};
+    }
+}
