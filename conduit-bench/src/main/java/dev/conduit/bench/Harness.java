@@ -23,9 +23,10 @@ import java.util.stream.Stream;
 /**
  * Runs two-process measurements: for each transport and size, a server JVM and a client JVM
  * (each pinned to its own CPU with {@code taskset} where the machine has two), which run a
- * {@link Session} and report one {@link Measurement}. Thread-safe only for one run at a time.
+ * {@link Session} and report one {@link Measurement}. One measurement at a time; {@link #close()}
+ * removes the harness's working directory.
  */
-public final class Harness {
+public final class Harness implements AutoCloseable {
     /**
      * What to measure.
      *
@@ -53,10 +54,25 @@ public final class Harness {
     private final Path workDir;
     private final boolean pin;
 
-    /** @param workDir where sockets and per-run directories go; created if absent */
-    public Harness(Path workDir) throws IOException {
-        this.workDir = Files.createDirectories(workDir);
+    /**
+     * Makes a fresh working directory for sockets and per-run files, under the system's temp directory.
+     *
+     * @throws IOException if it cannot be created
+     */
+    public Harness() throws IOException {
+        this.workDir = Files.createTempDirectory("conduit-bench-");
         this.pin = canPin();
+    }
+
+    /** Removes the working directory. */
+    @Override
+    public void close() {
+        deleteTree(workDir);
+    }
+
+    /** @return the working directory, empty between measurements */
+    Path workDir() {
+        return workDir;
     }
 
     /** @return whether children are pinned to their own CPUs */
@@ -152,7 +168,7 @@ public final class Harness {
         return values;
     }
 
-    static void deleteTree(Path dir) {
+    private static void deleteTree(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

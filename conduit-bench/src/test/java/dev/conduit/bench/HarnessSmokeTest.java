@@ -26,18 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HarnessSmokeTest {
     static final List<String> ALL = Stream.concat(BenchPeer.CONDUIT.stream(), BenchPeer.PEERS.stream()).toList();
-    private static Path work;
     private static Harness harness;
 
     @BeforeAll
     static void setUp() throws IOException {
-        work = Files.createTempDirectory("conduit-bench-test");
-        harness = new Harness(work);
+        harness = new Harness();
     }
 
     @AfterAll
     static void tearDown() {
-        Harness.deleteTree(work);
+        harness.close();
     }
 
     private static Harness.Plan smoke(String transport) {
@@ -55,7 +53,7 @@ class HarnessSmokeTest {
         assertEquals(300, m.throughput().messages());
         assertEquals(300, m.batched().messages());
         assertTrue(m.throughput().messagesPerSecond() > 0);
-        try (Stream<Path> left = Files.list(work)) {
+        try (Stream<Path> left = Files.list(harness.workDir())) {
             assertEquals(0, left.count(), "run directories left behind");
         }
     }

@@ -77,6 +77,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new ConnectCommand(in));
         cl.addSubcommand(new SendCommand());
         cl.addSubcommand(new DemoCommand());
+        cl.addSubcommand(new BenchCommand());
         cl.addSubcommand(new DemoPeerCommand());
         cl.setOut(out);
         cl.setErr(err);
@@ -93,7 +94,8 @@ public final class Main implements Callable<Integer> {
     /** Without a subcommand: a usage error that lists the subcommands. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command (expected listen, connect, send or demo)");
+        throw new ParameterException(spec.commandLine(),
+                "missing command (expected listen, connect, send, demo or bench)");
     }
 
     private static int usageError(ParameterException e, String[] args) {

@@ -1,0 +1,149 @@
+package dev.conduit.cli;
+
+import dev.conduit.bench.BenchPeer;
+import dev.conduit.bench.Harness;
+import dev.conduit.bench.Machine;
+import dev.conduit.bench.Measurement;
+import dev.conduit.bench.Payloads;
+import dev.conduit.bench.Plot;
+import dev.conduit.bench.Report;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code conduit bench}: round-trip latency and one-way throughput between two JVMs for each
+ * transport and size, beside peer libraries and C baselines measured in the same run.
+ */
+@Command(name = "bench", sortOptions = false,
+        description = {"Measure round-trip latency (p50 to p99.9) and one-way throughput between two processes,"
+                + " for each transport and message size, with peers and C baselines from the same run.",
+            "Every message is checked (sequence number and checksum); a wrong one fails the run."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--transport", paramLabel = "LIST", split = ",",
+            description = "Conduit transports to measure (default: all of unix, pipe, tcp, stdio, mem);"
+                    + " peers raw-uds, aeron, zmq may be named too.")
+    private List<String> transports = new ArrayList<>(BenchPeer.CONDUIT);
+
+    @Option(names = "--size", paramLabel = "LIST", split = ",", description = "Payload sizes in bytes, e.g."
+            + " 64,1k,64k. Default: ${DEFAULT-VALUE}.", defaultValue = "64,1024,65536")
+    private List<String> sizes;
+
+    @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "1s",
+            description = "Measured time per phase (ping-pong, throughput, batched). Default: ${DEFAULT-VALUE}.")
+    private String duration;
+
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "500ms",
+            description = "Warm-up per phase, not recorded. Default: ${DEFAULT-VALUE}.")
+    private String warmup;
+
+    @Option(names = "--messages", paramLabel = "N", defaultValue = "100000000",
+            description = "At most N messages per phase (for quick runs).")
+    private long maxMessages;
+
+    @Option(names = "--peers", description = "Also measure the peers: raw JDK Unix socket, Aeron IPC, JeroMQ.")
+    private boolean peers;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    private Path json;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw latency percentiles as a PNG chart.")
+    private Path plot;
+
+    @Override
+    public Integer call() throws Exception {
+        Set<String> names = new LinkedHashSet<>(transports);
+        if (peers) {
+            names.addAll(BenchPeer.PEERS);
+        }
+        for (String t : names) {
+            if (!BenchPeer.CONDUIT.contains(t) && !BenchPeer.PEERS.contains(t)) {
+                throw new ParameterException(spec.commandLine(), "--transport " + t + " (expected some of "
+                        + String.join(", ", BenchPeer.CONDUIT) + " or peers " + String.join(", ", BenchPeer.PEERS) + ")");
+            }
+        }
+        List<Integer> sizeList = sizes.stream().map(this::size).toList();
+        Harness.Plan plan = new Harness.Plan(List.copyOf(names), sizeList, Durations.parse(duration),
+                Durations.parse(warmup), maxMessages);
+        try (Harness harness = new Harness()) {
+            Progress progress = new Progress(spec.commandLine().getErr());
+            List<Measurement> rows = new ArrayList<>();
+            int total = names.size() * sizeList.size();
+            int done = 0;
+            for (int size : sizeList) {
+                for (String t : names) {
+                    progress.step(t + " " + size + " B", done++, total);
+                    rows.add(harness.measure(t, size, plan));
+                }
+            }
+            progress.step("done", total, total);
+            Machine machine = Machine.describe(harness.pinned());
+            Report report = new Report(rows, machine, "conduit " + String.join(" ", spec.commandLine().getParseResult()
+                    .originalArgs()));
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(report.table());
+            out.flush();
+            if (json != null) {
+                Files.writeString(json, report.json());
+            }
+            if (plot != null) {
+                Plot.write(rows, machine.cpu() + ", " + machine.jdk(), plot);
+            }
+            return 0;
+        }
+    }
+
+    private int size(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        int shift = t.endsWith("k") ? 10 : t.endsWith("m") ? 20 : 0;
+        try {
+            long value = Long.parseLong(shift == 0 ? t : t.substring(0, t.length() - 1)) << shift;
+            if (value >= Payloads.MIN_SIZE && value <= 16 << 20) {
+                return (int) value;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        throw new ParameterException(spec.commandLine(), "--size " + text + " (expected " + Payloads.MIN_SIZE
+                + " bytes to 16m, e.g. 64, 1k, 64k)");
+    }
+
+    /** A one-line progress bar on standard error, redrawn in place on a terminal. */
+    private static final class Progress {
+        private static final int WIDTH = 30;
+        private final PrintWriter err;
+        private final boolean terminal = System.console() != null;
+
+        Progress(PrintWriter err) {
+            this.err = err;
+        }
+
+        void step(String label, int done, int total) {
+            int filled = total == 0 ? WIDTH : done * WIDTH / total;
+            String bar = "[" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] " + done + "/" + total + " " + label;
+            if (terminal) {
+                err.print("\r" + bar + " ".repeat(10) + (done == total ? "\n" : ""));
+            } else {
+                err.println(bar);
+            }
+            err.flush();
+        }
+    }
+}
