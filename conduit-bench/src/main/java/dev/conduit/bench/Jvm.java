@@ -4,7 +4,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The command lines of the child JVMs a measurement runs, with the same class path as this one. */
+/**
+ * The command lines of the child JVMs a measurement runs, with the same class path as this one.
+ * Extra JVM options come from the environment variable {@code CONDUIT_BENCH_JVM_OPTS}.
+ */
 final class Jvm {
     private Jvm() {
     }
@@ -31,6 +34,10 @@ final class Jvm {
             command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
             command.add("--sun-misc-unsafe-memory-access=allow");
             command.add("-Daeron.print.configuration=false");
+        }
+        String extra = System.getenv("CONDUIT_BENCH_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.strip().split("\\s+")));
         }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
