@@ -70,8 +70,8 @@ public final class Harness implements AutoCloseable {
         deleteTree(workDir);
     }
 
-    /** @return the working directory, empty between measurements */
-    Path workDir() {
+    /** @return the working directory, removed by {@link #close()}; for files that go with the run */
+    public Path directory() {
         return workDir;
     }
 

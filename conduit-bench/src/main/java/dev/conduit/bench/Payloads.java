@@ -36,6 +36,11 @@ public final class Payloads {
         view = ByteBuffer.wrap(template);
     }
 
+    /** @return the payload size in bytes */
+    public int size() {
+        return template.length;
+    }
+
     /**
      * @param seq the sequence number
      * @return the message for {@code seq}, in an array reused by the next call

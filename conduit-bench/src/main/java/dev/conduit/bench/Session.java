@@ -17,14 +17,14 @@ import java.util.concurrent.TimeUnit;
  *     {@link Link#send} per message; the server checks every message's sequence number and
  *     checksum and answers the end with the count it received (8 bytes);</li>
  * <li>batched warm-up, then 5. batched: the same with {@link Link#flush} after every
- *     {@value #BATCH} messages.</li>
+ *     {@value #BATCH_BYTES} bytes of frames (as the C baseline packs one write).</li>
  * </ol>
  *
  * Any wrong message throws, which fails the run loudly.
  */
 public final class Session {
-    /** Messages between flushes in the batched phases. */
-    static final int BATCH = 64;
+    /** Bytes of frames between flushes in the batched phases: as the C baseline's one write. */
+    static final int BATCH_BYTES = 64 * 1024;
     private static final int PHASES = 5;
     private static final long HISTOGRAM_MAX_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -123,17 +123,23 @@ public final class Session {
         return histogram;
     }
 
+    /** @return how many frames of this payload size make one batch */
+    static long messagesPerBatch(int size) {
+        return Math.max(1, BATCH_BYTES / (size + 4));
+    }
+
     /** @return {messages, nanos} from the first send to the server's acknowledgement */
     private static long[] throughput(Link link, Payloads payloads, long millis, long maxMessages, boolean batch)
             throws Exception {
         long start = System.nanoTime();
         long end = start + TimeUnit.MILLISECONDS.toNanos(millis);
+        long perBatch = messagesPerBatch(payloads.size());
         long sent = 0;
         while (sent < maxMessages) {
             byte[] m = payloads.next((int) sent);
             link.send(m, m.length);
             sent++;
-            if (batch && sent % BATCH == 0) {
+            if (batch && sent % perBatch == 0) {
                 link.flush();
             }
             if ((sent & 255) == 0 && System.nanoTime() >= end) {

@@ -53,7 +53,7 @@ class HarnessSmokeTest {
         assertEquals(300, m.throughput().messages());
         assertEquals(300, m.batched().messages());
         assertTrue(m.throughput().messagesPerSecond() > 0);
-        try (Stream<Path> left = Files.list(harness.workDir())) {
+        try (Stream<Path> left = Files.list(harness.directory())) {
             assertEquals(0, left.count(), "run directories left behind");
         }
     }

@@ -7,6 +7,11 @@ import dev.conduit.bench.Measurement;
 import dev.conduit.bench.Payloads;
 import dev.conduit.bench.Plot;
 import dev.conduit.bench.Report;
+import dev.conduit.bench.baseline.CBaselines;
+import dev.conduit.bench.baseline.CBaselines.Availability;
+import dev.conduit.bench.baseline.CBaselines.Iterations;
+import dev.conduit.bench.baseline.CBaselines.Mechanism;
+import dev.conduit.bench.baseline.CBaselines.Mode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -61,6 +67,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--peers", description = "Also measure the peers: raw JDK Unix socket, Aeron IPC, JeroMQ.")
     private boolean peers;
 
+    @Option(names = "--no-baselines", negatable = true, defaultValue = "true",
+            description = "Leave out the C baselines (compiled with gcc at bench time; skipped with a reason where gcc"
+                    + " is missing).")
+    private boolean baselines;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     private Path json;
 
@@ -83,14 +94,25 @@ final class BenchCommand implements Callable<Integer> {
         Harness.Plan plan = new Harness.Plan(List.copyOf(names), sizeList, Durations.parse(duration),
                 Durations.parse(warmup), maxMessages);
         try (Harness harness = new Harness()) {
-            Progress progress = new Progress(spec.commandLine().getErr());
+            PrintWriter err = spec.commandLine().getErr();
+            Progress progress = new Progress(err);
+            Availability c = baselines ? CBaselines.prepare(harness.directory())
+                    : new Availability.Unavailable("--no-baselines");
+            List<Mechanism> mechanisms = c instanceof Availability.Ready ? List.of(Mechanism.values()) : List.of();
+            if (c instanceof Availability.Unavailable(String reason)) {
+                err.println("conduit: C baselines skipped: " + reason);
+            }
             List<Measurement> rows = new ArrayList<>();
-            int total = names.size() * sizeList.size();
+            int total = (names.size() + mechanisms.size()) * sizeList.size();
             int done = 0;
             for (int size : sizeList) {
                 for (String t : names) {
                     progress.step(t + " " + size + " B", done++, total);
                     rows.add(harness.measure(t, size, plan));
+                }
+                for (Mechanism m : mechanisms) {
+                    progress.step(m.transport() + " " + size + " B", done++, total);
+                    rows.add(CBaselines.run(((Availability.Ready) c).binary(), m, size, iterations(size, plan)));
                 }
             }
             progress.step("done", total, total);
@@ -108,6 +130,20 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * Counts for the C baselines, which run by count: about {@code --duration} of work each, at the
+     * rates such a mechanism reaches (tens of µs per round trip, about 2 GB/s one way), capped by
+     * {@code --messages}; a tenth of that again as warm-up.
+     */
+    static Map<Mode, Iterations> iterations(int size, Harness.Plan plan) {
+        long micros = Math.max(1, plan.duration().toNanos() / 1000);
+        long pingPong = Math.min(plan.maxMessages(), Math.max(1000, micros / (20 + size / 1000)));
+        long oneWay = Math.min(plan.maxMessages(), Math.max(10_000, micros * 2000 / (size + 2000)));
+        Iterations rt = new Iterations(pingPong, Math.max(1, pingPong / 10));
+        Iterations tp = new Iterations(oneWay, Math.max(1, oneWay / 10));
+        return Map.of(Mode.PINGPONG, rt, Mode.THROUGHPUT, tp, Mode.BATCHED, tp);
     }
 
     private int size(String text) {

@@ -48,10 +48,12 @@ final class BenchCommandTest {
         assertEquals(0, code, () -> "stdout: " + out + "\nstderr: " + bench.stderr());
         assertTrue(out.getFirst().startsWith("machine: "), out.getFirst());
         assertTrue(out.get(1).startsWith("command: conduit bench --transport unix,mem"), out.get(1));
-        for (String row : List.of("unix +64 B", "mem +64 B", "unix +1 KiB", "mem +1 KiB")) {
+        for (String row : List.of("unix +64 B", "mem +64 B", "unix +1 KiB", "mem +1 KiB", "c-uds +64 B", "c-pipe +1 KiB",
+                "c-shm +64 B")) {
             assertEquals(1, out.stream().filter(l -> l.matches(row + " .*")).count(), row + " in " + out);
         }
-        assertTrue(bench.stderr().getLast().contains("4/4 done"), bench.stderr().toString());
+        assertTrue(bench.stderr().getLast().contains("16/16 done"), bench.stderr().toString());
+        assertTrue(out.stream().anyMatch(l -> l.matches("unix +64 B .* [0-9.]+x .*")), "no ratio to C: " + out);
         String text = Files.readString(json);
         assertTrue(text.contains("\"machine\": {\"cpu\": "), text);
         assertTrue(text.contains("{\"transport\": \"unix\", \"kind\": \"conduit\", \"size\": 64, \"p50_ns\": "), text);
