@@ -11,6 +11,20 @@ import java.nio.ByteBuffer;
  * never interleaved with another, and messages from one thread arrive in the order that thread
  * sent them.
  *
+ * <p><b>Batching.</b> {@code write} queues a message in the connection's outgoing buffer,
+ * usually without a system call; {@link #flush()} sends everything written, in one system call
+ * where the transport can. Written and sent messages keep the order of the calls, and a
+ * {@code send} or {@code trySend} sends everything written before it first. Writing many
+ * small messages and flushing once costs far less than sending each:
+ * <pre>{@code
+ * for (Event e : batch) {
+ *     connection.write(e.bytes());   // queued; a system call only when the buffer is full
+ * }
+ * connection.flush();                // one write(2) for the lot
+ * }</pre>
+ * Transports that hand whole messages to a queue ({@code mem:}, a child's stdin) send
+ * written messages at once; their {@code flush} has nothing to do.
+ *
  * <p><b>Blocking.</b> {@code send} blocks while the peer (or the transport's buffer) is full:
  * back-pressure, never a silent drop. {@code trySend} never blocks for the peer and returns
  * {@code false} instead; it may wait briefly for another sender to finish its message.
@@ -97,7 +111,62 @@ public interface MessageSender extends AutoCloseable {
     }
 
     /**
-     * Closes in order: messages already sent are delivered, then the peer's receive calls end
+     * Queues {@code message} whole behind everything written before it, without a system call
+     * when the outgoing buffer has room. When it has not, what is buffered is sent first,
+     * blocking while the peer is full as {@link #send(MemorySegment)} does; a message larger
+     * than the buffer is then sent through it, possibly all but its last part. Written messages
+     * go out at the latest on {@link #flush()}, on the next {@code send} or successful
+     * {@code trySend}, or on {@link #close()}. Many threads may write; messages never
+     * interleave.
+     *
+     * @throws ConnectionClosedException if the connection is closed, by either side, before or
+     *                                   while writing
+     * @throws FrameTooLongException     if the message is longer than {@code maxFrame}; nothing
+     *                                   is written
+     * @throws IOException               for other transport failures
+     */
+    void write(MemorySegment message) throws IOException;
+
+    /**
+     * Writes the bytes between the buffer's position and limit; see {@link #write(MemorySegment)}.
+     *
+     * @throws IOException as {@link #write(MemorySegment)}
+     */
+    default void write(ByteBuffer message) throws IOException {
+        write(MemorySegment.ofBuffer(message));
+    }
+
+    /**
+     * Writes the whole array; see {@link #write(MemorySegment)}.
+     *
+     * @throws IOException as {@link #write(MemorySegment)}
+     */
+    default void write(byte[] message) throws IOException {
+        write(MemorySegment.ofArray(message));
+    }
+
+    /**
+     * Writes the string encoded as UTF-8; see {@link #write(MemorySegment)}.
+     *
+     * @throws IOException as {@link #write(MemorySegment)}
+     */
+    default void write(CharSequence message) throws IOException {
+        write(Utf8.encode(message));
+    }
+
+    /**
+     * Sends everything written so far, blocking while the peer is full. Returns at once when
+     * nothing is buffered.
+     *
+     * @throws ConnectionClosedException if this side closed, or the connection was found closed
+     *                                   while sending
+     * @throws IOException               for other transport failures
+     */
+    void flush() throws IOException;
+
+    /**
+     * Closes in order: messages already sent are delivered, and written ones are flushed (for
+     * at most a couple of seconds if the peer does not read), then the peer's receive calls end
      * with {@link ConnectionClosedException}. Idempotent; calls blocked in other threads end
      * with {@link ConnectionClosedException}.
      *

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -404,6 +405,125 @@ public abstract class TransportContract {
         assertFalse(awaitDone(blocked, Duration.ofMillis(300)), "send never blocked on a peer that does not read");
         ChildJvm.kill(lastChild());
         assertInstanceOf(ConnectionClosedException.class, blocked.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void writtenMessagesArriveInOrderWithSendsAndAfterFlush() throws Exception {
+        Connection[] p = trackedPair();
+        p[0].write(message(0, 10));
+        p[0].write(ByteBuffer.wrap(message(1, 20)).asReadOnlyBuffer());
+        p[0].send(message(2, 30));
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(message(i, 10 * (i + 1)), p[1].receive(Duration.ofSeconds(10)),
+                    "a send delivers what was written before it: message " + i);
+        }
+        p[0].write("three");
+        p[0].write(MemorySegment.ofArray(message(4, 0)));
+        p[0].write(ByteBuffer.allocateDirect(5).put(0, (byte) 5));
+        assertTrue(p[0].trySend(message(6, 7)), "trySend on an idle connection");
+        p[0].write(message(7, 8));
+        p[0].flush();
+        p[0].flush();
+        assertEquals("three", p[1].receiveString(Duration.ofSeconds(10)));
+        assertArrayEquals(new byte[0], p[1].receive(Duration.ofSeconds(10)));
+        assertArrayEquals(new byte[] {5, 0, 0, 0, 0}, p[1].receive(Duration.ofSeconds(10)));
+        assertArrayEquals(message(6, 7), p[1].receive(Duration.ofSeconds(10)));
+        assertArrayEquals(message(7, 8), p[1].receive(Duration.ofSeconds(10)));
+        assertNull(p[1].receive(Duration.ofMillis(50)));
+    }
+
+    @Test
+    void writeTakesMessagesLargerThanAnyBuffer() throws Exception {
+        Connection[] p = trackedPair();
+        byte[] big = message(1, maxFrame());
+        CompletableFuture<Void> written = async(() -> {
+            p[0].write(message(0, 100));
+            p[0].write(big);
+            p[0].write(message(2, 100_000));
+            p[0].write(message(3, 1));
+            p[0].flush();
+        });
+        assertArrayEquals(message(0, 100), p[1].receive(Duration.ofSeconds(30)));
+        assertArrayEquals(big, p[1].receive(Duration.ofSeconds(30)));
+        assertArrayEquals(message(2, 100_000), p[1].receive(Duration.ofSeconds(30)));
+        assertArrayEquals(message(3, 1), p[1].receive(Duration.ofSeconds(30)));
+        written.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void concurrentWritersNeverInterleave() throws Exception {
+        Connection[] p = trackedPair();
+        int threads = 4;
+        int perThread = 500;
+        List<Thread> writers = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            writers.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < perThread; i++) {
+                        byte[] m = stamped(id, i, 10 + (i * 53 + id) % 5000);
+                        if (id == 0) {
+                            p[0].send(m);
+                        } else {
+                            p[0].write(m);
+                            if (i % (id * 7) == 0) {
+                                p[0].flush();
+                            }
+                        }
+                    }
+                    p[0].flush();
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            }));
+        }
+        int[] next = new int[threads];
+        for (int n = 0; n < threads * perThread; n++) {
+            byte[] received = p[1].receive(Duration.ofSeconds(30));
+            assertTrue(received != null, "message " + n + " did not arrive; writer failure: " + failure.get());
+            ByteBuffer m = ByteBuffer.wrap(received);
+            int id = m.getInt();
+            int seq = m.getInt();
+            long crc = m.getLong();
+            CRC32 check = new CRC32();
+            check.update(m);
+            assertEquals(crc, check.getValue(), "checksum of thread " + id + " message " + seq);
+            assertEquals(next[id]++, seq, "order of thread " + id);
+        }
+        for (Thread w : writers) {
+            w.join();
+        }
+        assertNull(failure.get());
+    }
+
+    @Test
+    void closeFlushesWrittenMessages() throws Exception {
+        Connection[] p = trackedPair();
+        for (int i = 0; i < 100; i++) {
+            p[0].write(message(i, 1 + i * 7));
+        }
+        p[0].close();
+        for (int i = 0; i < 100; i++) {
+            assertArrayEquals(message(i, 1 + i * 7), p[1].receive(Duration.ofSeconds(10)), "message " + i);
+        }
+        assertThrows(ConnectionClosedException.class, () -> p[1].receive(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void writeAndFlushFollowTheRulesOfSend() throws Exception {
+        Connection[] p = trackedPair();
+        FrameTooLongException e = assertThrows(FrameTooLongException.class,
+                () -> p[0].write(new byte[maxFrame() + 1]));
+        assertTrue(e.getMessage().endsWith(": write: frame length " + (maxFrame() + 1) + " exceeds maxFrame "
+                + maxFrame()), e.getMessage());
+        p[0].flush();
+        assertNull(p[1].receive(Duration.ofMillis(50)), "a refused write sent something");
+        p[0].close();
+        ConnectionClosedException w = assertThrows(ConnectionClosedException.class, () -> p[0].write("x"));
+        assertTrue(w.getMessage().endsWith(": write: connection closed locally"), w.getMessage());
+        ConnectionClosedException f = assertThrows(ConnectionClosedException.class, p[0]::flush);
+        assertTrue(f.getMessage().endsWith(": flush: connection closed locally"), f.getMessage());
     }
 
     /** A task that may block, on its own thread (the common pool has one thread on two cores). */

@@ -22,10 +22,44 @@ import java.util.function.Consumer;
  * {@link #nextMessage}, {@link #sendMessage} and {@link #closeTransport}. This class owns the
  * receive serialisation, the {@code onMessage} loop, the length check on send and idempotent
  * close, so every transport has the same semantics.
+ *
+ * <p>A transport may also override {@link #sendArray} and {@link #sendBuffer} to take arrays
+ * and buffers without the {@link MemorySegment} wrapper the defaults allocate, and
+ * {@link #flushWritten} if its {@link SendMode#WRITE} keeps messages back.
  */
 public abstract class AbstractConnection implements Connection {
     /** {@link #nextMessage} argument: wait as long as it takes. */
     protected static final long FOREVER = -1;
+    /**
+     * {@link #nextMessage} argument for the second and later messages of one {@link #poll}: no
+     * wait, and a transport may return {@code null} without asking the OS again when its last
+     * read in this call showed that nothing more was there.
+     */
+    protected static final long NEXT_IN_POLL = -2;
+
+    /** How a message is handed to {@link #sendMessage}. */
+    protected enum SendMode {
+        /** Sends it, and everything written before it, waiting while the peer is full. */
+        SEND("send"),
+        /**
+         * Sends it, and everything written before it, if that needs no wait for the peer;
+         * otherwise sends nothing of it and returns {@code false}.
+         */
+        TRY_SEND("trySend"),
+        /**
+         * Queues it behind everything written before it. A transport may send it at once; one
+         * that keeps it sends it on {@link #flushWritten}, or earlier, waiting as {@code SEND}
+         * does when it must send to make room.
+         */
+        WRITE("write");
+
+        /** The API call, for messages. */
+        public final String call;
+
+        SendMode(String call) {
+            this.call = call;
+        }
+    }
 
     protected final Endpoint endpoint;
     /** How messages name this connection: the endpoint, or e.g. {@code spawn:python3(pid 42)}. */
@@ -45,7 +79,7 @@ public abstract class AbstractConnection implements Connection {
     /**
      * The next message as a view valid until the next call. Called by one thread at a time.
      *
-     * @param waitNanos {@link #FOREVER}, 0 for no wait, or the most to wait
+     * @param waitNanos {@link #FOREVER}, 0 or {@link #NEXT_IN_POLL} for no wait, or the most to wait
      * @return the message, or {@code null} if none came in time
      * @throws IOException {@link ConnectionClosedException} once closed and drained, or a failure
      */
@@ -70,15 +104,46 @@ public abstract class AbstractConnection implements Connection {
     }
 
     /**
-     * Sends one message whose length was checked against {@code maxFrame}. May be called by many
-     * threads at once; must not interleave messages.
+     * Sends or writes one message whose length was checked against {@code maxFrame}. May be
+     * called by many threads at once; must not interleave messages, and must keep the order of
+     * the calls whatever their modes.
      *
-     * @param payload the message
-     * @param block   wait while the peer is full, or return {@code false} having sent nothing
-     * @return whether the message was sent
+     * @param payload the message; not retained after the call
+     * @param mode    how: see {@link SendMode}
+     * @return whether the message was taken ({@code false} only for {@link SendMode#TRY_SEND})
      * @throws IOException {@link ConnectionClosedException} if closed, or a failure
      */
-    protected abstract boolean sendMessage(MemorySegment payload, boolean block) throws IOException;
+    protected abstract boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException;
+
+    /**
+     * As {@link #sendMessage} for a whole array. The default wraps it in a segment.
+     *
+     * @return whether the message was taken
+     * @throws IOException as {@link #sendMessage}
+     */
+    protected boolean sendArray(byte[] payload, SendMode mode) throws IOException {
+        return sendMessage(MemorySegment.ofArray(payload), mode);
+    }
+
+    /**
+     * As {@link #sendMessage} for a buffer's remaining bytes; must not change its position. The
+     * default wraps it in a segment.
+     *
+     * @return whether the message was taken
+     * @throws IOException as {@link #sendMessage}
+     */
+    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
+        return sendMessage(MemorySegment.ofBuffer(payload), mode);
+    }
+
+    /**
+     * Sends every message {@link SendMode#WRITE} kept back, waiting while the peer is full. The
+     * default does nothing, for transports that send written messages at once.
+     *
+     * @throws IOException {@link ConnectionClosedException} if closed, or a failure
+     */
+    protected void flushWritten() throws IOException {
+    }
 
     /**
      * Releases the transport, once. Must end calls blocked in other threads.
@@ -114,20 +179,76 @@ public abstract class AbstractConnection implements Connection {
 
     @Override
     public final void send(MemorySegment message) throws IOException {
-        Frames.checkSendLength(name + ": send", message.byteSize(), maxFrame);
+        transmit(message, message.byteSize(), SendMode.SEND);
+    }
+
+    @Override
+    public final void send(ByteBuffer message) throws IOException {
+        transmit(message, message.remaining(), SendMode.SEND);
+    }
+
+    @Override
+    public final void send(byte[] message) throws IOException {
+        transmit(message, message.length, SendMode.SEND);
+    }
+
+    @Override
+    public final boolean trySend(MemorySegment message) throws IOException {
+        return transmit(message, message.byteSize(), SendMode.TRY_SEND);
+    }
+
+    @Override
+    public final boolean trySend(ByteBuffer message) throws IOException {
+        return transmit(message, message.remaining(), SendMode.TRY_SEND);
+    }
+
+    @Override
+    public final boolean trySend(byte[] message) throws IOException {
+        return transmit(message, message.length, SendMode.TRY_SEND);
+    }
+
+    @Override
+    public final void write(MemorySegment message) throws IOException {
+        transmit(message, message.byteSize(), SendMode.WRITE);
+    }
+
+    @Override
+    public final void write(ByteBuffer message) throws IOException {
+        transmit(message, message.remaining(), SendMode.WRITE);
+    }
+
+    @Override
+    public final void write(byte[] message) throws IOException {
+        transmit(message, message.length, SendMode.WRITE);
+    }
+
+    @Override
+    public final void flush() throws IOException {
+        if (closed.get()) {
+            throw closedLocally("flush");
+        }
         try {
-            sendMessage(message, true);
+            flushWritten();
         } catch (ConnectionClosedException e) {
             lost = true;
             throw e;
         }
     }
 
-    @Override
-    public final boolean trySend(MemorySegment message) throws IOException {
-        Frames.checkSendLength(name + ": trySend", message.byteSize(), maxFrame);
+    /** Checks the length, then hands the message (an array, a buffer or a segment) over. */
+    private boolean transmit(Object message, long length, SendMode mode) throws IOException {
+        Frames.checkSendLength(name, mode.call, length, maxFrame);
+        if (closed.get()) {
+            throw closedLocally(mode.call);
+        }
         try {
-            return sendMessage(message, false);
+            if (message instanceof byte[] array) {
+                return sendArray(array, mode);
+            }
+            if (message instanceof ByteBuffer buffer) {
+                return sendBuffer(buffer, mode);
+            }
+            return sendMessage((MemorySegment) message, mode);
         } catch (ConnectionClosedException e) {
             lost = true;
             throw e;
@@ -175,7 +296,7 @@ public abstract class AbstractConnection implements Connection {
             while (handled < limit) {
                 ByteBuffer message;
                 try {
-                    message = nextMessage(0);
+                    message = nextMessage(handled == 0 ? 0 : NEXT_IN_POLL);
                 } catch (ConnectionClosedException | FrameTooLongException e) {
                     lost = true;
                     if (handled == 0) {

@@ -48,7 +48,7 @@ public class QueueConnection extends AbstractConnection {
     protected final byte[] nextArray(long waitNanos) throws IOException {
         byte[] message;
         try {
-            message = inbound.take(waitNanos);
+            message = inbound.take(waitNanos == NEXT_IN_POLL ? 0 : waitNanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw interrupted("receive");
@@ -60,13 +60,33 @@ public class QueueConnection extends AbstractConnection {
         return message;
     }
 
+    /**
+     * {@inheritDoc} A written message is queued for the peer at once, like a sent one: the inbox
+     * (or the pump that drains it) already batches, so there is nothing to flush.
+     */
     @Override
-    protected final boolean sendMessage(MemorySegment payload, boolean block) throws IOException {
+    protected final boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
+        return put(payload.toArray(ValueLayout.JAVA_BYTE), mode);
+    }
+
+    @Override
+    protected final boolean sendArray(byte[] payload, SendMode mode) throws IOException {
+        return put(payload.clone(), mode);
+    }
+
+    @Override
+    protected final boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
+        byte[] copy = new byte[payload.remaining()];
+        payload.get(payload.position(), copy);
+        return put(copy, mode);
+    }
+
+    private boolean put(byte[] message, SendMode mode) throws IOException {
         try {
-            return outbound.put(payload.toArray(ValueLayout.JAVA_BYTE), block);
+            return outbound.put(message, mode != SendMode.TRY_SEND);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw interrupted("send");
+            throw interrupted(mode.call);
         }
     }
 

@@ -23,8 +23,11 @@ import java.nio.channels.ReadableByteChannel;
  * Not thread-safe: one reader at a time.
  */
 public final class FrameDecoder {
-    /** The default buffer: frames up to this size minus the header are zero-copy. */
-    public static final int DEFAULT_BUFFER_BYTES = 64 * 1024;
+    /**
+     * The default buffer: frames up to this size minus the header are zero-copy, so a 64 KiB
+     * message still is.
+     */
+    public static final int DEFAULT_BUFFER_BYTES = 64 * 1024 + Frames.HEADER_BYTES;
 
     private final String context;
     private final int maxFrame;
@@ -37,6 +40,7 @@ public final class FrameDecoder {
     private ByteBuffer frame;
     private byte[] frameArray;
     private byte[] chunk;
+    private boolean sourceDrained;
 
     /**
      * @param context     the endpoint, for error messages
@@ -158,12 +162,26 @@ public final class FrameDecoder {
      */
     public int readFrom(ReadableByteChannel channel) throws IOException {
         prepareWrite();
+        int room = buffer.capacity() - writeIndex;
         buffer.limit(buffer.capacity()).position(writeIndex);
         int n = channel.read(buffer);
         if (n > 0) {
             writeIndex += n;
         }
+        sourceDrained = n >= 0 && n < room;
         return n;
+    }
+
+    /**
+     * Whether the last {@link #readFrom(ReadableByteChannel)} got fewer bytes than it had room for.
+     * A stream socket's {@code read} returns less than asked only when its receive queue is
+     * empty, so the channel had nothing more at that moment: a caller that must wait can go
+     * straight to its selector instead of reading once more only to learn that.
+     *
+     * @return whether the channel was drained by the last read (also after a read of 0 bytes)
+     */
+    public boolean sourceDrained() {
+        return sourceDrained;
     }
 
     /**

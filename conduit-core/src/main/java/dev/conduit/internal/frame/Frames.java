@@ -2,6 +2,11 @@ package dev.conduit.internal.frame;
 
 import dev.conduit.FrameTooLongException;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * The one wire format of every byte-stream transport:
  *
@@ -28,18 +33,77 @@ public final class Frames {
     /** The largest payload a Java array can hold, whatever {@code maxFrame} says. */
     public static final int MAX_ARRAY_PAYLOAD = Integer.MAX_VALUE - 16;
 
+    private static final ValueLayout.OfInt LENGTH = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
     private Frames() {
     }
 
     /**
-     * @param context  endpoint and call, for the message
+     * @param context  endpoint, for the message
+     * @param call     the call, for the message ({@code send}, {@code write}, ...)
      * @param length   the payload length about to be sent
      * @param maxFrame the connection's maximum
      * @throws FrameTooLongException if {@code length > maxFrame}
      */
-    public static void checkSendLength(String context, long length, int maxFrame) throws FrameTooLongException {
+    public static void checkSendLength(String context, String call, long length, int maxFrame)
+            throws FrameTooLongException {
         if (length > maxFrame) {
-            throw new FrameTooLongException(context, length, maxFrame);
+            throw new FrameTooLongException(context + ": " + call, length, maxFrame);
         }
+    }
+
+    /**
+     * Writes a length prefix, big-endian whatever the buffer's byte order.
+     *
+     * @param buffer where; its position and limit are not changed
+     * @param index  the absolute index of the header's first byte
+     * @param length the payload length
+     * @throws IndexOutOfBoundsException if the header does not fit below the buffer's limit
+     */
+    public static void putHeader(ByteBuffer buffer, int index, int length) {
+        buffer.putInt(index, buffer.order() == ByteOrder.BIG_ENDIAN ? length : Integer.reverseBytes(length));
+    }
+
+    /**
+     * Encodes one whole frame, header then payload, with one copy of the payload.
+     *
+     * @param buffer  where; its position and limit are not changed
+     * @param index   the absolute index of the frame's first byte
+     * @param payload the message
+     * @return the frame's length in bytes: {@code HEADER_BYTES + payload.length}
+     * @throws IndexOutOfBoundsException if the frame does not fit below the buffer's limit
+     */
+    public static int encode(ByteBuffer buffer, int index, byte[] payload) {
+        putHeader(buffer, index, payload.length);
+        buffer.put(index + HEADER_BYTES, payload);
+        return HEADER_BYTES + payload.length;
+    }
+
+    /**
+     * As {@link #encode(ByteBuffer, int, byte[])} for the payload's remaining bytes; the payload's
+     * position is not changed.
+     *
+     * @return the frame's length in bytes
+     * @throws IndexOutOfBoundsException if the frame does not fit below the buffer's limit
+     */
+    public static int encode(ByteBuffer buffer, int index, ByteBuffer payload) {
+        int length = payload.remaining();
+        putHeader(buffer, index, length);
+        buffer.put(index + HEADER_BYTES, payload, payload.position(), length);
+        return HEADER_BYTES + length;
+    }
+
+    /**
+     * As {@link #encode(ByteBuffer, int, byte[])} into a segment, for a payload of at most 2^31-1
+     * bytes.
+     *
+     * @return the frame's length in bytes
+     * @throws IndexOutOfBoundsException if the frame does not fit in the segment
+     */
+    public static long encode(MemorySegment buffer, long offset, MemorySegment payload) {
+        long length = payload.byteSize();
+        buffer.set(LENGTH, offset, (int) length);
+        MemorySegment.copy(payload, 0, buffer, offset + HEADER_BYTES, length);
+        return HEADER_BYTES + length;
     }
 }

@@ -6,6 +6,7 @@ import dev.conduit.FrameTooLongException;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.frame.FrameDecoder;
+import dev.conduit.internal.frame.Frames;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -21,20 +22,32 @@ import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * A framed connection over a stream {@link SocketChannel} (Unix domain or TCP), kept in
  * non-blocking mode so that time-outs and non-blocking calls need no thread; waits go through a
  * per-direction {@link Selector}, made on first need.
  *
- * <p>Sends hold {@code sendLock} for a whole frame, so frames never interleave. A non-blocking
- * send that got part of a frame out keeps the rest as {@code pending}: whoever takes the lock
- * next writes it first, and a flusher thread is started so it goes out even if no one sends
- * again.
+ * <p><b>Sending.</b> Frames are encoded into one direct send buffer, under {@code sendLock},
+ * so frames never interleave. Its bytes from {@code unsentStart} to {@code unsentEnd} are the
+ * queue: a {@code send} appends its frame and writes the queue with one {@code write} call; a
+ * {@code write} only appends, and writes the queue first when the frame does not fit. A frame
+ * longer than the buffer goes through it in pieces. A non-blocking send that got part of its
+ * frame out leaves the rest queued (the unsent tail of a frame longer than the buffer moves to
+ * {@code pending}, which goes out before the buffer), and a flusher thread is started so it
+ * goes out even if no one sends again. Steady-state sends allocate nothing.
+ *
+ * <p><b>Receiving.</b> One read gets as much as the decoder's buffer takes. A read that got
+ * less than it asked for drained the socket, so a blocking receive that needs more goes
+ * straight to {@code epoll_wait} and reads once woken: two system calls per message, not three.
  */
 public final class SocketConnection extends AbstractConnection {
-    private static final int SEND_BUFFER_BYTES = 64 * 1024;
+    /** As the decoder's buffer: a 64 KiB message and its header go out in one write. */
+    private static final int SEND_BUFFER_BYTES = FrameDecoder.DEFAULT_BUFFER_BYTES;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Selecting with an action adds nothing to the selected-key set, so a wake-up allocates nothing. */
+    private static final Consumer<SelectionKey> IGNORE_KEY = key -> { };
 
     private final SocketChannel channel;
     private final FrameDecoder decoder;
@@ -44,7 +57,12 @@ public final class SocketConnection extends AbstractConnection {
     private final MemorySegment sendSegment = MemorySegment.ofBuffer(sendBuffer);
     private volatile Selector readSelector;
     private volatile Selector writeSelector;
+    // Guarded by sendLock: the queue is pending (if any), then sendBuffer[unsentStart, unsentEnd).
+    private int unsentStart;
+    private int unsentEnd;
     private ByteBuffer pending;
+    // Used by one receiving thread at a time (AbstractConnection's receive lock).
+    private boolean drained;
     private boolean endOfStream;
     private IOException failure;
 
@@ -81,6 +99,8 @@ public final class SocketConnection extends AbstractConnection {
 
     private boolean awaitFrame(long waitNanos) throws IOException {
         long deadline = waitNanos > 0 ? System.nanoTime() + waitNanos : 0;
+        // A non-blocking call reads once whatever the last read found: bytes may have come since.
+        boolean readOnce = waitNanos == 0;
         while (true) {
             if (isClosedLocally()) {
                 throw closedLocally("receive");
@@ -94,30 +114,42 @@ public final class SocketConnection extends AbstractConnection {
             if (endOfStream) {
                 throw closedByPeer("receive", null);
             }
-            int n;
-            try {
-                n = decoder.readFrom(channel);
-            } catch (IOException e) {
-                throw lost("receive", e);
-            }
-            if (n > 0) {
-                continue;
-            }
-            if (n < 0) {
-                endOfStream = true;
-                if (decoder.midFrame()) {
-                    failure = new ConnectionClosedException(name + ": receive: peer closed in the middle of a"
-                            + " frame (" + decoder.heldBytes() + " bytes of it received)");
-                    throw failure;
+            if (!drained || readOnce) {
+                readOnce = false;
+                if (read()) {
+                    continue;
                 }
-                continue;
+            }
+            if (waitNanos == 0 || waitNanos == NEXT_IN_POLL) {
+                return false;
             }
             long left = waitNanos < 0 ? 0 : deadline - System.nanoTime();
-            if (waitNanos == 0 || (waitNanos > 0 && left <= 0)) {
+            if (waitNanos > 0 && left <= 0) {
                 return false;
             }
             await(SelectionKey.OP_READ, left, "receive");
+            drained = false;
         }
+    }
+
+    /** @return whether the read got bytes or the end of the stream */
+    private boolean read() throws IOException {
+        int n;
+        try {
+            n = decoder.readFrom(channel);
+        } catch (IOException e) {
+            throw lost("receive", e);
+        }
+        drained = decoder.sourceDrained();
+        if (n < 0) {
+            endOfStream = true;
+            if (decoder.midFrame()) {
+                failure = new ConnectionClosedException(name + ": receive: peer closed in the middle of a"
+                        + " frame (" + decoder.heldBytes() + " bytes of it received)");
+                throw failure;
+            }
+        }
+        return n != 0;
     }
 
     private boolean decode() throws FrameTooLongException {
@@ -131,7 +163,36 @@ public final class SocketConnection extends AbstractConnection {
     }
 
     @Override
-    protected boolean sendMessage(MemorySegment payload, boolean block) throws IOException {
+    protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
+        return enqueue(payload, payload.byteSize(), mode);
+    }
+
+    @Override
+    protected boolean sendArray(byte[] payload, SendMode mode) throws IOException {
+        return enqueue(payload, payload.length, mode);
+    }
+
+    @Override
+    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
+        return enqueue(payload, payload.remaining(), mode);
+    }
+
+    @Override
+    protected void flushWritten() throws IOException {
+        sendLock.lock();
+        try {
+            if (isClosedLocally()) {
+                throw closedLocally("flush");
+            }
+            flushQueued(true, "flush");
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Sends or queues one frame; {@code payload} is a {@code byte[]}, a {@code ByteBuffer} or a segment. */
+    private boolean enqueue(Object payload, long length, SendMode mode) throws IOException {
+        boolean block = mode != SendMode.TRY_SEND;
         if (block) {
             sendLock.lock();
         } else if (!sendLock.tryLock()) {
@@ -139,63 +200,133 @@ public final class SocketConnection extends AbstractConnection {
         }
         try {
             if (isClosedLocally()) {
-                throw closedLocally("send");
+                throw closedLocally(mode.call);
             }
-            if (pending != null && !flushPending(block)) {
+            long frameBytes = Frames.HEADER_BYTES + length;
+            if (frameBytes > SEND_BUFFER_BYTES) {
+                return sendLong(payload, length, mode);
+            }
+            if (!makeRoom((int) frameBytes, block, mode.call)) {
                 return false;
             }
-            return writeFrame(payload, block);
+            int frameStart = unsentEnd;
+            unsentEnd += encode(payload, frameStart);
+            if (mode == SendMode.WRITE) {
+                return true;
+            }
+            if (flushQueued(block, mode.call)) {
+                return true;
+            }
+            if (unsentStart <= frameStart) {
+                // Nothing of this frame went out: take it back, as a refused trySend must.
+                unsentEnd = frameStart;
+                resetIfEmpty();
+                return false;
+            }
+            startFlusher();
+            return true;
         } finally {
             sendLock.unlock();
         }
     }
 
-    private boolean writeFrame(MemorySegment payload, boolean block) throws IOException {
-        long length = payload.byteSize();
+    private int encode(Object payload, int index) {
+        if (payload instanceof byte[] array) {
+            return Frames.encode(sendBuffer, index, array);
+        }
+        if (payload instanceof ByteBuffer buffer) {
+            return Frames.encode(sendBuffer, index, buffer);
+        }
+        return (int) Frames.encode(sendSegment, index, (MemorySegment) payload);
+    }
+
+    /** Makes the buffer's free tail at least {@code bytes} long, writing queued bytes if needed. */
+    private boolean makeRoom(int bytes, boolean block, String call) throws IOException {
+        while (SEND_BUFFER_BYTES - unsentEnd < bytes) {
+            if (unsentStart > 0) {
+                sendBuffer.put(0, sendBuffer, unsentStart, unsentEnd - unsentStart);
+                unsentEnd -= unsentStart;
+                unsentStart = 0;
+            } else if (writeQueued(call) == 0) {
+                if (!block) {
+                    return false;
+                }
+                await(SelectionKey.OP_WRITE, 0, call);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Sends a frame longer than the buffer through it, piece by piece, after what is queued. A
+     * write leaves its last piece queued.
+     */
+    private boolean sendLong(Object payload, long length, SendMode mode) throws IOException {
+        boolean block = mode != SendMode.TRY_SEND;
+        if (!flushQueued(block, mode.call)) {
+            return false;
+        }
+        Frames.putHeader(sendBuffer, 0, (int) length);
+        unsentEnd = Frames.HEADER_BYTES;
         long copied = 0;
-        boolean started = false;
-        sendBuffer.clear();
-        sendBuffer.putInt((int) length);
         while (true) {
-            int chunk = (int) Math.min(sendBuffer.remaining(), length - copied);
-            MemorySegment.copy(payload, copied, sendSegment, sendBuffer.position(), chunk);
-            sendBuffer.position(sendBuffer.position() + chunk);
+            int chunk = (int) Math.min(SEND_BUFFER_BYTES - unsentEnd, length - copied);
+            copy(payload, copied, sendSegment, unsentEnd, chunk);
+            unsentEnd += chunk;
             copied += chunk;
-            sendBuffer.flip();
-            while (sendBuffer.hasRemaining()) {
-                if (write(sendBuffer) > 0) {
-                    started = true;
-                } else if (block) {
-                    await(SelectionKey.OP_WRITE, 0, "send");
-                } else if (!started) {
+            if (copied == length && mode == SendMode.WRITE) {
+                return true;
+            }
+            while (unsentEnd > 0) {
+                if (writeQueued(mode.call) > 0) {
+                    continue;
+                }
+                if (block) {
+                    await(SelectionKey.OP_WRITE, 0, mode.call);
+                } else if (unsentStart == 0 && copied == chunk) {
+                    unsentEnd = 0;
                     return false;
                 } else {
-                    keepPending(payload, copied);
+                    keepPending(payload, copied, length);
                     return true;
                 }
             }
             if (copied == length) {
                 return true;
             }
-            sendBuffer.clear();
         }
     }
 
-    /** Keeps the unsent rest of a frame and starts a flusher that writes it. */
-    private void keepPending(MemorySegment payload, long copied) {
-        long rest = sendBuffer.remaining() + (payload.byteSize() - copied);
-        MemorySegment copy = Arena.ofAuto().allocate(rest);
-        MemorySegment.copy(sendSegment, sendBuffer.position(), copy, 0, sendBuffer.remaining());
-        MemorySegment.copy(payload, copied, copy, sendBuffer.remaining(), payload.byteSize() - copied);
-        pending = copy.asByteBuffer();
+    /** Moves the unsent rest of a long frame to {@code pending} and starts a flusher that writes it. */
+    private void keepPending(Object payload, long copied, long length) {
+        int queued = unsentEnd - unsentStart;
+        MemorySegment rest = Arena.ofAuto().allocate(queued + (length - copied));
+        MemorySegment.copy(sendSegment, unsentStart, rest, 0, queued);
+        copy(payload, copied, rest, queued, length - copied);
+        pending = rest.asByteBuffer();
+        unsentStart = 0;
+        unsentEnd = 0;
+        startFlusher();
+    }
+
+    private static void copy(Object payload, long from, MemorySegment to, long at, long count) {
+        MemorySegment source = switch (payload) {
+            case byte[] array -> MemorySegment.ofArray(array);
+            case ByteBuffer buffer -> MemorySegment.ofBuffer(buffer);
+            default -> (MemorySegment) payload;
+        };
+        MemorySegment.copy(source, from, to, at, count);
+    }
+
+    private void startFlusher() {
         Thread.ofVirtual().name("conduit-flush " + name).start(this::flushInBackground);
     }
 
     private void flushInBackground() {
         sendLock.lock();
         try {
-            if (pending != null && !isClosedLocally()) {
-                flushPending(true);
+            if (!isClosedLocally()) {
+                flushQueued(true, "send");
             }
         } catch (IOException e) {
             // The next send reports the broken connection; nothing here can.
@@ -204,24 +335,48 @@ public final class SocketConnection extends AbstractConnection {
         }
     }
 
-    private boolean flushPending(boolean block) throws IOException {
-        while (pending.hasRemaining()) {
-            if (write(pending) == 0) {
+    /** @return whether everything queued went out; {@code false} only if {@code block} is false */
+    private boolean flushQueued(boolean block, String call) throws IOException {
+        while (pending != null || unsentEnd > 0) {
+            if (writeQueued(call) == 0) {
                 if (!block) {
                     return false;
                 }
-                await(SelectionKey.OP_WRITE, 0, "send");
+                await(SelectionKey.OP_WRITE, 0, call);
             }
         }
-        pending = null;
         return true;
     }
 
-    private int write(ByteBuffer buffer) throws IOException {
+    /** One {@code write} of the first queued bytes: {@code pending}, else the buffer. */
+    private int writeQueued(String call) throws IOException {
         try {
-            return channel.write(buffer);
+            if (pending != null) {
+                int n = channel.write(pending);
+                if (!pending.hasRemaining()) {
+                    pending = null;
+                }
+                return n;
+            }
+            sendBuffer.limit(unsentEnd).position(unsentStart);
+            int n;
+            try {
+                n = channel.write(sendBuffer);
+            } finally {
+                sendBuffer.clear();
+            }
+            unsentStart += n;
+            resetIfEmpty();
+            return n;
         } catch (IOException e) {
-            throw lost("send", e);
+            throw lost(call, e);
+        }
+    }
+
+    private void resetIfEmpty() {
+        if (unsentStart == unsentEnd) {
+            unsentStart = 0;
+            unsentEnd = 0;
         }
     }
 
@@ -261,8 +416,7 @@ public final class SocketConnection extends AbstractConnection {
     }
 
     private void select(Selector selector, long nanos) throws IOException {
-        selector.select(nanos <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
-        selector.selectedKeys().clear();
+        selector.select(IGNORE_KEY, nanos <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
         // An interrupted thread's select returns at once, every time: stop instead of spinning.
         if (Thread.currentThread().isInterrupted()) {
             throw new InterruptedIOException(name + ": interrupted while waiting");
@@ -281,9 +435,19 @@ public final class SocketConnection extends AbstractConnection {
 
     @Override
     protected void closeTransport() throws IOException {
-        if (sendLock.tryLock()) {
+        long deadline = System.nanoTime() + CLOSE_LINGER_NANOS;
+        boolean locked;
+        try {
+            // A sender in the middle of a frame finishes it first; one blocked on a full peer
+            // holds the lock until the linger is over, and then the channel closes under it.
+            locked = sendLock.tryLock(CLOSE_LINGER_NANOS, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (locked) {
             try {
-                lingerPending();
+                lingerQueued(deadline);
                 channel.shutdownOutput();
             } catch (IOException e) {
                 // Closing anyway; the peer sees the connection end.
@@ -294,15 +458,14 @@ public final class SocketConnection extends AbstractConnection {
         closeQuietly();
     }
 
-    /** Gives a kept partial frame up to two seconds to go out, so an orderly close loses nothing. */
-    private void lingerPending() throws IOException {
-        long deadline = System.nanoTime() + CLOSE_LINGER_NANOS;
-        while (pending != null && pending.hasRemaining()) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            if (channel.write(pending) == 0) {
+    /** Gives queued bytes until {@code deadline} to go out, so an orderly close loses nothing. */
+    private void lingerQueued(long deadline) throws IOException {
+        while (pending != null || unsentEnd > 0) {
+            if (writeQueued("close") == 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
                 select(selector(SelectionKey.OP_WRITE), left);
             }
         }

@@ -1,0 +1,137 @@
+package dev.conduit.internal.socket;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.Listener;
+import dev.conduit.MessageHandler;
+import dev.conduit.testing.TempDir;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the socket transports do beyond the contract: batching in the send buffer, and no garbage. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SocketConnectionTest {
+    private TempDir dir;
+    private Listener listener;
+    private Connection client;
+    private Connection server;
+
+    @BeforeEach
+    void connect() throws Exception {
+        dir = new TempDir();
+        listener = Conduit.listen("unix:" + dir.resolve("s.sock"));
+        client = Conduit.connect(listener.endpoint(), Duration.ofSeconds(5));
+        server = listener.accept(Duration.ofSeconds(10));
+        assertNotNull(server, "accept timed out");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        client.close();
+        server.close();
+        listener.close();
+        dir.close();
+    }
+
+    private static byte[] filled(int size, int value) {
+        byte[] m = new byte[size];
+        java.util.Arrays.fill(m, (byte) value);
+        return m;
+    }
+
+    @Test
+    void writesStayInTheSendBufferUntilFlushed() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            client.write(filled(100, i));
+        }
+        assertNull(server.receive(Duration.ofMillis(100)), "a write reached the peer before flush");
+        client.flush();
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(filled(100, i), server.receive(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void aWriteThatDoesNotFitSendsWhatIsQueuedFirst() throws Exception {
+        client.write(filled(40_000, 1));
+        client.write(filled(40_000, 2));
+        assertArrayEquals(filled(40_000, 1), server.receive(Duration.ofSeconds(10)));
+        assertNull(server.receive(Duration.ofMillis(100)), "the second write went out without a flush");
+        client.flush();
+        assertArrayEquals(filled(40_000, 2), server.receive(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void aRefusedTrySendTakesItsFrameBackAndKeepsWhatWasWritten() throws Exception {
+        int sent = 0;
+        long refusedSince = 0;
+        // Fill the socket until trySend has refused for 100 ms straight.
+        while (refusedSince == 0 || System.nanoTime() - refusedSince < TimeUnit.MILLISECONDS.toNanos(100)) {
+            if (client.trySend(filled(16 * 1024, 7))) {
+                sent++;
+                refusedSince = 0;
+                assertTrue(sent < 10_000, "trySend never reported a full peer");
+            } else if (refusedSince == 0) {
+                refusedSince = System.nanoTime();
+            } else {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        }
+        client.write(filled(10, 8));
+        assertFalse(client.trySend(filled(10, 9)), "trySend to a full peer");
+        for (int i = 0; i < sent; i++) {
+            assertArrayEquals(filled(16 * 1024, 7), server.receive(Duration.ofSeconds(10)), "message " + i);
+        }
+        client.flush();
+        assertArrayEquals(filled(10, 8), server.receive(Duration.ofSeconds(10)));
+        assertNull(server.receive(Duration.ofMillis(100)), "the refused trySend was sent after all");
+    }
+
+    @Test
+    void steadyStateSendAndPollAllocateNothing() throws Exception {
+        byte[] payload = filled(1024, 3);
+        int[] received = new int[1];
+        MessageHandler handler = view -> received[0] += view.remaining();
+        ByteBuffer direct = ByteBuffer.allocateDirect(64);
+        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        Method allocated = allocatedBytes();
+        for (int round = 0; round < 2; round++) {
+            long before = (long) allocated.invoke(threads);
+            for (int i = 0; i < 20_000; i++) {
+                client.send(payload);
+                client.write(direct);
+                client.flush();
+                int handled = 0;
+                while (handled < 2) {
+                    handled += server.poll(handler, 2);
+                }
+            }
+            long bytes = (long) allocated.invoke(threads) - before;
+            if (round == 1) {
+                assertTrue(bytes < 4096, "20,000 rounds of send, write, flush and poll allocated " + bytes + " bytes");
+            }
+        }
+        assertEquals(2 * 20_000 * (1024 + 64), received[0]);
+    }
+
+    private static Method allocatedBytes() throws ReflectiveOperationException {
+        // Reflection, as the tests are compiled into module dev.conduit, which reads no management module.
+        return Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
+    }
+}
