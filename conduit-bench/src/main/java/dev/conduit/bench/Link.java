@@ -17,7 +17,19 @@ public interface Link extends AutoCloseable {
     void send(byte[] message, int length) throws Exception;
 
     /**
-     * Sends everything sent so far that the link may still be holding back; a no-op for links
+     * Queues one whole message to go out with the next {@link #flush()}; links without batching
+     * send it at once.
+     *
+     * @param message the array holding the message
+     * @param length  the message's length
+     * @throws Exception if the link failed
+     */
+    default void write(byte[] message, int length) throws Exception {
+        send(message, length);
+    }
+
+    /**
+     * Sends everything written so far that the link may still be holding back; a no-op for links
      * that send at once.
      *
      * @throws Exception if the link failed

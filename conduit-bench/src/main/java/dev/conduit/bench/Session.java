@@ -137,7 +137,11 @@ public final class Session {
         long sent = 0;
         while (sent < maxMessages) {
             byte[] m = payloads.next((int) sent);
-            link.send(m, m.length);
+            if (batch) {
+                link.write(m, m.length);
+            } else {
+                link.send(m, m.length);
+            }
             sent++;
             if (batch && sent % perBatch == 0) {
                 link.flush();

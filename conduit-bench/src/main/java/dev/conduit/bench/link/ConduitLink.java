@@ -22,6 +22,16 @@ public final class ConduitLink implements Link {
     }
 
     @Override
+    public void write(byte[] message, int length) throws Exception {
+        connection.write(ByteBuffer.wrap(message, 0, length));
+    }
+
+    @Override
+    public void flush() throws Exception {
+        connection.flush();
+    }
+
+    @Override
     public byte[] receive() throws Exception {
         byte[] m = connection.receive();
         lastLength = m.length;

@@ -9,7 +9,8 @@ import java.nio.channels.SocketChannel;
 
 /**
  * What a user writes by hand instead of Conduit: a blocking JDK {@link SocketChannel} (here over
- * a Unix socket) with the same 4-byte big-endian framing, header and payload read separately.
+ * a Unix socket) with the same 4-byte big-endian framing, header and payload read separately, and
+ * frames packed into one 64 KiB buffer between flushes.
  */
 public final class RawSocketLink implements Link {
     private final SocketChannel channel;
@@ -25,18 +26,32 @@ public final class RawSocketLink implements Link {
      */
     public RawSocketLink(SocketChannel channel, int maxSize) {
         this.channel = channel;
-        this.out = ByteBuffer.allocateDirect(maxSize + 4);
+        this.out = ByteBuffer.allocateDirect(Math.max(64 * 1024, maxSize) + 4);
         this.in = ByteBuffer.allocateDirect(maxSize);
         this.received = new byte[maxSize];
     }
 
     @Override
     public void send(byte[] message, int length) throws IOException {
-        out.clear();
-        out.putInt(length).put(message, 0, length).flip();
+        write(message, length);
+        flush();
+    }
+
+    @Override
+    public void write(byte[] message, int length) throws IOException {
+        if (out.remaining() < length + 4) {
+            flush();
+        }
+        out.putInt(length).put(message, 0, length);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flip();
         while (out.hasRemaining()) {
             channel.write(out);
         }
+        out.clear();
     }
 
     @Override
