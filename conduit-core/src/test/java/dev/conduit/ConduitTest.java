@@ -42,6 +42,15 @@ class ConduitTest {
     }
 
     @Test
+    void spinTakesADurationUpToOneSecond() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conduit.listen("tcp://127.0.0.1:0?spin=2s"));
+        assertEquals("endpoint 'tcp://127.0.0.1:0?spin=2s': spin=2s (expected a duration from 0 to 1s, e.g. 0, 20us,"
+                + " 1ms)", e.getMessage());
+        Conduit.listen("tcp://127.0.0.1:0?spin=50us").close();
+    }
+
+    @Test
     void negativeConnectTimeoutIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.connect("mem:x", Duration.ofSeconds(-1)));

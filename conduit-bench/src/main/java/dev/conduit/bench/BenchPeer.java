@@ -25,10 +25,11 @@ import java.util.List;
  * The program each side of a two-process measurement runs in its own JVM.
  *
  * <pre>
- * BenchPeer server TRANSPORT SIZE DIR          listen; print "ready ADDRESS"; serve one client
+ * BenchPeer server TRANSPORT SIZE DIR OPTIONS  listen; print "ready ADDRESS"; serve one client
  * BenchPeer client TRANSPORT SIZE ADDRESS PLAN connect; run the plan; print one result line
  * </pre>
  *
+ * OPTIONS are endpoint options for Conduit's socket transports ({@code spin=0}), or {@code -}.
  * PLAN is {@code durationMillis,warmupMillis,maxMessages,pinServer}. The client of {@code stdio}
  * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
  * {@code -} as ADDRESS. See {@link Session} for what the two sides say to each other.
@@ -46,7 +47,7 @@ public final class BenchPeer {
         String transport = args[1];
         int size = Integer.parseInt(args[2]);
         if (args[0].equals("server")) {
-            serve(transport, size, args[3]);
+            serve(transport, size, args[3], args.length > 4 && !args[4].equals("-") ? "?" + args[4] : "");
         } else {
             Session.Plan plan = Session.Plan.parse(args[4]);
             try (Link link = connect(transport, size, args[3], plan)) {
@@ -56,7 +57,7 @@ public final class BenchPeer {
         System.exit(0);
     }
 
-    private static void serve(String transport, int size, String dir) throws Exception {
+    private static void serve(String transport, int size, String dir, String query) throws Exception {
         switch (transport) {
             case "stdio" -> Session.serve(new ConduitLink(Conduit.stdio()), size);
             case "unix", "pipe", "tcp" -> {
@@ -64,7 +65,7 @@ public final class BenchPeer {
                     case "unix" -> "unix:" + Path.of(dir, "bench.sock");
                     case "pipe" -> "pipe:conduit-bench-" + ProcessHandle.current().pid();
                     default -> "tcp://127.0.0.1:0";
-                };
+                } + query;
                 try (Listener listener = Conduit.listen(endpoint)) {
                     ready(listener.endpoint().toString());
                     Session.serve(new ConduitLink(listener.accept()), size);

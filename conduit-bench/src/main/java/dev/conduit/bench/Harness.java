@@ -35,9 +35,10 @@ public final class Harness implements AutoCloseable {
      * @param duration    measured time per phase
      * @param warmup      warm-up time per phase, not recorded
      * @param maxMessages upper bound on messages per phase
+     * @param options     endpoint options for the Conduit socket transports, e.g. {@code spin=0}; empty for none
      */
     public record Plan(List<String> transports, List<Integer> sizes, Duration duration, Duration warmup,
-            long maxMessages) {
+            long maxMessages, String options) {
     }
 
     /** Told of each step, for a progress bar. */
@@ -111,7 +112,7 @@ public final class Harness implements AutoCloseable {
             String address = "-";
             if (!transport.equals("stdio") && !transport.equals("mem")) {
                 server = Child.start(dir, "server", command(pin ? "1" : "-", transport, "server", transport,
-                        String.valueOf(size), dir.toString()));
+                        String.valueOf(size), dir.toString(), plan.options().isEmpty() ? "-" : plan.options()));
                 String ready = server.line(60_000);
                 if (ready == null || !ready.startsWith("ready ")) {
                     throw server.failure(transport + " " + size + " B: server did not get ready (said: " + ready + ")");

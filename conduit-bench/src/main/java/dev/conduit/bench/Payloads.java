@@ -1,6 +1,9 @@
 package dev.conduit.bench;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.zip.CRC32C;
 
@@ -21,6 +24,9 @@ import java.util.zip.CRC32C;
 public final class Payloads {
     /** The smallest payload that holds the header. */
     public static final int MIN_SIZE = 16;
+
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private final byte[] template;
     private final ByteBuffer view;
@@ -67,15 +73,14 @@ public final class Payloads {
             throw new IllegalStateException("message " + expectedSeq + ": length " + length + ", expected "
                     + template.length);
         }
-        ByteBuffer m = ByteBuffer.wrap(message, 0, length);
-        int seq = m.getInt(0);
+        int seq = (int) INT.get(message, 0);
         if (seq != expectedSeq) {
             throw new IllegalStateException("message " + expectedSeq + ": carries sequence number " + seq
                     + " (lost, duplicated or reordered)");
         }
         crc.reset();
         crc.update(message, 8, length - 8);
-        if ((int) crc.getValue() != m.getInt(4) || m.getLong(8) != seq * 0x9E3779B97F4A7C15L) {
+        if ((int) crc.getValue() != (int) INT.get(message, 4) || (long) LONG.get(message, 8) != seq * 0x9E3779B97F4A7C15L) {
             throw new IllegalStateException("message " + expectedSeq + ": checksum mismatch (corrupted)");
         }
     }

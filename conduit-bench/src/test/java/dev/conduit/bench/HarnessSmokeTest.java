@@ -39,7 +39,7 @@ class HarnessSmokeTest {
     }
 
     private static Harness.Plan smoke(String transport) {
-        return new Harness.Plan(List.of(transport), List.of(64), Duration.ofSeconds(5), Duration.ZERO, 300);
+        return new Harness.Plan(List.of(transport), List.of(64), Duration.ofSeconds(5), Duration.ZERO, 300, "");
     }
 
     @ParameterizedTest

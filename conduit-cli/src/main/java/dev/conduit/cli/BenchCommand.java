@@ -28,6 +28,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -64,6 +65,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "At most N messages per phase (for quick runs).")
     private long maxMessages;
 
+    @Option(names = "--spin", paramLabel = "DURATION",
+            description = "Receive spin of the Conduit socket transports (unix, pipe, tcp), as their ?spin= option;"
+                    + " 0 waits in the selector at once. Default: the transports' own (50us on 2+ CPUs).")
+    private String spin;
+
     @Option(names = "--peers", description = "Also measure the peers: raw JDK Unix socket, Aeron IPC, JeroMQ.")
     private boolean peers;
 
@@ -92,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         List<Integer> sizeList = sizes.stream().map(this::size).toList();
         Harness.Plan plan = new Harness.Plan(List.copyOf(names), sizeList, Durations.parse(duration),
-                Durations.parse(warmup), maxMessages);
+                Durations.parse(warmup), maxMessages, spin == null ? "" : "spin=" + spin);
         try (Harness harness = new Harness()) {
             PrintWriter err = spec.commandLine().getErr();
             Progress progress = new Progress(err);
@@ -112,6 +118,11 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 for (Mechanism m : mechanisms) {
                     progress.step(m.transport() + " " + size + " B", done++, total);
+                    Optional<String> why = CBaselines.unsupported(m, size);
+                    if (why.isPresent()) {
+                        err.println("conduit: " + m.transport() + " skipped at " + size + " B: " + why.get());
+                        continue;
+                    }
                     rows.add(CBaselines.run(((Availability.Ready) c).binary(), m, size, iterations(size, plan)));
                 }
             }

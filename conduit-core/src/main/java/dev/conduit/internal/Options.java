@@ -3,6 +3,9 @@ package dev.conduit.internal;
 import dev.conduit.Endpoint;
 import dev.conduit.internal.frame.Frames;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +16,15 @@ import java.util.regex.Pattern;
 public final class Options {
     /** The option that bounds message length on every transport. */
     public static final String MAX_FRAME = "maxFrame";
+    /** How long a receiver spins before it sleeps, e.g. {@code 20us}; {@code 0} never spins. */
+    public static final String SPIN = "spin";
+    /**
+     * The default spin, where a core is free for it: longer than a blocking round trip on a local
+     * socket (15-25 µs measured), or a receiver that once slept keeps finding its peer asleep too.
+     */
+    static final long DEFAULT_SPIN_NANOS = machineCpus() > 1 ? 50_000 : 0;
+
+    private static final Pattern DURATION = Pattern.compile("([0-9]{1,12})(ns|us|µs|ms|s)?");
 
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,19})([kmg]i?b?)?");
 
@@ -76,6 +88,57 @@ public final class Options {
                     + " (expected an octal mode from 000 to 777, e.g. 0600)");
         }
         return Integer.parseInt(text, 8);
+    }
+
+    /**
+     * @param endpoint the endpoint
+     * @return its {@code spin} option in nanoseconds: 50 µs by default on a machine with more than
+     *         one CPU, none on one CPU (a spinning receiver there only delays its sender)
+     * @throws IllegalArgumentException if it is not a duration from 0 to 1 s
+     */
+    public static long spinNanos(Endpoint endpoint) {
+        String text = endpoint.option(SPIN).orElse(null);
+        if (text == null) {
+            return DEFAULT_SPIN_NANOS;
+        }
+        Matcher m = DURATION.matcher(text);
+        long nanos = -1;
+        if (m.matches()) {
+            long unit = switch (m.group(2) == null ? "us" : m.group(2)) {
+                case "ns" -> 1;
+                case "ms" -> 1_000_000;
+                case "s" -> 1_000_000_000;
+                default -> 1_000;
+            };
+            nanos = Long.parseLong(m.group(1)) * unit;
+        }
+        if (nanos < 0 || nanos > 1_000_000_000) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': " + SPIN + "=" + text
+                    + " (expected a duration from 0 to 1s, e.g. 0, 20us, 1ms)");
+        }
+        return nanos;
+    }
+
+    /**
+     * The machine's online CPUs, not this process's share: a process pinned to one CPU still has a
+     * peer on another, and spinning there costs that peer nothing.
+     */
+    static int machineCpus() {
+        try {
+            return cpuCount(Files.readString(Path.of("/sys/devices/system/cpu/online")));
+        } catch (IOException | RuntimeException e) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    /** @return how many CPUs a kernel CPU list such as {@code 0-3,8,10-11} names */
+    static int cpuCount(String list) {
+        int count = 0;
+        for (String range : list.strip().split(",")) {
+            int dash = range.indexOf('-');
+            count += dash < 0 ? 1 : Integer.parseInt(range.substring(dash + 1)) - Integer.parseInt(range.substring(0, dash)) + 1;
+        }
+        return count;
     }
 
     /** @return the option split at commas, blanks dropped; empty if absent */

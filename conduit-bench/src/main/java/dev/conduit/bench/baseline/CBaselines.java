@@ -159,6 +159,24 @@ public final class CBaselines {
     }
 
     /**
+     * @param mechanism a mechanism
+     * @param size      a payload size
+     * @return why the mechanism cannot carry messages of that size here, or empty if it can
+     */
+    public static Optional<String> unsupported(Mechanism mechanism, int size) {
+        if (mechanism != Mechanism.SYSV) {
+            return Optional.empty();
+        }
+        try {
+            long msgmax = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/kernel/msgmax")).getFirst().strip());
+            return size <= msgmax ? Optional.empty()
+                    : Optional.of("size " + size + " exceeds the kernel's System V limit msgmax=" + msgmax);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * Writes the C source into {@code workDir} and compiles it there with the {@code gcc} found
      * on {@code PATH}. Blocks while gcc runs (about a second, at most two minutes).
      *

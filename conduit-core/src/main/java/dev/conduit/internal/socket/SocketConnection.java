@@ -51,6 +51,7 @@ public final class SocketConnection extends AbstractConnection {
 
     private final SocketChannel channel;
     private final FrameDecoder decoder;
+    private final long spinNanos;
     private final PeerCredentials peer;
     private final ReentrantLock sendLock = new ReentrantLock();
     private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(SEND_BUFFER_BYTES);
@@ -70,15 +71,17 @@ public final class SocketConnection extends AbstractConnection {
      * @param endpoint the endpoint, as clients name it
      * @param channel  a connected channel; this connection owns it and makes it non-blocking
      * @param maxFrame the largest message either way
+     * @param spinNanos how long a receive spins on non-blocking reads before it waits in the selector
      * @param peer     the peer's credentials, or null if the transport cannot tell
      * @throws IOException if the channel cannot be configured
      */
-    public SocketConnection(Endpoint endpoint, SocketChannel channel, int maxFrame, PeerCredentials peer)
-            throws IOException {
+    public SocketConnection(Endpoint endpoint, SocketChannel channel, int maxFrame, long spinNanos,
+            PeerCredentials peer) throws IOException {
         super(endpoint, endpoint.toString(), maxFrame);
         this.channel = channel;
         this.peer = peer;
         this.decoder = new FrameDecoder(endpoint.toString(), maxFrame, FrameDecoder.DEFAULT_BUFFER_BYTES);
+        this.spinNanos = spinNanos;
         channel.configureBlocking(false);
     }
 
@@ -127,9 +130,48 @@ public final class SocketConnection extends AbstractConnection {
             if (waitNanos > 0 && left <= 0) {
                 return false;
             }
-            await(SelectionKey.OP_READ, left, "receive");
+            if (spin(waitNanos, deadline)) {
+                continue;
+            }
+            await(SelectionKey.OP_READ, waitNanos < 0 ? 0 : deadline - System.nanoTime(), "receive");
             drained = false;
         }
+    }
+
+    /**
+     * Reads without blocking for up to the spin budget, so a reply that comes within it is taken
+     * without the scheduler wake-up that dominates a blocking round trip. Not on virtual threads,
+     * whose carrier would be held.
+     *
+     * @return whether bytes (or the end of the stream) came
+     */
+    private boolean spin(long waitNanos, long deadline) throws IOException {
+        if (spinNanos == 0 || Thread.currentThread().isVirtual()) {
+            return false;
+        }
+        long until = System.nanoTime() + spinNanos;
+        if (waitNanos > 0 && deadline - until < 0) {
+            until = deadline;
+        }
+        Selector selector;
+        try {
+            selector = selector(SelectionKey.OP_READ);
+        } catch (ClosedChannelException | ClosedSelectorException e) {
+            throw closedLocally("receive");
+        }
+        // Polls readiness rather than reading: a read of an empty socket takes the lock the
+        // sender's write needs, and slows a busy stream down.
+        do {
+            try {
+                if (selector.selectNow(IGNORE_KEY) > 0) {
+                    return read();
+                }
+            } catch (ClosedSelectorException e) {
+                throw closedLocally("receive");
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - until < 0 && !isClosedLocally());
+        return false;
     }
 
     /** @return whether the read got bytes or the end of the stream */

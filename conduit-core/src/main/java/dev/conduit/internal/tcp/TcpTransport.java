@@ -29,12 +29,13 @@ public final class TcpTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME);
+        return Set.of(Options.MAX_FRAME, Options.SPIN);
     }
 
     @Override
     public Listener listen(Endpoint endpoint) throws IOException {
         int maxFrame = Options.maxFrame(endpoint);
+        long spin = Options.spinNanos(endpoint);
         InetSocketAddress address = address(endpoint);
         ServerSocketChannel server = ServerSocketChannel.open();
         Endpoint resolved;
@@ -49,13 +50,14 @@ public final class TcpTransport implements TransportProvider {
         }
         return new SocketListener(resolved, server, channel -> {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            return new SocketConnection(resolved, channel, maxFrame, null);
+            return new SocketConnection(resolved, channel, maxFrame, spin, null);
         }, () -> { });
     }
 
     @Override
     public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         int maxFrame = Options.maxFrame(endpoint);
+        long spin = Options.spinNanos(endpoint);
         InetSocketAddress address = address(endpoint);
         SocketChannel channel;
         try {
@@ -65,7 +67,7 @@ public final class TcpTransport implements TransportProvider {
                     + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        return new SocketConnection(endpoint, channel, maxFrame, null);
+        return new SocketConnection(endpoint, channel, maxFrame, spin, null);
     }
 
     private static String host(Endpoint endpoint) {

@@ -55,7 +55,7 @@ public final class UnixTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS);
+        return Set.of(Options.MAX_FRAME, Options.SPIN, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS);
     }
 
     /**
@@ -75,6 +75,7 @@ public final class UnixTransport implements TransportProvider {
     @Override
     public Listener listen(Endpoint endpoint) throws IOException {
         int maxFrame = Options.maxFrame(endpoint);
+        long spin = Options.spinNanos(endpoint);
         int mode = Options.mode(endpoint, "mode", DEFAULT_MODE);
         AccessRules rules = AccessRules.of(endpoint);
         Path path = socketPath(endpoint).toAbsolutePath();
@@ -89,13 +90,14 @@ public final class UnixTransport implements TransportProvider {
                 channel.close();
                 return null;
             }
-            return new SocketConnection(endpoint, channel, maxFrame, peer);
+            return new SocketConnection(endpoint, channel, maxFrame, spin, peer);
         }, () -> removeIfOurs(path, fileKey));
     }
 
     @Override
     public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         int maxFrame = Options.maxFrame(endpoint);
+        long spin = Options.spinNanos(endpoint);
         Path path = socketPath(endpoint);
         SocketChannel channel;
         try {
@@ -106,7 +108,7 @@ public final class UnixTransport implements TransportProvider {
             throw new IOException(endpoint + ": connect: no listener (" + why + ")"
                     + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
-        return new SocketConnection(endpoint, channel, maxFrame, credentials(channel));
+        return new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel));
     }
 
     private static PeerCredentials credentials(SocketChannel channel) throws IOException {
