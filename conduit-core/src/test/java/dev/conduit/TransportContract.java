@@ -265,38 +265,8 @@ public abstract class TransportContract {
 
     @Test
     void concurrentSendersNeverInterleave() throws Exception {
-        Connection[] p = trackedPair();
-        int threads = 4;
-        int perThread = 500;
-        List<Thread> senders = new ArrayList<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            senders.add(Thread.ofPlatform().start(() -> {
-                try {
-                    for (int i = 0; i < perThread; i++) {
-                        p[0].send(stamped(id, i, 10 + (i * 37 + id) % 3000));
-                    }
-                } catch (Throwable e) {
-                    failure.set(e);
-                }
-            }));
-        }
-        int[] next = new int[threads];
-        for (int n = 0; n < threads * perThread; n++) {
-            ByteBuffer m = ByteBuffer.wrap(p[1].receive());
-            int id = m.getInt();
-            int seq = m.getInt();
-            long crc = m.getLong();
-            CRC32 check = new CRC32();
-            check.update(m);
-            assertEquals(crc, check.getValue(), "checksum of thread " + id + " message " + seq);
-            assertEquals(next[id]++, seq, "order of thread " + id);
-        }
-        for (Thread s : senders) {
-            s.join();
-        }
-        assertNull(failure.get());
+        assertConcurrentSendingKeepsFramesWhole((c, id, i) -> c.send(stamped(id, i, 10 + (i * 37 + id) % 3000)),
+                c -> { });
     }
 
     private static byte[] stamped(int id, int seq, int size) {
@@ -452,27 +422,49 @@ public abstract class TransportContract {
 
     @Test
     void concurrentWritersNeverInterleave() throws Exception {
+        assertConcurrentSendingKeepsFramesWhole((c, id, i) -> {
+            byte[] m = stamped(id, i, 10 + (i * 53 + id) % 5000);
+            if (id == 0) {
+                c.send(m);
+            } else {
+                c.write(m);
+                if (i % (id * 7) == 0) {
+                    c.flush();
+                }
+            }
+        }, MessageSender::flush);
+    }
+
+    /** How one sending thread sends its {@code i}-th message. */
+    @FunctionalInterface
+    private interface SendStep {
+        void send(Connection connection, int thread, int i) throws Exception;
+    }
+
+    /** What a sending thread does after its last message. */
+    @FunctionalInterface
+    private interface Finish {
+        void finish(Connection connection) throws Exception;
+    }
+
+    /**
+     * Four threads send 500 stamped messages each through {@code step}; the receiver checks that
+     * every message is whole (checksum) and that each thread's messages arrive in its order.
+     */
+    private void assertConcurrentSendingKeepsFramesWhole(SendStep step, Finish finish) throws Exception {
         Connection[] p = trackedPair();
         int threads = 4;
         int perThread = 500;
-        List<Thread> writers = new ArrayList<>();
+        List<Thread> senders = new ArrayList<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int t = 0; t < threads; t++) {
             int id = t;
-            writers.add(Thread.ofPlatform().start(() -> {
+            senders.add(Thread.ofPlatform().start(() -> {
                 try {
                     for (int i = 0; i < perThread; i++) {
-                        byte[] m = stamped(id, i, 10 + (i * 53 + id) % 5000);
-                        if (id == 0) {
-                            p[0].send(m);
-                        } else {
-                            p[0].write(m);
-                            if (i % (id * 7) == 0) {
-                                p[0].flush();
-                            }
-                        }
+                        step.send(p[0], id, i);
                     }
-                    p[0].flush();
+                    finish.finish(p[0]);
                 } catch (Throwable e) {
                     failure.set(e);
                 }
@@ -481,7 +473,7 @@ public abstract class TransportContract {
         int[] next = new int[threads];
         for (int n = 0; n < threads * perThread; n++) {
             byte[] received = p[1].receive(Duration.ofSeconds(30));
-            assertTrue(received != null, "message " + n + " did not arrive; writer failure: " + failure.get());
+            assertTrue(received != null, "message " + n + " did not arrive; sender failure: " + failure.get());
             ByteBuffer m = ByteBuffer.wrap(received);
             int id = m.getInt();
             int seq = m.getInt();
@@ -491,8 +483,8 @@ public abstract class TransportContract {
             assertEquals(crc, check.getValue(), "checksum of thread " + id + " message " + seq);
             assertEquals(next[id]++, seq, "order of thread " + id);
         }
-        for (Thread w : writers) {
-            w.join();
+        for (Thread s : senders) {
+            s.join();
         }
         assertNull(failure.get());
     }
