@@ -10,6 +10,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.function.Supplier;
 
 /**
@@ -31,7 +32,7 @@ final class StreamPumps {
         reader = Thread.ofPlatform().daemon().name("conduit-reader " + name)
                 .unstarted(() -> read(name, maxFrame, in, inbound, endNote));
         writer = Thread.ofPlatform().daemon().name("conduit-writer " + name)
-                .unstarted(() -> write(name, out, outbound, inbound));
+                .unstarted(() -> write(out, outbound));
     }
 
     void start() {
@@ -70,17 +71,14 @@ final class StreamPumps {
         }
     }
 
-    private static void write(String name, OutputStream rawOut, Inbox outbound, Inbox inbound) {
+    private static void write(OutputStream rawOut, Inbox outbound) {
         byte[] header = new byte[Frames.HEADER_BYTES];
+        ByteBuffer headerView = ByteBuffer.wrap(header);
         try (OutputStream out = new BufferedOutputStream(rawOut, OUTPUT_BUFFER_BYTES)) {
             try {
                 while (true) {
                     byte[] message = outbound.take(-1);
-                    int n = message.length;
-                    header[0] = (byte) (n >>> 24);
-                    header[1] = (byte) (n >>> 16);
-                    header[2] = (byte) (n >>> 8);
-                    header[3] = (byte) n;
+                    Frames.putHeader(headerView, 0, message.length);
                     out.write(header);
                     out.write(message);
                     if (outbound.isEmpty()) {
