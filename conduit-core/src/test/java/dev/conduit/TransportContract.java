@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -143,10 +144,28 @@ public abstract class TransportContract {
         p[0].send(binary);
         p[0].send("héllo ✓");
         p[0].send(ByteBuffer.wrap(binary, 1, 3));
+        ByteBuffer sliced = ByteBuffer.wrap(binary, 2, 5).slice().position(1).limit(3);
+        p[0].send(sliced);
+        assertEquals(1, sliced.position(), "send moved the buffer's position");
         assertArrayEquals(new byte[0], p[1].receive());
         assertArrayEquals(binary, p[1].receive());
         assertEquals("héllo ✓", p[1].receiveString());
         assertArrayEquals(new byte[] {'\n', '\r', (byte) 0xFF}, p[1].receive());
+        assertArrayEquals(new byte[] {(byte) 0xFF, 0}, p[1].receive());
+    }
+
+    @Test
+    void carriesALongMessageFromTheMiddleOfAnArray() throws Exception {
+        Connection[] p = trackedPair();
+        int length = Math.min(maxFrame(), 200_000);
+        byte[] around = message(3, length + 10);
+        CompletableFuture<Void> sent = async(() -> {
+            p[0].send(ByteBuffer.wrap(around, 3, length + 5).slice().position(4).limit(length + 4));
+            p[0].send("after");
+        });
+        assertArrayEquals(Arrays.copyOfRange(around, 7, 7 + length), p[1].receive(Duration.ofSeconds(20)));
+        assertEquals("after", p[1].receiveString(Duration.ofSeconds(10)));
+        sent.get(10, TimeUnit.SECONDS);
     }
 
     @Test

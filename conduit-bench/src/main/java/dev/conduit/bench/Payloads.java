@@ -69,19 +69,55 @@ public final class Payloads {
      * @throws IllegalStateException naming what is wrong, if anything is
      */
     public void verify(byte[] message, int length, int expectedSeq) {
+        checkLength(length, expectedSeq);
+        int seq = (int) INT.get(message, 0);
+        checkSeq(seq, expectedSeq);
+        crc.reset();
+        crc.update(message, 8, length - 8);
+        checkSums((int) crc.getValue(), (int) INT.get(message, 4), (long) LONG.get(message, 8), seq);
+    }
+
+    /**
+     * Checks a received message where it lies, as a zero-copy receive hands it over.
+     *
+     * @param message     the message's bytes, from position to limit, read big-endian whatever
+     *                    the buffer's order; its position and limit are the same after the call
+     * @param expectedSeq the sequence number it must carry
+     * @throws IllegalStateException naming what is wrong, if anything is
+     */
+    public void verify(ByteBuffer message, int expectedSeq) {
+        int start = message.position();
+        checkLength(message.remaining(), expectedSeq);
+        boolean swap = message.order() != ByteOrder.BIG_ENDIAN;
+        int seq = swap ? Integer.reverseBytes(message.getInt(start)) : message.getInt(start);
+        checkSeq(seq, expectedSeq);
+        crc.reset();
+        message.position(start + 8);
+        crc.update(message);
+        message.position(start);
+        int carried = message.getInt(start + 4);
+        long golden = message.getLong(start + 8);
+        checkSums((int) crc.getValue(), swap ? Integer.reverseBytes(carried) : carried,
+                swap ? Long.reverseBytes(golden) : golden, seq);
+    }
+
+    private void checkLength(int length, int expectedSeq) {
         if (length != template.length) {
             throw new IllegalStateException("message " + expectedSeq + ": length " + length + ", expected "
                     + template.length);
         }
-        int seq = (int) INT.get(message, 0);
+    }
+
+    private static void checkSeq(int seq, int expectedSeq) {
         if (seq != expectedSeq) {
             throw new IllegalStateException("message " + expectedSeq + ": carries sequence number " + seq
                     + " (lost, duplicated or reordered)");
         }
-        crc.reset();
-        crc.update(message, 8, length - 8);
-        if ((int) crc.getValue() != (int) INT.get(message, 4) || (long) LONG.get(message, 8) != seq * 0x9E3779B97F4A7C15L) {
-            throw new IllegalStateException("message " + expectedSeq + ": checksum mismatch (corrupted)");
+    }
+
+    private static void checkSums(int computedCrc, int carriedCrc, long golden, int seq) {
+        if (computedCrc != carriedCrc || golden != seq * 0x9E3779B97F4A7C15L) {
+            throw new IllegalStateException("message " + seq + ": checksum mismatch (corrupted)");
         }
     }
 }

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  *     message;</li>
  * <li>throughput warm-up, then 3. throughput: the client sends as fast as it can, one
  *     {@link Link#send} per message; the server checks every message's sequence number and
- *     checksum and answers the end with the count it received (8 bytes);</li>
+ *     checksum ({@link Link#receiveChecked}, in place where the library allows) and answers the
+ *     end with the count it received (8 bytes);</li>
  * <li>batched warm-up, then 5. batched: the same with {@link Link#flush} after every
  *     {@value #BATCH_BYTES} bytes of frames (as the C baseline packs one write).</li>
  * </ol>
@@ -65,14 +66,7 @@ public final class Session {
                 link.send(m, link.lastLength());
             }
             for (int phase = 1; phase < PHASES; phase++) {
-                long count = 0;
-                while (true) {
-                    byte[] m = link.receive();
-                    if (link.lastLength() == 0) {
-                        break;
-                    }
-                    payloads.verify(m, link.lastLength(), (int) count++);
-                }
+                long count = link.receiveChecked(payloads);
                 byte[] ack = ByteBuffer.allocate(8).putLong(0, count).array();
                 link.send(ack, 8);
             }

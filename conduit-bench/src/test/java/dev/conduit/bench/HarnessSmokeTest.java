@@ -8,6 +8,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,6 +69,23 @@ class HarnessSmokeTest {
         assertEquals("message 8: carries sequence number 7 (lost, duplicated or reordered)", e.getMessage());
         m[40] ^= 1;
         e = assertThrows(IllegalStateException.class, () -> payloads.verify(m, 64, 7));
+        assertEquals("message 7: checksum mismatch (corrupted)", e.getMessage());
+    }
+
+    @Test
+    void aWrongPayloadFailsLoudlyWhereItLies() {
+        Payloads payloads = new Payloads(64);
+        ByteBuffer direct = ByteBuffer.allocateDirect(70).order(ByteOrder.LITTLE_ENDIAN);
+        direct.put(3, payloads.next(7)).position(3).limit(67);
+        ByteBuffer view = direct.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        payloads.verify(view, 7);
+        assertEquals(3, view.position(), "verify moved the view");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> payloads.verify(view, 8));
+        assertEquals("message 8: carries sequence number 7 (lost, duplicated or reordered)", e.getMessage());
+        e = assertThrows(IllegalStateException.class, () -> payloads.verify(view.duplicate().limit(66), 7));
+        assertEquals("message 7: length 63, expected 64", e.getMessage());
+        direct.put(40, (byte) (direct.get(40) ^ 1));
+        e = assertThrows(IllegalStateException.class, () -> payloads.verify(view, 7));
         assertEquals("message 7: checksum mismatch (corrupted)", e.getMessage());
     }
 }

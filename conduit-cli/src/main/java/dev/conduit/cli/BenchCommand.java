@@ -144,17 +144,22 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Counts for the C baselines, which run by count: about {@code --duration} of work each, at the
-     * rates such a mechanism reaches (tens of µs per round trip, about 2 GB/s one way), capped by
-     * {@code --messages}; a tenth of that again as warm-up.
+     * Counts for the C baselines, which run by count: about {@code --duration} of work each, as
+     * the Java rows measure, at the rates such a mechanism reaches (tens of µs per round trip,
+     * about a million messages or 2 GB/s one way, 30 million messages or 3 GB/s batched), capped
+     * by {@code --messages}; a tenth of that again as warm-up. A shorter C run would be measured
+     * over a different stretch of a shared machine's noise than the Java row beside it.
      */
     static Map<Mode, Iterations> iterations(int size, Harness.Plan plan) {
         long micros = Math.max(1, plan.duration().toNanos() / 1000);
         long pingPong = Math.min(plan.maxMessages(), Math.max(1000, micros / (20 + size / 1000)));
         long oneWay = Math.min(plan.maxMessages(), Math.max(10_000, micros * 2000 / (size + 2000)));
-        Iterations rt = new Iterations(pingPong, Math.max(1, pingPong / 10));
-        Iterations tp = new Iterations(oneWay, Math.max(1, oneWay / 10));
-        return Map.of(Mode.PINGPONG, rt, Mode.THROUGHPUT, tp, Mode.BATCHED, tp);
+        long batched = Math.min(plan.maxMessages(), Math.max(10_000, Math.min(micros * 30, micros * 3000 / (size + 4))));
+        return Map.of(Mode.PINGPONG, warmed(pingPong), Mode.THROUGHPUT, warmed(oneWay), Mode.BATCHED, warmed(batched));
+    }
+
+    private static Iterations warmed(long count) {
+        return new Iterations(count, Math.max(1, count / 10));
     }
 
     private int size(String text) {

@@ -23,9 +23,10 @@ import java.util.function.Consumer;
  * receive serialisation, the {@code onMessage} loop, the length check on send and idempotent
  * close, so every transport has the same semantics.
  *
- * <p>A transport may also override {@link #sendArray} and {@link #sendBuffer} to take arrays
- * and buffers without the {@link MemorySegment} wrapper the defaults allocate, and
- * {@link #flushWritten} if its {@link SendMode#WRITE} keeps messages back.
+ * <p>A transport may also override {@link #sendArray} (arrays and heap buffers) and
+ * {@link #sendBuffer} (other buffers) to take them without the {@link MemorySegment} wrapper
+ * the defaults allocate, and {@link #flushWritten} if its {@link SendMode#WRITE} keeps messages
+ * back.
  */
 public abstract class AbstractConnection implements Connection {
     /** {@link #nextMessage} argument: wait as long as it takes. */
@@ -116,18 +117,23 @@ public abstract class AbstractConnection implements Connection {
     protected abstract boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException;
 
     /**
-     * As {@link #sendMessage} for a whole array. The default wraps it in a segment.
+     * As {@link #sendMessage} for a message in an array, which heap buffers also come as. The
+     * default wraps it in a segment.
      *
+     * @param payload the array holding the message; not retained after the call
+     * @param offset  the index of the message's first byte
+     * @param length  the message's length
      * @return whether the message was taken
      * @throws IOException as {@link #sendMessage}
      */
-    protected boolean sendArray(byte[] payload, SendMode mode) throws IOException {
-        return sendMessage(MemorySegment.ofArray(payload), mode);
+    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
+        return sendMessage(MemorySegment.ofArray(payload).asSlice(offset, length), mode);
     }
 
     /**
-     * As {@link #sendMessage} for a buffer's remaining bytes; must not change its position. The
-     * default wraps it in a segment.
+     * As {@link #sendMessage} for a buffer's remaining bytes: a direct or read-only buffer, since
+     * heap buffers come as arrays. Must not change its position. The default wraps it in a
+     * segment.
      *
      * @return whether the message was taken
      * @throws IOException as {@link #sendMessage}
@@ -179,47 +185,47 @@ public abstract class AbstractConnection implements Connection {
 
     @Override
     public final void send(MemorySegment message) throws IOException {
-        transmit(message, message.byteSize(), SendMode.SEND);
+        transmit(message, 0, message.byteSize(), SendMode.SEND);
     }
 
     @Override
     public final void send(ByteBuffer message) throws IOException {
-        transmit(message, message.remaining(), SendMode.SEND);
+        transmit(message, SendMode.SEND);
     }
 
     @Override
     public final void send(byte[] message) throws IOException {
-        transmit(message, message.length, SendMode.SEND);
+        transmit(message, 0, message.length, SendMode.SEND);
     }
 
     @Override
     public final boolean trySend(MemorySegment message) throws IOException {
-        return transmit(message, message.byteSize(), SendMode.TRY_SEND);
+        return transmit(message, 0, message.byteSize(), SendMode.TRY_SEND);
     }
 
     @Override
     public final boolean trySend(ByteBuffer message) throws IOException {
-        return transmit(message, message.remaining(), SendMode.TRY_SEND);
+        return transmit(message, SendMode.TRY_SEND);
     }
 
     @Override
     public final boolean trySend(byte[] message) throws IOException {
-        return transmit(message, message.length, SendMode.TRY_SEND);
+        return transmit(message, 0, message.length, SendMode.TRY_SEND);
     }
 
     @Override
     public final void write(MemorySegment message) throws IOException {
-        transmit(message, message.byteSize(), SendMode.WRITE);
+        transmit(message, 0, message.byteSize(), SendMode.WRITE);
     }
 
     @Override
     public final void write(ByteBuffer message) throws IOException {
-        transmit(message, message.remaining(), SendMode.WRITE);
+        transmit(message, SendMode.WRITE);
     }
 
     @Override
     public final void write(byte[] message) throws IOException {
-        transmit(message, message.length, SendMode.WRITE);
+        transmit(message, 0, message.length, SendMode.WRITE);
     }
 
     @Override
@@ -235,23 +241,36 @@ public abstract class AbstractConnection implements Connection {
         }
     }
 
-    /** Checks the length, then hands the message (an array, a buffer or a segment) over. */
-    private boolean transmit(Object message, long length, SendMode mode) throws IOException {
-        Frames.checkSendLength(name, mode.call, length, maxFrame);
-        if (closed.get()) {
-            throw closedLocally(mode.call);
+    /** A heap buffer goes on as its array: one path for both. */
+    private boolean transmit(ByteBuffer message, SendMode mode) throws IOException {
+        if (message.hasArray()) {
+            return transmit(message.array(), message.arrayOffset() + message.position(), message.remaining(), mode);
         }
+        return transmit(message, 0, message.remaining(), mode);
+    }
+
+    /**
+     * Checks, then hands the message over: {@code length} bytes of an array from {@code offset},
+     * or a whole direct or read-only buffer or segment ({@code offset} 0).
+     */
+    private boolean transmit(Object message, int offset, long length, SendMode mode) throws IOException {
+        checkSendable(length, mode);
         try {
-            if (message instanceof byte[] array) {
-                return sendArray(array, mode);
-            }
-            if (message instanceof ByteBuffer buffer) {
-                return sendBuffer(buffer, mode);
-            }
-            return sendMessage((MemorySegment) message, mode);
+            return switch (message) {
+                case byte[] array -> sendArray(array, offset, (int) length, mode);
+                case ByteBuffer buffer -> sendBuffer(buffer, mode);
+                default -> sendMessage((MemorySegment) message, mode);
+            };
         } catch (ConnectionClosedException e) {
             lost = true;
             throw e;
+        }
+    }
+
+    private void checkSendable(long length, SendMode mode) throws IOException {
+        Frames.checkSendLength(name, mode.call, length, maxFrame);
+        if (closed.get()) {
+            throw closedLocally(mode.call);
         }
     }
 

@@ -8,6 +8,7 @@ import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * A connection whose two directions are {@link Inbox}es: the peer's sends fill {@code inbound}
@@ -70,15 +71,8 @@ public class QueueConnection extends AbstractConnection {
     }
 
     @Override
-    protected final boolean sendArray(byte[] payload, SendMode mode) throws IOException {
-        return put(payload.clone(), mode);
-    }
-
-    @Override
-    protected final boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
-        byte[] copy = new byte[payload.remaining()];
-        payload.get(payload.position(), copy);
-        return put(copy, mode);
+    protected final boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
+        return put(Arrays.copyOfRange(payload, offset, offset + length), mode);
     }
 
     private boolean put(byte[] message, SendMode mode) throws IOException {

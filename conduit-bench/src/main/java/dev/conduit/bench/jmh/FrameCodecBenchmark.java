@@ -49,7 +49,6 @@ public class FrameCodecBenchmark {
 
     private byte[] payload;
     private MemorySegment payloadSegment;
-    private ByteBuffer out;
     private MemorySegment outSegment;
     private byte[] stream;
     private FrameDecoder decoder;
@@ -60,8 +59,7 @@ public class FrameCodecBenchmark {
         ThreadLocalRandom.current().nextBytes(payload);
         payloadSegment = Arena.ofAuto().allocate(size);
         MemorySegment.copy(payload, 0, payloadSegment, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, size);
-        out = ByteBuffer.allocateDirect(Frames.HEADER_BYTES + size);
-        outSegment = MemorySegment.ofBuffer(out);
+        outSegment = MemorySegment.ofBuffer(ByteBuffer.allocateDirect(Frames.HEADER_BYTES + size));
         ByteBuffer all = ByteBuffer.allocate(FRAMES * (Frames.HEADER_BYTES + size));
         for (int i = 0; i < FRAMES; i++) {
             all.putInt(size).put(payload);
@@ -72,7 +70,7 @@ public class FrameCodecBenchmark {
 
     @Benchmark
     public int encodeArray() {
-        return Frames.encode(out, 0, payload);
+        return Frames.encode(outSegment, 0, payload, 0, size);
     }
 
     @Benchmark

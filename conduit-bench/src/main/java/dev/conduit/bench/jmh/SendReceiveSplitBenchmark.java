@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -40,6 +41,8 @@ import java.util.concurrent.TimeUnit;
  *       {@code read} (two or more for 64 KiB messages), inside the measured call; spread over
  *       the messages that is some tens of nanoseconds each for small ones, but a whole read and
  *       copy for 64 KiB ones.</li>
+ *   <li>{@link #write}: one {@code write(byte[])}, with a {@code flush} and the peer's drain
+ *       every {@value #BULK_BYTES} bytes: the batched sender's cost per message.</li>
  *   <li>{@link #poll}: one {@code poll(handler, 1)} from a socket that already holds many frames.
  *       When they are used up the peer writes the next {@value #BULK_BYTES} bytes of frames with
  *       one {@code write}. This is the steady-state cost of taking a message when messages come
@@ -110,7 +113,7 @@ public class SendReceiveSplitBenchmark {
         framesPerBulk = Math.max(1, BULK_BYTES / frameBytes);
         frames = ByteBuffer.allocateDirect(framesPerBulk * frameBytes);
         for (int i = 0; i < framesPerBulk; i++) {
-            Frames.encode(frames, i * frameBytes, payload);
+            Frames.encode(MemorySegment.ofBuffer(frames), i * frameBytes, payload, 0, size);
         }
     }
 
@@ -138,6 +141,23 @@ public class SendReceiveSplitBenchmark {
                 outstanding -= raw.read(drain);
             }
             unread = 0;
+        }
+    }
+
+    /**
+     * One {@code write(byte[])}; every {@value #BULK_BYTES} bytes a {@code flush} (one system
+     * call), and the peer drains them, inside the measured call.
+     */
+    @Benchmark
+    public void write() throws IOException {
+        conduit.write(payload);
+        outstanding += Frames.HEADER_BYTES + size;
+        if (outstanding >= BULK_BYTES) {
+            conduit.flush();
+            while (outstanding > 0) {
+                drain.clear();
+                outstanding -= raw.read(drain);
+            }
         }
     }
 

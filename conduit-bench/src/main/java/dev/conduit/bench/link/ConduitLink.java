@@ -3,6 +3,7 @@ package dev.conduit.bench.link;
 import dev.conduit.Connection;
 import dev.conduit.MessageHandler;
 import dev.conduit.bench.Link;
+import dev.conduit.bench.Payloads;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,17 +11,22 @@ import java.nio.ByteBuffer;
 /**
  * A Conduit connection, driven through its public API as a user after speed would: messages that
  * are already there are taken up to {@value #POLL_LIMIT} at a time with the zero-copy {@code poll}
- * (copied into a reused ring); only when none is there does it block in {@code receive}.
+ * (copied into a reused ring, or checked where they lie by {@link #receiveChecked}); only when
+ * none is there does it block in {@code receive}.
  */
 public final class ConduitLink implements Link {
     private static final int POLL_LIMIT = 64;
     private final Connection connection;
     private final MessageHandler copy = this::copy;
+    private final MessageHandler check = this::check;
     private final byte[][] ring = new byte[POLL_LIMIT][64];
     private final int[] lengths = new int[POLL_LIMIT];
     private int head;
     private int count;
     private int lastLength;
+    private Payloads checking;
+    private long checked;
+    private boolean ended;
 
     /** @param connection the connection, owned from now on */
     public ConduitLink(Connection connection) {
@@ -29,12 +35,20 @@ public final class ConduitLink implements Link {
 
     @Override
     public void send(byte[] message, int length) throws Exception {
-        connection.send(ByteBuffer.wrap(message, 0, length));
+        if (length == message.length) {
+            connection.send(message);
+        } else {
+            connection.send(ByteBuffer.wrap(message, 0, length));
+        }
     }
 
     @Override
     public void write(byte[] message, int length) throws Exception {
-        connection.write(ByteBuffer.wrap(message, 0, length));
+        if (length == message.length) {
+            connection.write(message);
+        } else {
+            connection.write(ByteBuffer.wrap(message, 0, length));
+        }
     }
 
     @Override
@@ -65,6 +79,34 @@ public final class ConduitLink implements Link {
         }
         message.get(message.position(), ring[count], 0, length);
         lengths[count++] = length;
+    }
+
+    @Override
+    public long receiveChecked(Payloads payloads) throws Exception {
+        checking = payloads;
+        checked = 0;
+        ended = false;
+        while (head < count && !ended) {
+            check(ByteBuffer.wrap(ring[head], 0, lengths[head]));
+            head++;
+        }
+        while (!ended) {
+            if (connection.poll(check, POLL_LIMIT) == 0) {
+                check(ByteBuffer.wrap(connection.receive()));
+            }
+        }
+        return checked;
+    }
+
+    private void check(ByteBuffer message) {
+        if (ended) {
+            throw new IllegalStateException("a message came after the empty one that ends the phase");
+        }
+        if (message.hasRemaining()) {
+            checking.verify(message, (int) checked++);
+        } else {
+            ended = true;
+        }
     }
 
     @Override

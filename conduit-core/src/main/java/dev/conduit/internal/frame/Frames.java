@@ -67,22 +67,29 @@ public final class Frames {
     /**
      * Encodes one whole frame, header then payload, with one copy of the payload.
      *
-     * @param buffer  where; its position and limit are not changed
-     * @param index   the absolute index of the frame's first byte
-     * @param payload the message
-     * @return the frame's length in bytes: {@code HEADER_BYTES + payload.length}
-     * @throws IndexOutOfBoundsException if the frame does not fit below the buffer's limit
+     * @param buffer  where
+     * @param offset  the offset of the frame's first byte
+     * @param payload the array holding the message
+     * @param from    the index of the message's first byte in {@code payload}
+     * @param length  the message's length
+     * @return the frame's length in bytes: {@code HEADER_BYTES + length}
+     * @throws IndexOutOfBoundsException if the frame does not fit in the segment, or the message
+     *                                   is not inside {@code payload}
      */
-    public static int encode(ByteBuffer buffer, int index, byte[] payload) {
-        putHeader(buffer, index, payload.length);
-        buffer.put(index + HEADER_BYTES, payload);
-        return HEADER_BYTES + payload.length;
+    public static int encode(MemorySegment buffer, long offset, byte[] payload, int from, int length) {
+        buffer.set(LENGTH, offset, length);
+        MemorySegment.copy(payload, from, buffer, ValueLayout.JAVA_BYTE, offset + HEADER_BYTES, length);
+        return HEADER_BYTES + length;
     }
 
     /**
-     * As {@link #encode(ByteBuffer, int, byte[])} for the payload's remaining bytes; the payload's
-     * position is not changed.
+     * As {@link #encode(MemorySegment, long, byte[], int, int)}, from a buffer's remaining bytes
+     * (a direct or read-only one, which has no array to copy from) into a buffer, with no
+     * segment made for either; the payload's position is not changed.
      *
+     * @param buffer  where; its position and limit are not changed
+     * @param index   the absolute index of the frame's first byte
+     * @param payload the message
      * @return the frame's length in bytes
      * @throws IndexOutOfBoundsException if the frame does not fit below the buffer's limit
      */
@@ -94,7 +101,7 @@ public final class Frames {
     }
 
     /**
-     * As {@link #encode(ByteBuffer, int, byte[])} into a segment, for a payload of at most 2^31-1
+     * As {@link #encode(MemorySegment, long, byte[], int, int)}, for a payload of at most 2^31-1
      * bytes.
      *
      * @return the frame's length in bytes

@@ -206,17 +206,17 @@ public final class SocketConnection extends AbstractConnection {
 
     @Override
     protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
-        return enqueue(payload, payload.byteSize(), mode);
+        return enqueue(payload, 0, payload.byteSize(), mode);
     }
 
     @Override
-    protected boolean sendArray(byte[] payload, SendMode mode) throws IOException {
-        return enqueue(payload, payload.length, mode);
+    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
+        return enqueue(payload, offset, length, mode);
     }
 
     @Override
     protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
-        return enqueue(payload, payload.remaining(), mode);
+        return enqueue(payload, 0, payload.remaining(), mode);
     }
 
     @Override
@@ -232,8 +232,11 @@ public final class SocketConnection extends AbstractConnection {
         }
     }
 
-    /** Sends or queues one frame; {@code payload} is a {@code byte[]}, a {@code ByteBuffer} or a segment. */
-    private boolean enqueue(Object payload, long length, SendMode mode) throws IOException {
+    /**
+     * Sends or queues one frame: {@code length} bytes of {@code payload}, a {@code byte[]} from
+     * index {@code offset}, or a segment or {@code ByteBuffer} whole ({@code offset} 0).
+     */
+    private boolean enqueue(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean block = mode != SendMode.TRY_SEND;
         if (block) {
             sendLock.lock();
@@ -246,13 +249,17 @@ public final class SocketConnection extends AbstractConnection {
             }
             long frameBytes = Frames.HEADER_BYTES + length;
             if (frameBytes > SEND_BUFFER_BYTES) {
-                return sendLong(payload, length, mode);
+                return sendLong(payload, offset, length, mode);
             }
             if (!makeRoom((int) frameBytes, block, mode.call)) {
                 return false;
             }
             int frameStart = unsentEnd;
-            unsentEnd += encode(payload, frameStart);
+            unsentEnd += switch (payload) {
+                case byte[] array -> Frames.encode(sendSegment, frameStart, array, offset, (int) length);
+                case ByteBuffer buffer -> Frames.encode(sendBuffer, frameStart, buffer);
+                default -> (int) Frames.encode(sendSegment, frameStart, (MemorySegment) payload);
+            };
             if (mode == SendMode.WRITE) {
                 return true;
             }
@@ -270,16 +277,6 @@ public final class SocketConnection extends AbstractConnection {
         } finally {
             sendLock.unlock();
         }
-    }
-
-    private int encode(Object payload, int index) {
-        if (payload instanceof byte[] array) {
-            return Frames.encode(sendBuffer, index, array);
-        }
-        if (payload instanceof ByteBuffer buffer) {
-            return Frames.encode(sendBuffer, index, buffer);
-        }
-        return (int) Frames.encode(sendSegment, index, (MemorySegment) payload);
     }
 
     /** Makes the buffer's free tail at least {@code bytes} long, writing queued bytes if needed. */
@@ -303,7 +300,7 @@ public final class SocketConnection extends AbstractConnection {
      * Sends a frame longer than the buffer through it, piece by piece, after what is queued. A
      * write leaves its last piece queued.
      */
-    private boolean sendLong(Object payload, long length, SendMode mode) throws IOException {
+    private boolean sendLong(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean block = mode != SendMode.TRY_SEND;
         if (!flushQueued(block, mode.call)) {
             return false;
@@ -313,7 +310,7 @@ public final class SocketConnection extends AbstractConnection {
         long copied = 0;
         while (true) {
             int chunk = (int) Math.min(SEND_BUFFER_BYTES - unsentEnd, length - copied);
-            copy(payload, copied, sendSegment, unsentEnd, chunk);
+            copy(payload, offset + copied, sendSegment, unsentEnd, chunk);
             unsentEnd += chunk;
             copied += chunk;
             if (copied == length && mode == SendMode.WRITE) {
@@ -329,7 +326,7 @@ public final class SocketConnection extends AbstractConnection {
                     unsentEnd = 0;
                     return false;
                 } else {
-                    keepPending(payload, copied, length);
+                    keepPending(payload, offset + copied, length - copied);
                     return true;
                 }
             }
@@ -339,13 +336,17 @@ public final class SocketConnection extends AbstractConnection {
         }
     }
 
-    /** Moves the unsent rest of a long frame to {@code pending} and starts a flusher that writes it. */
-    private void keepPending(Object payload, long copied, long length) {
+    /**
+     * Moves the unsent rest of a long frame, the queued bytes then {@code rest} bytes of
+     * {@code payload} from index {@code from}, to {@code pending}, and starts a flusher that
+     * writes it.
+     */
+    private void keepPending(Object payload, long from, long rest) {
         int queued = unsentEnd - unsentStart;
-        MemorySegment rest = Arena.ofAuto().allocate(queued + (length - copied));
-        MemorySegment.copy(sendSegment, unsentStart, rest, 0, queued);
-        copy(payload, copied, rest, queued, length - copied);
-        pending = rest.asByteBuffer();
+        MemorySegment all = Arena.ofAuto().allocate(queued + rest);
+        MemorySegment.copy(sendSegment, unsentStart, all, 0, queued);
+        copy(payload, from, all, queued, rest);
+        pending = all.asByteBuffer();
         unsentStart = 0;
         unsentEnd = 0;
         startFlusher();
