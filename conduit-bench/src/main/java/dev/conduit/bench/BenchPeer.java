@@ -29,14 +29,15 @@ import java.util.List;
  * BenchPeer client TRANSPORT SIZE ADDRESS PLAN connect; run the plan; print one result line
  * </pre>
  *
- * OPTIONS are endpoint options for Conduit's socket transports ({@code spin=0}), or {@code -}.
+ * OPTIONS are endpoint options for Conduit's socket and shared-memory transports ({@code spin=0}),
+ * or {@code -}.
  * PLAN is {@code durationMillis,warmupMillis,maxMessages,pinServer}. The client of {@code stdio}
  * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
  * {@code -} as ADDRESS. See {@link Session} for what the two sides say to each other.
  */
 public final class BenchPeer {
     /** Conduit transports the harness measures. */
-    public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "stdio", "mem");
+    public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "shm", "stdio", "mem");
     /** Other libraries, measured the same way. */
     public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq");
 
@@ -60,10 +61,11 @@ public final class BenchPeer {
     private static void serve(String transport, int size, String dir, String query) throws Exception {
         switch (transport) {
             case "stdio" -> Session.serve(new ConduitLink(Conduit.stdio()), size);
-            case "unix", "pipe", "tcp" -> {
+            case "unix", "pipe", "tcp", "shm" -> {
                 String endpoint = switch (transport) {
                     case "unix" -> "unix:" + Path.of(dir, "bench.sock");
                     case "pipe" -> "pipe:conduit-bench-" + ProcessHandle.current().pid();
+                    case "shm" -> "shm:conduit-bench-" + ProcessHandle.current().pid();
                     default -> "tcp://127.0.0.1:0";
                 } + query;
                 try (Listener listener = Conduit.listen(endpoint)) {
@@ -104,7 +106,7 @@ public final class BenchPeer {
 
     private static Link connect(String transport, int size, String address, Session.Plan plan) throws Exception {
         return switch (transport) {
-            case "unix", "pipe", "tcp" -> new ConduitLink(Conduit.connect(address, Duration.ofSeconds(30)));
+            case "unix", "pipe", "tcp", "shm" -> new ConduitLink(Conduit.connect(address, Duration.ofSeconds(30)));
             case "stdio" -> new ConduitLink(Conduit.spawn(new ProcessBuilder(serverCommand(size, plan.pinServer()))
                     .redirectError(ProcessBuilder.Redirect.INHERIT)));
             case "mem" -> {

@@ -121,7 +121,9 @@ public final class Report {
                     times(ratio.get("ratio_to_baseline")), times(ratio.get("batched_ratio_to_baseline")),
                     times(ratio.get("ratio_to_best_peer")), times(ratio.get("throughput_ratio_to_best_peer"))));
         }
-        sb.append("\np50/C: Conduit p50 over the C baseline's for the same mechanism (lower is better);"
+        sb.append("\nmsgs/s: one send per message; MB/s: payload bytes per second in the faster of the two"
+                + " throughput phases (usually the batched one);"
+                + " p50/C: Conduit p50 over the C baseline's for the same mechanism (lower is better);"
                 + " m/s÷C: batched throughput over the C baseline's batched throughput (higher is better);"
                 + " peer columns compare with the best peer at that size.\n");
         return sb.toString();

@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--transport", paramLabel = "LIST", split = ",",
-            description = "Conduit transports to measure (default: all of unix, pipe, tcp, stdio, mem);"
+            description = "Conduit transports to measure (default: all of unix, pipe, tcp, shm, stdio, mem);"
                     + " peers raw-uds, aeron, zmq may be named too.")
     private List<String> transports = new ArrayList<>(BenchPeer.CONDUIT);
 
@@ -66,8 +66,9 @@ final class BenchCommand implements Callable<Integer> {
     private long maxMessages;
 
     @Option(names = "--spin", paramLabel = "DURATION",
-            description = "Receive spin of the Conduit socket transports (unix, pipe, tcp), as their ?spin= option;"
-                    + " 0 waits in the selector at once. Default: the transports' own (50us on 2+ CPUs).")
+            description = "Receive spin of the Conduit socket and shared-memory transports (unix, pipe, tcp,"
+                    + " shm), as their ?spin= option; 0 sleeps at once. Default: the transports' own (50us on 2+"
+                    + " CPUs).")
     private String spin;
 
     @Option(names = "--peers", description = "Also measure the peers: raw JDK Unix socket, Aeron IPC, JeroMQ.")
@@ -123,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
                         err.println("conduit: " + m.transport() + " skipped at " + size + " B: " + why.get());
                         continue;
                     }
-                    rows.add(CBaselines.run(((Availability.Ready) c).binary(), m, size, iterations(size, plan)));
+                    rows.add(CBaselines.run(((Availability.Ready) c).binary(), m, size, iterations(m, size, plan)));
                 }
             }
             progress.step("done", total, total);
@@ -146,15 +147,17 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * Counts for the C baselines, which run by count: about {@code --duration} of work each, as
      * the Java rows measure, at the rates such a mechanism reaches (tens of µs per round trip,
-     * about a million messages or 2 GB/s one way, 30 million messages or 3 GB/s batched), capped
-     * by {@code --messages}; a tenth of that again as warm-up. A shorter C run would be measured
-     * over a different stretch of a shared machine's noise than the Java row beside it.
+     * about a million messages or 2 GB/s one way, 30 million messages or 3 GB/s batched where the
+     * mechanism batches), capped by {@code --messages}; a tenth of that again as warm-up. A
+     * shorter C run would be measured over a different stretch of a shared machine's noise than
+     * the Java row beside it.
      */
-    static Map<Mode, Iterations> iterations(int size, Harness.Plan plan) {
+    static Map<Mode, Iterations> iterations(Mechanism mechanism, int size, Harness.Plan plan) {
         long micros = Math.max(1, plan.duration().toNanos() / 1000);
         long pingPong = Math.min(plan.maxMessages(), Math.max(1000, micros / (20 + size / 1000)));
         long oneWay = Math.min(plan.maxMessages(), Math.max(10_000, micros * 2000 / (size + 2000)));
-        long batched = Math.min(plan.maxMessages(), Math.max(10_000, Math.min(micros * 30, micros * 3000 / (size + 4))));
+        long batched = !mechanism.batches() ? oneWay
+                : Math.min(plan.maxMessages(), Math.max(10_000, Math.min(micros * 30, micros * 3000 / (size + 4))));
         return Map.of(Mode.PINGPONG, warmed(pingPong), Mode.THROUGHPUT, warmed(oneWay), Mode.BATCHED, warmed(batched));
     }
 

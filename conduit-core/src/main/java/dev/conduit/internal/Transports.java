@@ -4,6 +4,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.mem.MemTransport;
 import dev.conduit.internal.process.ProcessTransport;
+import dev.conduit.internal.shm.ShmTransport;
 import dev.conduit.internal.tcp.TcpTransport;
 import dev.conduit.internal.unix.UnixTransport;
 import dev.conduit.spi.TransportProvider;
@@ -27,7 +28,7 @@ public final class Transports {
     private static Map<String, TransportProvider> load() {
         Map<String, TransportProvider> map = new LinkedHashMap<>();
         for (TransportProvider p : List.of(new UnixTransport(), new TcpTransport(), new MemTransport(),
-                new ProcessTransport())) {
+                new ProcessTransport(), new ShmTransport())) {
             p.schemes().forEach(s -> map.put(s, p));
         }
         for (TransportProvider p : ServiceLoader.load(TransportProvider.class, Transports.class.getClassLoader())) {

@@ -76,6 +76,11 @@ public final class CBaselines {
             return id;
         }
 
+        /** @return whether the batched mode packs many frames into one call (streams do; the others run throughput) */
+        public boolean batches() {
+            return this == UDS || this == PIPE || this == FIFO;
+        }
+
         /** @return the row name in a {@link Measurement}, e.g. {@code c-shm-futex} */
         public String transport() {
             return "c-" + id;

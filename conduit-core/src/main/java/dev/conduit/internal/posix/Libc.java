@@ -1,19 +1,28 @@
 package dev.conduit.internal.posix;
 
+import java.io.IOException;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Supplier;
 
 /**
  * The one binding layer to the C library, through {@code java.lang.foreign}. Every native call
  * Conduit makes is declared here.
+ *
+ * <p>Calls that can fail with {@code errno} throw an {@link IOException} whose message names the
+ * call, its arguments, the error's text and number, e.g.
+ * {@code shm_open("/conduit-x", O_RDWR): No such file or directory (errno 2)}. The shared-memory
+ * and futex calls are for Linux on x86-64 and AArch64: see {@link #sharedMemorySupport()}.
  */
 @SuppressWarnings("restricted") // This class is the one place allowed to call native code.
 public final class Libc {
@@ -42,13 +51,289 @@ public final class Libc {
     private static final MethodHandle GETGRGID_R = downcall("getgrgid_r", BY_ID);
     private static final MethodHandle GETUID = downcall("getuid", FunctionDescriptor.of(INT));
 
+    // Linux, the same on x86-64 and AArch64 (asm-generic).
+    public static final int O_RDONLY = 0;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int ENOENT = 2;
+    public static final int EEXIST = 17;
+    private static final int PROT_READ = 1;
+    private static final int PROT_WRITE = 2;
+    private static final int MAP_SHARED = 1;
+    private static final int SEEK_END = 2;
+    private static final int FUTEX_WAIT = 0;
+    private static final int FUTEX_WAKE = 1;
+    private static final long SYS_FUTEX = futexSyscallNumber();
+    /** {@code struct timespec} on LP64: seconds, then nanoseconds. */
+    private static final long TIMESPEC_BYTES = 16;
+
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final VarHandle ERRNO_VALUE = Linker.Option.captureStateLayout()
+            .varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle SHM_OPEN = downcall("shm_open", FunctionDescriptor.of(INT, ADDRESS, INT, INT),
+            ERRNO);
+    private static final MethodHandle SHM_UNLINK = downcall("shm_unlink", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
+    private static final MethodHandle FTRUNCATE = downcall("ftruncate", FunctionDescriptor.of(INT, INT, SIZE_T),
+            ERRNO);
+    private static final MethodHandle LSEEK = downcall("lseek", FunctionDescriptor.of(SIZE_T, INT, SIZE_T, INT),
+            ERRNO);
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, SIZE_T, INT, INT, INT, SIZE_T), ERRNO);
+    private static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(INT, ADDRESS, SIZE_T), ERRNO);
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(INT, INT), ERRNO);
+    private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, INT));
+    private static final MethodHandle GETPID = downcall("getpid", FunctionDescriptor.of(INT));
+    private static final MethodHandle KILL = downcall("kill", FunctionDescriptor.of(INT, INT, INT), ERRNO);
+    // syscall(SYS_futex, uaddr, op, val, timeout, uaddr2, val3); variadic after the number.
+    private static final MethodHandle SYSCALL_FUTEX = downcall("syscall",
+            FunctionDescriptor.of(SIZE_T, SIZE_T, ADDRESS, INT, INT, ADDRESS, ADDRESS, INT),
+            Linker.Option.firstVariadicArg(1));
+
     private Libc() {
     }
 
-    private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+    private static long futexSyscallNumber() {
+        String arch = System.getProperty("os.arch", "");
+        boolean linux = System.getProperty("os.name", "").startsWith("Linux");
+        if (!linux) {
+            return -1;
+        }
+        return switch (arch) {
+            case "amd64", "x86_64" -> 202;
+            case "aarch64" -> 98;
+            default -> -1;
+        };
+    }
+
+    /**
+     * @return empty if this machine has POSIX shared memory and futexes as Conduit uses them
+     *         (Linux on x86-64 or AArch64), else why not
+     */
+    public static Optional<String> sharedMemorySupport() {
+        if (SYS_FUTEX < 0) {
+            return Optional.of("shared memory needs Linux on x86-64 or AArch64; this is "
+                    + System.getProperty("os.name") + " on " + System.getProperty("os.arch"));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * {@code shm_open(name, flags, mode)}.
+     *
+     * @param name  a POSIX shared-memory name: a slash, then no other slash
+     * @param flags {@code O_RDWR}, {@code O_CREAT}, ... ({@code O_CLOEXEC} is always added)
+     * @param mode  permission bits for a new object, e.g. {@code 0600}
+     * @return the file descriptor
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static int shmOpen(String name, int flags, int mode) throws IOException {
+        return (int) checked((arena, state) -> (int) SHM_OPEN.invokeExact(state, arena.allocateFrom(name),
+                flags | O_CLOEXEC, mode), () -> "shm_open(\"" + name + "\", " + flagsText(flags) + ", 0"
+                + Integer.toOctalString(mode) + ")");
+    }
+
+    /**
+     * {@code shm_unlink(name)}.
+     *
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static void shmUnlink(String name) throws IOException {
+        checked((arena, state) -> (int) SHM_UNLINK.invokeExact(state, arena.allocateFrom(name)),
+                () -> "shm_unlink(\"" + name + "\")");
+    }
+
+    /**
+     * {@code ftruncate(fd, size)}.
+     *
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static void ftruncate(int fd, long size) throws IOException {
+        checked((arena, state) -> (int) FTRUNCATE.invokeExact(state, fd, size),
+                () -> "ftruncate(" + fd + ", " + size + ")");
+    }
+
+    /**
+     * @return the size of the open file {@code fd}, by {@code lseek(fd, 0, SEEK_END)}
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static long fileSize(int fd) throws IOException {
+        return checked((arena, state) -> (long) LSEEK.invokeExact(state, fd, 0L, SEEK_END),
+                () -> "lseek(" + fd + ", 0, SEEK_END)");
+    }
+
+    /**
+     * {@code mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)}, as a segment of
+     * {@code arena}: closing the arena unmaps it, and from then on any use of the segment throws
+     * instead of touching unmapped memory.
+     *
+     * @return the mapping, {@code size} bytes long
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static MemorySegment mmapShared(int fd, long size, Arena arena) throws IOException {
+        long address = checked((a, state) -> ((MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size,
+                PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0L)).address(),
+                () -> "mmap(NULL, " + size + ", PROT_READ|PROT_WRITE, MAP_SHARED, " + fd + ", 0)");
+        return MemorySegment.ofAddress(address).reinterpret(size, arena, Libc::munmapQuietly);
+    }
+
+    /** {@code munmap}, for an arena's clean-up, which has no one to report a failure to. */
+    private static void munmapQuietly(MemorySegment mapping) {
+        try {
+            checked((a, state) -> (int) MUNMAP.invokeExact(state, mapping, mapping.byteSize()), () -> "munmap");
+        } catch (ErrnoException e) {
+            // EINVAL only, for a mapping that is not one: nothing to release.
+        }
+    }
+
+    /**
+     * {@code close(fd)}.
+     *
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static void close(int fd) throws IOException {
+        checked((arena, state) -> (int) CLOSE.invokeExact(state, fd), () -> "close(" + fd + ")");
+    }
+
+    /** A native call that reports failure as -1 and sets {@code errno} in {@code state}. */
+    @FunctionalInterface
+    private interface ErrnoCall {
+        long invoke(Arena arena, MemorySegment state) throws Throwable;
+    }
+
+    /** @return the call's result, unless it is -1: then an exception naming the call and errno */
+    private static long checked(ErrnoCall call, Supplier<String> text) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+            long result = call.invoke(arena, state);
+            if (result == -1) {
+                int errno = (int) ERRNO_VALUE.get(state, 0L);
+                throw new ErrnoException(text.get() + ": " + strerror(errno) + " (errno " + errno + ")", errno);
+            }
+            return result;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** @return this process's id */
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @param pid a process id
+     * @return whether a process with that id exists ({@code kill(pid, 0)} succeeds, or fails
+     *         with {@code EPERM}: it exists but is someone else's)
+     */
+    public static boolean processExists(int pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+            if ((int) KILL.invokeExact(state, pid, 0) == 0) {
+                return true;
+            }
+            return (int) ERRNO_VALUE.get(state, 0L) == 1; // EPERM
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** @return room for a {@code struct timespec}, for {@link #futexWait} */
+    public static MemorySegment allocateTimespec(Arena arena) {
+        return arena.allocate(TIMESPEC_BYTES, 8);
+    }
+
+    /**
+     * {@code FUTEX_WAIT} (shared, not private: the word may be in memory other processes map):
+     * sleeps while {@code word} holds {@code expected}, until woken, a signal, or the time-out.
+     * Returns in every case; the caller looks again at what it waits for. Blocks the calling
+     * thread in the kernel, so a virtual thread would hold its carrier: callers on virtual threads
+     * wait otherwise.
+     *
+     * @param word     a 4-byte-aligned 32-bit word
+     * @param expected the value that means "still nothing to do"
+     * @param timespec a {@link #allocateTimespec} segment, or {@code null} for no time-out
+     * @param nanos    the most to sleep when {@code timespec} is given
+     */
+    public static void futexWait(MemorySegment word, int expected, MemorySegment timespec, long nanos) {
+        MemorySegment timeout = MemorySegment.NULL;
+        if (timespec != null) {
+            timespec.set(ValueLayout.JAVA_LONG, 0, nanos / 1_000_000_000L);
+            timespec.set(ValueLayout.JAVA_LONG, 8, nanos % 1_000_000_000L);
+            timeout = timespec;
+        }
+        try {
+            long rc = (long) SYSCALL_FUTEX.invokeExact(SYS_FUTEX, word, FUTEX_WAIT, expected, timeout,
+                    MemorySegment.NULL, 0);
+            assert rc == 0 || rc == -1 : rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code FUTEX_WAKE}: wakes up to {@code count} threads, of any process, sleeping in
+     * {@link #futexWait} on {@code word}. Never blocks.
+     *
+     * @return how many were woken
+     */
+    public static int futexWake(MemorySegment word, int count) {
+        try {
+            return (int) (long) SYSCALL_FUTEX.invokeExact(SYS_FUTEX, word, FUTEX_WAKE, count, MemorySegment.NULL,
+                    MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** A failed call's {@code errno}, beside the message that quotes its text. */
+    public static final class ErrnoException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int errno;
+
+        ErrnoException(String message, int errno) {
+            super(message);
+            this.errno = errno;
+        }
+
+        /** @return the {@code errno} value, e.g. {@link #ENOENT} */
+        public int errno() {
+            return errno;
+        }
+    }
+
+    /** @return the C library's text for an {@code errno} value */
+    public static String strerror(int errno) {
+        try {
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            return text.equals(MemorySegment.NULL) ? "error " + errno : text.reinterpret(1024).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static String flagsText(int flags) {
+        StringBuilder sb = new StringBuilder((flags & O_RDWR) != 0 ? "O_RDWR" : "O_RDONLY");
+        if ((flags & O_CREAT) != 0) {
+            sb.append("|O_CREAT");
+        }
+        if ((flags & O_EXCL) != 0) {
+            sb.append("|O_EXCL");
+        }
+        return sb.toString();
+    }
+
+    private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LOOKUP.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("C library function not found: " + name));
-        return LINKER.downcallHandle(symbol, descriptor);
+        return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
     /** @return the real user id of this process */

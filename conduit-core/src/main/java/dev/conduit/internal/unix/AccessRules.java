@@ -15,9 +15,9 @@ import java.util.Set;
  * an error then, not a silent refusal of everyone later. A peer passes if its user is listed
  * or its group is listed; with neither option, everyone the socket's mode lets in passes.
  */
-final class AccessRules {
-    static final String ALLOW_USERS = "allowUsers";
-    static final String ALLOW_GROUPS = "allowGroups";
+public final class AccessRules {
+    public static final String ALLOW_USERS = "allowUsers";
+    public static final String ALLOW_GROUPS = "allowGroups";
 
     private final Set<String> users;
     private final Set<String> groups;

@@ -74,6 +74,20 @@ public final class UnixTransport implements TransportProvider {
 
     @Override
     public Listener listen(Endpoint endpoint) throws IOException {
+        return listen(endpoint, endpoint);
+    }
+
+    /**
+     * Listens on the Unix socket {@code socketEndpoint} names, with its options (mode, access
+     * rules), for another transport's handshake.
+     *
+     * @param socketEndpoint the {@code unix:} endpoint of the socket
+     * @param shown          the endpoint the listener reports, e.g. {@code shm:NAME}
+     * @return the listener
+     * @throws IOException as {@link #listen(Endpoint)}
+     */
+    public Listener listen(Endpoint socketEndpoint, Endpoint shown) throws IOException {
+        Endpoint endpoint = socketEndpoint;
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
         int mode = Options.mode(endpoint, "mode", DEFAULT_MODE);
@@ -82,11 +96,11 @@ public final class UnixTransport implements TransportProvider {
         replaceableOrFail(endpoint, path);
         ServerSocketChannel server = bindPrivately(endpoint, path, mode);
         Object fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-        return new SocketListener(endpoint, server, channel -> {
+        return new SocketListener(shown, server, channel -> {
             PeerCredentials peer = credentials(channel);
             if (!rules.allows(peer)) {
                 LOG.log(System.Logger.Level.WARNING, "{0}: accept: refused peer user={1} group={2} ({3})",
-                        endpoint, peer.user(), peer.group(), rules);
+                        shown, peer.user(), peer.group(), rules);
                 channel.close();
                 return null;
             }

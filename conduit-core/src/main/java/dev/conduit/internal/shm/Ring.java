@@ -1,0 +1,117 @@
+package dev.conduit.internal.shm;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One single-producer single-consumer ring of variable-length records in shared memory: a
+ * control block and a data area, laid out as {@code docs/shm-ring.md} describes. This class
+ * holds what both ends share (the layout and atomic access to the control words); each end
+ * ({@link ShmConnection}) keeps its own position.
+ *
+ * <p>Positions are byte counts since the ring was made, never wrapped: the index of a position
+ * in the data area is {@code position & (capacity - 1)}, and {@code tail - head} is the number of
+ * bytes in use. Records start at multiples of {@value #ALIGN}.
+ */
+final class Ring {
+    /** Control block: the producer's cache line, then the consumer's, each 128 bytes. */
+    static final long CONTROL_BYTES = 256;
+    /** u64: the producer's position, published with release semantics. Its low half is a futex word. */
+    static final long TAIL = 0;
+    /** u32: 1 while the producer sleeps (or is about to) on a full ring, on the head word. */
+    static final long PRODUCER_SLEEPING = 8;
+    /** u32: 1 once the producer has closed its end. */
+    static final long PRODUCER_CLOSED = 12;
+    /** u64: the consumer's position, published with release semantics. Its low half is a futex word. */
+    static final long HEAD = 128;
+    /** u32: 1 while the consumer sleeps (or is about to) on an empty ring, on the tail word. */
+    static final long CONSUMER_SLEEPING = 136;
+    /** u32: 1 once the consumer has closed its end. */
+    static final long CONSUMER_CLOSED = 140;
+
+    /** Record header: u32 length of the data that follows, u32 kind. */
+    static final int RECORD_HEADER = 8;
+    static final int ALIGN = 8;
+    /** A whole message. */
+    static final int MESSAGE = 1;
+    /** Filler up to the end of the data area; the next record starts at index 0. */
+    static final int PADDING = 2;
+    /** The first piece of a message too long for one record; its data starts with the u64 total length. */
+    static final int FIRST = 3;
+    /** A piece between the first and the last. */
+    static final int MIDDLE = 4;
+    /** The last piece. */
+    static final int LAST = 5;
+    /** Bytes in front of the data of a {@link #FIRST} piece: the whole message's length. */
+    static final int TOTAL_BYTES = 8;
+
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    final MemorySegment control;
+    final MemorySegment data;
+    final long capacity;
+    final long mask;
+    /** The largest record, header included: half the ring, so one always fits once the ring drains. */
+    final long maxRecord;
+    final MemorySegment tailWord;
+    final MemorySegment headWord;
+
+    /**
+     * @param control the ring's {@value #CONTROL_BYTES}-byte control block, 128-byte aligned
+     * @param data    the data area; its size is a power of two
+     */
+    Ring(MemorySegment control, MemorySegment data) {
+        this.control = control;
+        this.data = data;
+        this.capacity = data.byteSize();
+        this.mask = capacity - 1;
+        this.maxRecord = capacity / 2;
+        // Little-endian: the low half of each u64 position is its first four bytes.
+        this.tailWord = control.asSlice(TAIL, 4);
+        this.headWord = control.asSlice(HEAD, 4);
+    }
+
+    /** @return {@code n} rounded up to a multiple of {@value #ALIGN} */
+    static long align(long n) {
+        return (n + ALIGN - 1) & -ALIGN;
+    }
+
+    long tailAcquire() {
+        return (long) LONG.getAcquire(control, TAIL);
+    }
+
+    long tailVolatile() {
+        return (long) LONG.getVolatile(control, TAIL);
+    }
+
+    void publishTail(long tail) {
+        LONG.setRelease(control, TAIL, tail);
+    }
+
+    long headAcquire() {
+        return (long) LONG.getAcquire(control, HEAD);
+    }
+
+    long headVolatile() {
+        return (long) LONG.getVolatile(control, HEAD);
+    }
+
+    void publishHead(long head) {
+        LONG.setRelease(control, HEAD, head);
+    }
+
+    /** Sets a u32 flag with a full fence after it, for the sleep/wake handshake. */
+    void setFlagVolatile(long offset, int value) {
+        INT.setVolatile(control, offset, value);
+    }
+
+    int flagVolatile(long offset) {
+        return (int) INT.getVolatile(control, offset);
+    }
+
+    int flagAcquire(long offset) {
+        return (int) INT.getAcquire(control, offset);
+    }
+}

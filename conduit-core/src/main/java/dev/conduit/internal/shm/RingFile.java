@@ -1,0 +1,158 @@
+package dev.conduit.internal.shm;
+
+import dev.conduit.internal.posix.Libc;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * A POSIX shared-memory object holding one connection's two rings, mapped into this process:
+ * ring 0 carries the client's messages to the server, ring 1 the server's to the client. The
+ * layout, byte by byte, is in {@code docs/shm-ring.md} and {@code conduit_ring.h}.
+ *
+ * <pre>
+ *    0  u64 magic "CNDTRING"      8  u32 version (1)     12 u32 header bytes (4096)
+ *   16  u64 capacity of each data area (a power of two)
+ *   24  u32 pid of the creator   28  u32 reserved
+ *  128  ring 0 control (256 bytes)    384  ring 1 control (256 bytes)
+ * 4096  ring 0 data                   4096 + capacity  ring 1 data
+ * </pre>
+ *
+ * All numbers are little-endian, the byte order of every machine the transport runs on.
+ */
+final class RingFile implements AutoCloseable {
+    /** "CNDTRING" in ASCII, read as a little-endian u64. */
+    static final long MAGIC = 0x474E495254444E43L;
+    static final int VERSION = 1;
+    static final long HEADER_BYTES = 4096;
+    static final long MAGIC_AT = 0;
+    static final long VERSION_AT = 8;
+    static final long HEADER_BYTES_AT = 12;
+    static final long CAPACITY_AT = 16;
+    static final long PID_AT = 24;
+    static final long RING0_CONTROL = 128;
+    static final long RING1_CONTROL = RING0_CONTROL + Ring.CONTROL_BYTES;
+    /** The smallest data area: a page. */
+    static final long MIN_CAPACITY = 4096;
+    /** The largest data area, so that positions' low halves never come round to an old value. */
+    static final long MAX_CAPACITY = 1L << 30;
+
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    final String name;
+    final Ring clientToServer;
+    final Ring serverToClient;
+    private final Arena arena;
+
+    private RingFile(String name, Arena arena, MemorySegment mapping, long capacity) {
+        this.name = name;
+        this.arena = arena;
+        this.clientToServer = new Ring(mapping.asSlice(RING0_CONTROL, Ring.CONTROL_BYTES),
+                mapping.asSlice(HEADER_BYTES, capacity));
+        this.serverToClient = new Ring(mapping.asSlice(RING1_CONTROL, Ring.CONTROL_BYTES),
+                mapping.asSlice(HEADER_BYTES + capacity, capacity));
+    }
+
+    /** @return the object's size for rings of {@code capacity} bytes each */
+    static long fileBytes(long capacity) {
+        return HEADER_BYTES + 2 * capacity;
+    }
+
+    /**
+     * Creates the object (0600, failing if it exists), sizes and maps it, and writes the header.
+     * The rings start empty: the kernel zero-fills the object.
+     *
+     * @param name     the POSIX name, {@code /conduit-...}
+     * @param capacity each ring's data bytes: a power of two from {@value #MIN_CAPACITY}
+     * @throws IOException naming the call and errno if the object cannot be made; it is then
+     *                     unlinked again
+     */
+    static RingFile create(String name, long capacity) throws IOException {
+        if (Long.bitCount(capacity) != 1 || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("ring capacity " + capacity + " (expected a power of two from "
+                    + MIN_CAPACITY + " to " + MAX_CAPACITY + ")");
+        }
+        int fd = Libc.shmOpen(name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600);
+        Arena arena = Arena.ofShared();
+        try {
+            Libc.ftruncate(fd, fileBytes(capacity));
+            MemorySegment mapping = Libc.mmapShared(fd, fileBytes(capacity), arena);
+            mapping.set(U32, VERSION_AT, VERSION);
+            mapping.set(U32, HEADER_BYTES_AT, (int) HEADER_BYTES);
+            mapping.set(U64, CAPACITY_AT, capacity);
+            mapping.set(U32, PID_AT, Libc.getpid());
+            mapping.set(U64, MAGIC_AT, MAGIC);
+            return new RingFile(name, arena, mapping, capacity);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            unlinkQuietly(name);
+            throw e;
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /**
+     * Maps an existing object and checks its header.
+     *
+     * @throws IOException naming the call and errno if it cannot be opened or mapped, or what is
+     *                     wrong with its header
+     */
+    static RingFile open(String name) throws IOException {
+        int fd = Libc.shmOpen(name, Libc.O_RDWR, 0);
+        Arena arena = Arena.ofShared();
+        try {
+            long size = Libc.fileSize(fd);
+            if (size < HEADER_BYTES) {
+                throw new IOException("shared memory " + name + ": " + size + " bytes, too short for the "
+                        + HEADER_BYTES + "-byte header");
+            }
+            MemorySegment mapping = Libc.mmapShared(fd, size, arena);
+            long magic = mapping.get(U64, MAGIC_AT);
+            if (magic != MAGIC) {
+                throw new IOException("shared memory " + name + ": magic 0x" + Long.toHexString(magic)
+                        + " is not a Conduit ring's (0x" + Long.toHexString(MAGIC) + ")");
+            }
+            int version = mapping.get(U32, VERSION_AT);
+            if (version != VERSION) {
+                throw new IOException("shared memory " + name + ": ring layout version " + version
+                        + "; this Conduit speaks version " + VERSION);
+            }
+            long capacity = mapping.get(U64, CAPACITY_AT);
+            int headerBytes = mapping.get(U32, HEADER_BYTES_AT);
+            if (headerBytes != HEADER_BYTES || Long.bitCount(capacity) != 1 || capacity < MIN_CAPACITY
+                    || capacity > MAX_CAPACITY || size != fileBytes(capacity)) {
+                throw new IOException("shared memory " + name + ": header says " + headerBytes + " header bytes and "
+                        + capacity + "-byte rings, which does not fit its " + size + " bytes");
+            }
+            return new RingFile(name, arena, mapping, capacity);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** Removes the name; the mappings stay valid until closed. */
+    static void unlinkQuietly(String name) {
+        try {
+            Libc.shmUnlink(name);
+        } catch (IOException e) {
+            // Already gone, which is what was wanted.
+        }
+    }
+
+    /**
+     * Unmaps the rings. Fails with {@link IllegalStateException} while a thread is in a native
+     * call on them (a futex wait): wake it first.
+     */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

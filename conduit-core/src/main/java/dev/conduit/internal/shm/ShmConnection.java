@@ -1,0 +1,594 @@
+package dev.conduit.internal.shm;
+
+import dev.conduit.Connection;
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.Endpoint;
+import dev.conduit.FrameTooLongException;
+import dev.conduit.PeerCredentials;
+import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.frame.Frames;
+import dev.conduit.internal.posix.Libc;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A connection over two shared-memory rings ({@link RingFile}): this side produces into one and
+ * consumes from the other. A Unix socket from the handshake stays open beside them as the
+ * liveness signal: when the peer process dies, however it dies, the kernel closes its end.
+ *
+ * <p><b>Sending.</b> Under {@code sendLock}, a message becomes one record (or, if longer than
+ * half the ring, {@link Ring#FIRST}/{@link Ring#MIDDLE}/{@link Ring#LAST} pieces) written in
+ * place; publishing is one release store of the tail. A {@code write} leaves the tail
+ * unpublished until {@code flush}, a {@code send}, or a wait for room. After publishing, the
+ * producer wakes the consumer with {@code FUTEX_WAKE} only if the consumer has said it sleeps,
+ * so a busy stream makes no system calls.
+ *
+ * <p><b>Receiving.</b> A whole-record message is handed over as a read-only view into the ring;
+ * its bytes are given back (the head moves past them) at the next receive call, so the view
+ * stays valid until then. A message in pieces is put together in an array.
+ *
+ * <p><b>Waiting.</b> A side with nothing to do spins for the {@code spin} budget, then sets its
+ * sleeping flag, looks once more, and sleeps in {@code FUTEX_WAIT} on the other side's
+ * position word, for at most {@value #SLICE_MILLIS} ms at a time so that it checks the socket
+ * for a dead peer at least that often. Virtual threads, whose carrier a native wait would hold,
+ * park instead, up to {@value #VIRTUAL_PARK_MAX_MICROS} µs at a time.
+ */
+public final class ShmConnection extends AbstractConnection {
+    static final long SLICE_MILLIS = 50;
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(SLICE_MILLIS);
+    static final long VIRTUAL_PARK_MAX_MICROS = 1000;
+    private static final long VIRTUAL_PARK_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(VIRTUAL_PARK_MAX_MICROS);
+    private static final long VIRTUAL_PARK_MIN_NANOS = 10_000;
+    private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+
+    private final RingFile file;
+    private final Ring in;
+    private final Ring out;
+    private final Connection control;
+    private final long spinNanos;
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final ByteBuffer inView;
+    private final MemorySegment receiveTimespec;
+    private final MemorySegment sendTimespec;
+    private final Arena timespecs = Arena.ofShared();
+    private volatile boolean peerGone;
+    private volatile long livenessCheckedAt = System.nanoTime();
+
+    // Consumer state, used under AbstractConnection's receive lock.
+    private long head;
+    private long tailSeen;
+    private long held;
+    private byte[] large;
+    private int largeFilled;
+    private ByteBuffer frame;
+    private byte[] frameArray;
+    private long virtualPark = VIRTUAL_PARK_MIN_NANOS;
+    private IOException failure;
+
+    // Producer state, used under sendLock.
+    private long tail;
+    private long tailPublished;
+    private long headSeen;
+
+    /**
+     * @param endpoint  the endpoint, as clients name it
+     * @param file      the mapped rings; this connection owns and closes them
+     * @param server    whether this is the listening side (consumes ring 0, produces into ring 1)
+     * @param control   the handshake connection, kept open as the liveness signal; owned
+     * @param maxFrame  the largest message either way
+     * @param spinNanos how long a wait spins before it sleeps
+     */
+    ShmConnection(Endpoint endpoint, RingFile file, boolean server, Connection control, int maxFrame,
+            long spinNanos) {
+        super(endpoint, endpoint.toString(), maxFrame);
+        this.file = file;
+        this.in = server ? file.clientToServer : file.serverToClient;
+        this.out = server ? file.serverToClient : file.clientToServer;
+        this.control = control;
+        this.spinNanos = spinNanos;
+        this.inView = in.data.asByteBuffer().asReadOnlyBuffer();
+        this.receiveTimespec = Libc.allocateTimespec(timespecs);
+        this.sendTimespec = Libc.allocateTimespec(timespecs);
+        // A ring is fresh (both positions 0) when a connection starts.
+        this.head = in.headAcquire();
+        this.tailSeen = head;
+        this.tail = out.tailAcquire();
+        this.tailPublished = tail;
+        this.headSeen = out.headAcquire();
+    }
+
+    @Override
+    public Optional<PeerCredentials> peerCredentials() {
+        return control.peerCredentials();
+    }
+
+    // ---- receiving -------------------------------------------------------------------------
+
+    @Override
+    protected ByteBuffer nextMessage(long waitNanos) throws IOException {
+        return take(waitNanos) ? frame : null;
+    }
+
+    @Override
+    protected byte[] nextArray(long waitNanos) throws IOException {
+        if (!take(waitNanos)) {
+            return null;
+        }
+        byte[] array = frameArray;
+        if (array == null) {
+            array = new byte[frame.remaining()];
+            frame.get(frame.position(), array);
+        }
+        frameArray = null;
+        frame = null;
+        try {
+            release();
+        } catch (IllegalStateException e) {
+            throw closedLocally("receive");
+        }
+        return array;
+    }
+
+    private boolean take(long waitNanos) throws IOException {
+        long deadline = waitNanos > 0 ? System.nanoTime() + waitNanos : 0;
+        try {
+            release();
+            while (true) {
+                if (isClosedLocally()) {
+                    throw closedLocally("receive");
+                }
+                if (failure != null) {
+                    throw new ConnectionClosedException(name + ": receive: connection lost", failure);
+                }
+                if (tryTake()) {
+                    virtualPark = VIRTUAL_PARK_MIN_NANOS;
+                    return true;
+                }
+                if (peerDone(in.flagAcquire(Ring.PRODUCER_CLOSED) != 0)) {
+                    if (tryTake()) {
+                        return true;
+                    }
+                    throw closedByPeer("receive", null);
+                }
+                if (waitNanos == 0 || waitNanos == NEXT_IN_POLL
+                        || (waitNanos > 0 && deadline - System.nanoTime() <= 0)) {
+                    return false;
+                }
+                awaitData(deadline);
+            }
+        } catch (IllegalStateException e) {
+            // The rings were unmapped by a concurrent close.
+            if (isClosedLocally()) {
+                throw closedLocally("receive");
+            }
+            throw e;
+        }
+    }
+
+    /** Gives the bytes of the message last handed out back to the producer. */
+    private void release() {
+        if (held > 0) {
+            head += held;
+            held = 0;
+            publishHead();
+        }
+    }
+
+    private void publishHead() {
+        in.publishHead(head);
+        VarHandle.fullFence();
+        if (in.flagAcquire(Ring.PRODUCER_SLEEPING) != 0) {
+            Libc.futexWake(in.headWord, 1);
+        }
+    }
+
+    /** @return whether a message is ready in {@code frame} (and, if assembled, {@code frameArray}) */
+    private boolean tryTake() throws IOException {
+        while (true) {
+            if (head == tailSeen) {
+                tailSeen = in.tailAcquire();
+                if (head == tailSeen) {
+                    return false;
+                }
+            }
+            int index = (int) (head & in.mask);
+            int length = in.data.get(INT, index);
+            int kind = in.data.get(INT, index + 4);
+            if (kind == Ring.PADDING) {
+                head += in.capacity - index;
+                continue;
+            }
+            if (length < 0 || index + Ring.RECORD_HEADER + (long) length > in.capacity) {
+                throw corrupt("a record of " + Integer.toUnsignedString(length) + " bytes at index " + index);
+            }
+            int start = index + Ring.RECORD_HEADER;
+            switch (kind) {
+                case Ring.MESSAGE -> {
+                    checkLength(length);
+                    frame = inView.limit(start + length).position(start);
+                    frameArray = null;
+                    held = Ring.align(Ring.RECORD_HEADER + length);
+                    return true;
+                }
+                case Ring.FIRST -> {
+                    if (large != null || length < Ring.TOTAL_BYTES) {
+                        throw corrupt("a first piece " + (large != null ? "inside another message" : "too short"));
+                    }
+                    long total = in.data.get(LONG, start);
+                    checkLength(total);
+                    if (total > Frames.MAX_ARRAY_PAYLOAD) {
+                        fail(new FrameTooLongException(name + ": receive (Java array limit)", total,
+                                Frames.MAX_ARRAY_PAYLOAD));
+                    }
+                    large = new byte[(int) total];
+                    largeFilled = 0;
+                    append(start + Ring.TOTAL_BYTES, length - Ring.TOTAL_BYTES);
+                }
+                case Ring.MIDDLE, Ring.LAST -> {
+                    if (large == null) {
+                        throw corrupt("a piece with no first piece before it");
+                    }
+                    append(start, length);
+                    if (kind == Ring.LAST) {
+                        if (largeFilled != large.length) {
+                            throw corrupt("a message of " + large.length + " bytes that ended after " + largeFilled);
+                        }
+                        frameArray = large;
+                        frame = ByteBuffer.wrap(large).asReadOnlyBuffer();
+                        large = null;
+                        return true;
+                    }
+                }
+                default -> throw corrupt("record kind " + kind + " at index " + index);
+            }
+        }
+    }
+
+    /** Copies one piece into the message being put together, and gives its bytes back at once. */
+    private void append(int from, int count) throws IOException {
+        if (count > large.length - largeFilled) {
+            throw corrupt("pieces longer than the " + large.length + " bytes announced");
+        }
+        MemorySegment.copy(in.data, ValueLayout.JAVA_BYTE, from, large, largeFilled, count);
+        largeFilled += count;
+        head += Ring.align((long) from - (head & in.mask) + count);
+        publishHead();
+    }
+
+    private void checkLength(long length) throws IOException {
+        if (length > maxFrame) {
+            fail(new FrameTooLongException(name + ": receive", length, maxFrame));
+        }
+    }
+
+    private ConnectionClosedException corrupt(String what) throws IOException {
+        ConnectionClosedException e = new ConnectionClosedException(name + ": receive: the ring is corrupt: "
+                + what);
+        fail(e);
+        return e;
+    }
+
+    private void fail(IOException e) throws IOException {
+        failure = e;
+        close();
+        throw e;
+    }
+
+    private void awaitData(long deadline) throws IOException {
+        boolean virtual = Thread.currentThread().isVirtual();
+        if (spinNanos > 0 && !virtual) {
+            long until = System.nanoTime() + spinNanos;
+            do {
+                if (in.tailAcquire() != tailSeen) {
+                    return;
+                }
+                Thread.onSpinWait();
+            } while (System.nanoTime() - until < 0);
+        }
+        long sleep = sleepNanos(deadline);
+        if (sleep <= 0 || peerDone(false)) {
+            return;
+        }
+        if (virtual) {
+            LockSupport.parkNanos(Math.min(sleep, virtualPark));
+            virtualPark = Math.min(2 * virtualPark, VIRTUAL_PARK_MAX_NANOS);
+            return;
+        }
+        in.setFlagVolatile(Ring.CONSUMER_SLEEPING, 1);
+        try {
+            long now = in.tailVolatile();
+            if (now == tailSeen && !isClosedLocally() && in.flagVolatile(Ring.PRODUCER_CLOSED) == 0) {
+                Libc.futexWait(in.tailWord, (int) now, receiveTimespec, sleep);
+            }
+        } finally {
+            in.setFlagVolatile(Ring.CONSUMER_SLEEPING, 0);
+        }
+    }
+
+    // ---- sending ---------------------------------------------------------------------------
+
+    @Override
+    protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
+        return enqueue(payload, 0, payload.byteSize(), mode);
+    }
+
+    @Override
+    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
+        return enqueue(payload, offset, length, mode);
+    }
+
+    @Override
+    protected void flushWritten() throws IOException {
+        sendLock.lock();
+        try {
+            checkSendable("flush");
+            publishTail();
+        } catch (IllegalStateException e) {
+            throw closedLocally("flush");
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Sends or queues {@code length} bytes of a {@code byte[]} (from {@code offset}) or a segment. */
+    private boolean enqueue(Object payload, int offset, long length, SendMode mode) throws IOException {
+        boolean block = mode != SendMode.TRY_SEND;
+        if (block) {
+            sendLock.lock();
+        } else if (!sendLock.tryLock()) {
+            return false;
+        }
+        try {
+            checkSendable(mode.call);
+            long record = Ring.align(Ring.RECORD_HEADER + length);
+            if (record <= out.maxRecord) {
+                long index = claim(record, block, mode.call);
+                if (index < 0) {
+                    return false;
+                }
+                put(payload, offset, index + Ring.RECORD_HEADER, length);
+                seal(index, (int) length, Ring.MESSAGE);
+                tail += record;
+            } else if (!sendPieces(payload, offset, length, block, mode.call)) {
+                return false;
+            }
+            if (mode != SendMode.WRITE) {
+                publishTail();
+            }
+            return true;
+        } catch (IllegalStateException e) {
+            if (isClosedLocally()) {
+                throw closedLocally(mode.call);
+            }
+            throw e;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** The largest piece of a message in pieces, so a piece's record is at most {@code maxRecord}. */
+    private long pieceBytes() {
+        return out.maxRecord - Ring.RECORD_HEADER - Ring.TOTAL_BYTES;
+    }
+
+    private boolean sendPieces(Object payload, int offset, long length, boolean block, String call)
+            throws IOException {
+        long piece = pieceBytes();
+        if (!block) {
+            long pieces = (length + piece - 1) / piece;
+            long bytes = pieces * out.maxRecord + out.maxRecord; // and at most one padding
+            headSeen = out.headAcquire();
+            if (bytes > out.capacity - (tail - headSeen)) {
+                return false;
+            }
+        }
+        long sent = 0;
+        while (sent < length) {
+            boolean first = sent == 0;
+            long count = Math.min(piece, length - sent);
+            long extra = first ? Ring.TOTAL_BYTES : 0;
+            long record = Ring.align(Ring.RECORD_HEADER + extra + count);
+            long index = claim(record, true, call);
+            if (first) {
+                out.data.set(LONG, index + Ring.RECORD_HEADER, length);
+            }
+            put(payload, offset + sent, index + Ring.RECORD_HEADER + extra, count);
+            sent += count;
+            seal(index, (int) (extra + count), first ? Ring.FIRST : sent == length ? Ring.LAST : Ring.MIDDLE);
+            tail += record;
+        }
+        return true;
+    }
+
+    private void put(Object payload, long from, long at, long count) {
+        MemorySegment source = payload instanceof byte[] array ? MemorySegment.ofArray(array) : (MemorySegment) payload;
+        MemorySegment.copy(source, from, out.data, at, count);
+    }
+
+    private void seal(long index, int length, int kind) {
+        out.data.set(INT, index, length);
+        out.data.set(INT, index + 4, kind);
+    }
+
+    /**
+     * Makes room for a record of {@code record} bytes at the tail, first filling the rest of the
+     * data area with padding if the record does not fit before its end.
+     *
+     * @return the record's index in the data area, or -1 if there is no room and {@code block} is false
+     */
+    private long claim(long record, boolean block, String call) throws IOException {
+        long index = tail & out.mask;
+        long toEnd = out.capacity - index;
+        long pad = record > toEnd ? toEnd : 0;
+        long need = pad + record;
+        while (tail + need - headSeen > out.capacity) {
+            headSeen = out.headAcquire();
+            if (tail + need - headSeen <= out.capacity) {
+                break;
+            }
+            if (!block) {
+                return -1;
+            }
+            publishTail();
+            awaitRoom(need, call);
+            checkSendable(call);
+        }
+        if (pad > 0) {
+            seal(index, 0, Ring.PADDING);
+            tail += pad;
+            index = 0;
+        }
+        return index;
+    }
+
+    private void publishTail() {
+        if (tail == tailPublished) {
+            return;
+        }
+        out.publishTail(tail);
+        tailPublished = tail;
+        VarHandle.fullFence();
+        if (out.flagAcquire(Ring.CONSUMER_SLEEPING) != 0) {
+            Libc.futexWake(out.tailWord, 1);
+        }
+    }
+
+    private void awaitRoom(long need, String call) throws IOException {
+        boolean virtual = Thread.currentThread().isVirtual();
+        if (spinNanos > 0 && !virtual) {
+            long until = System.nanoTime() + spinNanos;
+            do {
+                if (tail + need - out.headAcquire() <= out.capacity) {
+                    return;
+                }
+                Thread.onSpinWait();
+            } while (System.nanoTime() - until < 0);
+        }
+        if (peerDone(false)) {
+            return;
+        }
+        if (virtual) {
+            LockSupport.parkNanos(VIRTUAL_PARK_MAX_NANOS);
+            return;
+        }
+        out.setFlagVolatile(Ring.PRODUCER_SLEEPING, 1);
+        try {
+            long now = out.headVolatile();
+            if (now == headSeen && !isClosedLocally() && out.flagVolatile(Ring.CONSUMER_CLOSED) == 0) {
+                Libc.futexWait(out.headWord, (int) now, sendTimespec, SLICE_NANOS);
+            }
+        } finally {
+            out.setFlagVolatile(Ring.PRODUCER_SLEEPING, 0);
+        }
+    }
+
+    private void checkSendable(String call) throws IOException {
+        if (isClosedLocally()) {
+            throw closedLocally(call);
+        }
+        if (peerDone(out.flagAcquire(Ring.CONSUMER_CLOSED) != 0)) {
+            throw closedByPeer(call, null);
+        }
+    }
+
+    // ---- liveness and closing ----------------------------------------------------------------
+
+    /**
+     * @param closedFlag whether the ring says the peer closed its end
+     * @return whether the peer is gone: it closed its end, or its process died. The socket is
+     *         asked at most once per {@value #SLICE_MILLIS} ms.
+     */
+    private boolean peerDone(boolean closedFlag) {
+        if (closedFlag || peerGone) {
+            return true;
+        }
+        long now = System.nanoTime();
+        if (now - livenessCheckedAt < SLICE_NANOS) {
+            return false;
+        }
+        livenessCheckedAt = now;
+        try {
+            control.tryReceive();
+        } catch (IOException e) {
+            peerGone = true;
+        }
+        return peerGone;
+    }
+
+    private long sleepNanos(long deadline) {
+        if (deadline == 0) {
+            return SLICE_NANOS;
+        }
+        return Math.min(SLICE_NANOS, deadline - System.nanoTime());
+    }
+
+    @Override
+    protected void closeTransport() throws IOException {
+        boolean locked;
+        try {
+            locked = sendLock.tryLock(CLOSE_LINGER_NANOS, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (locked) {
+            try {
+                publishTail();
+            } finally {
+                sendLock.unlock();
+            }
+        }
+        out.setFlagVolatile(Ring.PRODUCER_CLOSED, 1);
+        in.setFlagVolatile(Ring.CONSUMER_CLOSED, 1);
+        wakeAll();
+        try {
+            control.close();
+        } finally {
+            unmap();
+        }
+    }
+
+    /** Wakes every sleeper on either ring: the peer's, and this side's own blocked threads. */
+    private void wakeAll() {
+        for (MemorySegment word : new MemorySegment[] {out.tailWord, out.headWord, in.tailWord, in.headWord}) {
+            Libc.futexWake(word, Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Unmaps the rings once no thread of this side is in a futex wait on them; a woken waiter
+     * sees the connection closed and leaves at once. A thread that stays (it cannot, but if) after
+     * the linger leaves the mapping in place rather than crash the process.
+     */
+    private void unmap() {
+        long deadline = System.nanoTime() + CLOSE_LINGER_NANOS;
+        boolean fileClosed = false;
+        while (true) {
+            try {
+                if (!fileClosed) {
+                    file.close();
+                    fileClosed = true;
+                }
+                timespecs.close();
+                return;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    return;
+                }
+                wakeAll();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package dev.conduit.internal.shm;
+
+import dev.conduit.Connection;
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.Endpoint;
+import dev.conduit.Listener;
+import dev.conduit.TransportUnavailableException;
+import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.Options;
+import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.unix.AccessRules;
+import dev.conduit.internal.unix.UnixPaths;
+import dev.conduit.internal.unix.UnixTransport;
+import dev.conduit.spi.TransportProvider;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code shm:NAME}: connections over shared-memory rings ({@link ShmConnection}), set up through
+ * a Unix socket at {@code $TMPDIR/conduit-shm-NAME} (or {@code /tmp/...}) that the listener owns.
+ *
+ * <p>The handshake, in Conduit frames over that socket, each a line of UTF-8 text:
+ * <pre>
+ *   client: conduit-shm 1
+ *   server: conduit-shm 1 ring=/conduit-PID-N-RANDOM     (or: conduit-shm error TEXT)
+ *   client: conduit-shm mapped                            (or: conduit-shm error TEXT)
+ * </pre>
+ * The server creates the shared-memory object (0600) and maps it before it answers; once the
+ * client says it has mapped it too, the server unlinks the name, so no crash of either side can
+ * leave it behind in {@code /dev/shm}. The socket then stays open as each side's sign of life.
+ * A listener also removes objects named by this scheme whose creating process is gone, in case
+ * one died between creating an object and the client's answer.
+ */
+public final class ShmTransport implements TransportProvider {
+    /** {@code ?size=}: each ring's data bytes, a power of two. */
+    public static final String SIZE = "size";
+    static final long DEFAULT_RING_BYTES = 1 << 20;
+    static final int NAME_MAX_BYTES = 64;
+    static final String HELLO = "conduit-shm 1";
+    static final String MAPPED = "conduit-shm mapped";
+    static final String ERROR = "conduit-shm error ";
+    private static final String RING_PREFIX = "conduit-";
+    private static final Pattern OURS = Pattern.compile("conduit-([0-9]+)-[0-9]+-[0-9a-f]+");
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    private static final AtomicLong RINGS = new AtomicLong();
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("shm");
+    }
+
+    @Override
+    public Set<String> optionNames() {
+        return Set.of(Options.MAX_FRAME, Options.SPIN, SIZE, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS);
+    }
+
+    @Override
+    public Listener listen(Endpoint endpoint) throws IOException {
+        checkSupported(endpoint);
+        int maxFrame = Options.maxFrame(endpoint);
+        long spin = Options.spinNanos(endpoint);
+        long ringBytes = Options.size(endpoint, SIZE, DEFAULT_RING_BYTES, RingFile.MIN_CAPACITY, RingFile.MAX_CAPACITY);
+        if (Long.bitCount(ringBytes) != 1) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': size=" + ringBytes
+                    + " (expected a power of two, e.g. 64k or 1m)");
+        }
+        removeStaleRings();
+        Listener sockets = new UnixTransport().listen(controlEndpoint(endpoint, true), endpoint);
+        return new ShmListener(endpoint, sockets, control -> {
+            RingFile file = serverHandshake(endpoint, control, ringBytes);
+            return new ShmConnection(endpoint, file, true, control, maxFrame, spin);
+        });
+    }
+
+    @Override
+    public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
+        checkSupported(endpoint);
+        int maxFrame = Options.maxFrame(endpoint);
+        long spin = Options.spinNanos(endpoint);
+        Connection control;
+        try {
+            control = new UnixTransport().connect(controlEndpoint(endpoint, false), timeout);
+        } catch (IOException e) {
+            throw new IOException(endpoint + ": connect: no listener (" + e.getMessage() + ")", e);
+        }
+        try {
+            RingFile file = clientHandshake(endpoint, control);
+            return new ShmConnection(endpoint, file, false, control, maxFrame, spin);
+        } catch (IOException | RuntimeException e) {
+            control.close();
+            throw e;
+        }
+    }
+
+    private static void checkSupported(Endpoint endpoint) throws TransportUnavailableException {
+        var why = Libc.sharedMemorySupport();
+        if (why.isPresent()) {
+            throw new TransportUnavailableException(endpoint + ": " + why.get());
+        }
+        checkName(endpoint);
+    }
+
+    /** Refuses names that could escape the socket directory or overflow a path. */
+    static void checkName(Endpoint endpoint) {
+        String name = endpoint.address();
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        String problem = name.isEmpty() ? "is empty"
+                : name.indexOf('/') >= 0 ? "contains '/'"
+                : name.indexOf('\0') >= 0 ? "contains a NUL character"
+                : name.equals(".") || name.contains("..") ? "contains '..' or is '.'"
+                : bytes > NAME_MAX_BYTES ? "is " + bytes + " bytes long; the limit is " + NAME_MAX_BYTES
+                : null;
+        if (problem != null) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': the shared-memory name '" + name + "' "
+                    + problem);
+        }
+    }
+
+    /** @return the {@code unix:} endpoint of the handshake socket, with the access options on the listening side */
+    private static Endpoint controlEndpoint(Endpoint endpoint, boolean listening) {
+        String tmp = Objects.requireNonNullElse(System.getenv("TMPDIR"), "");
+        Path path = Path.of(tmp.isEmpty() ? "/tmp" : tmp, "conduit-shm-" + endpoint.address());
+        UnixPaths.checkLength(endpoint.toString(), path.toString());
+        Map<String, String> options = new HashMap<>();
+        if (listening) {
+            for (String name : new String[] {"mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS}) {
+                endpoint.option(name).ifPresent(v -> options.put(name, v));
+            }
+        }
+        options.put(Options.SPIN, "0");
+        return Endpoint.of("unix", path.toString(), options);
+    }
+
+    private static RingFile serverHandshake(Endpoint endpoint, Connection control, long ringBytes)
+            throws IOException {
+        String hello = line(endpoint, control, "hello");
+        if (!hello.equals(HELLO)) {
+            control.send(ERROR + "expected '" + HELLO + "'");
+            throw new IOException(endpoint + ": accept: the client said '" + hello + "', expected '" + HELLO
+                    + "' (not a Conduit shm client?)");
+        }
+        String name = "/" + RING_PREFIX + Libc.getpid() + "-" + RINGS.incrementAndGet() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+        RingFile file;
+        try {
+            file = RingFile.create(name, ringBytes);
+        } catch (IOException e) {
+            control.send(ERROR + e.getMessage());
+            throw new IOException(endpoint + ": accept: " + e.getMessage(), e);
+        }
+        try {
+            control.send(HELLO + " ring=" + name);
+            String answer = line(endpoint, control, "mapped");
+            if (!answer.equals(MAPPED)) {
+                throw new IOException(endpoint + ": accept: the client could not map the rings: " + answer);
+            }
+            return file;
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        } finally {
+            RingFile.unlinkQuietly(name);
+        }
+    }
+
+    private static RingFile clientHandshake(Endpoint endpoint, Connection control) throws IOException {
+        control.send(HELLO);
+        String answer = line(endpoint, control, "ring name");
+        String prefix = HELLO + " ring=";
+        if (!answer.startsWith(prefix)) {
+            throw new IOException(endpoint + ": connect: the listener answered '" + answer + "'");
+        }
+        String name = answer.substring(prefix.length());
+        if (!OURS.matcher(name.substring(1)).matches() || name.charAt(0) != '/') {
+            throw new IOException(endpoint + ": connect: the listener named ring '" + name
+                    + "', not one of Conduit's");
+        }
+        RingFile file;
+        try {
+            file = RingFile.open(name);
+        } catch (IOException e) {
+            control.send(ERROR + e.getMessage());
+            throw new IOException(endpoint + ": connect: " + e.getMessage(), e);
+        }
+        try {
+            control.send(MAPPED);
+            return file;
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static String line(Endpoint endpoint, Connection control, String what) throws IOException {
+        String text;
+        try {
+            text = control.receiveString(HANDSHAKE_TIMEOUT);
+        } catch (ConnectionClosedException e) {
+            throw new ConnectionClosedException(endpoint + ": handshake: the peer closed the socket before the "
+                    + what, e);
+        }
+        if (text == null) {
+            throw new IOException(endpoint + ": handshake: no " + what + " within "
+                    + AbstractConnection.text(HANDSHAKE_TIMEOUT));
+        }
+        return text;
+    }
+
+    /** Unlinks {@code /dev/shm/conduit-PID-...} objects whose creating process is gone. */
+    static void removeStaleRings() {
+        Path dir = Path.of("/dev/shm");
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, RING_PREFIX + "*")) {
+            for (Path entry : entries) {
+                Matcher m = OURS.matcher(entry.getFileName().toString());
+                if (m.matches() && !Libc.processExists(Integer.parseInt(m.group(1)))) {
+                    RingFile.unlinkQuietly("/" + entry.getFileName());
+                }
+            }
+        } catch (IOException | UncheckedIOException | NumberFormatException e) {
+            // Best effort: a listener works without the sweep.
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.conduit;
+
+import dev.conduit.internal.posix.Libc;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code shm:} runs the whole contract with rings of 64 KiB, so that 1 MiB messages go in
+ * pieces and a few hundred small ones fill a ring; and leaves nothing behind in {@code /dev/shm}.
+ */
+class ShmTransportTest extends ListenerContract {
+    @Override
+    protected String endpoint() {
+        return "shm:t" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 1_000_000 + "?maxFrame=1m&size=64k";
+    }
+
+    /** The ring objects this process made: there must be none once connections are set up. */
+    private static List<Path> ourRings() throws Exception {
+        try (Stream<Path> entries = Files.list(Path.of("/dev/shm"))) {
+            return entries.filter(p -> p.getFileName().toString().startsWith("conduit-" + Libc.getpid() + "-"))
+                    .toList();
+        }
+    }
+
+    @AfterEach
+    void nothingLeftInDevShm() throws Exception {
+        assertEquals(List.of(), ourRings(), "ring objects left in /dev/shm");
+    }
+
+    @Test
+    void ringsAreUnlinkedOnceBothSidesMappedThem() throws Exception {
+        Connection[] p = pair();
+        assertEquals(List.of(), ourRings());
+        p[0].send("still works");
+        assertEquals("still works", p[1].receiveString(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void aMessageMuchLongerThanTheRingGoesInPiecesBothWays() throws Exception {
+        Connection[] p = pair();
+        byte[] big = message(11, 1 << 20);
+        CompletableFuture<Void> sent = async(() -> {
+            p[0].send(big);
+            p[1].send(big);
+        });
+        assertArrayEquals(big, p[1].receive(Duration.ofSeconds(20)));
+        assertArrayEquals(big, p[0].receive(Duration.ofSeconds(20)));
+        sent.get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void badNamesAreRefusedWithTheReason() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conduit.listen("shm:a/b"));
+        assertTrue(e.getMessage().contains("contains '/'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Conduit.listen("shm:.."));
+        assertTrue(e.getMessage().contains("'..'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Conduit.listen("shm:" + "n".repeat(65)));
+        assertTrue(e.getMessage().contains("65 bytes long; the limit is 64"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Conduit.listen("shm:x?size=5000"));
+        assertTrue(e.getMessage().contains("power of two"), e.getMessage());
+    }
+
+    @Test
+    void aPlainUnixClientOnTheHandshakeSocketIsDroppedAndTheListenerGoesOn() throws Exception {
+        Listener listener = listen();
+        String tmp = System.getenv("TMPDIR");
+        Path socket = Path.of(tmp == null || tmp.isEmpty() ? "/tmp" : tmp, "conduit-shm-" + listener.endpoint().address());
+        try (Connection stranger = Conduit.connect("unix:" + socket)) {
+            CompletableFuture<Connection> accepted = async(() -> listener.accept(Duration.ofSeconds(10)));
+            stranger.send("hello?");
+            byte[] answer = stranger.receive(Duration.ofSeconds(5));
+            assertTrue(new String(answer).startsWith("conduit-shm error"), new String(answer));
+            Connection real = track(Conduit.connect(listener.endpoint().toString()));
+            Connection served = track(accepted.get(10, TimeUnit.SECONDS));
+            real.send("ok");
+            assertEquals("ok", served.receiveString(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void closeWakesABlockedReceiverOnThisSide() throws Exception {
+        Connection[] p = pair();
+        CompletableFuture<Throwable> blocked = failureOf(() -> p[1].receive());
+        Thread.sleep(100);
+        p[1].close();
+        assertInstanceOf(ConnectionClosedException.class, blocked.get(5, TimeUnit.SECONDS));
+    }
+}
