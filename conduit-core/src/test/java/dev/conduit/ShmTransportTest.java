@@ -4,6 +4,9 @@ import dev.conduit.internal.posix.Libc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +18,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,6 +93,44 @@ class ShmTransportTest extends ListenerContract {
             real.send("ok");
             assertEquals("ok", served.receiveString(Duration.ofSeconds(5)));
         }
+    }
+
+    @Test
+    void aReceiverBlockedOnAnIdleConnectionSleepsInsteadOfSpinning() throws Exception {
+        Connection[] p = pair();
+        // java.management is not in this module's graph: reach it by reflection.
+        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        Method cpuTime = Class.forName("java.lang.management.ThreadMXBean").getMethod("getCurrentThreadCpuTime");
+        long[] cpu = new long[1];
+        Thread receiver = Thread.ofPlatform().start(() -> {
+            try {
+                long before = (long) cpuTime.invoke(threads);
+                assertNull(p[1].receive(Duration.ofSeconds(2)));
+                cpu[0] = (long) cpuTime.invoke(threads) - before;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        receiver.join(Duration.ofSeconds(10));
+        assertTrue(cpu[0] > 0 && cpu[0] < TimeUnit.MILLISECONDS.toNanos(100),
+                "2 s of waiting took " + cpu[0] / 1000 + " µs of CPU");
+    }
+
+    @Test
+    void aKilledPeerIsNoticedWithinAFewLivenessChecks() throws Exception {
+        Connection survivor = track(killablePeer());
+        CompletableFuture<Throwable> blocked = failureOf(survivor::receive);
+        lastChild().destroyForcibly();
+        lastChild().waitFor(10, TimeUnit.SECONDS);
+        long dead = System.nanoTime();
+        Throwable t = blocked.get(10, TimeUnit.SECONDS);
+        long noticedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - dead);
+        assertInstanceOf(ConnectionClosedException.class, t);
+        // Checks come every 50 ms; the bound leaves room for a loaded machine.
+        assertTrue(noticedMillis < 2000, "noticed " + noticedMillis + " ms after the peer died");
     }
 
     @Test

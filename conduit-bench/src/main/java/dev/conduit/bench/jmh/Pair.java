@@ -32,7 +32,7 @@ final class Pair implements AutoCloseable {
     }
 
     /**
-     * @param transport {@code mem}, {@code unix} or {@code tcp}
+     * @param transport {@code mem}, {@code unix}, {@code tcp} or {@code shm}
      * @param options   endpoint options without the {@code ?}, or empty
      * @return a connected pair
      * @throws IOException if listening, connecting or accepting fails
@@ -46,7 +46,9 @@ final class Pair implements AutoCloseable {
                 yield "unix:" + directory.resolve(SOCKET);
             }
             case "tcp" -> "tcp://127.0.0.1:0";
-            default -> throw new IllegalArgumentException("transport: " + transport + " (expected mem, unix or tcp)");
+            case "shm" -> "shm:jmh-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+            default -> throw new IllegalArgumentException("transport: " + transport
+                    + " (expected mem, unix, tcp or shm)");
         };
         if (!options.isEmpty()) {
             endpoint += "?" + options;

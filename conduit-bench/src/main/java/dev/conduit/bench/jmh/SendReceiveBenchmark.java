@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class SendReceiveBenchmark {
-    @Param({"mem", "unix", "tcp"})
+    @Param({"mem", "unix", "tcp", "shm"})
     public String transport;
 
     @Param({"64", "1024", "65536"})

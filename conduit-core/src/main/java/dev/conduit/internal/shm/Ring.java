@@ -15,20 +15,25 @@ import java.lang.invoke.VarHandle;
  * bytes in use. Records start at multiples of {@value #ALIGN}.
  */
 final class Ring {
-    /** Control block: the producer's cache line, then the consumer's, each 128 bytes. */
-    static final long CONTROL_BYTES = 256;
+    /**
+     * Control block: four 128-byte lines (two cache lines each, against adjacent-line prefetch).
+     * Each position has a line of its own, written on every message by its one writer; the flags
+     * are on lines of their own, written rarely, so the checks each side makes on every message
+     * hit in its cache instead of pulling the other side's busy line over.
+     */
+    static final long CONTROL_BYTES = 512;
     /** u64: the producer's position, published with release semantics. Its low half is a futex word. */
     static final long TAIL = 0;
-    /** u32: 1 while the producer sleeps (or is about to) on a full ring, on the head word. */
-    static final long PRODUCER_SLEEPING = 8;
-    /** u32: 1 once the producer has closed its end. */
-    static final long PRODUCER_CLOSED = 12;
     /** u64: the consumer's position, published with release semantics. Its low half is a futex word. */
     static final long HEAD = 128;
+    /** u32: 1 while the producer sleeps (or is about to) on a full ring, on the head word. */
+    static final long PRODUCER_SLEEPING = 256;
+    /** u32: 1 once the producer has closed its end. */
+    static final long PRODUCER_CLOSED = 260;
     /** u32: 1 while the consumer sleeps (or is about to) on an empty ring, on the tail word. */
-    static final long CONSUMER_SLEEPING = 136;
+    static final long CONSUMER_SLEEPING = 384;
     /** u32: 1 once the consumer has closed its end. */
-    static final long CONSUMER_CLOSED = 140;
+    static final long CONSUMER_CLOSED = 388;
 
     /** Record header: u32 length of the data that follows, u32 kind. */
     static final int RECORD_HEADER = 8;

@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  *    0  u64 magic "CNDTRING"      8  u32 version (1)     12 u32 header bytes (4096)
  *   16  u64 capacity of each data area (a power of two)
  *   24  u32 pid of the creator   28  u32 reserved
- *  128  ring 0 control (256 bytes)    384  ring 1 control (256 bytes)
+ *  512  ring 0 control (512 bytes)   1024  ring 1 control (512 bytes)
  * 4096  ring 0 data                   4096 + capacity  ring 1 data
  * </pre>
  *
@@ -33,7 +33,7 @@ final class RingFile implements AutoCloseable {
     static final long HEADER_BYTES_AT = 12;
     static final long CAPACITY_AT = 16;
     static final long PID_AT = 24;
-    static final long RING0_CONTROL = 128;
+    static final long RING0_CONTROL = 512;
     static final long RING1_CONTROL = RING0_CONTROL + Ring.CONTROL_BYTES;
     /** The smallest data area: a page. */
     static final long MIN_CAPACITY = 4096;

@@ -48,6 +48,7 @@ public final class ShmConnection extends AbstractConnection {
     static final long VIRTUAL_PARK_MAX_MICROS = 1000;
     private static final long VIRTUAL_PARK_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(VIRTUAL_PARK_MAX_MICROS);
     private static final long VIRTUAL_PARK_MIN_NANOS = 10_000;
+    static final int LIVENESS_EVERY = 1024;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
@@ -74,12 +75,14 @@ public final class ShmConnection extends AbstractConnection {
     private ByteBuffer frame;
     private byte[] frameArray;
     private long virtualPark = VIRTUAL_PARK_MIN_NANOS;
+    private int receiveChecks;
     private IOException failure;
 
     // Producer state, used under sendLock.
     private long tail;
     private long tailPublished;
     private long headSeen;
+    private int sendChecks;
 
     /**
      * @param endpoint  the endpoint, as clients name it
@@ -142,6 +145,7 @@ public final class ShmConnection extends AbstractConnection {
 
     private boolean take(long waitNanos) throws IOException {
         long deadline = waitNanos > 0 ? System.nanoTime() + waitNanos : 0;
+        boolean spin = true;
         try {
             release();
             while (true) {
@@ -155,7 +159,7 @@ public final class ShmConnection extends AbstractConnection {
                     virtualPark = VIRTUAL_PARK_MIN_NANOS;
                     return true;
                 }
-                if (peerDone(in.flagAcquire(Ring.PRODUCER_CLOSED) != 0)) {
+                if (peerDone(in.flagAcquire(Ring.PRODUCER_CLOSED) != 0, ++receiveChecks)) {
                     if (tryTake()) {
                         return true;
                     }
@@ -165,7 +169,8 @@ public final class ShmConnection extends AbstractConnection {
                         || (waitNanos > 0 && deadline - System.nanoTime() <= 0)) {
                     return false;
                 }
-                awaitData(deadline);
+                awaitData(deadline, spin);
+                spin = false;
             }
         } catch (IllegalStateException e) {
             // The rings were unmapped by a concurrent close.
@@ -285,9 +290,10 @@ public final class ShmConnection extends AbstractConnection {
         throw e;
     }
 
-    private void awaitData(long deadline) throws IOException {
+    /** @param spin whether to spin first: only at the start of a wait, not after every slice */
+    private void awaitData(long deadline, boolean spin) throws IOException {
         boolean virtual = Thread.currentThread().isVirtual();
-        if (spinNanos > 0 && !virtual) {
+        if (spin && spinNanos > 0 && !virtual) {
             long until = System.nanoTime() + spinNanos;
             do {
                 if (in.tailAcquire() != tailSeen) {
@@ -297,7 +303,7 @@ public final class ShmConnection extends AbstractConnection {
             } while (System.nanoTime() - until < 0);
         }
         long sleep = sleepNanos(deadline);
-        if (sleep <= 0 || peerDone(false)) {
+        if (sleep <= 0 || peerDone(false, 0)) {
             return;
         }
         if (virtual) {
@@ -432,6 +438,7 @@ public final class ShmConnection extends AbstractConnection {
         long toEnd = out.capacity - index;
         long pad = record > toEnd ? toEnd : 0;
         long need = pad + record;
+        boolean spin = true;
         while (tail + need - headSeen > out.capacity) {
             headSeen = out.headAcquire();
             if (tail + need - headSeen <= out.capacity) {
@@ -441,7 +448,8 @@ public final class ShmConnection extends AbstractConnection {
                 return -1;
             }
             publishTail();
-            awaitRoom(need, call);
+            awaitRoom(need, call, spin);
+            spin = false;
             checkSendable(call);
         }
         if (pad > 0) {
@@ -464,9 +472,9 @@ public final class ShmConnection extends AbstractConnection {
         }
     }
 
-    private void awaitRoom(long need, String call) throws IOException {
+    private void awaitRoom(long need, String call, boolean spin) throws IOException {
         boolean virtual = Thread.currentThread().isVirtual();
-        if (spinNanos > 0 && !virtual) {
+        if (spin && spinNanos > 0 && !virtual) {
             long until = System.nanoTime() + spinNanos;
             do {
                 if (tail + need - out.headAcquire() <= out.capacity) {
@@ -475,7 +483,7 @@ public final class ShmConnection extends AbstractConnection {
                 Thread.onSpinWait();
             } while (System.nanoTime() - until < 0);
         }
-        if (peerDone(false)) {
+        if (peerDone(false, 0)) {
             return;
         }
         if (virtual) {
@@ -497,7 +505,7 @@ public final class ShmConnection extends AbstractConnection {
         if (isClosedLocally()) {
             throw closedLocally(call);
         }
-        if (peerDone(out.flagAcquire(Ring.CONSUMER_CLOSED) != 0)) {
+        if (peerDone(out.flagAcquire(Ring.CONSUMER_CLOSED) != 0, ++sendChecks)) {
             throw closedByPeer(call, null);
         }
     }
@@ -506,12 +514,18 @@ public final class ShmConnection extends AbstractConnection {
 
     /**
      * @param closedFlag whether the ring says the peer closed its end
+     * @param calls      a count of the caller's calls that did not wait, or 0 from a wait: the
+     *                   socket is asked only on every {@value #LIVENESS_EVERY}th of those, so
+     *                   a busy stream pays no clock read and no system call per message
      * @return whether the peer is gone: it closed its end, or its process died. The socket is
      *         asked at most once per {@value #SLICE_MILLIS} ms.
      */
-    private boolean peerDone(boolean closedFlag) {
+    private boolean peerDone(boolean closedFlag, int calls) {
         if (closedFlag || peerGone) {
             return true;
+        }
+        if ((calls & (LIVENESS_EVERY - 1)) != 0) {
+            return false;
         }
         long now = System.nanoTime();
         if (now - livenessCheckedAt < SLICE_NANOS) {
