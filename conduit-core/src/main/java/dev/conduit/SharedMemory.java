@@ -1,0 +1,356 @@
+package dev.conduit;
+
+import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Libc.ErrnoException;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A named POSIX shared-memory object ({@code /dev/shm/NAME}) mapped into this process: bytes that
+ * every process mapping the same name reads and writes, with atomic {@code int} and {@code long}
+ * access for coordinating through them.
+ *
+ * <pre>{@code
+ * try (SharedMemory memory = SharedMemory.create("jobs", 4096)) {   // and elsewhere: open("jobs")
+ *     int ticket = memory.getAndAddInt(0, 1);
+ * } finally {
+ *     SharedMemory.unlink("jobs");
+ * }
+ * }</pre>
+ *
+ * <p><b>Blocking.</b> {@link #create}, {@link #open} and {@link #unlink} make a few system calls
+ * on the memory file system and return without waiting for any other process. The atomics and
+ * {@link #close} never wait for another thread or process.
+ *
+ * <p><b>Threads and processes.</b> Every method may be called from any thread. Each atomic
+ * ({@link #getInt}, {@link #setInt}, {@link #compareAndSetInt}, {@link #getAndAddInt} and the
+ * {@code long} ones) has volatile semantics, as if the words were volatile fields shared by every
+ * thread of every process that maps the object: they are safe to race, and what a thread wrote
+ * before an atomic write is visible to a thread that reads that value with an atomic. Values are
+ * in the machine's byte order (little-endian on every machine this runs on), so a C peer sees the
+ * same numbers through {@code _Atomic int32_t} and {@code _Atomic int64_t} at the same offsets.
+ * {@link #segment()} is plain shared memory with no other synchronization: publish what is
+ * written through it with an atomic.
+ *
+ * <p><b>Lifetime.</b> The name lives in {@code /dev/shm} until {@link #unlink} removes it, even
+ * after every process that used it has exited; a mapping stays valid after its name is unlinked,
+ * until {@link #close}. Linux only (x86-64 and AArch64); elsewhere the factories throw
+ * {@link TransportUnavailableException}.
+ */
+public final class SharedMemory implements AutoCloseable {
+    /** {@code NAME_MAX}: the longest file name in {@code /dev/shm}. */
+    private static final int NAME_MAX_BYTES = 255;
+    private static final int MODE = 0600;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+    private final String name;
+    private final Arena arena;
+    private final MemorySegment segment;
+
+    private SharedMemory(String name, Arena arena, MemorySegment segment) {
+        this.name = name;
+        this.arena = arena;
+        this.segment = segment;
+    }
+
+    /**
+     * Creates the object {@code "/" + name} (mode 0600, failing if the name exists), sizes it and
+     * maps it read/write, shared. The kernel fills it with zeros.
+     *
+     * @param name a file name in {@code /dev/shm}: at most 255 bytes of UTF-8, no {@code '/'}, no
+     *             NUL, not {@code "."}, no {@code ".."}
+     * @param size its size in bytes, at least 1
+     * @return the mapping, open until {@link #close}
+     * @throws IllegalArgumentException   if the name or size is not as above
+     * @throws FileAlreadyExistsException if the name exists ({@code EEXIST}); the message names the
+     *                                    call, the name and errno's text, e.g. "File exists"
+     * @throws TransportUnavailableException if this system has no POSIX shared memory
+     * @throws IOException                if a system call fails, named with errno's text; the name
+     *                                    is then removed again
+     */
+    public static SharedMemory create(String name, long size) throws IOException {
+        checkName(name);
+        if (size <= 0) {
+            throw new IllegalArgumentException("shared memory '" + name + "': size " + size + " (expected: > 0)");
+        }
+        checkSupported(name);
+        try {
+            int fd = Libc.shmOpen("/" + name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, MODE);
+            try {
+                Libc.ftruncate(fd, size);
+                return map(name, fd, size);
+            } catch (IOException | RuntimeException e) {
+                // No one else can have mapped it usefully yet: removing it lets a second try begin afresh.
+                unlinkQuietly(name);
+                throw e;
+            } finally {
+                closeQuietly(fd);
+            }
+        } catch (ErrnoException e) {
+            throw failure(name, "create", e);
+        }
+    }
+
+    /**
+     * Maps the existing object {@code "/" + name} read/write, shared, at its current size.
+     *
+     * @param name as for {@link #create}
+     * @return the mapping, open until {@link #close}
+     * @throws IllegalArgumentException if the name is not as {@link #create} requires
+     * @throws NoSuchFileException      if there is no such object ({@code ENOENT}); the message
+     *                                  names the call, the name and "No such file or directory"
+     * @throws TransportUnavailableException if this system has no POSIX shared memory
+     * @throws IOException              if the object is empty (its creator has not sized it yet),
+     *                                  or a system call fails, named with errno's text
+     */
+    public static SharedMemory open(String name) throws IOException {
+        checkName(name);
+        checkSupported(name);
+        try {
+            int fd = Libc.shmOpen("/" + name, Libc.O_RDWR, 0);
+            try {
+                long size = Libc.fileSize(fd);
+                if (size == 0) {
+                    throw new IOException("shared memory '" + name + "': open: the object is empty (0 bytes);"
+                            + " its creator has not sized it yet");
+                }
+                return map(name, fd, size);
+            } finally {
+                closeQuietly(fd);
+            }
+        } catch (ErrnoException e) {
+            throw failure(name, "open", e);
+        }
+    }
+
+    /**
+     * Removes the name {@code "/" + name}. Mappings of the object, in this process and others,
+     * stay valid until closed; the memory is freed when the last is.
+     *
+     * @param name as for {@link #create}
+     * @throws IllegalArgumentException if the name is not as {@link #create} requires
+     * @throws NoSuchFileException      if there is no such name ({@code ENOENT})
+     * @throws TransportUnavailableException if this system has no POSIX shared memory
+     * @throws IOException              if {@code shm_unlink} fails otherwise, named with errno's text
+     */
+    public static void unlink(String name) throws IOException {
+        checkName(name);
+        checkSupported(name);
+        try {
+            Libc.shmUnlink("/" + name);
+        } catch (ErrnoException e) {
+            throw failure(name, "unlink", e);
+        }
+    }
+
+    /** @return the name given to {@link #create} or {@link #open}, without the leading slash */
+    public String name() {
+        return name;
+    }
+
+    /** @return the mapping's size in bytes */
+    public long size() {
+        return segment.byteSize();
+    }
+
+    /**
+     * The whole mapping, {@link #size()} bytes. After {@link #close} any access through it, or a
+     * slice of it, throws {@link IllegalStateException} instead of touching unmapped memory.
+     *
+     * @return the mapping; the same segment on every call
+     */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /**
+     * @return the {@code int} at {@code offset}, read with volatile semantics
+     * @throws IllegalArgumentException if {@code offset} is negative, not a multiple of 4, or too
+     *                                  close to the end for 4 bytes
+     * @throws IllegalStateException    if this is closed
+     */
+    public int getInt(long offset) {
+        return (int) INT.getVolatile(segment, at(offset, Integer.BYTES));
+    }
+
+    /**
+     * Writes {@code value} at {@code offset} with volatile semantics.
+     *
+     * @throws IllegalArgumentException as for {@link #getInt}
+     * @throws IllegalStateException    if this is closed
+     */
+    public void setInt(long offset, int value) {
+        INT.setVolatile(segment, at(offset, Integer.BYTES), value);
+    }
+
+    /**
+     * Atomically sets the {@code int} at {@code offset} to {@code newValue} if it holds
+     * {@code expected}.
+     *
+     * @return whether it held {@code expected} and now holds {@code newValue}
+     * @throws IllegalArgumentException as for {@link #getInt}
+     * @throws IllegalStateException    if this is closed
+     */
+    public boolean compareAndSetInt(long offset, int expected, int newValue) {
+        return INT.compareAndSet(segment, at(offset, Integer.BYTES), expected, newValue);
+    }
+
+    /**
+     * Atomically adds {@code delta} to the {@code int} at {@code offset}, wrapping on overflow.
+     *
+     * @return the value before the addition
+     * @throws IllegalArgumentException as for {@link #getInt}
+     * @throws IllegalStateException    if this is closed
+     */
+    public int getAndAddInt(long offset, int delta) {
+        return (int) INT.getAndAdd(segment, at(offset, Integer.BYTES), delta);
+    }
+
+    /**
+     * @return the {@code long} at {@code offset}, read with volatile semantics
+     * @throws IllegalArgumentException if {@code offset} is negative, not a multiple of 8, or too
+     *                                  close to the end for 8 bytes
+     * @throws IllegalStateException    if this is closed
+     */
+    public long getLong(long offset) {
+        return (long) LONG.getVolatile(segment, at(offset, Long.BYTES));
+    }
+
+    /**
+     * Writes {@code value} at {@code offset} with volatile semantics.
+     *
+     * @throws IllegalArgumentException as for {@link #getLong}
+     * @throws IllegalStateException    if this is closed
+     */
+    public void setLong(long offset, long value) {
+        LONG.setVolatile(segment, at(offset, Long.BYTES), value);
+    }
+
+    /**
+     * Atomically sets the {@code long} at {@code offset} to {@code newValue} if it holds
+     * {@code expected}.
+     *
+     * @return whether it held {@code expected} and now holds {@code newValue}
+     * @throws IllegalArgumentException as for {@link #getLong}
+     * @throws IllegalStateException    if this is closed
+     */
+    public boolean compareAndSetLong(long offset, long expected, long newValue) {
+        return LONG.compareAndSet(segment, at(offset, Long.BYTES), expected, newValue);
+    }
+
+    /**
+     * Atomically adds {@code delta} to the {@code long} at {@code offset}, wrapping on overflow.
+     *
+     * @return the value before the addition
+     * @throws IllegalArgumentException as for {@link #getLong}
+     * @throws IllegalStateException    if this is closed
+     */
+    public long getAndAddLong(long offset, long delta) {
+        return (long) LONG.getAndAdd(segment, at(offset, Long.BYTES), delta);
+    }
+
+    /**
+     * Unmaps the memory; the name stays until {@link #unlink}. Safe to call more than once. A
+     * thread using the segment meanwhile gets an {@link IllegalStateException}, never unmapped
+     * memory.
+     *
+     * @throws IllegalStateException if a native call that was passed {@link #segment()} is using
+     *                               it at this moment; the memory then stays mapped
+     */
+    @Override
+    public synchronized void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+
+    /** @return {@code offset}, checked so that the error names this object rather than a var handle */
+    private long at(long offset, int bytes) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("shared memory '" + name + "': offset " + offset + " is negative");
+        }
+        if (offset % bytes != 0) {
+            throw new IllegalArgumentException("shared memory '" + name + "': offset " + offset + " is not " + bytes
+                    + "-byte aligned");
+        }
+        if (offset > segment.byteSize() - bytes) {
+            throw new IllegalArgumentException("shared memory '" + name + "': offset " + offset + " + " + bytes
+                    + " bytes is beyond the " + segment.byteSize() + "-byte segment");
+        }
+        return offset;
+    }
+
+    /** Maps {@code size} bytes of {@code fd} into an arena of their own, so that closing it unmaps them. */
+    private static SharedMemory map(String name, int fd, long size) throws IOException {
+        Arena arena = Arena.ofShared();
+        try {
+            return new SharedMemory(name, arena, Libc.mmapShared(fd, size, arena));
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static void checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        String problem = name.isEmpty() ? "is empty"
+                : name.indexOf('/') >= 0 ? "contains '/'"
+                : name.indexOf('\0') >= 0 ? "contains a NUL character"
+                : name.equals(".") || name.contains("..") ? "contains '..' or is '.'"
+                : bytes > NAME_MAX_BYTES ? "is " + bytes + " bytes long; the limit is " + NAME_MAX_BYTES
+                : null;
+        if (problem != null) {
+            throw new IllegalArgumentException("shared memory '" + name + "': the name " + problem);
+        }
+    }
+
+    private static void checkSupported(String name) throws TransportUnavailableException {
+        Optional<String> why = Libc.sharedMemorySupport();
+        if (why.isPresent()) {
+            throw new TransportUnavailableException("shared memory '" + name + "': " + why.get());
+        }
+    }
+
+    /**
+     * @return the failure as the closest JDK exception, so that callers outside this module can
+     *         tell a missing name from a taken one; the errno exception stays as the cause
+     */
+    private static IOException failure(String name, String verb, ErrnoException e) {
+        String message = "shared memory '" + name + "': " + verb + ": " + e.getMessage();
+        IOException failure = switch (e.errno()) {
+            case Libc.ENOENT -> new NoSuchFileException(null, null, message);
+            case Libc.EEXIST -> new FileAlreadyExistsException(null, null, message);
+            default -> new IOException(message);
+        };
+        failure.initCause(e);
+        return failure;
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            Libc.close(fd);
+        } catch (IOException e) {
+            // Linux frees the descriptor even when close fails, and the mapping holds its own
+            // reference to the object: there is nothing to retry and nothing lost.
+        }
+    }
+
+    private static void unlinkQuietly(String name) {
+        try {
+            Libc.shmUnlink("/" + name);
+        } catch (IOException e) {
+            // Already gone, which is what was wanted.
+        }
+    }
+}
