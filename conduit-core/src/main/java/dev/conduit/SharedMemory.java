@@ -2,13 +2,13 @@ package dev.conduit;
 
 import dev.conduit.internal.posix.Libc;
 import dev.conduit.internal.posix.Libc.ErrnoException;
+import dev.conduit.internal.shm.ShmNames;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.util.Objects;
@@ -68,7 +68,8 @@ public final class SharedMemory implements AutoCloseable {
      * maps it read/write, shared. The kernel fills it with zeros.
      *
      * @param name a file name in {@code /dev/shm}: at most 255 bytes of UTF-8, no {@code '/'}, no
-     *             NUL, not {@code "."}, no {@code ".."}
+     *             NUL, not {@code "."}, no {@code ".."}, not of the form {@code conduit-PID-N-HEX}
+     *             that the {@code shm:} transport keeps for its rings
      * @param size its size in bytes, at least 1
      * @return the mapping, open until {@link #close}
      * @throws IllegalArgumentException   if the name or size is not as above
@@ -91,7 +92,7 @@ public final class SharedMemory implements AutoCloseable {
                 return map(name, fd, size);
             } catch (IOException | RuntimeException e) {
                 // No one else can have mapped it usefully yet: removing it lets a second try begin afresh.
-                unlinkQuietly(name);
+                ShmNames.unlinkQuietly(name);
                 throw e;
             } finally {
                 closeQuietly(fd);
@@ -303,15 +304,13 @@ public final class SharedMemory implements AutoCloseable {
 
     private static void checkName(String name) {
         Objects.requireNonNull(name, "name");
-        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-        String problem = name.isEmpty() ? "is empty"
-                : name.indexOf('/') >= 0 ? "contains '/'"
-                : name.indexOf('\0') >= 0 ? "contains a NUL character"
-                : name.equals(".") || name.contains("..") ? "contains '..' or is '.'"
-                : bytes > NAME_MAX_BYTES ? "is " + bytes + " bytes long; the limit is " + NAME_MAX_BYTES
-                : null;
-        if (problem != null) {
-            throw new IllegalArgumentException("shared memory '" + name + "': the name " + problem);
+        Optional<String> problem = ShmNames.problem(name, NAME_MAX_BYTES);
+        if (problem.isEmpty() && ShmNames.isRing(name)) {
+            problem = Optional.of("has the form conduit-PID-N-HEX, kept for the shm: transport's rings"
+                    + " (listeners remove such objects when their process is gone)");
+        }
+        if (problem.isPresent()) {
+            throw new IllegalArgumentException("shared memory '" + name + "': the name " + problem.get());
         }
     }
 
@@ -343,14 +342,6 @@ public final class SharedMemory implements AutoCloseable {
         } catch (IOException e) {
             // Linux frees the descriptor even when close fails, and the mapping holds its own
             // reference to the object: there is nothing to retry and nothing lost.
-        }
-    }
-
-    private static void unlinkQuietly(String name) {
-        try {
-            Libc.shmUnlink("/" + name);
-        } catch (IOException e) {
-            // Already gone, which is what was wanted.
         }
     }
 }

@@ -89,7 +89,7 @@ final class RingFile implements AutoCloseable {
             return new RingFile(name, arena, mapping, capacity);
         } catch (IOException | RuntimeException e) {
             arena.close();
-            unlinkQuietly(name);
+            ShmNames.unlinkQuietly(name.substring(1));
             throw e;
         } finally {
             Libc.close(fd);
@@ -135,15 +135,6 @@ final class RingFile implements AutoCloseable {
             throw e;
         } finally {
             Libc.close(fd);
-        }
-    }
-
-    /** Removes the name; the mappings stay valid until closed. */
-    static void unlinkQuietly(String name) {
-        try {
-            Libc.shmUnlink(name);
-        } catch (IOException e) {
-            // Already gone, which is what was wanted.
         }
     }
 

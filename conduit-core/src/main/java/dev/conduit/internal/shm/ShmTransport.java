@@ -15,7 +15,6 @@ import dev.conduit.spi.TransportProvider;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code shm:NAME}: connections over shared-memory rings ({@link ShmConnection}), set up through
@@ -54,7 +52,6 @@ public final class ShmTransport implements TransportProvider {
     static final String MAPPED = "conduit-shm mapped";
     static final String ERROR = "conduit-shm error ";
     private static final String RING_PREFIX = "conduit-";
-    private static final Pattern OURS = Pattern.compile("conduit-([0-9]+)-[0-9]+-[0-9a-f]+");
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
     private static final AtomicLong RINGS = new AtomicLong();
 
@@ -116,18 +113,10 @@ public final class ShmTransport implements TransportProvider {
 
     /** Refuses names that could escape the socket directory or overflow a path. */
     static void checkName(Endpoint endpoint) {
-        String name = endpoint.address();
-        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-        String problem = name.isEmpty() ? "is empty"
-                : name.indexOf('/') >= 0 ? "contains '/'"
-                : name.indexOf('\0') >= 0 ? "contains a NUL character"
-                : name.equals(".") || name.contains("..") ? "contains '..' or is '.'"
-                : bytes > NAME_MAX_BYTES ? "is " + bytes + " bytes long; the limit is " + NAME_MAX_BYTES
-                : null;
-        if (problem != null) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': the shared-memory name '" + name + "' "
-                    + problem);
-        }
+        ShmNames.problem(endpoint.address(), NAME_MAX_BYTES).ifPresent(problem -> {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': the shared-memory name '"
+                    + endpoint.address() + "' " + problem);
+        });
     }
 
     /** @return the {@code unix:} endpoint of the handshake socket, with the access options on the listening side */
@@ -173,7 +162,7 @@ public final class ShmTransport implements TransportProvider {
             file.close();
             throw e;
         } finally {
-            RingFile.unlinkQuietly(name);
+            ShmNames.unlinkQuietly(name.substring(1));
         }
     }
 
@@ -185,7 +174,7 @@ public final class ShmTransport implements TransportProvider {
             throw new IOException(endpoint + ": connect: the listener answered '" + answer + "'");
         }
         String name = answer.substring(prefix.length());
-        if (!OURS.matcher(name.substring(1)).matches() || name.charAt(0) != '/') {
+        if (name.charAt(0) != '/' || !ShmNames.isRing(name.substring(1))) {
             throw new IOException(endpoint + ": connect: the listener named ring '" + name
                     + "', not one of Conduit's");
         }
@@ -228,9 +217,9 @@ public final class ShmTransport implements TransportProvider {
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, RING_PREFIX + "*")) {
             for (Path entry : entries) {
-                Matcher m = OURS.matcher(entry.getFileName().toString());
+                Matcher m = ShmNames.RING.matcher(entry.getFileName().toString());
                 if (m.matches() && !Libc.processExists(Integer.parseInt(m.group(1)))) {
-                    RingFile.unlinkQuietly("/" + entry.getFileName());
+                    ShmNames.unlinkQuietly(entry.getFileName().toString());
                 }
             }
         } catch (IOException | UncheckedIOException | NumberFormatException e) {
