@@ -38,7 +38,8 @@ import java.util.stream.IntStream;
             "Transports: stdio (the child's standard input and output), unix:, pipe:, tcp:, and mem: (in-process)."})
 final class DemoCommand implements Callable<Integer> {
     /** The rows, in the order run. */
-    static final List<String> TRANSPORTS = List.of("stdio (spawn)", "unix", "pipe", "tcp", "mem (in-process)");
+    static final List<String> TRANSPORTS = List.of("stdio (spawn)", "unix", "pipe", "tcp", "shm",
+            "mem (in-process)");
     private static final int MAX_SIZE = 1 << 20;
     private static final int MAX_MESSAGES = 10_000_000;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
@@ -151,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
     /** @return the transports in {@link #TRANSPORTS} order, with endpoints private to this run */
     private static List<Transport> transports(Path dir, long pid) {
         List<String> endpoints = List.of("stdio", "unix:" + dir.resolve("u.sock"), "pipe:conduit-demo-" + pid,
-                "tcp://127.0.0.1:0", "mem:conduit-demo-" + pid);
+                "tcp://127.0.0.1:0", "shm:conduit-demo-" + pid, "mem:conduit-demo-" + pid);
         return IntStream.range(0, TRANSPORTS.size())
                 .mapToObj(i -> new Transport(TRANSPORTS.get(i), endpoints.get(i)))
                 .toList();
