@@ -1,5 +1,7 @@
 package dev.conduit.internal.shm;
 
+import dev.conduit.internal.posix.Libc;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -87,36 +89,75 @@ final class Ring {
         return (long) LONG.getAcquire(control, TAIL);
     }
 
-    long tailVolatile() {
-        return (long) LONG.getVolatile(control, TAIL);
-    }
-
-    void publishTail(long tail) {
-        LONG.setRelease(control, TAIL, tail);
-    }
-
     long headAcquire() {
         return (long) LONG.getAcquire(control, HEAD);
     }
 
-    long headVolatile() {
-        return (long) LONG.getVolatile(control, HEAD);
+    int flagAcquire(long offset) {
+        return (int) INT.getAcquire(control, offset);
     }
 
-    void publishHead(long head) {
-        LONG.setRelease(control, HEAD, head);
-    }
-
-    /** Sets a u32 flag with a full fence after it, for the sleep/wake handshake. */
     void setFlagVolatile(long offset, int value) {
         INT.setVolatile(control, offset, value);
     }
 
-    int flagVolatile(long offset) {
-        return (int) INT.getVolatile(control, offset);
+    // The sleep/wake handshake, one half per side. Each side stores, fences, then loads what the
+    // other side stores (Dekker): at least one of them sees the other's store, so either the
+    // sleeper sees the new position and does not sleep, or the publisher sees the flag and wakes.
+
+    /**
+     * Producer: publishes {@code tail} (release: the records before it are visible first).
+     *
+     * @return whether the consumer has said it sleeps, so {@link #wakeConsumer()} is due
+     */
+    boolean publishTail(long tail) {
+        LONG.setRelease(control, TAIL, tail);
+        VarHandle.fullFence();
+        return (int) INT.getAcquire(control, CONSUMER_SLEEPING) != 0;
     }
 
-    int flagAcquire(long offset) {
-        return (int) INT.getAcquire(control, offset);
+    /**
+     * Consumer: publishes {@code head}, giving the bytes before it back.
+     *
+     * @return whether the producer has said it sleeps, so {@link #wakeProducer()} is due
+     */
+    boolean publishHead(long head) {
+        LONG.setRelease(control, HEAD, head);
+        VarHandle.fullFence();
+        return (int) INT.getAcquire(control, PRODUCER_SLEEPING) != 0;
+    }
+
+    /**
+     * Consumer, before it sleeps: says so, then looks at the tail again. It may sleep on
+     * {@link #tailWord} only if the tail is still what it saw before, and must call
+     * {@link #consumerAwake()} afterwards either way.
+     *
+     * @return the tail now
+     */
+    long consumerSleeps() {
+        INT.setVolatile(control, CONSUMER_SLEEPING, 1);
+        return (long) LONG.getVolatile(control, TAIL);
+    }
+
+    void consumerAwake() {
+        INT.setVolatile(control, CONSUMER_SLEEPING, 0);
+    }
+
+    /** Producer, before it sleeps on a full ring: as {@link #consumerSleeps()}, on the head. */
+    long producerSleeps() {
+        INT.setVolatile(control, PRODUCER_SLEEPING, 1);
+        return (long) LONG.getVolatile(control, HEAD);
+    }
+
+    void producerAwake() {
+        INT.setVolatile(control, PRODUCER_SLEEPING, 0);
+    }
+
+    void wakeConsumer() {
+        Libc.futexWake(tailWord, 1);
+    }
+
+    void wakeProducer() {
+        Libc.futexWake(headWord, 1);
     }
 }

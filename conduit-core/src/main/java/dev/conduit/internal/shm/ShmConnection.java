@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +48,8 @@ public final class ShmConnection extends AbstractConnection {
     private static final long VIRTUAL_PARK_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(VIRTUAL_PARK_MAX_MICROS);
     private static final long VIRTUAL_PARK_MIN_NANOS = 10_000;
     static final int LIVENESS_EVERY = 1024;
+    /** A clock read costs more than a look at the ring (tens of ns on a VM): spin between reads. */
+    private static final int SPINS_PER_CLOCK_READ = 64;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
@@ -191,10 +192,8 @@ public final class ShmConnection extends AbstractConnection {
     }
 
     private void publishHead() {
-        in.publishHead(head);
-        VarHandle.fullFence();
-        if (in.flagAcquire(Ring.PRODUCER_SLEEPING) != 0) {
-            Libc.futexWake(in.headWord, 1);
+        if (in.publishHead(head)) {
+            in.wakeProducer();
         }
     }
 
@@ -295,12 +294,13 @@ public final class ShmConnection extends AbstractConnection {
         boolean virtual = Thread.currentThread().isVirtual();
         if (spin && spinNanos > 0 && !virtual) {
             long until = System.nanoTime() + spinNanos;
+            int spins = 0;
             do {
                 if (in.tailAcquire() != tailSeen) {
                     return;
                 }
                 Thread.onSpinWait();
-            } while (System.nanoTime() - until < 0);
+            } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || System.nanoTime() - until < 0);
         }
         long sleep = sleepNanos(deadline);
         if (sleep <= 0 || peerDone(false, 0)) {
@@ -311,14 +311,13 @@ public final class ShmConnection extends AbstractConnection {
             virtualPark = Math.min(2 * virtualPark, VIRTUAL_PARK_MAX_NANOS);
             return;
         }
-        in.setFlagVolatile(Ring.CONSUMER_SLEEPING, 1);
         try {
-            long now = in.tailVolatile();
-            if (now == tailSeen && !isClosedLocally() && in.flagVolatile(Ring.PRODUCER_CLOSED) == 0) {
+            long now = in.consumerSleeps();
+            if (now == tailSeen && !isClosedLocally() && in.flagAcquire(Ring.PRODUCER_CLOSED) == 0) {
                 Libc.futexWait(in.tailWord, (int) now, receiveTimespec, sleep);
             }
         } finally {
-            in.setFlagVolatile(Ring.CONSUMER_SLEEPING, 0);
+            in.consumerAwake();
         }
     }
 
@@ -448,7 +447,7 @@ public final class ShmConnection extends AbstractConnection {
                 return -1;
             }
             publishTail();
-            awaitRoom(need, call, spin);
+            awaitRoom(need, spin);
             spin = false;
             checkSendable(call);
         }
@@ -464,24 +463,23 @@ public final class ShmConnection extends AbstractConnection {
         if (tail == tailPublished) {
             return;
         }
-        out.publishTail(tail);
         tailPublished = tail;
-        VarHandle.fullFence();
-        if (out.flagAcquire(Ring.CONSUMER_SLEEPING) != 0) {
-            Libc.futexWake(out.tailWord, 1);
+        if (out.publishTail(tail)) {
+            out.wakeConsumer();
         }
     }
 
-    private void awaitRoom(long need, String call, boolean spin) throws IOException {
+    private void awaitRoom(long need, boolean spin) throws IOException {
         boolean virtual = Thread.currentThread().isVirtual();
         if (spin && spinNanos > 0 && !virtual) {
             long until = System.nanoTime() + spinNanos;
+            int spins = 0;
             do {
                 if (tail + need - out.headAcquire() <= out.capacity) {
                     return;
                 }
                 Thread.onSpinWait();
-            } while (System.nanoTime() - until < 0);
+            } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || System.nanoTime() - until < 0);
         }
         if (peerDone(false, 0)) {
             return;
@@ -490,14 +488,13 @@ public final class ShmConnection extends AbstractConnection {
             LockSupport.parkNanos(VIRTUAL_PARK_MAX_NANOS);
             return;
         }
-        out.setFlagVolatile(Ring.PRODUCER_SLEEPING, 1);
         try {
-            long now = out.headVolatile();
-            if (now == headSeen && !isClosedLocally() && out.flagVolatile(Ring.CONSUMER_CLOSED) == 0) {
+            long now = out.producerSleeps();
+            if (now == headSeen && !isClosedLocally() && out.flagAcquire(Ring.CONSUMER_CLOSED) == 0) {
                 Libc.futexWait(out.headWord, (int) now, sendTimespec, SLICE_NANOS);
             }
         } finally {
-            out.setFlagVolatile(Ring.PRODUCER_SLEEPING, 0);
+            out.producerAwake();
         }
     }
 
