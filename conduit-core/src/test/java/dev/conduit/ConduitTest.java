@@ -46,7 +46,7 @@ class ConduitTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.listen("tcp://127.0.0.1:0?spin=2s"));
         assertEquals("endpoint 'tcp://127.0.0.1:0?spin=2s': spin=2s (expected a duration from 0 to 1s, e.g. 0, 20us,"
-                + " 1ms)", e.getMessage());
+                + " 1ms, or forever)", e.getMessage());
         Conduit.listen("tcp://127.0.0.1:0?spin=50us").close();
     }
 

@@ -2,6 +2,7 @@ package dev.conduit;
 
 import dev.conduit.internal.posix.Libc;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -140,5 +141,23 @@ class ShmTransportTest extends ListenerContract {
         Thread.sleep(100);
         p[1].close();
         assertInstanceOf(ConnectionClosedException.class, blocked.get(5, TimeUnit.SECONDS));
+    }
+
+    /** The same contract with pure blocking: every wait sleeps on the futex at once. */
+    @Nested
+    class Blocking extends ListenerContract {
+        @Override
+        protected String endpoint() {
+            return ShmTransportTest.this.endpoint() + "&spin=0";
+        }
+    }
+
+    /** The same contract with pure spinning: no wait ever sleeps. */
+    @Nested
+    class Spinning extends ListenerContract {
+        @Override
+        protected String endpoint() {
+            return ShmTransportTest.this.endpoint() + "&spin=forever";
+        }
     }
 }

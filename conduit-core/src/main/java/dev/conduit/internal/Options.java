@@ -18,6 +18,8 @@ public final class Options {
     public static final String MAX_FRAME = "maxFrame";
     /** How long a receiver spins before it sleeps, e.g. {@code 20us}; {@code 0} never spins. */
     public static final String SPIN = "spin";
+    /** {@code ?spin=forever}: never sleep, for a core given over to one connection. */
+    static final String SPIN_FOREVER = "forever";
     /**
      * The default spin, where a core is free for it: longer than a blocking round trip on a local
      * socket (15-25 µs measured), or a receiver that once slept keeps finding its peer asleep too.
@@ -94,12 +96,16 @@ public final class Options {
      * @param endpoint the endpoint
      * @return its {@code spin} option in nanoseconds: 50 µs by default on a machine with more than
      *         one CPU, none on one CPU (a spinning receiver there only delays its sender)
-     * @throws IllegalArgumentException if it is not a duration from 0 to 1 s
+     *         ({@link Long#MAX_VALUE} for {@code forever})
+     * @throws IllegalArgumentException if it is neither a duration from 0 to 1 s nor {@code forever}
      */
     public static long spinNanos(Endpoint endpoint) {
         String text = endpoint.option(SPIN).orElse(null);
         if (text == null) {
             return DEFAULT_SPIN_NANOS;
+        }
+        if (text.equals(SPIN_FOREVER)) {
+            return Long.MAX_VALUE;
         }
         Matcher m = DURATION.matcher(text);
         long nanos = -1;
@@ -114,7 +120,7 @@ public final class Options {
         }
         if (nanos < 0 || nanos > 1_000_000_000) {
             throw new IllegalArgumentException("endpoint '" + endpoint + "': " + SPIN + "=" + text
-                    + " (expected a duration from 0 to 1s, e.g. 0, 20us, 1ms)");
+                    + " (expected a duration from 0 to 1s, e.g. 0, 20us, 1ms, or " + SPIN_FOREVER + ")");
         }
         return nanos;
     }

@@ -22,6 +22,7 @@ class OptionsTest {
         assertEquals(20_000, Options.spinNanos(Endpoint.parse("unix:/x?spin=20us")));
         assertEquals(1_500, Options.spinNanos(Endpoint.parse("unix:/x?spin=1500ns")));
         assertEquals(2_000_000, Options.spinNanos(Endpoint.parse("unix:/x?spin=2ms")));
+        assertEquals(Long.MAX_VALUE, Options.spinNanos(Endpoint.parse("shm:x?spin=forever")));
         assertEquals(Options.machineCpus() > 1 ? 50_000 : 0, Options.spinNanos(Endpoint.parse("unix:/x")));
     }
 

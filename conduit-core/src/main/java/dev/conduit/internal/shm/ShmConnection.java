@@ -164,6 +164,12 @@ public final class ShmConnection extends AbstractConnection {
                     if (tryTake()) {
                         return true;
                     }
+                    if (large != null) {
+                        failure = new ConnectionClosedException(name + ": receive: peer closed in the middle of a"
+                                + " message (" + largeFilled + " of its " + large.length + " bytes received)");
+                        large = null;
+                        throw failure;
+                    }
                     throw closedByPeer("receive", null);
                 }
                 if (waitNanos == 0 || waitNanos == NEXT_IN_POLL
@@ -293,14 +299,14 @@ public final class ShmConnection extends AbstractConnection {
     private void awaitData(long deadline, boolean spin) throws IOException {
         boolean virtual = Thread.currentThread().isVirtual();
         if (spin && spinNanos > 0 && !virtual) {
-            long until = System.nanoTime() + spinNanos;
+            long until = spinUntil(deadline);
             int spins = 0;
             do {
                 if (in.tailAcquire() != tailSeen) {
                     return;
                 }
                 Thread.onSpinWait();
-            } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || System.nanoTime() - until < 0);
+            } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || stillSpinning(until));
         }
         long sleep = sleepNanos(deadline);
         if (sleep <= 0 || peerDone(false, 0)) {
@@ -472,14 +478,14 @@ public final class ShmConnection extends AbstractConnection {
     private void awaitRoom(long need, boolean spin) throws IOException {
         boolean virtual = Thread.currentThread().isVirtual();
         if (spin && spinNanos > 0 && !virtual) {
-            long until = System.nanoTime() + spinNanos;
+            long until = spinUntil(0);
             int spins = 0;
             do {
                 if (tail + need - out.headAcquire() <= out.capacity) {
                     return;
                 }
                 Thread.onSpinWait();
-            } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || System.nanoTime() - until < 0);
+            } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || stillSpinning(until));
         }
         if (peerDone(false, 0)) {
             return;
@@ -535,6 +541,18 @@ public final class ShmConnection extends AbstractConnection {
             peerGone = true;
         }
         return peerGone;
+    }
+
+    /** @return when a spin that starts now ends: after the spin budget, or at the deadline if sooner */
+    private long spinUntil(long deadline) {
+        long now = System.nanoTime();
+        long until = spinNanos > Long.MAX_VALUE / 2 ? now + Long.MAX_VALUE / 2 : now + spinNanos;
+        return deadline != 0 && deadline - until < 0 ? deadline : until;
+    }
+
+    /** @return whether to go on spinning; ends a spin (even {@code ?spin=forever}) when the peer is gone */
+    private boolean stillSpinning(long until) {
+        return System.nanoTime() - until < 0 && !peerDone(false, 0) && !isClosedLocally();
     }
 
     private long sleepNanos(long deadline) {

@@ -149,7 +149,8 @@ public final class SocketConnection extends AbstractConnection {
         if (spinNanos == 0 || Thread.currentThread().isVirtual()) {
             return false;
         }
-        long until = System.nanoTime() + spinNanos;
+        // ?spin=forever is Long.MAX_VALUE: half of it is still centuries, and cannot overflow.
+        long until = System.nanoTime() + Math.min(spinNanos, Long.MAX_VALUE / 2);
         if (waitNanos > 0 && deadline - until < 0) {
             until = deadline;
         }
