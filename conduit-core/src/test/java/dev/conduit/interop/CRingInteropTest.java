@@ -1,0 +1,337 @@
+package dev.conduit.interop;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.Listener;
+import dev.conduit.internal.posix.Libc;
+import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.TempDir;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Conduit's {@code shm:} rings against {@code interop/c/ring_peer.c}, an echo peer written on
+ * {@code interop/c/conduit_ring.h}: the layout, messages in pieces, the futex sleep/wake protocol
+ * in both directions and the close, checked by C code that shares nothing with the Java side
+ * but {@code docs/shm-ring.md}. The peer is built with the gcc on {@code PATH}; without one the
+ * tests are skipped, saying so.
+ *
+ * <p>Senders run on platform threads: a virtual thread waiting for room parks instead of sleeping
+ * on the futex, and these tests are about the futex.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CRingInteropTest {
+    private static final int RING = 64 * 1024;
+    /** The longest message sent as one record: a record is at most half the ring, its 8-byte header included. */
+    private static final int WHOLE_MAX = RING / 2 - 8;
+    /** Message bytes in one piece: a first piece's record also holds the 8-byte total. */
+    private static final int PIECE = RING / 2 - 16;
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final long EXIT_SECONDS = 5;
+    private static final AtomicInteger PEERS = new AtomicInteger();
+
+    /** Why the peer cannot run here, or null. */
+    private static String unavailable;
+    private static TempDir build;
+    private static Path binary;
+
+    private String name;
+    private Listener listener;
+    private Process peer;
+
+    @BeforeAll
+    static void compilePeer() throws Exception {
+        Path source = peerSource();
+        Optional<Path> gcc = onPath("gcc");
+        unavailable = Libc.sharedMemorySupport()
+                .orElse(gcc.isEmpty() ? "gcc not found on PATH; " + source + " cannot be built" : null);
+        if (unavailable != null) {
+            System.err.println(CRingInteropTest.class.getSimpleName() + " skipped: " + unavailable);
+            return;
+        }
+        build = new TempDir();
+        binary = build.resolve("ring_peer");
+        Process p = new ProcessBuilder(gcc.get().toString(), "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror",
+                "-o", binary.toString(), source.toString(), "-lrt").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "gcc did not finish within 60 s");
+        assertEquals(0, p.exitValue(), "gcc could not build " + source + ":\n" + output);
+    }
+
+    @AfterAll
+    static void removeBuild() throws IOException {
+        if (build != null) {
+            build.close();
+            assertFalse(Files.exists(build.path()), "left behind: " + build.path());
+        }
+    }
+
+    @BeforeEach
+    void listen() throws IOException {
+        Assumptions.assumeTrue(unavailable == null, unavailable);
+        name = "cr" + ProcessHandle.current().pid() + "-" + PEERS.incrementAndGet();
+        listener = Conduit.listen("shm:" + name + "?size=64k");
+    }
+
+    @AfterEach
+    void nothingLeftBehind() throws Exception {
+        if (listener == null) {
+            return; // skipped, or the listener failed: nothing was started
+        }
+        try {
+            ChildJvm.kill(peer);
+        } finally {
+            listener.close();
+        }
+        assertEquals(List.of(), ourRings(), "ring objects left in /dev/shm");
+        assertFalse(Files.exists(handshakeSocket()), "handshake socket left behind: " + handshakeSocket());
+        Files.deleteIfExists(build.resolve(name + ".out"));
+        Files.deleteIfExists(build.resolve(name + ".err"));
+    }
+
+    @Test
+    void manySmallMessagesComeBackInOrderAndIntact() throws Exception {
+        List<byte[]> messages = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            messages.add(message(i, (i * 37) % 301));
+        }
+        try (Connection c = startPeer()) {
+            stream(c, messages, Duration.ZERO);
+        }
+        Map<String, Long> counters = finish();
+        assertEquals(messages.size(), counters.get("messages"), counters.toString());
+        assertEquals(messages.stream().mapToLong(m -> m.length).sum(), counters.get("bytes"), counters.toString());
+    }
+
+    @Test
+    void anEmptyMessageAndMessagesAroundTheRecordLimitComeBackIntact() throws Exception {
+        int[] sizes = {0, 1, 7, 8, 9, PIECE - 1, PIECE, WHOLE_MAX - 1, WHOLE_MAX, WHOLE_MAX + 1, WHOLE_MAX + 8,
+            RING / 2, 2 * PIECE - 1, 2 * PIECE, 2 * PIECE + 1, RING - 1, RING, RING + 1, 0};
+        List<byte[]> messages = new ArrayList<>();
+        try (Connection c = startPeer()) {
+            for (int i = 0; i < sizes.length; i++) {
+                messages.add(message(i, sizes[i]));
+                roundTrip(c, messages.getLast());
+            }
+            // Again as a stream, three times over, so records and pieces meet the wrap at other places.
+            stream(c, Stream.of(messages, messages, messages).flatMap(List::stream).toList(), Duration.ZERO);
+        }
+        assertEquals(4L * sizes.length, finish().get("messages"));
+    }
+
+    @Test
+    void aMessageMuchLongerThanTheRingGoesInPiecesBothWays() throws Exception {
+        try (Connection c = startPeer()) {
+            roundTrip(c, message(1, (1 << 20) + 3));
+            stream(c, List.of(message(2, 3 * (1 << 20) + 5), message(3, 0), message(4, 100), message(5, 1 << 20)),
+                    Duration.ZERO);
+        }
+        assertEquals(5L, finish().get("messages"));
+    }
+
+    @Test
+    void aBurstThatFillsBothRingsPutsBothProducersToSleepAndTheirConsumersWakeThem() throws Exception {
+        List<byte[]> messages = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            messages.add(message(i, 1000));
+        }
+        try (Connection c = startPeer()) {
+            // While Java does not receive, the C peer fills ring 0 and sleeps; then Java fills ring 1 and sleeps.
+            stream(c, messages, Duration.ofMillis(300));
+        }
+        Map<String, Long> counters = finish();
+        assertEquals(messages.size(), counters.get("messages"), counters.toString());
+        assertTrue(counters.get("producer_sleeps") >= 1, "the C producer never slept on a full ring: " + counters);
+        assertTrue(counters.get("producer_woken") >= 1, "Java's receiver never woke the C producer: " + counters);
+        assertTrue(counters.get("woke_producer") >= 1, "the C consumer never woke Java's producer: " + counters);
+    }
+
+    @Test
+    void aSendFromTheIdleCPeerWakesAJavaReceiverBlockedInReceive() throws Exception {
+        int rounds = 15;
+        long[] latencies = new long[rounds];
+        try (Connection c = startPeer()) {
+            assertNull(c.receive(Duration.ofMillis(200)), "a message from nowhere");
+            for (int i = 0; i < rounds; i++) {
+                byte[] message = message(i, 64);
+                FutureTask<Long> received = onPlatformThread("ring-receiver", () -> {
+                    byte[] echo = c.receive(Duration.ofSeconds(5));
+                    long at = System.nanoTime();
+                    assertArrayEquals(message, echo);
+                    return at;
+                });
+                // Both sides idle long enough to be asleep on their futexes, far from the end of a 50 ms slice.
+                Thread.sleep(20);
+                long sentAt = System.nanoTime();
+                c.send(message);
+                latencies[i] = received.get(10, TimeUnit.SECONDS) - sentAt;
+            }
+        }
+        Map<String, Long> counters = finish();
+        long[] sorted = latencies.clone();
+        Arrays.sort(sorted);
+        // Without the wakes each round would wait out a slice: about 30 ms for Java, up to 50 ms for C.
+        assertTrue(sorted[rounds / 2] < TimeUnit.MILLISECONDS.toNanos(15),
+                "round trips (ns) " + Arrays.toString(latencies) + " with " + counters);
+        assertTrue(counters.get("consumer_woken") >= 1, "Java's send never woke the C consumer: " + counters);
+        assertTrue(counters.get("woke_consumer") >= 1, "the C producer never woke Java's receiver: " + counters);
+    }
+
+    @Test
+    void theCPeerStopsWhenJavaClosesWhileItWaitsForRoom() throws Exception {
+        FutureTask<Void> sender;
+        try (Connection c = startPeer()) {
+            sender = onPlatformThread("ring-sender", () -> {
+                for (int i = 0; i < 300; i++) {
+                    c.send(message(i, 1000));
+                }
+                return null;
+            });
+            Thread.sleep(300);
+        }
+        ExecutionException e = assertThrows(ExecutionException.class, () -> sender.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(ConnectionClosedException.class, e.getCause());
+        Map<String, Long> counters = finish();
+        assertTrue(counters.get("producer_sleeps") >= 1, "the C producer never waited for room: " + counters);
+        assertTrue(counters.get("messages") < 300, counters.toString());
+    }
+
+    @Test
+    void javaSeesTheDeathOfTheCPeerAsAClosedConnection() throws Exception {
+        try (Connection c = startPeer()) {
+            roundTrip(c, message(1, 10));
+            peer.destroyForcibly();
+            assertThrows(ConnectionClosedException.class, () -> c.receive(Duration.ofSeconds(10)));
+        }
+    }
+
+    private Connection startPeer() throws IOException {
+        peer = new ProcessBuilder(binary.toString(), name)
+                .redirectOutput(build.resolve(name + ".out").toFile())
+                .redirectError(build.resolve(name + ".err").toFile())
+                .start();
+        Connection c = listener.accept(WAIT);
+        assertNotNull(c, "ring_peer did not connect within " + WAIT + stderr());
+        return c;
+    }
+
+    /** Waits for the peer to exit 0 once Java has closed, and returns the counters it printed. */
+    private Map<String, Long> finish() throws Exception {
+        assertTrue(peer.waitFor(EXIT_SECONDS, TimeUnit.SECONDS),
+                "ring_peer did not exit within " + EXIT_SECONDS + " s of the close" + stderr());
+        assertEquals(0, peer.exitValue(), "ring_peer failed" + stderr());
+        String line = Files.readString(build.resolve(name + ".out")).strip();
+        return Arrays.stream(line.split(" ")).map(pair -> pair.split("=", 2))
+                .collect(Collectors.toMap(kv -> kv[0], kv -> Long.parseLong(kv[1])));
+    }
+
+    private String stderr() throws IOException {
+        Path err = build.resolve(name + ".err");
+        return Files.exists(err) ? "; its stderr: " + Files.readString(err).strip() : "";
+    }
+
+    private static void roundTrip(Connection c, byte[] message) throws IOException {
+        c.send(message);
+        assertArrayEquals(message, c.receive(WAIT), "echo of " + message.length + " bytes");
+    }
+
+    /**
+     * Sends {@code messages} from another thread while this one receives the echoes, starting
+     * after {@code receiverDelay}, and checks each in order.
+     */
+    private static void stream(Connection c, List<byte[]> messages, Duration receiverDelay) throws Exception {
+        FutureTask<Void> sender = onPlatformThread("ring-sender", () -> {
+            for (byte[] m : messages) {
+                c.send(m);
+            }
+            return null;
+        });
+        Thread.sleep(receiverDelay);
+        for (int i = 0; i < messages.size(); i++) {
+            byte[] echo = c.receive(WAIT);
+            assertNotNull(echo, "echo " + i + " of " + messages.size() + " did not come within " + WAIT);
+            assertArrayEquals(messages.get(i), echo, "echo " + i + " (" + messages.get(i).length + " bytes)");
+        }
+        sender.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    private static <T> FutureTask<T> onPlatformThread(String threadName, Callable<T> task) {
+        FutureTask<T> future = new FutureTask<>(task);
+        Thread.ofPlatform().name(threadName).daemon().start(future);
+        return future;
+    }
+
+    private static byte[] message(int seed, int size) {
+        byte[] b = new byte[size];
+        for (int k = 0; k < size; k++) {
+            b[k] = (byte) (seed * 31 + k * 7 + (k >>> 8));
+        }
+        return b;
+    }
+
+    private Path handshakeSocket() {
+        String tmp = Objects.requireNonNullElse(System.getenv("TMPDIR"), "");
+        return Path.of(tmp.isEmpty() ? "/tmp" : tmp, "conduit-shm-" + name);
+    }
+
+    /** The ring objects this process made: there must be none once connections are set up. */
+    private static List<String> ourRings() throws IOException {
+        String prefix = "conduit-" + Libc.getpid() + "-";
+        try (Stream<Path> entries = Files.list(Path.of("/dev/shm"))) {
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).toList();
+        }
+    }
+
+    /** @return interop/c/ring_peer.c, looked for from the working directory (the module's) upwards */
+    private static Path peerSource() {
+        Path start = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        for (Path dir = start; dir != null; dir = dir.getParent()) {
+            Path source = dir.resolve("interop").resolve("c").resolve("ring_peer.c");
+            if (Files.isRegularFile(source)) {
+                return source;
+            }
+        }
+        throw new AssertionError("interop/c/ring_peer.c not found in " + start + " or any directory above it");
+    }
+
+    private static Optional<Path> onPath(String program) {
+        String path = Objects.requireNonNullElse(System.getenv("PATH"), "");
+        return Arrays.stream(path.split(File.pathSeparator)).filter(dir -> !dir.isEmpty())
+                .map(dir -> Path.of(dir, program)).filter(Files::isExecutable).findFirst();
+    }
+}
