@@ -50,8 +50,8 @@
 #define CR_HEADER_BYTES_AT 12 /* u32 CR_HEADER_BYTES */
 #define CR_CAPACITY_AT 16    /* u64 data bytes of each ring: a power of two */
 #define CR_PID_AT 24         /* u32 pid of the process that created the object (the listener) */
-#define CR_RING0_CONTROL 128 /* ring 0, client to server: its control block */
-#define CR_RING1_CONTROL 384 /* ring 1, server to client: its control block */
+#define CR_RING0_CONTROL 512  /* ring 0, client to server: its control block */
+#define CR_RING1_CONTROL 1024 /* ring 1, server to client: its control block */
 
 /* Each ring's data area: a power of two from a page to 1 GiB. The upper bound keeps the low 32
  * bits of a position (the futex word) from coming back to a value a sleeper saw (ABA). */
@@ -66,31 +66,35 @@ static inline uint64_t cr_file_bytes(uint64_t capacity) {
 /* ---- a ring's control block -------------------------------------------------------------- */
 
 /*
- * 256 bytes: the producer's 128-byte line, then the consumer's. Each side writes only its own
- * line, so neither side's stores evict the line the other side writes (128 bytes also covers
- * the adjacent-line prefetcher of x86 and the 128-byte lines of some AArch64 cores).
+ * 512 bytes: four 128-byte lines. Each position has a line of its own, written on every message
+ * by its one writer; the flags are on lines of their own, written rarely, so the flag checks each
+ * side makes on every message hit in its cache instead of pulling the other side's busy line
+ * over (128 bytes also covers the adjacent-line prefetcher of x86 and the 128-byte lines of some
+ * AArch64 cores).
  *
  * The atomics are lock-free (checked below), so they work between processes. The futex words
  * are the low 32 bits of tail and head: the first four bytes of each, on a little-endian machine.
  */
 struct cr_control {
     _Atomic uint64_t tail;              /* 0: producer's position; release stores only */
-    _Atomic uint32_t producer_sleeping; /* 8: 1 while the producer sleeps (or is about to) on head */
-    _Atomic uint32_t producer_closed;   /* 12: 1 once the producer has closed its end */
-    unsigned char producer_line_rest[112];
+    unsigned char tail_line_rest[120];
     _Atomic uint64_t head;              /* 128: consumer's position; release stores only */
-    _Atomic uint32_t consumer_sleeping; /* 136: 1 while the consumer sleeps (or is about to) on tail */
-    _Atomic uint32_t consumer_closed;   /* 140: 1 once the consumer has closed its end */
-    unsigned char consumer_line_rest[112];
+    unsigned char head_line_rest[120];
+    _Atomic uint32_t producer_sleeping; /* 256: 1 while the producer sleeps (or is about to) on head */
+    _Atomic uint32_t producer_closed;   /* 260: 1 once the producer has closed its end */
+    unsigned char producer_flags_rest[120];
+    _Atomic uint32_t consumer_sleeping; /* 384: 1 while the consumer sleeps (or is about to) on tail */
+    _Atomic uint32_t consumer_closed;   /* 388: 1 once the consumer has closed its end */
+    unsigned char consumer_flags_rest[120];
 };
 
-#define CR_CONTROL_BYTES 256
+#define CR_CONTROL_BYTES 512
 #define CR_TAIL_AT 0
-#define CR_PRODUCER_SLEEPING_AT 8
-#define CR_PRODUCER_CLOSED_AT 12
 #define CR_HEAD_AT 128
-#define CR_CONSUMER_SLEEPING_AT 136
-#define CR_CONSUMER_CLOSED_AT 140
+#define CR_PRODUCER_SLEEPING_AT 256
+#define CR_PRODUCER_CLOSED_AT 260
+#define CR_CONSUMER_SLEEPING_AT 384
+#define CR_CONSUMER_CLOSED_AT 388
 
 _Static_assert(sizeof(struct cr_control) == CR_CONTROL_BYTES, "control block size");
 _Static_assert(offsetof(struct cr_control, tail) == CR_TAIL_AT, "tail offset");

@@ -225,6 +225,9 @@ public final class ShmConnection extends AbstractConnection {
             int start = index + Ring.RECORD_HEADER;
             switch (kind) {
                 case Ring.MESSAGE -> {
+                    if (large != null) {
+                        throw corrupt("a whole message inside a message in pieces");
+                    }
                     checkLength(length);
                     frame = inView.limit(start + length).position(start);
                     frameArray = null;
@@ -236,6 +239,9 @@ public final class ShmConnection extends AbstractConnection {
                         throw corrupt("a first piece " + (large != null ? "inside another message" : "too short"));
                     }
                     long total = in.data.get(LONG, start);
+                    if (total < 0) {
+                        throw corrupt("a message of " + Long.toUnsignedString(total) + " bytes");
+                    }
                     checkLength(total);
                     if (total > Frames.MAX_ARRAY_PAYLOAD) {
                         fail(new FrameTooLongException(name + ": receive (Java array limit)", total,

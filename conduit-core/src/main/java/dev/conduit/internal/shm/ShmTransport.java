@@ -174,7 +174,7 @@ public final class ShmTransport implements TransportProvider {
             throw new IOException(endpoint + ": connect: the listener answered '" + answer + "'");
         }
         String name = answer.substring(prefix.length());
-        if (name.charAt(0) != '/' || !ShmNames.isRing(name.substring(1))) {
+        if (!name.startsWith("/") || !ShmNames.isRing(name.substring(1))) {
             throw new IOException(endpoint + ": connect: the listener named ring '" + name
                     + "', not one of Conduit's");
         }
