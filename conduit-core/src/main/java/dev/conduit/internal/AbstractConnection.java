@@ -331,8 +331,20 @@ public abstract class AbstractConnection implements Connection {
             }
             return handled;
         } finally {
-            receiveLock.unlock();
+            try {
+                pollDone();
+            } finally {
+                receiveLock.unlock();
+            }
         }
+    }
+
+    /**
+     * Called at the end of every {@link #poll}, under the receive lock, once no view it handed
+     * out is in use any more: a transport that hands out views into shared memory gives their
+     * bytes back here in one go. The default does nothing.
+     */
+    protected void pollDone() {
     }
 
     @Override
