@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -157,6 +158,35 @@ public abstract class AbstractConnection implements Connection {
      * @throws IOException if releasing failed
      */
     protected abstract void closeTransport() throws IOException;
+
+    /**
+     * Takes a transport's send lock as {@code mode} allows: waiting for {@code send} and
+     * {@code write}, only if it is free for {@code trySend}.
+     *
+     * @return whether the lock is now held
+     */
+    protected static boolean lockFor(ReentrantLock lock, SendMode mode) {
+        if (mode != SendMode.TRY_SEND) {
+            lock.lock();
+            return true;
+        }
+        return lock.tryLock();
+    }
+
+    /**
+     * For {@link #closeTransport}: waits up to {@code nanos} for a transport's send lock, so a
+     * sender in the middle of a message finishes it; an interrupt ends the wait and is kept.
+     *
+     * @return whether the lock is now held
+     */
+    protected static boolean lockToClose(ReentrantLock lock, long nanos) {
+        try {
+            return lock.tryLock(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 
     /** @return whether {@link #close()} has been called */
     protected final boolean isClosedLocally() {

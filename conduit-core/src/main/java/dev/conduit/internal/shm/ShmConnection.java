@@ -382,9 +382,7 @@ public final class ShmConnection extends AbstractConnection {
     /** Sends or queues {@code length} bytes of a {@code byte[]} (from {@code offset}) or a segment. */
     private boolean enqueue(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean block = mode != SendMode.TRY_SEND;
-        if (block) {
-            sendLock.lock();
-        } else if (!sendLock.tryLock()) {
+        if (!lockFor(sendLock, mode)) {
             return false;
         }
         try {
@@ -591,14 +589,7 @@ public final class ShmConnection extends AbstractConnection {
 
     @Override
     protected void closeTransport() throws IOException {
-        boolean locked;
-        try {
-            locked = sendLock.tryLock(CLOSE_LINGER_NANOS, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            locked = false;
-        }
-        if (locked) {
+        if (lockToClose(sendLock, CLOSE_LINGER_NANOS)) {
             try {
                 publishTail();
             } finally {

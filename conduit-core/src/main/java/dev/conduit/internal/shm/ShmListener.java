@@ -9,24 +9,29 @@ import dev.conduit.internal.AbstractConnection;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Accepts {@code shm:} clients the way a socket listener does: a client's {@code connect}
- * returns once the rings are set up, whether or not anyone is in {@code accept} yet. A virtual
- * thread accepts handshake sockets and runs each handshake on a virtual thread of its own (so a
- * slow or foreign client holds up no one); finished connections wait in a queue of
- * {@value #READY} for {@code accept}, and beyond that new clients wait in the socket's backlog.
+ * returns once the rings are set up, whether or not anyone is in {@code accept} yet, and
+ * {@code accept} hands connections out in the order the clients connected. A virtual thread
+ * accepts handshake sockets and runs each handshake on a virtual thread of its own (so a slow
+ * or foreign client holds up no one's handshake); each socket's future connection joins a queue
+ * of at most {@value #READY} in arrival order, and beyond that new clients wait in the socket's
+ * backlog. A client whose handshake failed is skipped.
  */
 final class ShmListener implements Listener {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final int READY = 128;
     /** Put in the queue by {@link #close()}; whoever takes it puts it back for the next. */
-    private static final Optional<Connection> CLOSED = Optional.empty();
+    private static final CompletableFuture<Connection> CLOSED = new CompletableFuture<>();
 
     /** Sets up the connection for an accepted handshake socket. */
     @FunctionalInterface
@@ -37,7 +42,9 @@ final class ShmListener implements Listener {
     private final Endpoint endpoint;
     private final Listener sockets;
     private final Handshake handshake;
-    private final BlockingQueue<Optional<Connection>> ready = new ArrayBlockingQueue<>(READY + 1);
+    private final BlockingDeque<CompletableFuture<Connection>> ready = new LinkedBlockingDeque<>(READY + 1);
+    /** One {@code accept} at a time looks at the head of the queue, so none is taken out of turn. */
+    private final ReentrantLock acceptLock = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     ShmListener(Endpoint endpoint, Listener sockets, Handshake handshake) {
@@ -50,43 +57,34 @@ final class ShmListener implements Listener {
     private void acceptSockets() {
         while (!closed.get()) {
             Connection socket;
+            CompletableFuture<Connection> connection = new CompletableFuture<>();
             try {
                 socket = sockets.accept();
-            } catch (IOException e) {
+                ready.put(connection);
+            } catch (IOException | InterruptedException e) {
                 if (!closed.get()) {
                     LOG.log(System.Logger.Level.WARNING, "{0}: accept: {1}", endpoint, e.getMessage());
                 }
                 return;
             }
-            Thread.ofVirtual().name("conduit-handshake " + endpoint).start(() -> serve(socket));
+            Thread.ofVirtual().name("conduit-handshake " + endpoint).start(() -> serve(socket, connection));
         }
     }
 
-    private void serve(Connection socket) {
-        Connection connection;
+    private void serve(Connection socket, CompletableFuture<Connection> connection) {
         try {
-            connection = handshake.serve(socket);
+            connection.complete(handshake.serve(socket));
         } catch (IOException | RuntimeException e) {
             if (!closed.get()) {
                 LOG.log(System.Logger.Level.WARNING, "{0}: accept: dropped a client: {1}", endpoint, e.getMessage());
             }
             closeQuietly(socket);
+            connection.completeExceptionally(e);
             return;
         }
-        try {
-            while (!closed.get()) {
-                Optional<Connection> entry = Optional.of(connection);
-                if (ready.offer(entry, 100, TimeUnit.MILLISECONDS)) {
-                    if (closed.get() && ready.remove(entry)) {
-                        closeQuietly(connection);
-                    }
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (closed.get() && ready.remove(connection)) {
+            closeQuietly(connection.join());
         }
-        closeQuietly(connection);
     }
 
     @Override
@@ -100,24 +98,44 @@ final class ShmListener implements Listener {
     }
 
     private Connection take(long waitNanos) throws IOException {
-        if (closed.get()) {
-            throw closed();
-        }
-        Optional<Connection> entry;
+        long deadline = System.nanoTime() + waitNanos;
         try {
-            entry = waitNanos < 0 ? ready.take() : ready.poll(waitNanos, TimeUnit.NANOSECONDS);
+            if (waitNanos < 0) {
+                acceptLock.lockInterruptibly();
+            } else if (!acceptLock.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
+                return null;
+            }
+            try {
+                while (true) {
+                    if (closed.get()) {
+                        throw closed();
+                    }
+                    CompletableFuture<Connection> next = waitNanos < 0 ? ready.takeFirst()
+                            : ready.pollFirst(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        return null;
+                    }
+                    if (next == CLOSED) {
+                        ready.offerFirst(CLOSED);
+                        throw closed();
+                    }
+                    try {
+                        return waitNanos < 0 ? next.get()
+                                : next.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    } catch (TimeoutException e) {
+                        ready.offerFirst(next);
+                        return null;
+                    } catch (ExecutionException e) {
+                        // Its handshake failed and was logged: on to the next client.
+                    }
+                }
+            } finally {
+                acceptLock.unlock();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException(endpoint + ": accept: interrupted");
         }
-        if (entry == null) {
-            return null;
-        }
-        if (entry.isEmpty()) {
-            ready.offer(CLOSED);
-            throw closed();
-        }
-        return entry.get();
     }
 
     private ConnectionClosedException closed() {
@@ -137,11 +155,11 @@ final class ShmListener implements Listener {
         try {
             sockets.close();
         } finally {
-            Optional<Connection> entry;
-            while ((entry = ready.poll()) != null) {
-                entry.ifPresent(ShmListener::closeQuietly);
+            CompletableFuture<Connection> next;
+            while ((next = ready.pollFirst()) != null) {
+                next.thenAccept(ShmListener::closeQuietly);
             }
-            ready.offer(CLOSED);
+            ready.offerFirst(CLOSED);
         }
     }
 

@@ -239,9 +239,7 @@ public final class SocketConnection extends AbstractConnection {
      */
     private boolean enqueue(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean block = mode != SendMode.TRY_SEND;
-        if (block) {
-            sendLock.lock();
-        } else if (!sendLock.tryLock()) {
+        if (!lockFor(sendLock, mode)) {
             return false;
         }
         try {
@@ -480,16 +478,9 @@ public final class SocketConnection extends AbstractConnection {
     @Override
     protected void closeTransport() throws IOException {
         long deadline = System.nanoTime() + CLOSE_LINGER_NANOS;
-        boolean locked;
-        try {
-            // A sender in the middle of a frame finishes it first; one blocked on a full peer
-            // holds the lock until the linger is over, and then the channel closes under it.
-            locked = sendLock.tryLock(CLOSE_LINGER_NANOS, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            locked = false;
-        }
-        if (locked) {
+        // A sender in the middle of a frame finishes it first; one blocked on a full peer
+        // holds the lock until the linger is over, and then the channel closes under it.
+        if (lockToClose(sendLock, CLOSE_LINGER_NANOS)) {
             try {
                 lingerQueued(deadline);
                 channel.shutdownOutput();
