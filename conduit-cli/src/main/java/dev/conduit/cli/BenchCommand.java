@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code conduit bench}: round-trip latency and one-way throughput between two JVMs for each
@@ -124,7 +126,8 @@ final class BenchCommand implements Callable<Integer> {
                         err.println("conduit: " + m.transport() + " skipped at " + size + " B: " + why.get());
                         continue;
                     }
-                    rows.add(CBaselines.run(((Availability.Ready) c).binary(), m, size, iterations(m, size, plan)));
+                    rows.add(CBaselines.run(((Availability.Ready) c).binary(), m, size, iterations(m, size, plan),
+                            CBaselines.DEFAULT_TIMEOUT, baselineEnvironment()));
                 }
             }
             progress.step("done", total, total);
@@ -142,6 +145,25 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * @return {@code --spin} for the C futex ring as well, so both sleep (or spin) alike; read as
+     *         the endpoints read it (a bare number is in µs), which check it when they open
+     */
+    private Map<String, String> baselineEnvironment() {
+        if (spin == null) {
+            return Map.of();
+        }
+        Matcher m = Pattern.compile("([0-9]{1,12})(ns|us|µs|ms|s)?").matcher(spin);
+        long nanos = !m.matches() ? Long.MAX_VALUE : Long.parseLong(m.group(1)) * switch (m.group(2) == null ? "us"
+                : m.group(2)) {
+            case "ns" -> 1L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            default -> 1_000L;
+        };
+        return Map.of(CBaselines.SPIN_NS_VARIABLE, Long.toUnsignedString(nanos));
     }
 
     /**

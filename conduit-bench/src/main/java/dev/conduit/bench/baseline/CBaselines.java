@@ -50,6 +50,9 @@ public final class CBaselines {
     private CBaselines() {
     }
 
+    /** How long a {@code shm-futex} receiver spins before it sleeps, in ns: as Conduit's {@code ?spin=}. */
+    public static final String SPIN_NS_VARIABLE = "CONDUIT_BASELINE_SPIN_NS";
+
     /** An IPC mechanism the C program measures. */
     public enum Mechanism {
         /** An AF_UNIX SOCK_STREAM socketpair. */
@@ -228,11 +231,11 @@ public final class CBaselines {
      * Measures one mechanism at one payload size: one run of the program per mode, one after the
      * other, each within {@link #DEFAULT_TIMEOUT}. Blocks until all have finished.
      *
-     * @see #run(Path, Mechanism, int, Map, Duration)
+     * @see #run(Path, Mechanism, int, Map, Duration, Map)
      */
     public static Measurement run(Path binary, Mechanism mechanism, int size, Map<Mode, Iterations> runs)
             throws IOException {
-        return run(binary, mechanism, size, runs, DEFAULT_TIMEOUT);
+        return run(binary, mechanism, size, runs, DEFAULT_TIMEOUT, Map.of());
     }
 
     /**
@@ -246,6 +249,8 @@ public final class CBaselines {
      *                  the program checks it
      * @param runs      which modes to run, and how long each
      * @param timeout   the longest one run may take
+     * @param env       variables added to the program's environment, e.g.
+     *                  {@code CONDUIT_BASELINE_SPIN_NS} (see {@link #SPIN_NS_VARIABLE})
      * @return a {@link Measurement.Kind#BASELINE} row named {@link Mechanism#transport()}, with the
      *         fields of the modes not run left null
      * @throws IOException if a run exits non-zero (a bad argument, a message that failed to verify,
@@ -254,7 +259,7 @@ public final class CBaselines {
      * @throws IllegalArgumentException if runs is empty
      */
     public static Measurement run(Path binary, Mechanism mechanism, int size, Map<Mode, Iterations> runs,
-            Duration timeout) throws IOException {
+            Duration timeout, Map<String, String> env) throws IOException {
         Objects.requireNonNull(binary, "binary");
         Objects.requireNonNull(mechanism, "mechanism");
         Objects.requireNonNull(timeout, "timeout");
@@ -263,8 +268,7 @@ public final class CBaselines {
         }
         Map<Mode, Map<String, String>> results = new EnumMap<>(Mode.class);
         for (Map.Entry<Mode, Iterations> run : new EnumMap<>(runs).entrySet()) {
-            results.put(run.getKey(), runOnce(binary, mechanism, run.getKey(), size, run.getValue(), timeout,
-                    Map.of()));
+            results.put(run.getKey(), runOnce(binary, mechanism, run.getKey(), size, run.getValue(), timeout, env));
         }
         Measurement.Latency latency = null;
         if (results.containsKey(Mode.PINGPONG)) {
@@ -279,7 +283,7 @@ public final class CBaselines {
      *
      * @param env variables added to the program's environment (tests use CONDUIT_BASELINE_CORRUPT)
      * @return the pairs it printed, checked to name this mechanism, mode and size
-     * @throws IOException as {@link #run(Path, Mechanism, int, Map, Duration)}
+     * @throws IOException as {@link #run(Path, Mechanism, int, Map, Duration, Map)}
      */
     static Map<String, String> runOnce(Path binary, Mechanism mechanism, Mode mode, int size, Iterations iterations,
             Duration timeout, Map<String, String> env) throws IOException {

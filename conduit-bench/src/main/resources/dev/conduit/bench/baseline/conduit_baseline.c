@@ -10,7 +10,7 @@
  *           sysv       two System V message queues (IPC_PRIVATE), one msgsnd per message
  *           shm        one single-producer single-consumer ring per direction in shared memory;
  *                      the receiver spins
- *           shm-futex  the same rings; the receiver spins a few microseconds, then sleeps in
+ *           shm-futex  the same rings; the receiver spins 5 µs (CONDUIT_BASELINE_SPIN_NS), then sleeps in
  *                      FUTEX_WAIT, and the sender calls FUTEX_WAKE only when a waiter is announced
  *   MODE    pingpong   round trips: the parent sends, the child echoes the whole message back
  *           throughput one way, one write/msgsnd/ring record per message, one ack at the end
@@ -36,6 +36,10 @@
  * fields of every message; the echoing child checks the sequence number only (the Java echo
  * checks nothing). CRC32C uses the SSE4.2 or ARMv8 CRC instructions where the CPU has them.
  * uds, pipe and fifo carry Conduit's frames: a 4-byte big-endian length, then the payload.
+ *
+ * CONDUIT_BASELINE_SPIN_NS=N sets how long a shm-futex receiver spins before it sleeps (default
+ * 5000; 0 sleeps at once), as Conduit's ?spin= does, so `conduit bench --spin` compares like
+ * with like.
  *
  * Test hook: CONDUIT_BASELINE_CORRUPT=N makes the sender flip the last byte of message N
  * (counting warm-up messages from 0), to show that the receiver notices.
@@ -75,7 +79,7 @@
 #define BATCH_BYTES (64u * 1024u)
 #define RING_MIN_BYTES (256u * 1024u)
 #define RING_PAD 0xFFFFFFFFu
-#define SPIN_NS 5000
+#define SPIN_NS 5000ULL
 #define FUTEX_TIMEOUT_NS 100000000L
 
 enum kind { STREAM, SYSV, RING };
@@ -89,6 +93,7 @@ static enum mode g_mode;
 static uint32_t g_size;
 static unsigned long long g_count, g_warmup;
 static unsigned long long g_corrupt = ULLONG_MAX;
+static unsigned long long g_spin_ns = SPIN_NS;
 static uint8_t *g_template;
 static int g_is_child;
 static int g_single_cpu;
@@ -581,7 +586,7 @@ static void ring_wait(struct ring_end *e, unsigned long long index) {
             return;
         }
         check_child(index);
-        if (!e->futex || (polls & 63) != 63) {
+        if (!e->futex || (g_spin_ns > 0 && (polls & 63) != 63)) {
             relax();
             continue;
         }
@@ -589,7 +594,7 @@ static void ring_wait(struct ring_end *e, unsigned long long index) {
         if (spin_from == 0) {
             spin_from = t;
         }
-        if (t - spin_from < SPIN_NS) {
+        if (t - spin_from < g_spin_ns) {
             continue;
         }
         atomic_store(&e->ctl->waiting, 1);
@@ -1039,6 +1044,10 @@ static void parse_args(int argc, char **argv) {
     const char *corrupt = getenv("CONDUIT_BASELINE_CORRUPT");
     if (corrupt != NULL) {
         g_corrupt = parse_number("CONDUIT_BASELINE_CORRUPT", corrupt);
+    }
+    const char *spin = getenv("CONDUIT_BASELINE_SPIN_NS");
+    if (spin != NULL) {
+        g_spin_ns = parse_number("CONDUIT_BASELINE_SPIN_NS", spin);
     }
 }
 

@@ -111,6 +111,16 @@ class CBaselinesTest {
     }
 
     @Test
+    void theFutexRingSleepsAtOnceWhenToldToSpinZero() throws IOException {
+        Map<String, String> sleeping = CBaselines.runOnce(binary, Mechanism.SHM_FUTEX, Mode.PINGPONG, 64, TINY,
+                CBaselines.DEFAULT_TIMEOUT, Map.of(CBaselines.SPIN_NS_VARIABLE, "0"));
+        long rounds = TINY.count() + TINY.warmup();
+        // Two receivers per round trip; each sleeps unless the message beat it there.
+        assertTrue(Long.parseLong(sleeping.get("futex_waits")) >= rounds,
+                "round trips sleep: " + sleeping.get("futex_waits") + " waits for " + rounds + " round trips");
+    }
+
+    @Test
     void rejectsSizeBelowEightQuotingTheProgram() {
         IOException e = assertThrows(IOException.class,
                 () -> CBaselines.run(binary, Mechanism.UDS, 4, Map.of(Mode.PINGPONG, TINY)));
