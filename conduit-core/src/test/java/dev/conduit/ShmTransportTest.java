@@ -134,15 +134,6 @@ class ShmTransportTest extends ListenerContract {
         assertTrue(noticedMillis < 2000, "noticed " + noticedMillis + " ms after the peer died");
     }
 
-    @Test
-    void closeWakesABlockedReceiverOnThisSide() throws Exception {
-        Connection[] p = pair();
-        CompletableFuture<Throwable> blocked = failureOf(() -> p[1].receive());
-        Thread.sleep(100);
-        p[1].close();
-        assertInstanceOf(ConnectionClosedException.class, blocked.get(5, TimeUnit.SECONDS));
-    }
-
     /** The same contract with pure blocking: every wait sleeps on the futex at once. */
     @Nested
     class Blocking extends ListenerContract {

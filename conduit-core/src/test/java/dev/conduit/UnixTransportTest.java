@@ -2,6 +2,7 @@ package dev.conduit;
 
 import dev.conduit.internal.posix.Libc;
 import dev.conduit.testing.TempDir;
+import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.Test;
 
 import java.net.BindException;
@@ -15,6 +16,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -102,16 +105,13 @@ class UnixTransportTest extends StreamSocketContract {
         Path path = dir.resolve("later.sock");
         var e = assertThrows(java.io.IOException.class, () -> Conduit.connect("unix:" + path));
         assertEquals("unix:" + path + ": connect: no listener (no socket file at " + path + ")", e.getMessage());
-        Thread late = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(Duration.ofMillis(200));
-                track(Conduit.listen("unix:" + path));
-            } catch (Exception ex) {
-                throw new RuntimeException(ex);
-            }
-        });
-        track(Conduit.connect("unix:" + path, Duration.ofSeconds(10)));
-        late.join();
+        FutureTask<Connection> connecting = new FutureTask<>(
+                () -> Conduit.connect("unix:" + path, Duration.ofSeconds(10)));
+        Thread client = Thread.ofPlatform().daemon().start(connecting);
+        Waits.until("connect has failed once and waits to retry", Duration.ofSeconds(10),
+                () -> client.getState() == Thread.State.TIMED_WAITING && Waits.isIn(client, "Sockets", "connect"));
+        track(Conduit.listen("unix:" + path));
+        track(connecting.get(10, TimeUnit.SECONDS));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.conduit.Listener;
 import dev.conduit.internal.posix.Libc;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
+import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -131,7 +132,7 @@ class CRingInteropTest {
             messages.add(message(i, (i * 37) % 301));
         }
         try (Connection c = startPeer()) {
-            stream(c, messages, Duration.ZERO);
+            stream(c, messages, false);
         }
         Map<String, Long> counters = finish();
         assertEquals(messages.size(), counters.get("messages"), counters.toString());
@@ -149,7 +150,7 @@ class CRingInteropTest {
                 roundTrip(c, messages.getLast());
             }
             // Again as a stream, three times over, so records and pieces meet the wrap at other places.
-            stream(c, Stream.of(messages, messages, messages).flatMap(List::stream).toList(), Duration.ZERO);
+            stream(c, Stream.of(messages, messages, messages).flatMap(List::stream).toList(), false);
         }
         assertEquals(4L * sizes.length, finish().get("messages"));
     }
@@ -159,7 +160,7 @@ class CRingInteropTest {
         try (Connection c = startPeer()) {
             roundTrip(c, message(1, (1 << 20) + 3));
             stream(c, List.of(message(2, 3 * (1 << 20) + 5), message(3, 0), message(4, 100), message(5, 1 << 20)),
-                    Duration.ZERO);
+                    false);
         }
         assertEquals(5L, finish().get("messages"));
     }
@@ -172,7 +173,7 @@ class CRingInteropTest {
         }
         try (Connection c = startPeer()) {
             // While Java does not receive, the C peer fills ring 0 and sleeps; then Java fills ring 1 and sleeps.
-            stream(c, messages, Duration.ofMillis(300));
+            stream(c, messages, true);
         }
         Map<String, Long> counters = finish();
         assertEquals(messages.size(), counters.get("messages"), counters.toString());
@@ -189,17 +190,17 @@ class CRingInteropTest {
             assertNull(c.receive(Duration.ofMillis(200)), "a message from nowhere");
             for (int i = 0; i < rounds; i++) {
                 byte[] message = message(i, 64);
-                FutureTask<Long> received = onPlatformThread("ring-receiver", () -> {
+                Running<Long> received = onPlatformThread("ring-receiver", () -> {
                     byte[] echo = c.receive(Duration.ofSeconds(5));
                     long at = System.nanoTime();
                     assertArrayEquals(message, echo);
                     return at;
                 });
-                // Both sides idle long enough to be asleep on their futexes, far from the end of a 50 ms slice.
-                Thread.sleep(20);
+                Waits.until("both sides sleep on their futexes", WAIT,
+                        () -> Waits.isIn(received.thread(), "Libc", "futexWait") && Waits.isAsleep(peer));
                 long sentAt = System.nanoTime();
                 c.send(message);
-                latencies[i] = received.get(10, TimeUnit.SECONDS) - sentAt;
+                latencies[i] = received.result().get(10, TimeUnit.SECONDS) - sentAt;
             }
         }
         Map<String, Long> counters = finish();
@@ -214,7 +215,7 @@ class CRingInteropTest {
 
     @Test
     void theCPeerStopsWhenJavaClosesWhileItWaitsForRoom() throws Exception {
-        FutureTask<Void> sender;
+        Running<Void> sender;
         try (Connection c = startPeer()) {
             sender = onPlatformThread("ring-sender", () -> {
                 for (int i = 0; i < 300; i++) {
@@ -222,9 +223,10 @@ class CRingInteropTest {
                 }
                 return null;
             });
-            Thread.sleep(300);
+            awaitFullRings(sender.thread());
         }
-        ExecutionException e = assertThrows(ExecutionException.class, () -> sender.get(5, TimeUnit.SECONDS));
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> sender.result().get(5, TimeUnit.SECONDS));
         assertInstanceOf(ConnectionClosedException.class, e.getCause());
         Map<String, Long> counters = finish();
         assertTrue(counters.get("producer_sleeps") >= 1, "the C producer never waited for room: " + counters);
@@ -271,29 +273,43 @@ class CRingInteropTest {
     }
 
     /**
-     * Sends {@code messages} from another thread while this one receives the echoes, starting
-     * after {@code receiverDelay}, and checks each in order.
+     * Sends {@code messages} from another thread while this one receives the echoes, and checks
+     * each in order. With {@code fillFirst}, receiving starts only once both rings are full.
      */
-    private static void stream(Connection c, List<byte[]> messages, Duration receiverDelay) throws Exception {
-        FutureTask<Void> sender = onPlatformThread("ring-sender", () -> {
+    private void stream(Connection c, List<byte[]> messages, boolean fillFirst) throws Exception {
+        Running<Void> sender = onPlatformThread("ring-sender", () -> {
             for (byte[] m : messages) {
                 c.send(m);
             }
             return null;
         });
-        Thread.sleep(receiverDelay);
+        if (fillFirst) {
+            awaitFullRings(sender.thread());
+        }
         for (int i = 0; i < messages.size(); i++) {
             byte[] echo = c.receive(WAIT);
             assertNotNull(echo, "echo " + i + " of " + messages.size() + " did not come within " + WAIT);
             assertArrayEquals(messages.get(i), echo, "echo " + i + " (" + messages.get(i).length + " bytes)");
         }
-        sender.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        sender.result().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    private static <T> FutureTask<T> onPlatformThread(String threadName, Callable<T> task) {
+    /**
+     * Waits until Java's {@code sender} waits for room in ring 1, which the C peer empties no
+     * more because it waits, asleep, for room in ring 0 that Java does not read.
+     */
+    private void awaitFullRings(Thread sender) {
+        Waits.until("both producers wait for room", WAIT,
+                () -> Waits.isIn(sender, "ShmConnection", "awaitRoom") && Waits.isAsleep(peer));
+    }
+
+    /** A task running on a thread of its own: its result, and the thread, to look at what it waits for. */
+    private record Running<T>(FutureTask<T> result, Thread thread) {
+    }
+
+    private static <T> Running<T> onPlatformThread(String threadName, Callable<T> task) {
         FutureTask<T> future = new FutureTask<>(task);
-        Thread.ofPlatform().name(threadName).daemon().start(future);
-        return future;
+        return new Running<>(future, Thread.ofPlatform().name(threadName).daemon().start(future));
     }
 
     private static byte[] message(int seed, int size) {
