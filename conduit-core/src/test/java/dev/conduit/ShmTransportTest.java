@@ -29,6 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ShmTransportTest extends ListenerContract {
     @Override
+    protected boolean allocatesNothingPerMessage() {
+        return true;
+    }
+
+    @Override
     protected String endpoint() {
         return "shm:t" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 1_000_000 + "?maxFrame=1m&size=64k";
     }

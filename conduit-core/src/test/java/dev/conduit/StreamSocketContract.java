@@ -15,6 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Tests that write raw bytes at a stream-socket listener, as a foreign or hostile peer would. */
 public abstract class StreamSocketContract extends ListenerContract {
+    @Override
+    protected boolean allocatesNothingPerMessage() {
+        return true;
+    }
+
     /** @return a plain blocking socket connected to the listener's endpoint */
     protected abstract SocketChannel rawConnect(Endpoint endpoint) throws Exception;
 

@@ -2,11 +2,13 @@ package dev.conduit;
 
 import dev.conduit.testing.ChildJvm;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -56,6 +58,14 @@ public abstract class TransportContract {
     /** @return the process behind the last {@link #killablePeer()} */
     protected final Process lastChild() {
         return children.getLast();
+    }
+
+    /**
+     * @return whether steady-state {@code send}, {@code write}, {@code flush} and {@code poll}
+     *         allocate nothing here; transports that queue copies of messages do
+     */
+    protected boolean allocatesNothingPerMessage() {
+        return false;
     }
 
     /** Records a child so it is killed after the test. */
@@ -166,6 +176,38 @@ public abstract class TransportContract {
         assertArrayEquals(Arrays.copyOfRange(around, 7, 7 + length), p[1].receive(Duration.ofSeconds(20)));
         assertEquals("after", p[1].receiveString(Duration.ofSeconds(10)));
         sent.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void steadyStateSendAndPollAllocateNothing() throws Exception {
+        Assumptions.assumeTrue(allocatesNothingPerMessage(), "this transport queues a copy of each message");
+        Connection[] p = trackedPair();
+        byte[] payload = message(3, 1024);
+        int[] received = new int[1];
+        MessageHandler handler = view -> received[0] += view.remaining();
+        ByteBuffer direct = ByteBuffer.allocateDirect(64);
+        // Reflection, as the tests are compiled into module dev.conduit, which reads no management module.
+        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getCurrentThreadAllocatedBytes");
+        for (int round = 0; round < 2; round++) {
+            long before = (long) allocated.invoke(threads);
+            for (int i = 0; i < 20_000; i++) {
+                p[0].send(payload);
+                p[0].write(direct);
+                p[0].flush();
+                int handled = 0;
+                while (handled < 2) {
+                    handled += p[1].poll(handler, 2);
+                }
+            }
+            long bytes = (long) allocated.invoke(threads) - before;
+            if (round == 1) {
+                assertTrue(bytes < 4096, "20,000 rounds of send, write, flush and poll allocated " + bytes + " bytes");
+            }
+        }
+        assertEquals(2 * 20_000 * (1024 + 64), received[0]);
     }
 
     @Test

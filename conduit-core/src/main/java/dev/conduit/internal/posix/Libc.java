@@ -52,7 +52,6 @@ public final class Libc {
     private static final MethodHandle GETUID = downcall("getuid", FunctionDescriptor.of(INT));
 
     // Linux, the same on x86-64 and AArch64 (asm-generic).
-    public static final int O_RDONLY = 0;
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0100;
     public static final int O_EXCL = 0200;

@@ -61,6 +61,7 @@ public final class ShmConnection extends AbstractConnection {
     private final long spinNanos;
     private final ReentrantLock sendLock = new ReentrantLock();
     private final ByteBuffer inView;
+    private final ByteBuffer outView;
     private final MemorySegment receiveTimespec;
     private final MemorySegment sendTimespec;
     private final Arena timespecs = Arena.ofShared();
@@ -103,6 +104,7 @@ public final class ShmConnection extends AbstractConnection {
         this.control = control;
         this.spinNanos = spinNanos;
         this.inView = in.data.asByteBuffer().asReadOnlyBuffer();
+        this.outView = out.data.asByteBuffer();
         this.receiveTimespec = Libc.allocateTimespec(timespecs);
         this.sendTimespec = Libc.allocateTimespec(timespecs);
         // A ring is fresh (both positions 0) when a connection starts.
@@ -367,6 +369,11 @@ public final class ShmConnection extends AbstractConnection {
     }
 
     @Override
+    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
+        return enqueue(payload, 0, payload.remaining(), mode);
+    }
+
+    @Override
     protected void flushWritten() throws IOException {
         sendLock.lock();
         try {
@@ -379,7 +386,10 @@ public final class ShmConnection extends AbstractConnection {
         }
     }
 
-    /** Sends or queues {@code length} bytes of a {@code byte[]} (from {@code offset}) or a segment. */
+    /**
+     * Sends or queues {@code length} bytes of a {@code byte[]} (from {@code offset}), or a whole
+     * segment or {@code ByteBuffer} ({@code offset} 0).
+     */
     private boolean enqueue(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean block = mode != SendMode.TRY_SEND;
         if (!lockFor(sendLock, mode)) {
@@ -447,9 +457,13 @@ public final class ShmConnection extends AbstractConnection {
         return true;
     }
 
+    /** Copies {@code count} bytes of the payload, from {@code from} on, into the ring, making no wrapper. */
     private void put(Object payload, long from, long at, long count) {
-        MemorySegment source = payload instanceof byte[] array ? MemorySegment.ofArray(array) : (MemorySegment) payload;
-        MemorySegment.copy(source, from, out.data, at, count);
+        switch (payload) {
+            case byte[] array -> MemorySegment.copy(array, (int) from, out.data, ValueLayout.JAVA_BYTE, at, (int) count);
+            case ByteBuffer buffer -> outView.put((int) at, buffer, buffer.position() + (int) from, (int) count);
+            default -> MemorySegment.copy((MemorySegment) payload, from, out.data, at, count);
+        }
     }
 
     private void seal(long index, int length, int kind) {

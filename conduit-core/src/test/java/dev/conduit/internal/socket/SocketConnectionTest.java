@@ -3,15 +3,12 @@ package dev.conduit.internal.socket;
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.Listener;
-import dev.conduit.MessageHandler;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.lang.reflect.Method;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -100,38 +97,5 @@ class SocketConnectionTest {
         client.flush();
         assertArrayEquals(filled(10, 8), server.receive(Duration.ofSeconds(10)));
         assertNull(server.receive(Duration.ofMillis(100)), "the refused trySend was sent after all");
-    }
-
-    @Test
-    void steadyStateSendAndPollAllocateNothing() throws Exception {
-        byte[] payload = filled(1024, 3);
-        int[] received = new int[1];
-        MessageHandler handler = view -> received[0] += view.remaining();
-        ByteBuffer direct = ByteBuffer.allocateDirect(64);
-        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
-                .invoke(null);
-        Method allocated = allocatedBytes();
-        for (int round = 0; round < 2; round++) {
-            long before = (long) allocated.invoke(threads);
-            for (int i = 0; i < 20_000; i++) {
-                client.send(payload);
-                client.write(direct);
-                client.flush();
-                int handled = 0;
-                while (handled < 2) {
-                    handled += server.poll(handler, 2);
-                }
-            }
-            long bytes = (long) allocated.invoke(threads) - before;
-            if (round == 1) {
-                assertTrue(bytes < 4096, "20,000 rounds of send, write, flush and poll allocated " + bytes + " bytes");
-            }
-        }
-        assertEquals(2 * 20_000 * (1024 + 64), received[0]);
-    }
-
-    private static Method allocatedBytes() throws ReflectiveOperationException {
-        // Reflection, as the tests are compiled into module dev.conduit, which reads no management module.
-        return Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
     }
 }
