@@ -3,7 +3,7 @@
  *
  * The layout and the protocol are explained in docs/shm-ring.md; this header is the same thing
  * as code, and matches dev.conduit.internal.shm (Ring, RingFile, ShmConnection) record for
- * record and fence for fence. interop/c/ring_peer.c shows it in use against a Java listener.
+ * record. Its publishers always fence, which is the stronger half of either handshake. interop/c/ring_peer.c shows it in use against a Java listener.
  *
  * Requirements: Linux on x86-64 or AArch64 (little-endian, futexes), C11 atomics, and
  * syscall(2), so build with -std=gnu11 (or define _GNU_SOURCE).
@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,8 +51,15 @@
 #define CR_HEADER_BYTES_AT 12 /* u32 CR_HEADER_BYTES */
 #define CR_CAPACITY_AT 16    /* u64 data bytes of each ring: a power of two */
 #define CR_PID_AT 24         /* u32 pid of the process that created the object (the listener) */
+#define CR_FLAGS_AT 28       /* u32 flags: CR_FLAG_MEMBARRIER */
 #define CR_RING0_CONTROL 512  /* ring 0, client to server: its control block */
 #define CR_RING1_CONTROL 1024 /* ring 1, server to client: its control block */
+
+/* Flag: the membarrier handshake is on (docs/shm-ring.md, "Why no wake-up is lost"). Publishers
+ * in processes registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED may skip their fence, so every
+ * sleeper must run membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) after raising its flag. The
+ * listener sets it; a client that cannot keep it clears it before it says CR_MAPPED. */
+#define CR_FLAG_MEMBARRIER 1u
 
 /* Each ring's data area: a power of two from a page to 1 GiB. The upper bound keeps the low 32
  * bits of a position (the futex word) from coming back to a value a sleeper saw (ABA). */
@@ -203,7 +211,9 @@ static inline enum cr_sleep cr_sleep_result(int rc) {
  * then a FUTEX_WAKE on the position's word only if the other side has said it sleeps. The fence
  * orders the store before the load of the flag; the sleeper orders its store of the flag before
  * its load of the position the same way, so one of the two sees the other's store and no
- * wake-up is lost (docs/shm-ring.md, "Why no wake-up is lost"). Adds how many it woke to *woke.
+ * wake-up is lost (docs/shm-ring.md, "Why no wake-up is lost"). Conduit's Java side, with
+ * CR_FLAG_MEMBARRIER on, skips this fence; this header keeps it, so its process need not
+ * register for membarrier. Adds how many it woke to *woke.
  */
 static inline void cr_publish(_Atomic uint64_t *position, uint64_t value, _Atomic uint32_t *other_sleeping,
         uint64_t *woke) {
@@ -215,16 +225,23 @@ static inline void cr_publish(_Atomic uint64_t *position, uint64_t value, _Atomi
 }
 
 /*
- * The sleeper's half: says it sleeps (`own_sleeping` := 1, with a full fence after), reads the
- * other side's `position` once more, and unless it has moved from `seen` or the other side has
- * closed, sleeps on the position's word for at most `nanos` (at most CR_SLICE_NS). The flag goes
- * back to 0 afterwards; a waker that still sees 1 only makes one needless FUTEX_WAKE.
+ * The sleeper's half: says it sleeps (`own_sleeping` := 1, with a full fence after, and with
+ * `membarrier` a membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which runs a full barrier on the
+ * publisher's CPU in place of its fence), reads the other side's `position` once more, and
+ * unless it has moved from `seen` or the other side has closed, sleeps on the position's word
+ * for at most `nanos` (at most CR_SLICE_NS). The flag goes back to 0 afterwards; a waker that
+ * still sees 1 only makes one needless FUTEX_WAKE. Returns CR_SLEEP_FAILED if the membarrier
+ * call fails.
  */
 static inline enum cr_sleep cr_sleep_on(_Atomic uint32_t *own_sleeping, _Atomic uint64_t *position, uint64_t seen,
-        _Atomic uint32_t *other_closed, long nanos) {
+        _Atomic uint32_t *other_closed, int membarrier, long nanos) {
     enum cr_sleep result = CR_SLEEP_SKIPPED;
     atomic_store_explicit(own_sleeping, 1, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
+    if (membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) != 0) {
+        atomic_store_explicit(own_sleeping, 0, memory_order_seq_cst);
+        return CR_SLEEP_FAILED;
+    }
     uint64_t now = atomic_load_explicit(position, memory_order_seq_cst);
     if (now == seen && atomic_load_explicit(other_closed, memory_order_seq_cst) == 0) {
         result = cr_sleep_result(cr_futex_wait(cr_futex_word(position), (uint32_t) now, nanos));
@@ -242,6 +259,7 @@ struct cr_ring {
     uint64_t capacity;   /* data bytes, a power of two */
     uint64_t mask;       /* capacity - 1 */
     uint64_t max_record; /* capacity / 2: the largest record, header included */
+    int membarrier;      /* CR_FLAG_MEMBARRIER was set when the ring was described */
 };
 
 /*
@@ -274,15 +292,36 @@ static inline const char *cr_check_header(const void *base, uint64_t size, uint6
     return NULL;
 }
 
-/* Describes ring `which` (0: client to server, 1: server to client) of a checked mapping. */
+/*
+ * A client, after cr_check_header and before it says CR_MAPPED: keeps CR_FLAG_MEMBARRIER only
+ * if this kernel lets the process run membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), as its
+ * sleepers then must. Returns the flags as they stay.
+ */
+static inline uint32_t cr_settle_flags(void *base) {
+    unsigned char *p = base;
+    uint32_t flags;
+    memcpy(&flags, p + CR_FLAGS_AT, 4);
+    long offered = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if ((flags & CR_FLAG_MEMBARRIER) && (offered < 0 || !(offered & MEMBARRIER_CMD_GLOBAL_EXPEDITED))) {
+        flags &= ~CR_FLAG_MEMBARRIER;
+        memcpy(p + CR_FLAGS_AT, &flags, 4);
+    }
+    return flags;
+}
+
+/* Describes ring `which` (0: client to server, 1: server to client) of a checked mapping whose
+ * flags are settled (cr_settle_flags). */
 static inline struct cr_ring cr_ring_at(void *base, uint64_t capacity, int which) {
     unsigned char *p = base;
+    uint32_t flags;
+    memcpy(&flags, p + CR_FLAGS_AT, 4);
     struct cr_ring r = {
         .ctl = (struct cr_control *) (void *) (p + (which ? CR_RING1_CONTROL : CR_RING0_CONTROL)),
         .data = p + CR_HEADER_BYTES + (which ? capacity : 0),
         .capacity = capacity,
         .mask = capacity - 1,
         .max_record = capacity / 2,
+        .membarrier = (flags & CR_FLAG_MEMBARRIER) != 0,
     };
     return r;
 }
@@ -378,7 +417,8 @@ static inline void cr_publish_tail(struct cr_producer *p) {
  */
 static inline enum cr_sleep cr_producer_sleep(struct cr_producer *p, long nanos) {
     struct cr_control *ctl = p->ring.ctl;
-    return cr_sleep_on(&ctl->producer_sleeping, &ctl->head, p->head_seen, &ctl->consumer_closed, nanos);
+    return cr_sleep_on(&ctl->producer_sleeping, &ctl->head, p->head_seen, &ctl->consumer_closed,
+            p->ring.membarrier, nanos);
 }
 
 /* The most message bytes in one piece: a CR_FIRST record (header, total, bytes) is then exactly max_record. */
@@ -521,7 +561,8 @@ static inline void cr_consume(struct cr_consumer *c, const struct cr_record *rec
  */
 static inline enum cr_sleep cr_consumer_sleep(struct cr_consumer *c, long nanos) {
     struct cr_control *ctl = c->ring.ctl;
-    return cr_sleep_on(&ctl->consumer_sleeping, &ctl->tail, c->tail_seen, &ctl->producer_closed, nanos);
+    return cr_sleep_on(&ctl->consumer_sleeping, &ctl->tail, c->tail_seen, &ctl->producer_closed,
+            c->ring.membarrier, nanos);
 }
 
 /*

@@ -168,6 +168,7 @@ static const char *map_rings(struct peer *pr, const char *ring, char *why, size_
     }
     pr->map = map;
     pr->map_bytes = (size_t) st.st_size;
+    cr_settle_flags(map);
     cr_consumer_init(&pr->in, cr_ring_at(map, capacity, 1));
     cr_producer_init(&pr->out, cr_ring_at(map, capacity, 0));
     return NULL;

@@ -83,6 +83,20 @@ public interface MessageReceiver extends AutoCloseable {
     int poll(MessageHandler handler, int limit) throws IOException;
 
     /**
+     * As {@link #poll(MessageHandler, int)}, but first waits at most {@code timeout} for a
+     * message if none is here: the zero-copy counterpart of {@link #receive(Duration)}, for a
+     * receiving loop that must not allocate. Blocks; the wait is the transport's own (for
+     * {@code shm:} a spin, then a futex sleep).
+     *
+     * @return how many messages were handled; {@code 0} if none arrived in time
+     * @throws IllegalArgumentException  if {@code limit < 1}
+     * @throws ConnectionClosedException as {@link #poll(MessageHandler, int)}, also when the
+     *                                   connection closes during the wait
+     * @throws IOException               as {@link #receive()}
+     */
+    int poll(MessageHandler handler, int limit, Duration timeout) throws IOException;
+
+    /**
      * Starts a read loop on a new virtual thread that hands every message to {@code handler}
      * (a view valid during the call, as for {@link #poll}). The loop ends when the connection
      * is closed by this side, silently, or when the connection is lost or the handler throws:

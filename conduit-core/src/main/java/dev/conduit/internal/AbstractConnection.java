@@ -12,10 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -67,7 +65,7 @@ public abstract class AbstractConnection implements Connection {
     /** How messages name this connection: the endpoint, or e.g. {@code spawn:python3(pid 42)}. */
     protected final String name;
     protected final int maxFrame;
-    private final ReentrantLock receiveLock = new ReentrantLock();
+    private final BiasedLock receiveLock = new BiasedLock();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean lost;
     private final AtomicReference<Thread> loop = new AtomicReference<>();
@@ -165,27 +163,12 @@ public abstract class AbstractConnection implements Connection {
      *
      * @return whether the lock is now held
      */
-    protected static boolean lockFor(ReentrantLock lock, SendMode mode) {
+    protected static boolean lockFor(BiasedLock lock, SendMode mode) {
         if (mode != SendMode.TRY_SEND) {
             lock.lock();
             return true;
         }
         return lock.tryLock();
-    }
-
-    /**
-     * For {@link #closeTransport}: waits up to {@code nanos} for a transport's send lock, so a
-     * sender in the middle of a message finishes it; an interrupt ends the wait and is kept.
-     *
-     * @return whether the lock is now held
-     */
-    protected static boolean lockToClose(ReentrantLock lock, long nanos) {
-        try {
-            return lock.tryLock(nanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     /** @return whether {@link #close()} has been called */
@@ -334,6 +317,16 @@ public abstract class AbstractConnection implements Connection {
 
     @Override
     public final int poll(MessageHandler handler, int limit) throws IOException {
+        return pollFor(handler, limit, 0);
+    }
+
+    @Override
+    public final int poll(MessageHandler handler, int limit, Duration timeout) throws IOException {
+        return pollFor(handler, limit, toWaitNanos(timeout));
+    }
+
+    /** @param waitNanos how long to wait for the first message: 0 not at all */
+    private int pollFor(MessageHandler handler, int limit, long waitNanos) throws IOException {
         Objects.requireNonNull(handler, "handler");
         if (limit < 1) {
             throw new IllegalArgumentException("limit: " + limit + " (expected >= 1)");
@@ -345,7 +338,7 @@ public abstract class AbstractConnection implements Connection {
             while (handled < limit) {
                 ByteBuffer message;
                 try {
-                    message = nextMessage(handled == 0 ? 0 : NEXT_IN_POLL);
+                    message = nextMessage(handled == 0 ? waitNanos : NEXT_IN_POLL);
                 } catch (ConnectionClosedException | FrameTooLongException e) {
                     lost = true;
                     if (handled == 0) {

@@ -64,7 +64,13 @@ public final class Libc {
     private static final int SEEK_END = 2;
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
-    private static final long SYS_FUTEX = futexSyscallNumber();
+    private static final long SYS_FUTEX = syscallNumber(202, 98);
+    private static final long SYS_MEMBARRIER = syscallNumber(324, 283);
+    private static final int MEMBARRIER_CMD_QUERY = 0;
+    private static final int MEMBARRIER_CMD_GLOBAL_EXPEDITED = 1 << 1;
+    private static final int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2;
+    private static final int MEMBARRIER_CMD_PRIVATE_EXPEDITED = 1 << 3;
+    private static final int MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 1 << 4;
     /** {@code struct timespec} on LP64: seconds, then nanoseconds. */
     private static final long TIMESPEC_BYTES = 16;
 
@@ -89,19 +95,23 @@ public final class Libc {
     private static final MethodHandle SYSCALL_FUTEX = downcall("syscall",
             FunctionDescriptor.of(SIZE_T, SIZE_T, ADDRESS, INT, INT, ADDRESS, ADDRESS, INT),
             Linker.Option.firstVariadicArg(1));
+    // syscall(SYS_membarrier, cmd, flags, cpu_id).
+    private static final MethodHandle SYSCALL_MEMBARRIER = downcall("syscall",
+            FunctionDescriptor.of(SIZE_T, SIZE_T, INT, INT, INT), Linker.Option.firstVariadicArg(1));
 
     private Libc() {
     }
 
-    private static long futexSyscallNumber() {
+    /** @return the Linux system call number for this machine, or -1 where there is none */
+    private static long syscallNumber(long x8664, long aarch64) {
         String arch = System.getProperty("os.arch", "");
         boolean linux = System.getProperty("os.name", "").startsWith("Linux");
         if (!linux) {
             return -1;
         }
         return switch (arch) {
-            case "amd64", "x86_64" -> 202;
-            case "aarch64" -> 98;
+            case "amd64", "x86_64" -> x8664;
+            case "aarch64" -> aarch64;
             default -> -1;
         };
     }
@@ -289,6 +299,78 @@ public final class Libc {
                     MemorySegment.NULL, 0);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+    }
+
+    /**
+     * Registers this process for {@link #membarrier()}. Lasts as long as the process; calling
+     * again does nothing. Never blocks for long.
+     *
+     * @return whether the kernel offers {@code MEMBARRIER_CMD_PRIVATE_EXPEDITED} (Linux 4.14)
+     *         and registered this process; false on other systems, older kernels, or where a
+     *         sandbox forbids the call
+     */
+    public static boolean registerMembarrier() {
+        return Membarrier.PRIVATE;
+    }
+
+    /**
+     * {@code membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)}: returns once every other running
+     * thread of this process has passed a full memory barrier. So a store another thread made
+     * before that barrier is visible to the caller, and a load it makes after sees what the
+     * caller stored before the call: the slow half of a store-load handshake whose fast half
+     * needs no fence. It costs an interrupt per CPU running this process: for rare events,
+     * never a fast path. Call only after {@link #registerMembarrier()} returned true.
+     */
+    public static void membarrier() {
+        membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, "MEMBARRIER_CMD_PRIVATE_EXPEDITED");
+    }
+
+    /**
+     * Registers this process for {@link #globalMembarrier()}, as {@link #registerMembarrier()}.
+     *
+     * @return whether the kernel offers {@code MEMBARRIER_CMD_GLOBAL_EXPEDITED} (Linux 4.16) and
+     *         registered this process
+     */
+    public static boolean registerGlobalMembarrier() {
+        return Membarrier.GLOBAL;
+    }
+
+    /**
+     * {@code membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)}: as {@link #membarrier()}, for the
+     * running threads of every process registered by {@link #registerGlobalMembarrier()}, this
+     * one or others. Any process may call it.
+     */
+    public static void globalMembarrier() {
+        membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, "MEMBARRIER_CMD_GLOBAL_EXPEDITED");
+    }
+
+    private static void membarrier(int command, String name) {
+        long rc = membarrier(command);
+        if (rc != 0) {
+            throw new IllegalStateException("membarrier(" + name + ") returned " + rc + " though offered");
+        }
+    }
+
+    private static long membarrier(int command) {
+        try {
+            return (long) SYSCALL_MEMBARRIER.invokeExact(SYS_MEMBARRIER, command, 0, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Registers once per process, on first use. */
+    private static final class Membarrier {
+        private static final long OFFERED = SYS_MEMBARRIER < 0 ? 0 : Math.max(0, membarrier(MEMBARRIER_CMD_QUERY));
+        static final boolean PRIVATE = register(MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+                MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+        static final boolean GLOBAL = register(MEMBARRIER_CMD_GLOBAL_EXPEDITED,
+                MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED);
+
+        private static boolean register(int command, int registration) {
+            int needed = command | registration;
+            return (OFFERED & needed) == needed && membarrier(registration) == 0;
         }
     }
 

@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
  * <pre>
  *    0  u64 magic "CNDTRING"      8  u32 version (1)     12 u32 header bytes (4096)
  *   16  u64 capacity of each data area (a power of two)
- *   24  u32 pid of the creator   28  u32 reserved
+ *   24  u32 pid of the creator   28  u32 flags (bit 0: {@link #FLAG_MEMBARRIER})
  *  512  ring 0 control (512 bytes)   1024  ring 1 control (512 bytes)
  * 4096  ring 0 data                   4096 + capacity  ring 1 data
  * </pre>
@@ -33,6 +33,14 @@ final class RingFile implements AutoCloseable {
     static final long HEADER_BYTES_AT = 12;
     static final long CAPACITY_AT = 16;
     static final long PID_AT = 24;
+    static final long FLAGS_AT = 28;
+    /**
+     * Flag: both processes keep the membarrier handshake (see {@link Ring}), so publishers may
+     * skip their fence. The creator sets it if its process is registered for
+     * {@code MEMBARRIER_CMD_GLOBAL_EXPEDITED}; the other side clears it, before the handshake's
+     * {@code mapped}, if its process cannot be.
+     */
+    static final int FLAG_MEMBARRIER = 1;
     static final long RING0_CONTROL = 512;
     static final long RING1_CONTROL = RING0_CONTROL + Ring.CONTROL_BYTES;
     /** The smallest data area: a page. */
@@ -47,10 +55,12 @@ final class RingFile implements AutoCloseable {
     final Ring clientToServer;
     final Ring serverToClient;
     private final Arena arena;
+    private final MemorySegment mapping;
 
     private RingFile(String name, Arena arena, MemorySegment mapping, long capacity) {
         this.name = name;
         this.arena = arena;
+        this.mapping = mapping;
         this.clientToServer = new Ring(mapping.asSlice(RING0_CONTROL, Ring.CONTROL_BYTES),
                 mapping.asSlice(HEADER_BYTES, capacity));
         this.serverToClient = new Ring(mapping.asSlice(RING1_CONTROL, Ring.CONTROL_BYTES),
@@ -85,6 +95,7 @@ final class RingFile implements AutoCloseable {
             mapping.set(U32, HEADER_BYTES_AT, (int) HEADER_BYTES);
             mapping.set(U64, CAPACITY_AT, capacity);
             mapping.set(U32, PID_AT, Libc.getpid());
+            mapping.set(U32, FLAGS_AT, Libc.registerGlobalMembarrier() ? FLAG_MEMBARRIER : 0);
             mapping.set(U64, MAGIC_AT, MAGIC);
             return new RingFile(name, arena, mapping, capacity);
         } catch (IOException | RuntimeException e) {
@@ -129,6 +140,10 @@ final class RingFile implements AutoCloseable {
                 throw new IOException("shared memory " + name + ": header says " + headerBytes + " header bytes and "
                         + capacity + "-byte rings, which does not fit its " + size + " bytes");
             }
+            int flags = mapping.get(U32, FLAGS_AT);
+            if ((flags & FLAG_MEMBARRIER) != 0 && !Libc.registerGlobalMembarrier()) {
+                mapping.set(U32, FLAGS_AT, flags & ~FLAG_MEMBARRIER);
+            }
             return new RingFile(name, arena, mapping, capacity);
         } catch (IOException | RuntimeException e) {
             arena.close();
@@ -136,6 +151,16 @@ final class RingFile implements AutoCloseable {
         } finally {
             Libc.close(fd);
         }
+    }
+
+    /**
+     * Sets both rings to the handshake the header's flags now say, once both sides have mapped
+     * the object and neither will change them.
+     */
+    void settleBarriers() {
+        boolean on = (mapping.get(U32, FLAGS_AT) & FLAG_MEMBARRIER) != 0;
+        clientToServer.useMembarrier(on);
+        serverToClient.useMembarrier(on);
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.BiasedLock;
 import dev.conduit.internal.frame.Frames;
 import dev.conduit.internal.posix.Libc;
 
@@ -17,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A connection over two shared-memory rings ({@link RingFile}): this side produces into one and
@@ -59,7 +59,7 @@ public final class ShmConnection extends AbstractConnection {
     private final Ring out;
     private final Connection control;
     private final long spinNanos;
-    private final ReentrantLock sendLock = new ReentrantLock();
+    private final BiasedLock sendLock = new BiasedLock();
     private final ByteBuffer inView;
     private final ByteBuffer outView;
     private final MemorySegment receiveTimespec;
@@ -103,6 +103,7 @@ public final class ShmConnection extends AbstractConnection {
         this.out = server ? file.serverToClient : file.clientToServer;
         this.control = control;
         this.spinNanos = spinNanos;
+        file.settleBarriers();
         this.inView = in.data.asByteBuffer().asReadOnlyBuffer();
         this.outView = out.data.asByteBuffer();
         this.receiveTimespec = Libc.allocateTimespec(timespecs);
@@ -603,7 +604,7 @@ public final class ShmConnection extends AbstractConnection {
 
     @Override
     protected void closeTransport() throws IOException {
-        if (lockToClose(sendLock, CLOSE_LINGER_NANOS)) {
+        if (sendLock.tryLock(CLOSE_LINGER_NANOS)) {
             try {
                 publishTail();
             } finally {

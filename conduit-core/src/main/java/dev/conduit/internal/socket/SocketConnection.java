@@ -5,6 +5,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.BiasedLock;
 import dev.conduit.internal.frame.FrameDecoder;
 import dev.conduit.internal.frame.Frames;
 
@@ -21,7 +22,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -53,7 +53,7 @@ public final class SocketConnection extends AbstractConnection {
     private final FrameDecoder decoder;
     private final long spinNanos;
     private final PeerCredentials peer;
-    private final ReentrantLock sendLock = new ReentrantLock();
+    private final BiasedLock sendLock = new BiasedLock();
     private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(SEND_BUFFER_BYTES);
     private final MemorySegment sendSegment = MemorySegment.ofBuffer(sendBuffer);
     private volatile Selector readSelector;
@@ -480,7 +480,7 @@ public final class SocketConnection extends AbstractConnection {
         long deadline = System.nanoTime() + CLOSE_LINGER_NANOS;
         // A sender in the middle of a frame finishes it first; one blocked on a full peer
         // holds the lock until the linger is over, and then the channel closes under it.
-        if (lockToClose(sendLock, CLOSE_LINGER_NANOS)) {
+        if (sendLock.tryLock(CLOSE_LINGER_NANOS)) {
             try {
                 lingerQueued(deadline);
                 channel.shutdownOutput();
