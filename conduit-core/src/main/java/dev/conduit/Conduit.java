@@ -46,6 +46,7 @@ public final class Conduit {
      * @throws IOException as {@link #listen(String)}
      */
     public static Listener listen(Endpoint endpoint) throws IOException {
+        requireTwoWay(endpoint, "listen", "openReceiver");
         return Transports.forEndpoint(endpoint).listen(endpoint);
     }
 
@@ -95,11 +96,99 @@ public final class Conduit {
      * @throws IOException as {@link #connect(String)}
      */
     public static Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
+        requireWait(timeout);
+        requireTwoWay(endpoint, "connect", "openSender");
+        return Transports.forEndpoint(endpoint).connect(endpoint, timeout);
+    }
+
+    /**
+     * Opens the sending end of a one-way endpoint ({@code fifo:}, {@code mq:}, {@code log:}),
+     * without waiting for anything the sender needs: a FIFO with no receiver yet is an error.
+     *
+     * @param endpoint the endpoint, e.g. {@code fifo:/tmp/app.fifo}
+     * @return the sender
+     * @throws IllegalArgumentException      if the endpoint is malformed, has an unknown option,
+     *                                       or carries messages both ways ({@link #connect})
+     * @throws TransportUnavailableException if no transport serves its scheme here
+     * @throws IOException                   if it cannot be opened, naming the endpoint and cause
+     */
+    public static MessageSender openSender(String endpoint) throws IOException {
+        return openSender(Endpoint.parse(endpoint), Duration.ZERO);
+    }
+
+    /**
+     * As {@link #openSender(String)}, waiting up to {@code timeout} for what the sender needs
+     * (for {@code fifo:}, a receiver to open the FIFO).
+     *
+     * @param endpoint the endpoint
+     * @param timeout  how long to wait; {@link Duration#ZERO} for no wait
+     * @return the sender
+     * @throws IOException as {@link #openSender(String)}, once the time-out has passed
+     */
+    public static MessageSender openSender(String endpoint, Duration timeout) throws IOException {
+        return openSender(Endpoint.parse(endpoint), timeout);
+    }
+
+    /**
+     * As {@link #openSender(String, Duration)}.
+     *
+     * @param endpoint the endpoint
+     * @param timeout  how long to wait; {@link Duration#ZERO} for no wait
+     * @return the sender
+     * @throws IOException as {@link #openSender(String)}
+     */
+    public static MessageSender openSender(Endpoint endpoint, Duration timeout) throws IOException {
+        requireWait(timeout);
+        requireOneWay(endpoint, "openSender", "connect");
+        return Transports.forEndpoint(endpoint).openSender(endpoint, timeout);
+    }
+
+    /**
+     * Opens the receiving end of a one-way endpoint ({@code fifo:}, {@code mq:}, {@code log:}).
+     * Never waits for a sender.
+     *
+     * @param endpoint the endpoint, e.g. {@code fifo:/tmp/app.fifo}
+     * @return the receiver
+     * @throws IllegalArgumentException      if the endpoint is malformed, has an unknown option,
+     *                                       or carries messages both ways ({@link #listen})
+     * @throws TransportUnavailableException if no transport serves its scheme here
+     * @throws IOException                   if it cannot be opened, naming the endpoint and cause
+     */
+    public static MessageReceiver openReceiver(String endpoint) throws IOException {
+        return openReceiver(Endpoint.parse(endpoint));
+    }
+
+    /**
+     * As {@link #openReceiver(String)}.
+     *
+     * @param endpoint the endpoint
+     * @return the receiver
+     * @throws IOException as {@link #openReceiver(String)}
+     */
+    public static MessageReceiver openReceiver(Endpoint endpoint) throws IOException {
+        requireOneWay(endpoint, "openReceiver", "listen");
+        return Transports.forEndpoint(endpoint).openReceiver(endpoint);
+    }
+
+    private static void requireWait(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout: " + timeout + " (expected >= 0)");
         }
-        return Transports.forEndpoint(endpoint).connect(endpoint, timeout);
+    }
+
+    private static void requireTwoWay(Endpoint endpoint, String call, String instead) {
+        if (endpoint.isOneWay()) {
+            throw new IllegalArgumentException(endpoint + ": " + call + ": " + endpoint.scheme()
+                    + " carries messages one way: use Conduit." + instead);
+        }
+    }
+
+    private static void requireOneWay(Endpoint endpoint, String call, String instead) {
+        if (!endpoint.isOneWay()) {
+            throw new IllegalArgumentException(endpoint + ": " + call + ": " + endpoint.scheme()
+                    + " carries messages both ways: use Conduit." + instead);
+        }
     }
 
     /**

@@ -43,6 +43,8 @@ public final class Endpoint {
     private static final Set<String> URL_SCHEMES = Set.of("tcp", "ws", "wss");
     private static final Set<String> SCHEMES =
             Set.of("unix", "pipe", "tcp", "mem", "stdio", "fifo", "shm", "mq", "log", "ws", "wss");
+    /** Schemes that carry messages one way, opened with {@code openSender}/{@code openReceiver}. */
+    private static final Set<String> ONE_WAY_SCHEMES = Set.of("fifo", "mq", "log");
     private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):(.*)", Pattern.DOTALL);
     /** What follows {@code host:} in a bare {@code host:port/path}: not a scheme's address. */
     private static final Pattern HOST_PORT_REST = Pattern.compile("[0-9]{1,5}(/.*)?", Pattern.DOTALL);
@@ -256,6 +258,15 @@ public final class Endpoint {
     /** @return the scheme in lower case, e.g. {@code unix}, {@code tcp} */
     public String scheme() {
         return scheme;
+    }
+
+    /**
+     * @return whether messages go one way only: {@code fifo:}, {@code mq:} and {@code log:},
+     *         opened with {@link Conduit#openSender} and {@link Conduit#openReceiver} rather
+     *         than {@link Conduit#listen} and {@link Conduit#connect}
+     */
+    public boolean isOneWay() {
+        return ONE_WAY_SCHEMES.contains(scheme);
     }
 
     /**

@@ -23,11 +23,27 @@ class ConduitTest {
     }
 
     @Test
-    void schemesOfLaterTransportsAreNamedAsUnavailable() {
+    void aTransportFromAnotherModuleIsNamedWhenMissing() {
         TransportUnavailableException e = assertThrows(TransportUnavailableException.class,
-                () -> Conduit.listen("fifo:/tmp/ring"));
-        assertTrue(e.getMessage().startsWith("fifo:/tmp/ring: no transport for scheme 'fifo' is available in this"
-                + " build (available: mem, pipe, shm, stdio, tcp, unix"), e.getMessage());
+                () -> Conduit.connect("ws://127.0.0.1:1/x"));
+        assertEquals("ws://127.0.0.1:1/x: the WebSocket transport is not on the class path (add the module"
+                + " dev.conduit:conduit-websocket)", e.getMessage());
+    }
+
+    @Test
+    void oneWayAndTwoWayEndpointsAreOpenedByTheirOwnCalls() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conduit.listen("fifo:/tmp/x.fifo"));
+        assertEquals("fifo:/tmp/x.fifo: listen: fifo carries messages one way: use Conduit.openReceiver",
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Conduit.connect("mq:42"));
+        assertEquals("mq:42: connect: mq carries messages one way: use Conduit.openSender", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Conduit.openSender("unix:/tmp/x.sock"));
+        assertEquals("unix:/tmp/x.sock: openSender: unix carries messages both ways: use Conduit.connect",
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Conduit.openReceiver("tcp://127.0.0.1:1"));
+        assertEquals("tcp://127.0.0.1:1: openReceiver: tcp carries messages both ways: use Conduit.listen",
+                e.getMessage());
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.conduit.cli;
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.MessageReceiver;
 import dev.conduit.cli.Formats.Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,11 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code conduit listen}: accepts any number of clients at once, each served by its own virtual
  * thread, and prints (or echoes) every message. Ends after {@code --count} messages, or when the
- * process is interrupted; either way the listener is closed, so a socket file is removed.
+ * process is interrupted; either way the listener is closed, so a socket file is removed. A
+ * one-way endpoint ({@code fifo:}, {@code mq:}, {@code log:}) is opened as a receiver instead.
  */
 @Command(name = "listen", sortOptions = false,
         description = {"Listen at ENDPOINT and print each message received, one line per message,"
-                + " from any number of clients at once.",
+                + " from any number of clients at once; for a one-way endpoint (fifo:, mq:, log:), open its"
+                + " receiving end and print what arrives.",
             "Prints 'listening on ENDPOINT' to standard error once ready (with the port chosen for tcp port 0)."})
 final class ListenCommand implements Callable<Integer> {
     @Spec
@@ -59,6 +63,13 @@ final class ListenCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--count " + count + " (expected >= 1)");
         }
         PrintWriter err = spec.commandLine().getErr();
+        if (Endpoint.parse(endpoint).isOneWay()) {
+            if (echo) {
+                throw new ParameterException(spec.commandLine(), "endpoint '" + endpoint + "': --echo needs a"
+                        + " two-way endpoint; this one only receives");
+            }
+            return receiveOneWay(err);
+        }
         Listener listener = Conduit.listen(endpoint);
         // Ctrl-C or SIGTERM: close the listener so its socket file does not outlive the process.
         Thread hook = Thread.ofPlatform().unstarted(() -> closeQuietly(listener));
@@ -72,6 +83,27 @@ final class ListenCommand implements Callable<Integer> {
             open.forEach(ListenCommand::closeQuietly);
             removeHook(hook);
             listener.close(); // last, so a failure to remove the socket file is reported after the rest is done
+        }
+        if (outputFailure != null) {
+            throw outputFailure;
+        }
+        return 0;
+    }
+
+    private int receiveOneWay(PrintWriter err) throws IOException {
+        MessageReceiver receiver = Conduit.openReceiver(endpoint);
+        Thread hook = Thread.ofPlatform().unstarted(() -> closeQuietly(receiver));
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (receiver) {
+            err.println("listening on " + endpoint);
+            err.flush();
+            while (deliver(endpoint, receiver, null, receiver.receive())) {
+                // Until --count, or the shutdown hook closes the receiver.
+            }
+        } catch (ConnectionClosedException e) {
+            // The last sender left (fifo:), or the shutdown hook closed the receiver.
+        } finally {
+            removeHook(hook);
         }
         if (outputFailure != null) {
             throw outputFailure;
@@ -97,7 +129,7 @@ final class ListenCommand implements Callable<Integer> {
         try (connection) {
             while (!finished) {
                 byte[] message = connection.receive();
-                if (!deliver(listener, connection, message)) {
+                if (!deliver(listener.endpoint(), listener, connection, message)) {
                     return;
                 }
             }
@@ -114,13 +146,19 @@ final class ListenCommand implements Callable<Integer> {
         }
     }
 
-    /** @return whether to go on receiving on this connection */
-    private boolean deliver(Listener listener, Connection connection, byte[] message) throws IOException {
+    /**
+     * @param source    what the message came through, for an error message
+     * @param stop      what to close once done: the listener, or a one-way receiver
+     * @param echoTo    the connection to echo to, with {@code --echo}
+     * @return whether to go on receiving
+     */
+    private boolean deliver(Object source, AutoCloseable stop, Connection echoTo, byte[] message)
+            throws IOException {
         if (count > 0 && reserved.incrementAndGet() > count) {
             return false;
         }
         if (echo) {
-            connection.send(message);
+            echoTo.send(message);
         } else {
             PrintWriter out = spec.commandLine().getOut();
             String line = format.encode(message);
@@ -129,14 +167,14 @@ final class ListenCommand implements Callable<Integer> {
                 out.flush();
             }
             if (out.checkError()) {
-                outputFailure = new IOException(listener.endpoint() + ": cannot write to standard output");
-                closeQuietly(listener);
+                outputFailure = new IOException(source + ": cannot write to standard output");
+                closeQuietly(stop);
                 return false;
             }
         }
         // Counted only once printed or echoed, so exit never cuts off one of the first N messages.
         if (count > 0 && handled.incrementAndGet() == count) {
-            closeQuietly(listener);
+            closeQuietly(stop);
             return false;
         }
         return true;

@@ -3,6 +3,7 @@ package dev.conduit.cli;
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.Endpoint;
+import dev.conduit.MessageSender;
 import dev.conduit.cli.Formats.Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,7 +21,8 @@ import java.util.concurrent.Callable;
 
 /** {@code conduit send}: one connection, the given messages in order, and optionally one reply to each. */
 @Command(name = "send", sortOptions = false,
-        description = "Connect to ENDPOINT, send each MESSAGE, and with --reply print one reply to each.")
+        description = "Connect to ENDPOINT, send each MESSAGE, and with --reply print one reply to each;"
+                + " for a one-way endpoint (fifo:, mq:, log:), open its sending end and send.")
 final class SendCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -60,6 +62,18 @@ final class SendCommand implements Callable<Integer> {
             // Without --reply, sending to a parent over stdio is fine: nothing else is printed.
             throw new ParameterException(spec.commandLine(), "endpoint '" + endpoint + "': --reply prints to"
                     + " standard output, which this endpoint uses as the connection");
+        }
+        if (Endpoint.parse(endpoint).isOneWay()) {
+            if (reply) {
+                throw new ParameterException(spec.commandLine(), "endpoint '" + endpoint + "': --reply needs a"
+                        + " two-way endpoint; this one only sends");
+            }
+            try (MessageSender sender = Conduit.openSender(endpoint, timeout)) {
+                for (byte[] payload : payloads) {
+                    sender.send(payload);
+                }
+            }
+            return 0;
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Connection connection = Conduit.connect(endpoint, timeout)) {

@@ -3,6 +3,8 @@ package dev.conduit.spi;
 import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -39,4 +41,31 @@ public interface TransportProvider {
      * @throws IOException if no listener accepted in time, naming the endpoint and the cause
      */
     Connection connect(Endpoint endpoint, Duration timeout) throws IOException;
+
+    /**
+     * Opens the sending end of a one-way endpoint ({@link Endpoint#isOneWay()}). Conduit calls
+     * it only for those; the default, for two-way transports, refuses.
+     *
+     * @param endpoint an endpoint with one of {@link #schemes()}
+     * @param timeout  how long to wait for what the sender needs (a FIFO's receiver);
+     *                 {@link Duration#ZERO} for no wait
+     * @return the sender
+     * @throws IOException if it cannot be opened, naming the endpoint and the cause
+     */
+    default MessageSender openSender(Endpoint endpoint, Duration timeout) throws IOException {
+        throw new UnsupportedOperationException(endpoint + ": openSender: " + endpoint.scheme()
+                + " carries messages both ways: use Conduit.connect");
+    }
+
+    /**
+     * Opens the receiving end of a one-way endpoint, as {@link #openSender}.
+     *
+     * @param endpoint an endpoint with one of {@link #schemes()}
+     * @return the receiver
+     * @throws IOException if it cannot be opened, naming the endpoint and the cause
+     */
+    default MessageReceiver openReceiver(Endpoint endpoint) throws IOException {
+        throw new UnsupportedOperationException(endpoint + ": openReceiver: " + endpoint.scheme()
+                + " carries messages both ways: use Conduit.listen");
+    }
 }
