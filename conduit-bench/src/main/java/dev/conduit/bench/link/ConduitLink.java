@@ -2,6 +2,8 @@ package dev.conduit.bench.link;
 
 import dev.conduit.Connection;
 import dev.conduit.MessageHandler;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
 import dev.conduit.bench.Link;
 import dev.conduit.bench.Payloads;
 
@@ -18,7 +20,8 @@ import java.time.Duration;
 public final class ConduitLink implements Link {
     private static final int POLL_LIMIT = 64;
     private static final Duration WAIT = Duration.ofDays(1);
-    private final Connection connection;
+    private final MessageSender out;
+    private final MessageReceiver in;
     private final MessageHandler copy = this::copy;
     private final MessageHandler check = this::check;
     private final byte[][] ring = new byte[POLL_LIMIT][64];
@@ -32,30 +35,41 @@ public final class ConduitLink implements Link {
 
     /** @param connection the connection, owned from now on */
     public ConduitLink(Connection connection) {
-        this.connection = connection;
+        this(connection, connection);
+    }
+
+    /**
+     * For one-way transports, a pair of them (such as two FIFOs), one each way.
+     *
+     * @param out where messages go; owned from now on
+     * @param in  where messages come from; owned from now on
+     */
+    public ConduitLink(MessageSender out, MessageReceiver in) {
+        this.out = out;
+        this.in = in;
     }
 
     @Override
     public void send(byte[] message, int length) throws Exception {
         if (length == message.length) {
-            connection.send(message);
+            out.send(message);
         } else {
-            connection.send(ByteBuffer.wrap(message, 0, length));
+            out.send(ByteBuffer.wrap(message, 0, length));
         }
     }
 
     @Override
     public void write(byte[] message, int length) throws Exception {
         if (length == message.length) {
-            connection.write(message);
+            out.write(message);
         } else {
-            connection.write(ByteBuffer.wrap(message, 0, length));
+            out.write(ByteBuffer.wrap(message, 0, length));
         }
     }
 
     @Override
     public void flush() throws Exception {
-        connection.flush();
+        out.flush();
     }
 
     @Override
@@ -63,7 +77,7 @@ public final class ConduitLink implements Link {
         while (head == count) {
             head = 0;
             count = 0;
-            connection.poll(copy, POLL_LIMIT, WAIT);
+            in.poll(copy, POLL_LIMIT, WAIT);
         }
         lastLength = lengths[head];
         return ring[head++];
@@ -88,7 +102,7 @@ public final class ConduitLink implements Link {
             head++;
         }
         while (!ended) {
-            connection.poll(check, POLL_LIMIT, WAIT);
+            in.poll(check, POLL_LIMIT, WAIT);
         }
         return checked;
     }
@@ -111,6 +125,10 @@ public final class ConduitLink implements Link {
 
     @Override
     public void close() throws IOException {
-        connection.close();
+        try (in) {
+            if (out != in) {
+                out.close();
+            }
+        }
     }
 }
