@@ -5,6 +5,7 @@ module dev.conduit {
     requires jdk.net;
 
     exports dev.conduit;
+    exports dev.conduit.channel;
     exports dev.conduit.spi;
 
     uses dev.conduit.spi.TransportProvider;

@@ -28,7 +28,7 @@ class BenchmarkListTest {
             list = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         for (Class<?> benchmark : new Class<?>[] {FrameCodecBenchmark.class, SendReceiveBenchmark.class,
-            SendReceiveSplitBenchmark.class, BatchedThroughputBenchmark.class}) {
+            SendReceiveSplitBenchmark.class, BatchedThroughputBenchmark.class, ChannelBenchmark.class}) {
             assertTrue(list.contains(" " + benchmark.getName() + " "),
                     benchmark.getName() + " is missing from:\n" + list);
         }
