@@ -24,6 +24,15 @@ public interface Connection extends MessageSender, MessageReceiver {
     boolean isOpen();
 
     /**
+     * @param codec turns values into messages and back
+     * @return a view of this connection that sends and receives values of type {@code T};
+     *         closing it closes this connection. Raw calls on this connection stay usable.
+     */
+    default <T> TypedConnection<T> typed(Codec<T> codec) {
+        return new TypedConnection<>(this, codec);
+    }
+
+    /**
      * Closes both directions in order; see {@link MessageSender#close()}. Idempotent.
      *
      * @throws IOException if releasing resources failed; the connection is closed all the same
