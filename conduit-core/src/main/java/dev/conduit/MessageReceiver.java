@@ -2,6 +2,8 @@ package dev.conduit;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 
 /**
@@ -95,6 +97,29 @@ public interface MessageReceiver extends AutoCloseable {
      * @throws IOException               as {@link #receive()}
      */
     int poll(MessageHandler handler, int limit, Duration timeout) throws IOException;
+
+    /**
+     * Receives the next message on a virtual thread. Futures are completed in the order they
+     * were asked for, each with the next message, or exceptionally with what {@link #receive()}
+     * would have thrown. Cancelling a future whose receive has begun does not lose its message:
+     * the next future gets it. Never blocks. Receive through one style at a time: futures and
+     * direct calls running together get messages in no defined order between them.
+     *
+     * @return the future
+     */
+    CompletableFuture<byte[]> receiveAsync();
+
+    /**
+     * The messages as a {@link Flow.Publisher}, for one subscriber at a time (a second gets
+     * {@code onError} with {@link IllegalStateException}). A virtual thread receives only while
+     * the subscriber has requested more, so its {@code request(n)} is the back-pressure: nothing
+     * is read ahead. The end of the connection, however it came, is {@code onComplete}; another
+     * failure is {@code onError}. After {@code cancel}, a message already being received goes to
+     * the next subscriber or {@link #receiveAsync()} future.
+     *
+     * @return the publisher
+     */
+    Flow.Publisher<byte[]> asPublisher();
 
     /**
      * Starts a read loop on a new virtual thread that hands every message to {@code handler}

@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -69,6 +71,7 @@ public abstract class AbstractConnection implements Connection {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean lost;
     private final AtomicReference<Thread> loop = new AtomicReference<>();
+    private final AtomicReference<AsyncReceiver> async = new AtomicReference<>();
 
     protected AbstractConnection(Endpoint endpoint, String name, int maxFrame) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -368,6 +371,25 @@ public abstract class AbstractConnection implements Connection {
      * bytes back here in one go. The default does nothing.
      */
     protected void pollDone() {
+    }
+
+    @Override
+    public final CompletableFuture<byte[]> receiveAsync() {
+        return async().next();
+    }
+
+    @Override
+    public final Flow.Publisher<byte[]> asPublisher() {
+        return async().publisher();
+    }
+
+    private AsyncReceiver async() {
+        AsyncReceiver made = async.get();
+        if (made == null) {
+            async.compareAndSet(null, new AsyncReceiver(this::receive, name));
+            made = async.get();
+        }
+        return made;
     }
 
     @Override
