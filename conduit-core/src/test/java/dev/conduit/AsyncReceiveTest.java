@@ -1,5 +1,6 @@
 package dev.conduit;
 
+import dev.conduit.testing.MemPair;
 import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,13 +28,7 @@ class AsyncReceiveTest {
     private final List<AutoCloseable> open = new ArrayList<>();
 
     private Connection[] pair() throws IOException {
-        Listener listener = Conduit.listen("mem:async-" + System.nanoTime());
-        open.add(listener);
-        Connection client = Conduit.connect(listener.endpoint(), WAIT);
-        open.add(client);
-        Connection server = listener.accept(WAIT);
-        open.add(server);
-        return new Connection[] {client, server};
+        return MemPair.open("async", open);
     }
 
     @AfterEach

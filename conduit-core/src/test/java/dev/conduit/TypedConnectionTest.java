@@ -1,5 +1,6 @@
 package dev.conduit;
 
+import dev.conduit.testing.MemPair;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,13 +58,7 @@ class TypedConnectionTest {
     }
 
     private Connection[] pair() throws IOException {
-        Listener listener = Conduit.listen("mem:typed-" + System.nanoTime());
-        open.add(listener);
-        Connection client = Conduit.connect(listener.endpoint(), WAIT);
-        open.add(client);
-        Connection server = listener.accept(WAIT);
-        open.add(server);
-        return new Connection[] {client, server};
+        return MemPair.open("typed", open);
     }
 
     @AfterEach
