@@ -1,7 +1,10 @@
 package dev.conduit;
 
+import dev.conduit.internal.HandshakeListener;
 import dev.conduit.internal.Transports;
 import dev.conduit.internal.process.ProcessTransport;
+import dev.conduit.internal.session.SessionConnection;
+import dev.conduit.internal.session.SessionProtocol;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -47,6 +50,12 @@ public final class Conduit {
      */
     public static Listener listen(Endpoint endpoint) throws IOException {
         requireTwoWay(endpoint, "listen", "openReceiver");
+        if (SessionProtocol.requested(endpoint)) {
+            Endpoint raw = SessionProtocol.rawEndpoint(endpoint);
+            Listener sockets = Transports.forEndpoint(raw).listen(raw);
+            Endpoint resolved = Endpoint.of(endpoint.scheme(), sockets.endpoint().address(), endpoint.options());
+            return new HandshakeListener(resolved, sockets, c -> SessionConnection.open(resolved, c));
+        }
         return Transports.forEndpoint(endpoint).listen(endpoint);
     }
 
@@ -98,6 +107,10 @@ public final class Conduit {
     public static Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         requireWait(timeout);
         requireTwoWay(endpoint, "connect", "openSender");
+        if (SessionProtocol.requested(endpoint)) {
+            Endpoint raw = SessionProtocol.rawEndpoint(endpoint);
+            return SessionConnection.open(endpoint, Transports.forEndpoint(raw).connect(raw, timeout));
+        }
         return Transports.forEndpoint(endpoint).connect(endpoint, timeout);
     }
 

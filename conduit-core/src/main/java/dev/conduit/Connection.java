@@ -1,7 +1,9 @@
 package dev.conduit;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A two-way message connection: a {@link MessageSender} and a {@link MessageReceiver} over one
@@ -22,6 +24,33 @@ public interface Connection extends MessageSender, MessageReceiver {
 
     /** @return {@code false} once this side closed or the connection was found lost */
     boolean isOpen();
+
+    /**
+     * Sends {@code request} and waits for its reply; many may be in flight on one connection,
+     * from any threads. Needs {@code ?protocol=conduit} on both ends.
+     *
+     * @return the reply
+     * @throws AckTimeoutException           if no reply came within {@code timeout}
+     * @throws ConnectionClosedException     if the connection ends first
+     * @throws UnsupportedOperationException if the connection speaks raw frames
+     * @throws IOException                   for other failures
+     */
+    default byte[] request(byte[] request, Duration timeout) throws IOException {
+        throw new UnsupportedOperationException(endpoint() + ": request: needs ?protocol=conduit on both ends");
+    }
+
+    /**
+     * Serves the peer's requests on a new virtual thread: each goes to {@code handler} with a
+     * {@link Reply}. Ends like {@link #onMessage}: silently on a local close, else through
+     * {@code onError} once. Needs {@code ?protocol=conduit} on both ends.
+     *
+     * @return the serving loop's thread
+     * @throws IllegalStateException         if requests are already being served
+     * @throws UnsupportedOperationException if the connection speaks raw frames
+     */
+    default Thread onRequest(RequestHandler handler, Consumer<? super Throwable> onError) {
+        throw new UnsupportedOperationException(endpoint() + ": onRequest: needs ?protocol=conduit on both ends");
+    }
 
     /**
      * @param codec turns values into messages and back

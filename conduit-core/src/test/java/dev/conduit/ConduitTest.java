@@ -61,7 +61,7 @@ class ConduitTest {
     void spinTakesADurationUpToOneSecond() throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.listen("tcp://127.0.0.1:0?spin=2s"));
-        assertEquals("endpoint 'tcp://127.0.0.1:0?spin=2s': spin=2s (expected a duration from 0 to 1s, e.g. 0, 20us,"
+        assertEquals("endpoint 'tcp://127.0.0.1:0?spin=2s': spin=2s (expected a duration from 0 to 1 s, e.g. 0, 20us,"
                 + " 1ms, or forever)", e.getMessage());
         Conduit.listen("tcp://127.0.0.1:0?spin=50us").close();
     }

@@ -8,6 +8,7 @@ import dev.conduit.MessageHandler;
 import dev.conduit.internal.frame.Frames;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -177,6 +178,11 @@ public abstract class AbstractConnection implements Connection {
     /** @return whether {@link #close()} has been called */
     protected final boolean isClosedLocally() {
         return closed.get();
+    }
+
+    /** @return the exception for a call whose wait was interrupted (the caller keeps the flag set) */
+    protected final InterruptedIOException interrupted(String call) {
+        return new InterruptedIOException(name + ": " + call + ": interrupted");
     }
 
     /** @return the exception for a call on a connection this side closed */

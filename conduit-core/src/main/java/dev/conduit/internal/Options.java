@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -107,20 +108,41 @@ public final class Options {
         if (text.equals(SPIN_FOREVER)) {
             return Long.MAX_VALUE;
         }
+        return duration(endpoint, SPIN, text, 1_000, 1_000_000_000, "0, 20us, 1ms, or " + SPIN_FOREVER);
+    }
+
+    /**
+     * @param endpoint     the endpoint
+     * @param name         a duration option, such as {@code ackTimeout}
+     * @param defaultNanos its value when absent
+     * @param unitNanos    what a bare number counts: 1,000 for microseconds, 1,000,000 for milliseconds
+     * @param maxNanos     the largest value allowed
+     * @return the option in nanoseconds
+     * @throws IllegalArgumentException if it is not a duration from 0 to {@code maxNanos}
+     */
+    public static long durationNanos(Endpoint endpoint, String name, long defaultNanos, long unitNanos,
+            long maxNanos) {
+        String text = endpoint.option(name).orElse(null);
+        return text == null ? defaultNanos : duration(endpoint, name, text, unitNanos, maxNanos, "500ms or 5s");
+    }
+
+    private static long duration(Endpoint endpoint, String name, String text, long unitNanos, long maxNanos,
+            String examples) {
         Matcher m = DURATION.matcher(text);
         long nanos = -1;
         if (m.matches()) {
-            long unit = switch (m.group(2) == null ? "us" : m.group(2)) {
+            long unit = m.group(2) == null ? unitNanos : switch (m.group(2)) {
                 case "ns" -> 1;
                 case "ms" -> 1_000_000;
                 case "s" -> 1_000_000_000;
                 default -> 1_000;
             };
-            nanos = Long.parseLong(m.group(1)) * unit;
+            nanos = Math.multiplyHigh(Long.parseLong(m.group(1)), unit) != 0 ? -1 : Long.parseLong(m.group(1)) * unit;
         }
-        if (nanos < 0 || nanos > 1_000_000_000) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': " + SPIN + "=" + text
-                    + " (expected a duration from 0 to 1s, e.g. 0, 20us, 1ms, or " + SPIN_FOREVER + ")");
+        if (nanos < 0 || nanos > maxNanos) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': " + name + "=" + text
+                    + " (expected a duration from 0 to " + AbstractConnection.text(Duration.ofNanos(maxNanos))
+                    + ", e.g. " + examples + ")");
         }
         return nanos;
     }

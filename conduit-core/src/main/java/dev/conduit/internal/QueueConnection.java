@@ -4,7 +4,6 @@ import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -82,10 +81,6 @@ public class QueueConnection extends AbstractConnection {
             Thread.currentThread().interrupt();
             throw interrupted(mode.call);
         }
-    }
-
-    private InterruptedIOException interrupted(String call) {
-        return new InterruptedIOException(name + ": " + call + ": interrupted");
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.HandshakeListener;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.posix.Libc;
 import dev.conduit.internal.unix.AccessRules;
@@ -77,7 +78,7 @@ public final class ShmTransport implements TransportProvider {
         }
         removeStaleRings();
         Listener sockets = new UnixTransport().listen(controlEndpoint(endpoint, true), endpoint);
-        return new ShmListener(endpoint, sockets, control -> {
+        return new HandshakeListener(endpoint, sockets, control -> {
             RingFile file = serverHandshake(endpoint, control, ringBytes);
             return new ShmConnection(endpoint, file, true, control, maxFrame, spin);
         });

@@ -1,10 +1,9 @@
-package dev.conduit.internal.shm;
+package dev.conduit.internal;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
-import dev.conduit.internal.AbstractConnection;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -19,15 +18,17 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Accepts {@code shm:} clients the way a socket listener does: a client's {@code connect}
- * returns once the rings are set up, whether or not anyone is in {@code accept} yet, and
+ * A listener for transports that set a connection up with a handshake over another one
+ * ({@code shm:} maps rings, {@code ?protocol=conduit} exchanges hellos), accepting clients the way
+ * a socket listener does: a client's {@code connect} returns once its handshake is done,
+ * whether or not anyone is in {@code accept} yet, and
  * {@code accept} hands connections out in the order the clients connected. A virtual thread
  * accepts handshake sockets and runs each handshake on a virtual thread of its own (so a slow
  * or foreign client holds up no one's handshake); each socket's future connection joins a queue
  * of at most {@value #READY} in arrival order, and beyond that new clients wait in the socket's
  * backlog. A client whose handshake failed is skipped.
  */
-final class ShmListener implements Listener {
+public final class HandshakeListener implements Listener {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final int READY = 128;
     /** Put in the queue by {@link #close()}; whoever takes it puts it back for the next. */
@@ -35,7 +36,7 @@ final class ShmListener implements Listener {
 
     /** Sets up the connection for an accepted handshake socket. */
     @FunctionalInterface
-    interface Handshake {
+    public interface Handshake {
         Connection serve(Connection socket) throws IOException;
     }
 
@@ -47,7 +48,12 @@ final class ShmListener implements Listener {
     private final ReentrantLock acceptLock = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    ShmListener(Endpoint endpoint, Listener sockets, Handshake handshake) {
+    /**
+     * @param endpoint  the endpoint clients use
+     * @param sockets   the listener the handshakes arrive on; owned
+     * @param handshake turns an accepted connection into the one {@code accept} returns
+     */
+    public HandshakeListener(Endpoint endpoint, Listener sockets, Handshake handshake) {
         this.endpoint = endpoint;
         this.sockets = sockets;
         this.handshake = handshake;
@@ -157,7 +163,7 @@ final class ShmListener implements Listener {
         } finally {
             CompletableFuture<Connection> next;
             while ((next = ready.pollFirst()) != null) {
-                next.thenAccept(ShmListener::closeQuietly);
+                next.thenAccept(HandshakeListener::closeQuietly);
             }
             ready.offerFirst(CLOSED);
         }
@@ -173,6 +179,6 @@ final class ShmListener implements Listener {
 
     @Override
     public String toString() {
-        return "ShmListener[" + endpoint + (closed.get() ? ", closed]" : "]");
+        return "HandshakeListener[" + endpoint + (closed.get() ? ", closed]" : "]");
     }
 }

@@ -1,0 +1,146 @@
+package dev.conduit.internal.session;
+
+import dev.conduit.Endpoint;
+import dev.conduit.internal.Options;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The session protocol's constants and options: tagged frames on top of raw Conduit frames,
+ * as {@code docs/wire-format.md} draws them. Every frame's payload starts with a one-byte type;
+ * all numbers are big-endian.
+ *
+ * <pre>
+ *   HELLO    00 "conduit-session 1"          each side's first frame
+ *   DATA     01 u64 seq, message bytes       a message; seq 0: no ack wanted, else the receiver ACKs seq
+ *                                            once its application took it
+ *   ACK      02 u64 seq
+ *   REQUEST  03 u64 id, request bytes
+ *   REPLY    04 u64 id, reply bytes
+ *   PING     05 u64 nonce                    answered by PONG with the same nonce
+ *   PONG     06 u64 nonce
+ * </pre>
+ */
+public final class SessionProtocol {
+    static final byte HELLO = 0;
+    static final byte DATA = 1;
+    static final byte ACK = 2;
+    static final byte REQUEST = 3;
+    static final byte REPLY = 4;
+    static final byte PING = 5;
+    static final byte PONG = 6;
+    static final int VERSION = 1;
+    static final String HELLO_PREFIX = "conduit-session ";
+    /** The type byte and a u64: the bytes in front of a DATA, REQUEST or REPLY payload. */
+    static final int HEADER = 9;
+
+    static final String PROTOCOL = "protocol";
+    static final String ACK_OPTION = "ack";
+    static final String ACK_TIMEOUT = "ackTimeout";
+    static final String HEARTBEAT = "heartbeat";
+    static final String HEARTBEAT_TIMEOUT = "heartbeatTimeout";
+    static final Set<String> OPTIONS = Set.of(PROTOCOL, ACK_OPTION, ACK_TIMEOUT, HEARTBEAT, HEARTBEAT_TIMEOUT);
+    private static final long MAX_TIMEOUT_NANOS = TimeUnit.HOURS.toNanos(1);
+
+    private SessionProtocol() {
+    }
+
+    /**
+     * @return whether the endpoint asks for the session protocol ({@code ?protocol=conduit})
+     * @throws IllegalArgumentException if {@code protocol} is neither {@code conduit} nor {@code raw},
+     *                                  or session options come without it
+     */
+    public static boolean requested(Endpoint endpoint) {
+        String protocol = endpoint.option(PROTOCOL).orElse("raw");
+        if (!protocol.equals("conduit") && !protocol.equals("raw")) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': protocol=" + protocol
+                    + " (expected conduit or raw)");
+        }
+        boolean on = protocol.equals("conduit");
+        for (String name : OPTIONS) {
+            if (!on && !name.equals(PROTOCOL) && endpoint.option(name).isPresent()) {
+                throw new IllegalArgumentException("endpoint '" + endpoint + "': " + name
+                        + " needs protocol=conduit");
+            }
+        }
+        return on;
+    }
+
+    /**
+     * @return the endpoint the transport sees: without the session's options, and with room in
+     *         {@code maxFrame} for the session's header
+     */
+    public static Endpoint rawEndpoint(Endpoint endpoint) {
+        Map<String, String> options = new LinkedHashMap<>(endpoint.options());
+        options.keySet().removeAll(OPTIONS);
+        long maxFrame = (long) Options.maxFrame(endpoint) + HEADER;
+        options.put("maxFrame", Long.toString(Math.min(maxFrame, Integer.MAX_VALUE)));
+        return Endpoint.of(endpoint.scheme(), endpoint.address(), options);
+    }
+
+    /** @return whether {@code send} waits for the peer's application to take each message ({@code ?ack=true}) */
+    static boolean acknowledged(Endpoint endpoint) {
+        String ack = endpoint.option(ACK_OPTION).orElse("false");
+        if (!ack.equals("true") && !ack.equals("false")) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': ack=" + ack + " (expected true or false)");
+        }
+        return ack.equals("true");
+    }
+
+    static long ackTimeoutNanos(Endpoint endpoint) {
+        return Options.durationNanos(endpoint, ACK_TIMEOUT, TimeUnit.SECONDS.toNanos(5), 1_000_000,
+                MAX_TIMEOUT_NANOS);
+    }
+
+    /** @return the heartbeat interval, 0 for none (the default) */
+    static long heartbeatNanos(Endpoint endpoint) {
+        return Options.durationNanos(endpoint, HEARTBEAT, 0, 1_000_000, MAX_TIMEOUT_NANOS);
+    }
+
+    /** @return how long silence may last before the peer counts as gone: 3 heartbeats by default */
+    static long heartbeatTimeoutNanos(Endpoint endpoint, long heartbeatNanos) {
+        return Options.durationNanos(endpoint, HEARTBEAT_TIMEOUT, 3 * heartbeatNanos, 1_000_000, MAX_TIMEOUT_NANOS);
+    }
+
+    static byte[] hello() {
+        byte[] text = (HELLO_PREFIX + VERSION).getBytes(StandardCharsets.US_ASCII);
+        byte[] frame = new byte[1 + text.length];
+        frame[0] = HELLO;
+        System.arraycopy(text, 0, frame, 1, text.length);
+        return frame;
+    }
+
+    /**
+     * @return null if {@code frame} is a hello of this version, else why not, for the handshake error
+     */
+    static String checkHello(byte[] frame) {
+        String text = frame.length > 0 && frame[0] == HELLO
+                ? new String(frame, 1, frame.length - 1, StandardCharsets.US_ASCII) : null;
+        if (text == null || !text.startsWith(HELLO_PREFIX)) {
+            return "the peer does not speak the session protocol: its first message (" + frame.length
+                    + " bytes) is not a session hello; both ends need ?protocol=conduit";
+        }
+        String version = text.substring(HELLO_PREFIX.length());
+        if (!version.equals(Integer.toString(VERSION))) {
+            return "the peer speaks session protocol version " + version + "; this side speaks " + VERSION;
+        }
+        return null;
+    }
+
+    /** @return a frame of {@code type}, a u64, then {@code length} bytes of room (filled by the caller) */
+    static byte[] frame(byte type, long number, int length) {
+        byte[] frame = new byte[HEADER + length];
+        frame[0] = type;
+        ByteBuffer.wrap(frame).putLong(1, number);
+        return frame;
+    }
+
+    static long number(byte[] frame) {
+        return ByteBuffer.wrap(frame).getLong(1);
+    }
+}
