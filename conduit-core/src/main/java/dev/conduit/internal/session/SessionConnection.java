@@ -169,7 +169,8 @@ public final class SessionConnection extends AbstractConnection {
                         + " peer for " + text(Duration.ofNanos(silence)) + " (heartbeat)");
                 messages.closeProducer(gone);
                 requests.closeProducer(gone);
-                closeQuietly();
+                // The raw connection only: this side did not close, the peer went quiet.
+                closeRawQuietly();
                 return;
             }
             try {
@@ -336,9 +337,9 @@ public final class SessionConnection extends AbstractConnection {
         raw.close();
     }
 
-    private void closeQuietly() {
+    private void closeRawQuietly() {
         try {
-            close();
+            raw.close();
         } catch (IOException e) {
             // Ending a connection whose peer is gone: nothing more to report.
         }
