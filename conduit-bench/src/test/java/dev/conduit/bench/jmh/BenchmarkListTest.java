@@ -28,7 +28,8 @@ class BenchmarkListTest {
             list = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         for (Class<?> benchmark : new Class<?>[] {FrameCodecBenchmark.class, SendReceiveBenchmark.class,
-            SendReceiveSplitBenchmark.class, BatchedThroughputBenchmark.class, ChannelBenchmark.class}) {
+            SendReceiveSplitBenchmark.class, BatchedThroughputBenchmark.class, ChannelBenchmark.class,
+            SessionBenchmark.class}) {
             assertTrue(list.contains(" " + benchmark.getName() + " "),
                     benchmark.getName() + " is missing from:\n" + list);
         }
