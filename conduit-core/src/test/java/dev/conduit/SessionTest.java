@@ -13,6 +13,15 @@ class SessionTest {
     }
 
     @Nested
+    class OverPipe extends SessionContract {
+        @Override
+        protected String endpoint(String options) {
+            return "pipe:conduit-session-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000 + "?"
+                    + options;
+        }
+    }
+
+    @Nested
     class OverTcp extends SessionContract {
         @Override
         protected String endpoint(String options) {
