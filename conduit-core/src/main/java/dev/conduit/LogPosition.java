@@ -1,0 +1,55 @@
+package dev.conduit;
+
+import dev.conduit.internal.log.LogReceiver;
+
+import java.util.Objects;
+
+/**
+ * A place in a {@code log:} endpoint's log: the byte offset, counted from the log's first
+ * segment, where a record starts. A receiver reports the position after the last message it
+ * handed out; a receiver opened with {@code ?from=} that position (its {@link #toString()})
+ * goes on with the next message.
+ *
+ * <pre>{@code
+ * MessageReceiver events = Conduit.openReceiver("log:/var/tmp/events?from=start");
+ * handle(events.receive());
+ * String saved = LogPosition.of(events).toString();          // keep it somewhere durable
+ * ...
+ * MessageReceiver later = Conduit.openReceiver("log:/var/tmp/events?from=" + saved);
+ * }</pre>
+ *
+ * @param offset the position, 0 or more
+ */
+public record LogPosition(long offset) {
+    /**
+     * @throws IllegalArgumentException if {@code offset} is negative
+     */
+    public LogPosition {
+        if (offset < 0) {
+            throw new IllegalArgumentException("log position " + offset + " (expected >= 0)");
+        }
+    }
+
+    /**
+     * The position after the last message {@code receiver} handed out (by {@code receive},
+     * {@code poll} or {@code onMessage}), or where it started if none yet. Never blocks; any
+     * thread may call it, and it sees every message the receiving thread has been handed.
+     *
+     * @param receiver a receiver opened on a {@code log:} endpoint
+     * @return its position
+     * @throws IllegalArgumentException if {@code receiver} is not a {@code log:} receiver
+     */
+    public static LogPosition of(MessageReceiver receiver) {
+        Objects.requireNonNull(receiver, "receiver");
+        if (receiver instanceof LogReceiver log) {
+            return new LogPosition(log.position());
+        }
+        throw new IllegalArgumentException("LogPosition.of: " + receiver + " is not a log: receiver");
+    }
+
+    /** @return the position in decimal, as {@code ?from=} takes it */
+    @Override
+    public String toString() {
+        return Long.toString(offset);
+    }
+}

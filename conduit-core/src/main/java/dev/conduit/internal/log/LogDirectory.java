@@ -1,0 +1,173 @@
+package dev.conduit.internal.log;
+
+import dev.conduit.Endpoint;
+import dev.conduit.internal.posix.Libc;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+/**
+ * The directory of a log, {@code log:PATH}: segment files named by their base position in 16
+ * lower-case hex digits, {@code 0000000000000000.log}, {@code 0000000003fff000.log}, ... Both
+ * ends create the directory (0700) and the first segment if they are missing, so a reader may
+ * start before any writer. A symbolic link at PATH or at a segment's name is refused, never
+ * followed. Thread-safe; holds nothing open.
+ */
+final class LogDirectory {
+    private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9a-f]{16}\\.log");
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+
+    final Path path;
+    /** Bytes of each segment this side creates first, {@code ?segmentSize=}; later ones copy their predecessor. */
+    final long segmentBytes;
+    private final String name;
+
+    private LogDirectory(Path path, long segmentBytes, String name) {
+        this.path = path;
+        this.segmentBytes = segmentBytes;
+        this.name = name;
+    }
+
+    /**
+     * Checks PATH and makes the directory if it is missing.
+     *
+     * @throws IllegalArgumentException if PATH is not absolute
+     * @throws IOException              naming the endpoint if PATH is a symbolic link or not a
+     *                                  directory, or the directory cannot be made
+     */
+    static LogDirectory open(Endpoint endpoint, long segmentBytes) throws IOException {
+        String name = endpoint.toString();
+        Path path = Path.of(endpoint.address());
+        if (!path.isAbsolute()) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': log path '" + endpoint.address()
+                    + "' is not absolute (expected e.g. log:/var/tmp/events)");
+        }
+        try {
+            Files.createDirectory(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+            Files.setPosixFilePermissions(path, OWNER_ONLY_DIR); // whatever the umask took away
+        } catch (FileAlreadyExistsException e) {
+            // Made by another end, or a file that is not ours to use: checked below.
+        } catch (NoSuchFileException e) {
+            throw new IOException(name + ": open: the directory " + path.getParent() + " does not exist", e);
+        }
+        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (attributes.isSymbolicLink()) {
+            throw new IOException(name + ": open: " + path + " is a symbolic link; a log's path must be its"
+                    + " directory itself");
+        }
+        if (!attributes.isDirectory()) {
+            throw new IOException(name + ": open: " + path + " exists and is not a directory");
+        }
+        return new LogDirectory(path, segmentBytes, name);
+    }
+
+    /** @return the file of the segment whose data starts at log position {@code base} */
+    Path segmentFile(long base) {
+        return path.resolve(String.format("%016x.log", base));
+    }
+
+    /** @return the segments' bases, in order, from their names */
+    TreeMap<Long, Path> list() throws IOException {
+        TreeMap<Long, Path> segments = new TreeMap<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(path)) {
+            for (Path file : files) {
+                String fileName = file.getFileName().toString();
+                if (SEGMENT_NAME.matcher(fileName).matches()) {
+                    segments.put(Long.parseUnsignedLong(fileName.substring(0, 16), 16), file);
+                }
+            }
+        }
+        return segments;
+    }
+
+    /**
+     * Maps the first segment there is, making segment 0 if there is none.
+     */
+    Segment first() throws IOException {
+        TreeMap<Long, Path> segments = list();
+        long base = segments.isEmpty() ? 0 : segments.firstKey();
+        return openOrCreate(base, segmentBytes);
+    }
+
+    /**
+     * Maps the last segment there is, making segment 0 if there is none.
+     */
+    Segment last() throws IOException {
+        TreeMap<Long, Path> segments = list();
+        long base = segments.isEmpty() ? 0 : segments.lastKey();
+        return openOrCreate(base, segmentBytes);
+    }
+
+    /**
+     * Maps the segment that holds log position {@code position}.
+     *
+     * @throws IOException if no segment holds it (deleted, or not yet written)
+     */
+    Segment holding(long position) throws IOException {
+        var entry = list().floorEntry(position);
+        if (entry != null) {
+            Segment segment = Segment.map(entry.getValue(), entry.getKey());
+            if (position <= segment.end()) {
+                return segment;
+            }
+            segment.close();
+        }
+        throw new IOException(name + ": open: no segment of " + path + " holds position " + position);
+    }
+
+    /** Maps the segment that follows {@code segment}, making it (the same size) if nobody has yet. */
+    Segment next(Segment segment) throws IOException {
+        return openOrCreate(segment.end(), segment.capacity + Segment.HEADER_BYTES);
+    }
+
+    /**
+     * Maps the segment at {@code base}, first making it if it does not exist: built under a
+     * temporary name, then hard-linked to its own, which fails if another process got there
+     * first. So a segment is never seen half-made, and two makers cannot both win.
+     */
+    private Segment openOrCreate(long base, long fileBytes) throws IOException {
+        Path file = segmentFile(base);
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            Path temporary = path.resolve(".tmp-" + Libc.getpid() + "-"
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            try {
+                try (FileChannel channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                        PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE))) {
+                    Files.setPosixFilePermissions(temporary, OWNER_ONLY_FILE);
+                    channel.position(fileBytes - 1);
+                    channel.write(ByteBuffer.wrap(new byte[1]));
+                    Segment.initialise(channel, fileBytes, base);
+                }
+                Files.createLink(file, temporary);
+            } catch (FileAlreadyExistsException e) {
+                // Another end made it first: use theirs.
+            } finally {
+                Files.deleteIfExists(temporary);
+            }
+        }
+        return Segment.map(file, base);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.conduit.internal.log;
+
+import dev.conduit.Endpoint;
+import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.BiasedLock;
+import dev.conduit.internal.posix.Libc;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+/**
+ * The writing end of {@code log:PATH}: appends each message as one record to the last segment,
+ * rolling over to the next segment when it is full.
+ *
+ * <p>A record is claimed by one compare-and-set of its first eight bytes, from 0 (never written)
+ * to its length and this process's pid, so claims by any number of senders, in this process or
+ * others, never overlap, and a claim always says how long its record is. The payload and its
+ * CRC-32C follow with plain stores, and the state word, stored last with release semantics,
+ * commits the record. Threads of one sender take turns under a send lock; senders take turns
+ * only at the claim. A message is visible to readers when its {@code send}, {@code write} or
+ * {@code trySend} returns; with {@code ?sync=always} it has also been written to the disk
+ * ({@code msync}) by then.
+ *
+ * <p>The receiving direction is refused: a sender only sends.
+ */
+public final class LogSender extends AbstractConnection {
+    private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final LogDirectory directory;
+    private final boolean sync;
+    private final int pid = Libc.getpid();
+    private final BiasedLock sendLock = new BiasedLock();
+    private final CRC32C crc = new CRC32C();
+    // Under sendLock.
+    private Segment segment;
+    private ByteBuffer view;
+    /** Where in {@code segment} this sender tries its next claim: a record boundary at or before the end. */
+    private long next;
+
+    /**
+     * @param segment the log's last segment; owned from now on
+     * @param sync    whether each record is written to the disk before its call returns
+     */
+    LogSender(Endpoint endpoint, LogDirectory directory, Segment segment, int maxFrame, boolean sync) {
+        super(endpoint, endpoint.toString(), maxFrame);
+        this.directory = directory;
+        this.sync = sync;
+        use(segment);
+    }
+
+    private void use(Segment s) {
+        segment = s;
+        view = s.data.asByteBuffer();
+        next = s.tailHint();
+    }
+
+    @Override
+    protected ByteBuffer nextMessage(long waitNanos) {
+        throw new UnsupportedOperationException(name + ": receive: a log sender only sends; open a receiver with"
+                + " Conduit.openReceiver");
+    }
+
+    @Override
+    protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
+        return append(payload, 0, payload.byteSize(), mode);
+    }
+
+    @Override
+    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
+        return append(payload, offset, length, mode);
+    }
+
+    @Override
+    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
+        return append(payload, 0, payload.remaining(), mode);
+    }
+
+    /**
+     * Appends {@code length} bytes of a {@code byte[]} (from {@code offset}), or a whole segment
+     * or {@code ByteBuffer} ({@code offset} 0), as one record.
+     */
+    private boolean append(Object payload, int offset, long length, SendMode mode) throws IOException {
+        if (!lockFor(sendLock, mode)) {
+            return false;
+        }
+        try {
+            if (isClosedLocally()) {
+                throw closedLocally(mode.call);
+            }
+            long record = Segment.recordBytes(length);
+            long at = claim((int) length, record, mode.call);
+            long start = at + Segment.RECORD_HEADER;
+            switch (payload) {
+                case byte[] array -> MemorySegment.copy(array, offset, segment.data, ValueLayout.JAVA_BYTE, start,
+                        (int) length);
+                case ByteBuffer buffer -> view.put((int) start, buffer, buffer.position(), (int) length);
+                default -> MemorySegment.copy((MemorySegment) payload, 0, segment.data, start, length);
+            }
+            crc.reset();
+            crc.update(view.limit((int) (start + length)).position((int) start));
+            view.clear();
+            segment.data.set(U32, at + Segment.CRC, (int) crc.getValue());
+            segment.publishState(at, Segment.COMMITTED);
+            if (sync) {
+                segment.data.asSlice(at, record).force();
+            }
+            return true;
+        } catch (IllegalStateException e) {
+            if (isClosedLocally()) {
+                throw closedLocally(mode.call);
+            }
+            throw e;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * Claims room for a record at the end of the log, moving past records others claimed and
+     * on to the next segment when this one has no room.
+     *
+     * @return the record's offset in {@code segment.data}
+     */
+    private long claim(int length, long record, String call) throws IOException {
+        if (record > segment.capacity) {
+            throw new IOException(name + ": " + call + ": a message of " + length + " bytes does not fit in a segment"
+                    + " of " + segment.capacity + " data bytes (" + segment + ")");
+        }
+        while (true) {
+            long at = next;
+            if (at + Segment.RECORD_HEADER > segment.capacity) {
+                roll();
+                continue;
+            }
+            long word = segment.claimAcquire(at);
+            if (word == 0) {
+                if (at + record > segment.capacity) {
+                    if (segment.claim(at, Segment.claimWord(Segment.END_LENGTH, pid))) {
+                        segment.publishState(at, Segment.END);
+                        roll();
+                    }
+                    continue;
+                }
+                if (segment.claim(at, Segment.claimWord(length, pid))) {
+                    next = at + record;
+                    segment.setTailHint(next);
+                    return at;
+                }
+                continue;
+            }
+            int claimed = (int) word;
+            if (claimed == Segment.END_LENGTH) {
+                roll();
+                continue;
+            }
+            long size = Segment.recordBytes(Integer.toUnsignedLong(claimed));
+            if (claimed < 0 || at + size > segment.capacity) {
+                throw new IOException(name + ": " + call + ": the log is corrupt: a record of "
+                        + Integer.toUnsignedString(claimed) + " bytes at offset " + at + " of " + segment);
+            }
+            next = at + size;
+        }
+    }
+
+    /** Moves on to the next segment, making it if nobody has. */
+    private void roll() throws IOException {
+        Segment following = directory.next(segment);
+        segment.close();
+        use(following);
+    }
+
+    @Override
+    protected void closeTransport() throws IOException {
+        if (sendLock.tryLock(CLOSE_LINGER_NANOS)) {
+            try {
+                segment.close();
+            } finally {
+                sendLock.unlock();
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package dev.conduit.internal.log;
+
+import dev.conduit.internal.posix.Libc;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One segment file of a log, mapped into this process: a 4096-byte header, then a data area of
+ * records. The layout, byte by byte, is in {@code docs/log.md}.
+ *
+ * <pre>
+ * header
+ *    0  u64 magic "CNDTLOG1"      8  u32 version (1)     12  u32 header bytes (4096)
+ *   16  u64 file bytes           24  u64 base: the log position of the data area's first byte
+ *   32  u32 pid of the creator
+ *  128  u64 tail hint: a record boundary at or before the end, stored (release) after each claim
+ *  256  u32 waiters: readers asleep (or about to be) on a record's state word
+ * 4096  data area: records, each at a multiple of 8
+ *
+ * record
+ *    0  u32 length of the payload, or {@link #END_LENGTH}     } claimed together, by one CAS
+ *    4  u32 pid of the writer                                  } of the u64 from 0
+ *    8  u32 CRC-32C of the payload
+ *   12  u32 state: 0 claimed, {@link #COMMITTED}, {@link #END}; the futex word readers sleep on
+ *   16  payload, then filler up to a multiple of 8
+ * </pre>
+ *
+ * All numbers are little-endian, the byte order of every machine the transport runs on. A
+ * segment is never written to a name half-made: it is built under a temporary name and linked
+ * into place ({@link LogDirectory}).
+ */
+final class Segment implements AutoCloseable {
+    /** "CNDTLOG1" in ASCII, read as a little-endian u64. */
+    static final long MAGIC = 0x31474F4C54444E43L;
+    static final int VERSION = 1;
+    static final int HEADER_BYTES = 4096;
+    static final long MAGIC_AT = 0;
+    static final long VERSION_AT = 8;
+    static final long HEADER_BYTES_AT = 12;
+    static final long FILE_BYTES_AT = 16;
+    static final long BASE_AT = 24;
+    static final long PID_AT = 32;
+    static final long TAIL_HINT_AT = 128;
+    static final long WAITERS_AT = 256;
+
+    static final int RECORD_HEADER = 16;
+    static final int ALIGN = 8;
+    static final long CLAIM = 0;
+    static final long PID = 4;
+    static final long CRC = 8;
+    static final long STATE = 12;
+    /** The length of the record that closes a segment: the next record is in the next segment. */
+    static final int END_LENGTH = -1;
+    static final int COMMITTED = 1;
+    static final int END = 2;
+
+    /** The smallest segment: the header and one page of data. */
+    static final long MIN_FILE_BYTES = 2 * HEADER_BYTES;
+    /** The largest segment: its data area must fit in one {@link ByteBuffer}. */
+    static final long MAX_FILE_BYTES = 1L << 30;
+
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = U64.varHandle();
+    private static final VarHandle INT = U32.varHandle();
+
+    final Path file;
+    /** The log position of the data area's first byte. */
+    final long base;
+    /** Bytes in the data area. */
+    final long capacity;
+    final MemorySegment header;
+    final MemorySegment data;
+    private final Arena arena;
+
+    private Segment(Path file, Arena arena, MemorySegment mapping, long base) {
+        this.file = file;
+        this.arena = arena;
+        this.base = base;
+        this.header = mapping.asSlice(0, HEADER_BYTES);
+        this.data = mapping.asSlice(HEADER_BYTES);
+        this.capacity = data.byteSize();
+    }
+
+    /** @return {@code n} rounded up to a multiple of {@value #ALIGN} */
+    static long align(long n) {
+        return (n + ALIGN - 1) & -ALIGN;
+    }
+
+    /** @return the bytes a record of {@code length} payload bytes takes */
+    static long recordBytes(long length) {
+        return align(RECORD_HEADER + length);
+    }
+
+    /** @return the u64 that claims a record: its length and the writer's pid */
+    static long claimWord(int length, int pid) {
+        return (length & 0xFFFFFFFFL) | ((long) pid << 32);
+    }
+
+    /** @return the log position just past this segment's data area */
+    long end() {
+        return base + capacity;
+    }
+
+    /**
+     * Writes a fresh segment's header into {@code file}, already sized and zero-filled.
+     */
+    static void initialise(FileChannel channel, long fileBytes, long base) throws IOException {
+        ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        h.putLong((int) MAGIC_AT, MAGIC).putInt((int) VERSION_AT, VERSION).putInt((int) HEADER_BYTES_AT, HEADER_BYTES)
+                .putLong((int) FILE_BYTES_AT, fileBytes).putLong((int) BASE_AT, base).putInt((int) PID_AT,
+                        Libc.getpid());
+        channel.write(h, 0);
+    }
+
+    /**
+     * Maps an existing segment file read-write and checks its header.
+     *
+     * @param expectedBase the base its name promises
+     * @throws IOException naming the file if it cannot be opened (a symbolic link is refused) or
+     *                     its header is not a segment's with that base
+     */
+    static Segment map(Path file, long expectedBase) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            long size = channel.size();
+            if (size < MIN_FILE_BYTES || size > MAX_FILE_BYTES) {
+                throw new IOException("log segment " + file + ": " + size + " bytes (expected " + MIN_FILE_BYTES
+                        + " to " + MAX_FILE_BYTES + ")");
+            }
+            MemorySegment mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            long magic = mapping.get(U64, MAGIC_AT);
+            int version = mapping.get(U32, VERSION_AT);
+            int headerBytes = mapping.get(U32, HEADER_BYTES_AT);
+            long fileBytes = mapping.get(U64, FILE_BYTES_AT);
+            long base = mapping.get(U64, BASE_AT);
+            if (magic != MAGIC) {
+                throw new IOException("log segment " + file + ": magic 0x" + Long.toHexString(magic)
+                        + " is not a Conduit log's (0x" + Long.toHexString(MAGIC) + ")");
+            }
+            if (version != VERSION || headerBytes != HEADER_BYTES || fileBytes != size || base != expectedBase
+                    || (size - HEADER_BYTES) % ALIGN != 0) {
+                throw new IOException("log segment " + file + ": header says version " + version + ", "
+                        + headerBytes + " header bytes, " + fileBytes + " bytes, base " + base + "; expected version "
+                        + VERSION + ", " + HEADER_BYTES + ", " + size + ", " + expectedBase);
+            }
+            return new Segment(file, arena, mapping, base);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    long claimAcquire(long offset) {
+        return (long) LONG.getAcquire(data, offset + CLAIM);
+    }
+
+    /** @return whether this writer now owns the record at {@code offset}, which was unclaimed */
+    boolean claim(long offset, long claimWord) {
+        return LONG.compareAndSet(data, offset + CLAIM, 0L, claimWord);
+    }
+
+    int stateAcquire(long offset) {
+        return (int) INT.getAcquire(data, offset + STATE);
+    }
+
+    int crc(long offset) {
+        return data.get(U32, offset + CRC);
+    }
+
+    /** @return the state word of the record at {@code offset}, the futex word readers sleep on */
+    MemorySegment stateWord(long offset) {
+        return data.asSlice(offset + STATE, 4);
+    }
+
+    long tailHint() {
+        return (long) LONG.getAcquire(header, TAIL_HINT_AT);
+    }
+
+    void setTailHint(long offset) {
+        LONG.setRelease(header, TAIL_HINT_AT, offset);
+    }
+
+    // The sleep/wake handshake (Dekker, as in the shm ring): a reader adds itself to the waiters,
+    // a locked instruction and so a full barrier, then looks at the state word again; a writer
+    // stores the state, fences, then looks at the waiters. At least one sees the other's store,
+    // so either the reader does not sleep or the writer wakes it. FUTEX_WAIT compares the word
+    // under the kernel's lock, so a wake that comes before the sleep is not lost either.
+
+    /**
+     * Writer: publishes a record's state (release: its payload and CRC are visible first), and
+     * wakes the readers sleeping on it, if any said they sleep.
+     */
+    void publishState(long offset, int state) {
+        INT.setRelease(data, offset + STATE, state);
+        VarHandle.fullFence();
+        if ((int) INT.getAcquire(header, WAITERS_AT) != 0) {
+            Libc.futexWake(stateWord(offset), Integer.MAX_VALUE);
+        }
+    }
+
+    /** Reader, before it sleeps: says so; must call {@link #readerAwake()} afterwards. */
+    void readerSleeps() {
+        INT.getAndAdd(header, WAITERS_AT, 1);
+    }
+
+    void readerAwake() {
+        INT.getAndAdd(header, WAITERS_AT, -1);
+    }
+
+    int stateVolatile(long offset) {
+        return (int) INT.getVolatile(data, offset + STATE);
+    }
+
+    /**
+     * Unmaps the segment. Fails with {@link IllegalStateException} while a thread is in a native
+     * call on it (a futex wait): wake it first.
+     */
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return file.toString();
+    }
+}
