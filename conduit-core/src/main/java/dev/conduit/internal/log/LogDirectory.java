@@ -163,7 +163,12 @@ final class LogDirectory {
                 Files.deleteIfExists(temporary);
             }
         }
-        return Segment.map(file, base);
+        try {
+            return Segment.map(file, base);
+        } catch (IOException e) {
+            String why = String.valueOf(e.getMessage());
+            throw new IOException(name + ": open: " + (why.contains(file.toString()) ? why : file + ": " + why), e);
+        }
     }
 
     @Override
