@@ -95,17 +95,13 @@ public final class LogSender extends AbstractConnection {
             }
             long record = Segment.recordBytes(length);
             long at = claim((int) length, record, mode.call);
-            long start = at + Segment.RECORD_HEADER;
-            switch (payload) {
-                case byte[] array -> MemorySegment.copy(array, offset, segment.data, ValueLayout.JAVA_BYTE, start,
-                        (int) length);
-                case ByteBuffer buffer -> view.put((int) start, buffer, buffer.position(), (int) length);
-                default -> MemorySegment.copy((MemorySegment) payload, 0, segment.data, start, length);
+            try {
+                put(payload, offset, at + Segment.RECORD_HEADER, length);
+            } catch (RuntimeException e) {
+                // This process lives on, so readers would wait for the record: tell them it will not come.
+                segment.publishState(at, Segment.ABANDONED);
+                throw e;
             }
-            crc.reset();
-            crc.update(view.limit((int) (start + length)).position((int) start));
-            view.clear();
-            segment.data.set(U32, at + Segment.CRC, (int) crc.getValue());
             segment.publishState(at, Segment.COMMITTED);
             if (sync) {
                 segment.data.asSlice(at, record).force();
@@ -119,6 +115,20 @@ public final class LogSender extends AbstractConnection {
         } finally {
             sendLock.unlock();
         }
+    }
+
+    /** Copies the payload into the claimed record and writes its CRC-32C, making no wrapper. */
+    private void put(Object payload, int offset, long start, long length) {
+        switch (payload) {
+            case byte[] array -> MemorySegment.copy(array, offset, segment.data, ValueLayout.JAVA_BYTE, start,
+                    (int) length);
+            case ByteBuffer buffer -> view.put((int) start, buffer, buffer.position(), (int) length);
+            default -> MemorySegment.copy((MemorySegment) payload, 0, segment.data, start, length);
+        }
+        crc.reset();
+        crc.update(view.limit((int) (start + length)).position((int) start));
+        view.clear();
+        segment.data.set(U32, start - Segment.RECORD_HEADER + Segment.CRC, (int) crc.getValue());
     }
 
     /**

@@ -31,7 +31,8 @@ import java.nio.file.StandardOpenOption;
  *    0  u32 length of the payload, or {@link #END_LENGTH}     } claimed together, by one CAS
  *    4  u32 pid of the writer                                  } of the u64 from 0
  *    8  u32 CRC-32C of the payload
- *   12  u32 state: 0 claimed, {@link #COMMITTED}, {@link #END}; the futex word readers sleep on
+ *   12  u32 state: 0 claimed, {@link #COMMITTED}, {@link #END}, {@link #ABANDONED}; the futex word
+ *           readers sleep on
  *   16  payload, then filler up to a multiple of 8
  * </pre>
  *
@@ -63,6 +64,8 @@ final class Segment implements AutoCloseable {
     static final int END_LENGTH = -1;
     static final int COMMITTED = 1;
     static final int END = 2;
+    /** A record its writer gave up after claiming it (its payload could not be read): skipped. */
+    static final int ABANDONED = 3;
 
     /** The smallest segment: the header and one page of data. */
     static final long MIN_FILE_BYTES = 2 * HEADER_BYTES;

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -157,6 +159,21 @@ class LogTest {
         assertEquals("two", receiver.receiveString(WAIT));
         assertNull(receiver.tryReceive());
         assertEquals(2, ((LogReceiver) receiver).skipped());
+    }
+
+    @Test
+    void aSendThatFailsAfterClaimingItsRecordDoesNotHoldUpReaders() throws Exception {
+        MessageSender sender = sender("");
+        MessageReceiver receiver = receiver("?from=start");
+        MemorySegment gone;
+        try (Arena arena = Arena.ofConfined()) {
+            gone = arena.allocate(8);
+        }
+        MemorySegment unreadable = gone;
+        assertThrows(IllegalStateException.class, () -> sender.send(unreadable));
+        sender.send("next");
+        assertEquals("next", receiver.receiveString(WAIT));
+        assertEquals(1, ((LogReceiver) receiver).skipped());
     }
 
     /** @return the pid of a process that has exited */
