@@ -16,6 +16,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,6 +53,11 @@ final class ListenCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     private Format format;
 
+    @Option(names = "--from", paramLabel = "WHERE",
+            description = "For a log: endpoint, where to start reading: start, end, or a position a receiver"
+                    + " reported (the endpoint's ?from= option). Default: end.")
+    private String from;
+
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong reserved = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
@@ -63,6 +70,9 @@ final class ListenCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--count " + count + " (expected >= 1)");
         }
         PrintWriter err = spec.commandLine().getErr();
+        if (from != null) {
+            endpoint = withFrom(Endpoint.parse(endpoint)).toString();
+        }
         if (Endpoint.parse(endpoint).isOneWay()) {
             if (echo) {
                 throw new ParameterException(spec.commandLine(), "endpoint '" + endpoint + "': --echo needs a"
@@ -88,6 +98,21 @@ final class ListenCommand implements Callable<Integer> {
             throw outputFailure;
         }
         return 0;
+    }
+
+    /** @return the endpoint with {@code --from} as its {@code from} option */
+    private Endpoint withFrom(Endpoint parsed) {
+        if (!parsed.scheme().equals("log")) {
+            throw new ParameterException(spec.commandLine(), "endpoint '" + parsed + "': --from applies to log:"
+                    + " endpoints only");
+        }
+        if (parsed.option("from").isPresent()) {
+            throw new ParameterException(spec.commandLine(), "endpoint '" + parsed + "': --from " + from
+                    + " and the endpoint's ?from= both say where to start; give one");
+        }
+        Map<String, String> options = new LinkedHashMap<>(parsed.options());
+        options.put("from", from);
+        return Endpoint.of(parsed.scheme(), parsed.address(), options);
     }
 
     private int receiveOneWay(PrintWriter err) throws IOException {

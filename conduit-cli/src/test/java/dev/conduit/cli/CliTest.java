@@ -261,6 +261,44 @@ final class CliTest {
     }
 
     @Test
+    void sendAppendsToALogAndListenFromStartPrintsIt() throws Exception {
+        String log = "log:" + dir.resolve("events");
+        Run first = run("", "send", log, "one", "two\\nlines");
+        assertEquals(0, first.code(), first.err());
+        assertEquals(0, run("", "send", log, "three").code());
+        Run listen = run("", "listen", log, "--from", "start", "--count", "3");
+        assertEquals(0, listen.code(), listen.err());
+        assertEquals(List.of("one", "two\\nlines", "three"), listen.outLines());
+        assertEquals(List.of("listening on " + log + "?from=start"), listen.errLines());
+        try (var files = Files.list(dir.resolve("events"))) {
+            assertEquals(List.of("0000000000000000.log"), files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void listenToALogFromTheEndPrintsOnlyWhatComesAfter() throws Exception {
+        String log = "log:" + dir.resolve("tail");
+        assertEquals(0, run("", "send", log, "old").code());
+        CliProcess listen = closeLater(CliProcess.start("listen", log, "--count", "1"));
+        listen.awaitListening();
+        assertEquals(0, run("", "send", log, "new").code());
+        assertEquals(0, listen.awaitExit(EXIT_TIMEOUT), () -> "stderr: " + listen.stderr());
+        assertEquals(List.of("new"), listen.stdout());
+    }
+
+    @Test
+    void fromIsRefusedForOtherSchemesAndWhenTheEndpointSaysItToo() {
+        Run unix = run("", "listen", "unix:" + dir.resolve("x.sock"), "--from", "start");
+        assertEquals(2, unix.code());
+        assertEquals("conduit: endpoint 'unix:" + dir.resolve("x.sock") + "': --from applies to log: endpoints only"
+                + " (see 'conduit listen --help')", unix.err().strip());
+        Run twice = run("", "listen", "log:" + dir.resolve("l") + "?from=end", "--from", "start");
+        assertEquals(2, twice.code());
+        assertTrue(twice.err().startsWith("conduit: endpoint 'log:" + dir.resolve("l") + "?from=end': --from start"
+                + " and the endpoint's ?from= both say where to start; give one"), twice.err());
+    }
+
+    @Test
     void listenEchoSendsBackUnchangedAndPrintsNothing() throws Exception {
         CliProcess listen = closeLater(CliProcess.start("listen", "tcp://127.0.0.1:0", "--echo", "--count", "2"));
         String endpoint = listen.awaitListening();
