@@ -3,6 +3,8 @@ package dev.conduit.bench;
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.Listener;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
 import dev.conduit.bench.link.AeronLink;
 import dev.conduit.bench.link.ConduitLink;
 import dev.conduit.bench.link.RawSocketLink;
@@ -29,15 +31,16 @@ import java.util.List;
  * BenchPeer client TRANSPORT SIZE ADDRESS PLAN connect; run the plan; print one result line
  * </pre>
  *
- * OPTIONS are endpoint options for Conduit's socket and shared-memory transports ({@code spin=0}),
- * or {@code -}.
+ * OPTIONS are endpoint options for Conduit's socket, shared-memory and log transports
+ * ({@code spin=0}), or {@code -}. {@code log} is a pair of logs in DIR, one each way; its ADDRESS
+ * is DIR and the options.
  * PLAN is {@code durationMillis,warmupMillis,maxMessages,pinServer}. The client of {@code stdio}
  * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
  * {@code -} as ADDRESS. See {@link Session} for what the two sides say to each other.
  */
 public final class BenchPeer {
     /** Conduit transports the harness measures. */
-    public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "shm", "stdio", "mem");
+    public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "shm", "stdio", "mem", "log");
     /** Other libraries, measured the same way. */
     public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq");
 
@@ -71,6 +74,14 @@ public final class BenchPeer {
                 try (Listener listener = Conduit.listen(endpoint)) {
                     ready(listener.endpoint().toString());
                     Session.serve(new ConduitLink(listener.accept()), size);
+                }
+            }
+            case "log" -> {
+                // A pair of logs in the run directory, one each way; the client reads from the start of its log.
+                try (MessageReceiver in = Conduit.openReceiver(log(dir, "to-server", query, "from=start"));
+                     MessageSender out = Conduit.openSender(log(dir, "to-client", "", ""))) {
+                    ready(dir + query);
+                    Session.serve(new ConduitLink(out, in), size);
                 }
             }
             case "raw-uds" -> {
@@ -122,11 +133,28 @@ public final class BenchPeer {
                 server.setPriority(Thread.NORM_PRIORITY);
                 yield new ConduitLink(Conduit.connect(endpoint, Duration.ofSeconds(5)));
             }
+            case "log" -> {
+                int q = address.indexOf('?');
+                String dir = q < 0 ? address : address.substring(0, q);
+                String query = q < 0 ? "" : address.substring(q);
+                MessageSender out = Conduit.openSender(log(dir, "to-server", "", ""));
+                yield new ConduitLink(out, Conduit.openReceiver(log(dir, "to-client", query, "from=start")));
+            }
             case "raw-uds" -> new RawSocketLink(SocketChannel.open(UnixDomainSocketAddress.of(address)), size);
             case "aeron" -> new AeronLink(Aeron.connect(new Aeron.Context().aeronDirectoryName(address)), 1, 2);
             case "zmq" -> ZmqLink.connect(address);
             default -> throw new IllegalArgumentException("unknown transport " + transport);
         };
+    }
+
+    /**
+     * @param query the harness's options ({@code ?spin=...}) or empty
+     * @param more  another option, or empty
+     * @return the endpoint of the log {@code name} in {@code dir}
+     */
+    private static String log(String dir, String name, String query, String more) {
+        String options = more.isEmpty() ? query : (query.isEmpty() ? "?" : query + "&") + more;
+        return "log:" + Path.of(dir, name) + options;
     }
 
     private static List<String> serverCommand(int size, String pin) {

@@ -47,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--transport", paramLabel = "LIST", split = ",",
-            description = "Conduit transports to measure (default: all of unix, pipe, tcp, shm, stdio, mem);"
+            description = "Conduit transports to measure (default: all of unix, pipe, tcp, shm, stdio, mem, log);"
                     + " peers raw-uds, aeron, zmq may be named too.")
     private List<String> transports = new ArrayList<>(BenchPeer.CONDUIT);
 
@@ -68,9 +68,9 @@ final class BenchCommand implements Callable<Integer> {
     private long maxMessages;
 
     @Option(names = "--spin", paramLabel = "DURATION",
-            description = "Receive spin of the Conduit socket and shared-memory transports (unix, pipe, tcp,"
-                    + " shm), as their ?spin= option; 0 sleeps at once. Default: the transports' own (50us on 2+"
-                    + " CPUs).")
+            description = "Receive spin of the Conduit socket, shared-memory and log transports (unix, pipe,"
+                    + " tcp, shm, log), as their ?spin= option; 0 sleeps at once. Default: the transports' own"
+                    + " (50us on 2+ CPUs).")
     private String spin;
 
     @Option(names = "--peers", description = "Also measure the peers: raw JDK Unix socket, Aeron IPC, JeroMQ.")

@@ -115,8 +115,9 @@ public final class LogTransport implements TransportProvider {
                     continue;
                 }
                 if (at != stop && stop != Long.MAX_VALUE) {
+                    String end = at < stop ? " (the log ends at " + (segment.base + at) + ")" : "";
                     throw new IOException(endpoint + ": open: position " + position + " is not where a record of "
-                            + segment + " starts" + (at < stop ? " (the log ends at " + (segment.base + at) + ")" : ""));
+                            + segment + " starts" + end);
                 }
                 return new LogReceiver(endpoint, directory, segment, at, maxFrame, spin);
             }
