@@ -4,7 +4,6 @@ import dev.conduit.Endpoint;
 import dev.conduit.internal.posix.Libc;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -140,7 +139,8 @@ final class LogDirectory {
     /**
      * Maps the segment at {@code base}, first making it if it does not exist: built under a
      * temporary name, then hard-linked to its own, which fails if another process got there
-     * first. So a segment is never seen half-made, and two makers cannot both win.
+     * first. So a segment is never seen half-made, and two makers cannot both win. Its blocks are
+     * allocated when it is made, so a full disk is an error here rather than a fault in a send.
      */
     private Segment openOrCreate(long base, long fileBytes) throws IOException {
         Path file = segmentFile(base);
@@ -148,12 +148,15 @@ final class LogDirectory {
             Path temporary = path.resolve(".tmp-" + Libc.getpid() + "-"
                     + Long.toHexString(ThreadLocalRandom.current().nextLong()));
             try {
-                try (FileChannel channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                        PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE))) {
-                    Files.setPosixFilePermissions(temporary, OWNER_ONLY_FILE);
-                    channel.position(fileBytes - 1);
-                    channel.write(ByteBuffer.wrap(new byte[1]));
+                int fd = Libc.createExclusive(temporary.toString(), 0600);
+                try {
+                    Libc.posixFallocate(fd, fileBytes);
+                } finally {
+                    Libc.close(fd);
+                }
+                Files.setPosixFilePermissions(temporary, OWNER_ONLY_FILE);
+                try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)) {
                     Segment.initialise(channel, fileBytes, base);
                 }
                 Files.createLink(file, temporary);

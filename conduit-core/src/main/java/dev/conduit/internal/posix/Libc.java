@@ -498,4 +498,48 @@ public final class Libc {
         }
         return new IllegalStateException("native call failed", t);
     }
+
+    // ---- Durable log ---------------------------------------------------------------------------
+
+    // open(path, flags, mode): variadic after the flags.
+    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(INT, ADDRESS, INT, INT),
+            ERRNO, Linker.Option.firstVariadicArg(2));
+    // posix_fallocate returns the error number instead of setting errno.
+    private static final MethodHandle POSIX_FALLOCATE = downcall("posix_fallocate",
+            FunctionDescriptor.of(INT, INT, SIZE_T, SIZE_T));
+
+    /**
+     * {@code open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode)}: makes a new file, failing if
+     * anything exists at {@code path}, a symbolic link included (never followed). Blocks only for
+     * the file system.
+     *
+     * @param mode permission bits, e.g. {@code 0600} (the umask may take some away)
+     * @return the file descriptor, for {@link #close}
+     * @throws ErrnoException with {@code errno} and its text, {@link #EEXIST} if something is there
+     */
+    public static int createExclusive(String path, int mode) throws IOException {
+        return (int) checked((arena, state) -> (int) OPEN.invokeExact(state, arena.allocateFrom(path),
+                O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode), () -> "open(\"" + path + "\", O_RDWR|O_CREAT|O_EXCL, 0"
+                + Integer.toOctalString(mode) + ")");
+    }
+
+    /**
+     * {@code posix_fallocate(fd, 0, size)}: gives the file its disk blocks now, so that writing
+     * through a mapping of it later cannot fail for want of space (which would be a fault, not an
+     * error code). Blocks while the file system allocates.
+     *
+     * @throws ErrnoException with the error and its text, e.g. {@code ENOSPC}
+     */
+    public static void posixFallocate(int fd, long size) throws IOException {
+        int error;
+        try {
+            error = (int) POSIX_FALLOCATE.invokeExact(fd, 0L, size);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (error != 0) {
+            throw new ErrnoException("posix_fallocate(" + fd + ", 0, " + size + "): " + strerror(error) + " (errno "
+                    + error + ")", error);
+        }
+    }
 }
