@@ -190,6 +190,10 @@ public final class LogReceiver extends AbstractConnection {
         Segment following = directory.next(old);
         use(following, 0);
         old.close();
+        if (isClosedLocally()) {
+            // A close that came meanwhile unmapped the old segment only.
+            following.close();
+        }
     }
 
     /** @param spin whether to spin first: only at the start of a wait, not after every slice */

@@ -303,6 +303,45 @@ class LogTest {
     }
 
     @Test
+    void sendersInSeveralProcessesNeverInterleaveOrOverlap() throws Exception {
+        int writers = 3;
+        int each = 3000;
+        MessageReceiver receiver = receiver("?from=start&segmentSize=64k");
+        List<Process> children = new ArrayList<>();
+        Path signals = Files.createDirectory(dir.resolve("signals"));
+        try {
+            for (int w = 0; w < writers; w++) {
+                children.add(ChildJvm.start(LogWriterChild.class, log + "?segmentSize=64k", String.valueOf(w * each),
+                        String.valueOf(each), signals.toString()));
+            }
+            Waits.until("every writer is ready", Duration.ofSeconds(30), () -> {
+                try (Stream<Path> ready = Files.list(signals)) {
+                    return ready.count() == writers;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            Files.createFile(signals.resolve("go"));
+            int[] next = new int[writers];
+            for (int n = 0; n < writers * each; n++) {
+                byte[] m = receiver.receive(Duration.ofSeconds(30));
+                assertTrue(m != null, "message " + n + " did not come");
+                int seq = LogWriterChild.check(m);
+                int writer = seq / each;
+                assertEquals(writer * each + next[writer]++, seq, "order of writer " + writer);
+            }
+            for (Process child : children) {
+                assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, child.exitValue());
+            }
+            assertNull(receiver.tryReceive());
+            assertEquals(0, ((LogReceiver) receiver).skipped());
+        } finally {
+            children.forEach(ChildJvm::kill);
+        }
+    }
+
+    @Test
     void makesItsDirectoryAndFilesForTheOwnerOnly() throws Exception {
         sender("").send("x");
         Path path = dir.resolve("log");

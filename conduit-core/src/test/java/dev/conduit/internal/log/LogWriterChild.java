@@ -4,6 +4,10 @@ import dev.conduit.Conduit;
 import dev.conduit.MessageSender;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32;
 
 /** A child JVM that appends stamped messages to a log until it is killed. */
@@ -11,11 +15,25 @@ public final class LogWriterChild {
     private LogWriterChild() {
     }
 
-    /** @param args the endpoint */
+    /**
+     * @param args the endpoint; then optionally the first message's number, how many to send
+     *             (without them: from 0, until killed), and a directory: once the sender is open,
+     *             the child makes the file {@code ready-FIRST} there, and starts sending when the
+     *             file {@code go} appears, so that several children send at once
+     */
     public static void main(String[] args) throws Exception {
+        int first = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        long count = args.length > 2 ? Long.parseLong(args[2]) : Long.MAX_VALUE;
         try (MessageSender sender = Conduit.openSender(args[0])) {
-            for (int seq = 0; ; seq++) {
-                sender.send(stamped(seq));
+            if (args.length > 3) {
+                Path dir = Path.of(args[3]);
+                Files.createFile(dir.resolve("ready-" + first));
+                while (!Files.exists(dir.resolve("go"))) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }
+            for (long i = 0; i < count; i++) {
+                sender.send(stamped(first + (int) i));
             }
         }
     }
