@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
@@ -56,6 +59,9 @@ public final class LogReceiver extends AbstractConnection {
     private long offset;
     private long virtualPark = VIRTUAL_PARK_MIN_NANOS;
     private long skipped;
+    /** The file of the segment after this one, whose existence says this one is full. */
+    private Path nextFile;
+    private long holeCheckedAt = System.nanoTime();
 
     /**
      * @param segment the segment to start in; owned from now on
@@ -70,6 +76,7 @@ public final class LogReceiver extends AbstractConnection {
     }
 
     private void use(Segment s, long at) {
+        nextFile = directory.segmentFile(s.end());
         segment = s;
         view = s.data.asByteBuffer().asReadOnlyBuffer();
         offset = at;
@@ -85,7 +92,7 @@ public final class LogReceiver extends AbstractConnection {
         return position;
     }
 
-    /** @return how many records this receiver skipped as torn or abandoned, for tests and diagnostics */
+    /** @return how many records (or crash holes) this receiver skipped as torn or abandoned, for tests */
     long skipped() {
         return skipped;
     }
@@ -136,6 +143,9 @@ public final class LogReceiver extends AbstractConnection {
             }
             long word = s.claimAcquire(offset);
             if (word == 0) {
+                if (pastCrashHole(s)) {
+                    continue;
+                }
                 return null;
             }
             int length = (int) word;
@@ -177,6 +187,61 @@ public final class LogReceiver extends AbstractConnection {
             }
             return view.limit(start + length).position(start);
         }
+    }
+
+    /**
+     * At an unclaimed record: tells a crash hole from the end of the log, and moves past it.
+     * While every process runs, claims are contiguous and the tail hint is stored (release)
+     * after them, so a hint beyond an unclaimed word, read (acquire) before a second look at
+     * that word, and a later segment, made only once this one is full, can both only mean that
+     * the machine crashed with the word still unwritten while later pages reached the disk.
+     * Senders start at the hint, so no one would ever claim the word: skip to the first record
+     * that leads to the hint (or to the hint), or on to the next segment. The file check costs
+     * a system call, so it is made at most once a slice.
+     *
+     * @return whether the reader moved
+     */
+    private boolean pastCrashHole(Segment s) {
+        long hint = s.tailHint();
+        if (s.claimAcquire(offset) != 0) {
+            return true; // claimed meanwhile: look again
+        }
+        if (hint > offset) {
+            offset = resync(s, offset + Segment.ALIGN, hint);
+        } else {
+            long now = System.nanoTime();
+            if (now - holeCheckedAt < SLICE_NANOS) {
+                return false;
+            }
+            holeCheckedAt = now;
+            if (!Files.exists(nextFile, LinkOption.NOFOLLOW_LINKS) || s.claimAcquire(offset) != 0) {
+                return false;
+            }
+            offset = s.capacity;
+        }
+        skipped++;
+        position = s.base + offset;
+        return true;
+    }
+
+    /** @return the first offset from {@code from} whose records lead exactly to {@code hint}, or the hint */
+    private static long resync(Segment s, long from, long hint) {
+        for (long candidate = from; candidate < hint; candidate += Segment.ALIGN) {
+            long at = candidate;
+            while (at < hint) {
+                long word = s.claimAcquire(at);
+                int length = (int) word;
+                long size = Segment.recordBytes(Integer.toUnsignedLong(length));
+                if (word == 0 || length < 0 || at + size > s.capacity) {
+                    break;
+                }
+                at += size;
+            }
+            if (at == hint) {
+                return candidate;
+            }
+        }
+        return hint;
     }
 
     private IOException fail(IOException e) throws IOException {

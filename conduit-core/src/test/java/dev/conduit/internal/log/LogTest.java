@@ -176,6 +176,40 @@ class LogTest {
         assertEquals(1, ((LogReceiver) receiver).skipped());
     }
 
+    @Test
+    void aClaimLostInACrashOfTheMachineDoesNotEndTheLog() throws Exception {
+        MessageSender sender = sender("?segmentSize=8k");
+        sender.send("a");
+        sender.send("lost");
+        sender.send("c");
+        Path file = dir.resolve("log").resolve("0000000000000000.log");
+        try (Segment segment = Segment.map(file, 0)) {
+            // The page holding the claim of "lost" never reached the disk; the later ones did.
+            segment.data.set(ValueLayout.JAVA_LONG, Segment.recordBytes(1), 0L);
+        }
+        MessageReceiver receiver = receiver("?from=start");
+        assertEquals("a", receiver.receiveString(WAIT));
+        assertEquals("c", receiver.receiveString(WAIT));
+        while (!Files.exists(dir.resolve("log").resolve("0000000000001000.log"))) {
+            sender.send(LogWriterChild.stamped(1));
+        }
+        // The same for the record that closed the first segment: the second one exists, so it was full.
+        try (Segment segment = Segment.map(file, 0)) {
+            long end = segment.tailHint();
+            assertEquals(Segment.END_LENGTH, (int) segment.claimAcquire(end));
+            segment.data.set(ValueLayout.JAVA_LONG, end, 0L);
+        }
+        sender.send("in the second segment");
+        int stamped = 0;
+        for (String m = receiver.receiveString(WAIT); !m.equals("in the second segment");
+                m = receiver.receiveString(WAIT)) {
+            stamped++;
+        }
+        assertTrue(stamped > 0);
+        assertEquals(2, ((LogReceiver) receiver).skipped());
+        assertNull(receiver.tryReceive());
+    }
+
     /** @return the pid of a process that has exited */
     private static int deadPid() throws Exception {
         Process p = new ProcessBuilder("true").start();
