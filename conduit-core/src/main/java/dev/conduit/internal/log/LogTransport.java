@@ -29,6 +29,8 @@ public final class LogTransport implements TransportProvider {
     /** {@code ?sync=none|always}: whether a sender writes each record to the disk before returning. */
     public static final String SYNC = "sync";
     static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    private static final long START = -1;
+    private static final long END = -2;
 
     @Override
     public Set<String> schemes() {
@@ -83,31 +85,14 @@ public final class LogTransport implements TransportProvider {
         refuse(endpoint, SYNC, "a sender's");
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
-        String from = endpoint.option(FROM).orElse("end");
-        long position = switch (from) {
-            case "start", "end" -> -1;
-            default -> {
-                try {
-                    yield Long.parseLong(from);
-                } catch (NumberFormatException e) {
-                    yield -1;
-                }
-            }
-        };
-        if (position < 0 && !from.equals("start") && !from.equals("end")) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': " + FROM + "=" + from
-                    + " (expected start, end, or a position a receiver reported, e.g. 4096)");
-        }
+        long position = from(endpoint);
         LogDirectory directory = LogDirectory.open(endpoint, segmentBytes(endpoint));
-        Segment segment = switch (from) {
-            case "start" -> directory.first();
-            case "end" -> directory.last();
-            default -> directory.holding(position);
-        };
+        Segment segment = position == START ? directory.first()
+                : position == END ? directory.last() : directory.holding(position);
         try {
             while (true) {
-                long stop = from.equals("end") ? Long.MAX_VALUE : from.equals("start") ? 0 : position - segment.base;
-                long at = walk(segment, from.equals("end") ? segment.tailHint() : 0, stop);
+                long stop = position == END ? Long.MAX_VALUE : position == START ? 0 : position - segment.base;
+                long at = walk(segment, position == END ? segment.tailHint() : 0, stop);
                 if (at < 0) {
                     Segment following = directory.next(segment);
                     segment.close();
@@ -125,6 +110,25 @@ public final class LogTransport implements TransportProvider {
             segment.close();
             throw e;
         }
+    }
+
+    /**
+     * @return the endpoint's {@code from}: {@link #START}, {@link #END} (the default), or a position
+     * @throws IllegalArgumentException if it is none of those
+     */
+    private static long from(Endpoint endpoint) {
+        String from = endpoint.option(FROM).orElse("end");
+        if (from.equals("start")) {
+            return START;
+        }
+        if (from.equals("end")) {
+            return END;
+        }
+        if (from.matches("[0-9]{1,18}")) {
+            return Long.parseLong(from);
+        }
+        throw new IllegalArgumentException("endpoint '" + endpoint + "': " + FROM + "=" + from
+                + " (expected start, end, or a position a receiver reported, e.g. 4096)");
     }
 
     /**
