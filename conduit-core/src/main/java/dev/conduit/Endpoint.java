@@ -231,6 +231,7 @@ public final class Endpoint {
                             + "': expected tcp://HOST:PORT with PORT 0-65535");
                 }
             }
+            case "fifo" -> requireNonEmpty(text, address, "fifo:PATH");
             case "ws", "wss" -> requireNonEmpty(text, address, scheme + "://HOST:PORT/PATH");
             default -> requireNonEmpty(text, address, scheme + ":NAME");
         }

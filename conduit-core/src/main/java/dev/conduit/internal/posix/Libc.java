@@ -542,4 +542,244 @@ public final class Libc {
                     + error + ")", error);
         }
     }
+
+    // ---- Named FIFOs (fifo:): mkfifo, open, read/write, ppoll, fcntl pipe sizes, statx --------------------
+    //
+    // read and write take the buffer as an address number, not a segment: the FIFO's hot path then
+    // makes no segment per call, so a steady stream allocates nothing. Callers pass addresses of
+    // native buffers they keep alive for the call. Each is bound twice: a call that captures errno
+    // allocates 40 bytes until C2 compiles it (measured with -XX:TieredStopAtLevel=1), one that
+    // does not allocates nothing, so the plain one goes first and only a failed call (-1) is
+    // repeated with errno captured. A read or write that failed moved no byte, so repeating it is
+    // safe: it fails again and tells why, or succeeds as if it were the first.
+
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_NOCTTY = 0400;
+    /** Differs by architecture: asm-generic (AArch64) has 0100000, x86-64 0400000. */
+    public static final int O_NOFOLLOW = "aarch64".equals(System.getProperty("os.arch")) ? 0100000 : 0400000;
+    /** The same on x86-64 and AArch64. */
+    public static final int O_PATH = 010000000;
+    public static final int EPERM = 1;
+    public static final int EINTR = 4;
+    public static final int ENXIO = 6;
+    public static final int EAGAIN = 11;
+    public static final int EBUSY = 16;
+    public static final int EPIPE = 32;
+    public static final int ELOOP = 40;
+    public static final short POLLIN = 0x1;
+    public static final short POLLOUT = 0x4;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+    /** {@code PIPE_BUF} on Linux: a write of at most this many bytes to a pipe is atomic. */
+    public static final int PIPE_BUF = 4096;
+    /** {@code S_IFMT} and {@code S_IFIFO}, in {@code st_mode}. */
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFIFO = 0010000;
+    private static final int F_SETPIPE_SZ = 1031;
+    private static final int F_GETPIPE_SZ = 1032;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BASIC = 0x7ff;
+    /** {@code struct statx} (the same on every architecture): its size and the fields read. */
+    private static final long STATX_BYTES = 256;
+    private static final long STX_UID = 20;
+    private static final long STX_MODE = 28;
+    private static final long STX_INO = 32;
+    private static final long STX_DEV_MAJOR = 136;
+    private static final long STX_DEV_MINOR = 140;
+    /** {@code struct pollfd}: int fd, short events, short revents. */
+    private static final long POLLFD_BYTES = 8;
+
+    private static final MethodHandle MKFIFO = downcall("mkfifo", FunctionDescriptor.of(INT, ADDRESS, INT), ERRNO);
+    // open(path, flags, mode): variadic after the flags.
+    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(INT, ADDRESS, INT, INT),
+            ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final FunctionDescriptor READ_WRITE = FunctionDescriptor.of(SIZE_T, INT, ValueLayout.JAVA_LONG,
+            SIZE_T);
+    private static final MethodHandle READ = downcall("read", READ_WRITE);
+    private static final MethodHandle READ_ERRNO = downcall("read", READ_WRITE, ERRNO);
+    private static final MethodHandle WRITE = downcall("write", READ_WRITE);
+    private static final MethodHandle WRITE_ERRNO = downcall("write", READ_WRITE, ERRNO);
+    // ppoll(fds, nfds, timeout, sigmask): the time-out as an address number, beside the pollfd.
+    private static final MethodHandle PPOLL = downcall("ppoll",
+            FunctionDescriptor.of(INT, ADDRESS, SIZE_T, ValueLayout.JAVA_LONG, ADDRESS), ERRNO);
+    // fcntl(fd, cmd, arg): variadic after the command.
+    private static final MethodHandle FCNTL = downcall("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
+            ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle STATX = downcall("statx",
+            FunctionDescriptor.of(INT, INT, ADDRESS, INT, INT, ADDRESS), ERRNO);
+
+    /**
+     * {@code mkfifo(path, mode)}; the umask applies, as for any file.
+     *
+     * @throws ErrnoException with {@code errno} and its text ({@link #EEXIST} if the path exists)
+     */
+    public static void mkfifo(String path, int mode) throws IOException {
+        checked((arena, state) -> (int) MKFIFO.invokeExact(state, arena.allocateFrom(path), mode),
+                () -> "mkfifo(" + path + ", 0" + Integer.toOctalString(mode) + ")");
+    }
+
+    /**
+     * {@code open(path, flags)} ({@code O_CLOEXEC} is always added). Blocks only as the file's
+     * kind makes {@code open} block: a FIFO opened without {@link #O_NONBLOCK} waits for its
+     * other end.
+     *
+     * @return the file descriptor
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static int open(String path, int flags) throws IOException {
+        return (int) checked((arena, state) -> (int) OPEN.invokeExact(state, arena.allocateFrom(path),
+                flags | O_CLOEXEC, 0), () -> "open(" + path + ", " + openFlagsText(flags) + ")");
+    }
+
+    private static String openFlagsText(int flags) {
+        StringBuilder sb = new StringBuilder((flags & 3) == O_WRONLY ? "O_WRONLY" : (flags & 3) == O_RDWR ? "O_RDWR"
+                : "O_RDONLY");
+        if ((flags & O_NONBLOCK) != 0) {
+            sb.append("|O_NONBLOCK");
+        }
+        if ((flags & O_NOFOLLOW) != 0) {
+            sb.append("|O_NOFOLLOW");
+        }
+        if ((flags & O_PATH) != 0) {
+            sb.append("|O_PATH");
+        }
+        return sb.toString();
+    }
+
+    /** @return room for the {@code errno} of {@link #read} and {@link #write}, one per calling thread */
+    public static MemorySegment allocateErrnoState(Arena arena) {
+        return arena.allocate(Linker.Option.captureStateLayout());
+    }
+
+    /** @return the {@code errno} the last failed call left in {@code state} */
+    public static int errno(MemorySegment state) {
+        return (int) ERRNO_VALUE.get(state, 0L);
+    }
+
+    /**
+     * {@code read(fd, address, count)}, allocating nothing. Blocks only if {@code fd} is in
+     * blocking mode.
+     *
+     * @param address the address of native memory with room for {@code count} bytes
+     * @param state   from {@link #allocateErrnoState}, used by one thread at a time
+     * @return the bytes read, 0 at end of file, or -1 with {@link #errno(MemorySegment)} set
+     */
+    public static long read(int fd, long address, long count, MemorySegment state) {
+        try {
+            long n = (long) READ.invokeExact(fd, address, count);
+            return n >= 0 ? n : (long) READ_ERRNO.invokeExact(state, fd, address, count);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code write(fd, address, count)}, allocating nothing; as {@link #read}.
+     *
+     * @return the bytes written, or -1 with {@link #errno(MemorySegment)} set
+     */
+    public static long write(int fd, long address, long count, MemorySegment state) {
+        try {
+            long n = (long) WRITE.invokeExact(fd, address, count);
+            return n >= 0 ? n : (long) WRITE_ERRNO.invokeExact(state, fd, address, count);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** @return room for one {@code struct pollfd} and a {@code struct timespec}, for {@link #pollOne} */
+    public static MemorySegment allocatePoll(Arena arena) {
+        return arena.allocate(POLLFD_BYTES + TIMESPEC_BYTES, 8);
+    }
+
+    /**
+     * {@code ppoll} on one descriptor: blocks the calling thread in the kernel until one of
+     * {@code events} (or an error or hang-up condition) holds, a signal arrives, or
+     * {@code nanos} pass. A virtual thread would hold its carrier meanwhile: give it 0.
+     *
+     * @param poll  from {@link #allocatePoll}, used by one thread at a time
+     * @param state from {@link #allocateErrnoState}, used by one thread at a time
+     * @param nanos the most to wait; 0 to look without waiting
+     * @return the {@code revents} bits (0 on time-out or {@code EINTR})
+     * @throws ErrnoException for a failure other than {@code EINTR}
+     */
+    public static int pollOne(int fd, short events, long nanos, MemorySegment poll, MemorySegment state)
+            throws ErrnoException {
+        poll.set(INT, 0, fd);
+        poll.set(ValueLayout.JAVA_SHORT, 4, events);
+        poll.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        poll.set(ValueLayout.JAVA_LONG, POLLFD_BYTES, nanos / 1_000_000_000L);
+        poll.set(ValueLayout.JAVA_LONG, POLLFD_BYTES + 8, nanos % 1_000_000_000L);
+        int rc;
+        try {
+            rc = (int) PPOLL.invokeExact(state, poll, 1L, poll.address() + POLLFD_BYTES, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc < 0) {
+            int errno = errno(state);
+            if (errno == EINTR) {
+                return 0;
+            }
+            throw new ErrnoException("ppoll(" + fd + "): " + strerror(errno) + " (errno " + errno + ")", errno);
+        }
+        return rc == 0 ? 0 : poll.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;
+    }
+
+    /**
+     * {@code fcntl(fd, F_SETPIPE_SZ, bytes)}: asks for a pipe buffer of at least {@code bytes}.
+     *
+     * @return the size the kernel granted (a power of two pages, at least {@code bytes})
+     * @throws ErrnoException {@link #EPERM} above {@code /proc/sys/fs/pipe-max-size} without
+     *                        {@code CAP_SYS_RESOURCE}, {@link #EBUSY} below the bytes queued
+     */
+    public static int setPipeSize(int fd, int bytes) throws IOException {
+        return (int) checked((arena, state) -> (int) FCNTL.invokeExact(state, fd, F_SETPIPE_SZ, bytes),
+                () -> "fcntl(" + fd + ", F_SETPIPE_SZ, " + bytes + ")");
+    }
+
+    /**
+     * @return {@code fcntl(fd, F_GETPIPE_SZ)}: the pipe's buffer size in bytes
+     * @throws ErrnoException with {@code errno} and its text ({@code EBADF} if not a pipe)
+     */
+    public static int pipeSize(int fd) throws IOException {
+        return (int) checked((arena, state) -> (int) FCNTL.invokeExact(state, fd, F_GETPIPE_SZ, 0),
+                () -> "fcntl(" + fd + ", F_GETPIPE_SZ)");
+    }
+
+    /**
+     * What {@link #fstat} tells of an open file.
+     *
+     * @param mode  {@code st_mode}: type ({@link #S_IFMT}) and permission bits
+     * @param uid   the owner
+     * @param dev   the device, as {@code major << 32 | minor}
+     * @param inode the inode number
+     */
+    public record FileStatus(int mode, int uid, long dev, long inode) {
+        /** @return whether the file is a FIFO */
+        public boolean isFifo() {
+            return (mode & S_IFMT) == S_IFIFO;
+        }
+    }
+
+    /**
+     * {@code statx(fd, "", AT_EMPTY_PATH, ...)}: the status of an open file, whatever its kind
+     * (an {@link #O_PATH} descriptor too).
+     *
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static FileStatus fstat(int fd) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(STATX_BYTES, 8);
+            checked((a, state) -> (int) STATX.invokeExact(state, fd, a.allocateFrom(""), AT_EMPTY_PATH, STATX_BASIC,
+                    buffer), () -> "statx(" + fd + ", \"\", AT_EMPTY_PATH)");
+            long dev = ((long) buffer.get(INT, STX_DEV_MAJOR) << 32) | Integer.toUnsignedLong(
+                    buffer.get(INT, STX_DEV_MINOR));
+            return new FileStatus(buffer.get(ValueLayout.JAVA_SHORT, STX_MODE) & 0xffff, buffer.get(INT, STX_UID), dev,
+                    buffer.get(ValueLayout.JAVA_LONG, STX_INO));
+        }
+    }
 }

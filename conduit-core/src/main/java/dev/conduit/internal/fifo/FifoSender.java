@@ -1,0 +1,263 @@
+package dev.conduit.internal.fifo;
+
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.Endpoint;
+import dev.conduit.internal.frame.Frames;
+import dev.conduit.internal.posix.Libc;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The write end of a FIFO, opened {@code O_WRONLY|O_NONBLOCK} (which fails with {@code ENXIO}
+ * while no receiver has the FIFO open).
+ *
+ * <p><b>Whole frames.</b> A frame (header and payload) of at most {@code PIPE_BUF} (4096) bytes
+ * goes out in one {@code write(2)}, which POSIX makes atomic: it never interleaves with another
+ * writer's, in this process or any other, and a non-blocking one writes all or nothing. A longer
+ * frame goes out in several writes under this end's lock, so senders in this process never
+ * interleave; a writer in another process writing frames longer than {@code PIPE_BUF} at the
+ * same time may interleave with it, and nothing on a FIFO can prevent that.
+ *
+ * <p><b>trySend of a long frame.</b> Only the kernel knows whether the rest will fit, so a
+ * {@code trySend} whose first part went out keeps the rest and a one-shot virtual thread writes it
+ * as the receiver makes room; later calls go after it. {@code close} gives it up to 2 s.
+ *
+ * <p><b>A vanished receiver.</b> Writing to a FIFO nobody reads raises {@code SIGPIPE}, which
+ * HotSpot ignores (its handler for it does nothing), so the write fails with {@code EPIPE}: a
+ * {@link ConnectionClosedException} naming the endpoint.
+ */
+final class FifoSender extends FifoEnd {
+    /** Frames are copied here and written from here: one system call for a frame that fits. */
+    private static final int BUFFER_BYTES = 64 * 1024;
+    private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final ValueLayout.OfInt LENGTH = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private final ByteBuffer buffer = nativeBuffer(BUFFER_BYTES);
+    private final MemorySegment bufferSegment = MemorySegment.ofBuffer(buffer);
+    private final long bufferAddress = bufferSegment.address();
+    private volatile long closeRequestedAt;
+    // The rest of a long frame a trySend began, under io.
+    private byte[] pending;
+    private int pendingFrom;
+
+    FifoSender(Endpoint endpoint, int maxFrame, int fd, String file) {
+        super(endpoint, maxFrame, fd, file);
+    }
+
+    @Override
+    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
+        return transmit(payload, offset, length, mode);
+    }
+
+    @Override
+    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
+        return transmit(payload, payload.position(), payload.remaining(), mode);
+    }
+
+    @Override
+    protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
+        return transmit(payload, 0, payload.byteSize(), mode);
+    }
+
+    private boolean transmit(Object payload, int offset, long length, SendMode mode) throws IOException {
+        if (mode == SendMode.TRY_SEND) {
+            if (!io.tryLock()) {
+                return false;
+            }
+        } else {
+            io.lock();
+        }
+        try {
+            if (isClosedLocally()) {
+                throw closedLocally(mode.call);
+            }
+            if (pending != null && !writePending(mode.call, mode == SendMode.TRY_SEND, 0)) {
+                return false;
+            }
+            long total = Frames.HEADER_BYTES + length;
+            if (total <= Libc.PIPE_BUF) {
+                copy(payload, offset, length, 0, (int) total);
+                return writeAll(mode, (int) total);
+            }
+            return writeLong(payload, offset, length, mode);
+        } finally {
+            io.unlock();
+        }
+    }
+
+    /**
+     * Copies the bytes {@code [from, from + count)} of the frame (header, then payload) into the
+     * buffer's start.
+     */
+    private void copy(Object payload, int offset, long length, long from, int count) {
+        int at = 0;
+        long payloadFrom = from - Frames.HEADER_BYTES;
+        if (from == 0) {
+            bufferSegment.set(LENGTH, 0, (int) length);
+            at = Frames.HEADER_BYTES;
+            payloadFrom = 0;
+        }
+        int n = count - at;
+        switch (payload) {
+            case byte[] array -> MemorySegment.copy(array, offset + (int) payloadFrom, bufferSegment,
+                    ValueLayout.JAVA_BYTE, at, n);
+            case ByteBuffer source -> buffer.put(at, source, offset + (int) payloadFrom, n);
+            default -> MemorySegment.copy((MemorySegment) payload, payloadFrom, bufferSegment, at, n);
+        }
+    }
+
+    /** Writes the buffer's first {@code count} (at most PIPE_BUF) bytes in one write. */
+    private boolean writeAll(SendMode mode, int count) throws IOException {
+        while (true) {
+            long n = Libc.write(fd, bufferAddress, count, errnoState);
+            if (n == count) {
+                return true;
+            }
+            checkWritable(mode.call, n);
+            if (mode == SendMode.TRY_SEND) {
+                return false;
+            }
+            waitForRoom(mode.call);
+        }
+    }
+
+    /** Writes a frame longer than PIPE_BUF through the buffer, in as many writes as it takes. */
+    private boolean writeLong(Object payload, int offset, long length, SendMode mode) throws IOException {
+        long total = Frames.HEADER_BYTES + length;
+        long sent = 0;
+        while (sent < total) {
+            int chunk = (int) Math.min(total - sent, BUFFER_BYTES);
+            copy(payload, offset, length, sent, chunk);
+            int done = 0;
+            while (done < chunk) {
+                long n = Libc.write(fd, bufferAddress + done, chunk - done, errnoState);
+                if (n > 0) {
+                    done += (int) n;
+                    continue;
+                }
+                checkWritable(mode.call, n);
+                if (mode == SendMode.TRY_SEND) {
+                    if (sent == 0 && done == 0) {
+                        return false;
+                    }
+                    keepRest(payload, offset, length, sent, chunk, done);
+                    return true;
+                }
+                waitForRoom(mode.call);
+            }
+            sent += chunk;
+        }
+        return true;
+    }
+
+    /** Keeps what a trySend could not write, and starts the thread that writes it. */
+    private void keepRest(Object payload, int offset, long length, long sent, int chunk, int done) {
+        long total = Frames.HEADER_BYTES + length;
+        byte[] rest = new byte[(int) (total - sent - done)];
+        MemorySegment.copy(bufferSegment, ValueLayout.JAVA_BYTE, done, rest, 0, chunk - done);
+        int at = chunk - done;
+        long from = sent + chunk - Frames.HEADER_BYTES;
+        int n = rest.length - at;
+        switch (payload) {
+            case byte[] array -> System.arraycopy(array, offset + (int) from, rest, at, n);
+            case ByteBuffer source -> source.get(offset + (int) from, rest, at, n);
+            default -> MemorySegment.copy((MemorySegment) payload, ValueLayout.JAVA_BYTE, from, rest, at, n);
+        }
+        pending = rest;
+        pendingFrom = 0;
+        Thread.ofVirtual().name("conduit-fifo-flush " + name).start(this::flushPending);
+    }
+
+    private void flushPending() {
+        io.lock();
+        try {
+            if (pending != null && fdOpen()) {
+                writePending("trySend", false, CLOSE_LINGER_NANOS);
+            }
+        } catch (IOException e) {
+            // The receiver went away or the end was closed: the next call reports it.
+        } finally {
+            io.unlock();
+        }
+    }
+
+    /**
+     * Writes the kept rest of a long frame.
+     *
+     * @param once   give up at the first wait instead of waiting
+     * @param linger after close, how long to keep trying (0: stop at once)
+     * @return whether it is all written
+     */
+    private boolean writePending(String call, boolean once, long linger) throws IOException {
+        while (pendingFrom < pending.length) {
+            int chunk = Math.min(pending.length - pendingFrom, BUFFER_BYTES);
+            MemorySegment.copy(pending, pendingFrom, bufferSegment, ValueLayout.JAVA_BYTE, 0, chunk);
+            long n = Libc.write(fd, bufferAddress, chunk, errnoState);
+            if (n > 0) {
+                pendingFrom += (int) n;
+                continue;
+            }
+            checkWritable(call, n);
+            if (once) {
+                return false;
+            }
+            long closing = closeRequestedAt;
+            if (closing != 0 && (linger == 0 || System.nanoTime() - closing > linger)) {
+                throw closedLocally(call);
+            }
+            await(Libc.POLLOUT, 0);
+        }
+        pending = null;
+        return true;
+    }
+
+    /** @throws IOException unless {@code n} is a write that failed with {@code EAGAIN} (or EINTR) */
+    private void checkWritable(String call, long n) throws IOException {
+        if (n >= 0) {
+            return;
+        }
+        int errno = Libc.errno(errnoState);
+        if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
+            return;
+        }
+        if (errno == Libc.EPIPE) {
+            throw new ConnectionClosedException(name + ": " + call + ": the receiver closed the FIFO (EPIPE);"
+                    + " nothing more can be sent on this end");
+        }
+        throw failure(call, "write");
+    }
+
+    private void waitForRoom(String call) throws IOException {
+        await(Libc.POLLOUT, 0);
+        if (isClosedLocally()) {
+            throw closedLocally(call);
+        }
+    }
+
+    @Override
+    protected void flushWritten() throws IOException {
+        io.lock();
+        try {
+            if (pending != null) {
+                writePending("flush", false, 0);
+            }
+        } finally {
+            io.unlock();
+        }
+    }
+
+    @Override
+    protected ByteBuffer nextMessage(long waitNanos) {
+        throw new UnsupportedOperationException(name + ": receive: this is the sending end of a FIFO");
+    }
+
+    @Override
+    protected void closeRequested() {
+        closeRequestedAt = System.nanoTime() | 1;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.conduit.internal.fifo;
+
+import dev.conduit.Connection;
+import dev.conduit.Endpoint;
+import dev.conduit.Listener;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
+import dev.conduit.TransportUnavailableException;
+import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.Options;
+import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Libc.ErrnoException;
+import dev.conduit.spi.TransportProvider;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code fifo:PATH}: one-way messages through a named FIFO. {@code openReceiver} opens the read
+ * end at once (making the FIFO, mode 0600, if there is none, and removing it on close if it is
+ * still that one); {@code openSender} needs a receiver to have it open, or waits for one up to
+ * its time-out. Options: {@code maxFrame}, and {@code pipeSize}, the pipe buffer to ask the kernel
+ * for ({@code F_SETPIPE_SZ}).
+ */
+public final class FifoTransport implements TransportProvider {
+    /** The pipe buffer to ask for, in bytes; the kernel rounds it up to a power of two pages. */
+    public static final String PIPE_SIZE = "pipeSize";
+    private static final System.Logger LOG = System.getLogger("dev.conduit");
+    private static final long RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long RETRY_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final Path PIPE_MAX_SIZE = Path.of("/proc/sys/fs/pipe-max-size");
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("fifo");
+    }
+
+    @Override
+    public Set<String> optionNames() {
+        return Set.of(Options.MAX_FRAME, PIPE_SIZE);
+    }
+
+    @Override
+    public Listener listen(Endpoint endpoint) {
+        throw new UnsupportedOperationException(endpoint + ": listen: a FIFO carries messages one way:"
+                + " use Conduit.openReceiver");
+    }
+
+    @Override
+    public Connection connect(Endpoint endpoint, Duration timeout) {
+        throw new UnsupportedOperationException(endpoint + ": connect: a FIFO carries messages one way:"
+                + " use Conduit.openSender");
+    }
+
+    @Override
+    public MessageReceiver openReceiver(Endpoint endpoint) throws IOException {
+        checkAvailable(endpoint);
+        int maxFrame = Options.maxFrame(endpoint);
+        int pipeSize = pipeSize(endpoint);
+        Path path = Path.of(endpoint.address());
+        Object createdKey = null;
+        if (FifoFiles.kind(path) == FifoFiles.Kind.ABSENT) {
+            try {
+                if (FifoFiles.create(path)) {
+                    createdKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                            .fileKey();
+                }
+            } catch (IOException e) {
+                throw new IOException(endpoint + ": openReceiver: " + e.getMessage(), e);
+            }
+        }
+        int fd;
+        try {
+            fd = FifoFiles.open(endpoint.toString(), "openReceiver", path.toString(), Libc.O_RDONLY);
+        } catch (ErrnoException e) {
+            throw new IOException(endpoint + ": openReceiver: " + e.getMessage(), e);
+        }
+        applyPipeSize(endpoint, "openReceiver", fd, pipeSize);
+        return new FifoReceiver(endpoint, maxFrame, fd, path, createdKey);
+    }
+
+    @Override
+    public MessageSender openSender(Endpoint endpoint, Duration timeout) throws IOException {
+        checkAvailable(endpoint);
+        int maxFrame = Options.maxFrame(endpoint);
+        int pipeSize = pipeSize(endpoint);
+        String file = Path.of(endpoint.address()).toString();
+        long waitNanos = AbstractConnection.toWaitNanos(timeout);
+        long deadline = System.nanoTime() + waitNanos;
+        long backoff = RETRY_MIN_NANOS;
+        while (true) {
+            try {
+                int fd = FifoFiles.open(endpoint.toString(), "openSender", file, Libc.O_WRONLY);
+                applyPipeSize(endpoint, "openSender", fd, pipeSize);
+                return new FifoSender(endpoint, maxFrame, fd, file);
+            } catch (ErrnoException e) {
+                boolean retry = e.errno() == Libc.ENXIO || e.errno() == Libc.ENOENT;
+                long left = deadline - System.nanoTime();
+                if (!retry || left <= 0) {
+                    throw openSenderFailure(endpoint, timeout, waitNanos, e);
+                }
+                LockSupport.parkNanos(Math.min(backoff, left));
+                backoff = Math.min(backoff * 2, RETRY_MAX_NANOS);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException(endpoint + ": openSender: interrupted while waiting"
+                            + " for a receiver");
+                }
+            }
+        }
+    }
+
+    private static IOException openSenderFailure(Endpoint endpoint, Duration timeout, long waitNanos,
+            ErrnoException e) {
+        String waited = waitNanos > 0 ? " (waited " + AbstractConnection.text(timeout) + ")" : "";
+        String text = switch (e.errno()) {
+            case Libc.ENXIO -> "no receiver has the FIFO open" + waited + "; a receiver must open the FIFO first"
+                    + " (Conduit.openReceiver), or pass a time-out to openSender to wait for one";
+            case Libc.ENOENT -> "no FIFO at " + endpoint.address() + waited + "; a receiver makes it when it"
+                    + " opens (Conduit.openReceiver), or make it with Fifo.create";
+            default -> e.getMessage();
+        };
+        return new IOException(endpoint + ": openSender: " + text, e);
+    }
+
+    private static void checkAvailable(Endpoint endpoint) throws TransportUnavailableException {
+        if (!System.getProperty("os.name", "").startsWith("Linux")) {
+            throw new TransportUnavailableException(endpoint + ": fifo: needs Linux (it relies on Linux's"
+                    + " poll semantics for FIFOs and on F_SETPIPE_SZ); this is " + System.getProperty("os.name"));
+        }
+    }
+
+    /** @return the {@code pipeSize} option, or 0 if absent */
+    private static int pipeSize(Endpoint endpoint) {
+        return (int) Options.size(endpoint, PIPE_SIZE, 0, Libc.PIPE_BUF, 1L << 30);
+    }
+
+    private static void applyPipeSize(Endpoint endpoint, String call, int fd, int asked) throws IOException {
+        if (asked == 0) {
+            return;
+        }
+        try {
+            int granted = Libc.setPipeSize(fd, asked);
+            if (granted != asked) {
+                LOG.log(System.Logger.Level.INFO, "{0}: {1}: pipeSize={2} asked, the kernel granted {3} bytes",
+                        endpoint, call, asked, granted);
+            }
+        } catch (ErrnoException e) {
+            Libc.close(fd);
+            String why = switch (e.errno()) {
+                case Libc.EPERM -> "above the limit for unprivileged processes, " + PIPE_MAX_SIZE + " = "
+                        + pipeMaxSize() + " (raise it, or run with CAP_SYS_RESOURCE)";
+                case Libc.EBUSY -> "smaller than what the FIFO holds now";
+                default -> "";
+            };
+            throw new IOException(endpoint + ": " + call + ": pipeSize=" + asked + " refused" + (why.isEmpty() ? ""
+                    : ": " + why) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String pipeMaxSize() {
+        try {
+            // readString reads procfs files, which report a size of 0, wrongly: one line at a time.
+            return String.join("", Files.readAllLines(PIPE_MAX_SIZE)).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
