@@ -211,6 +211,29 @@ final class CliTest {
     }
 
     @Test
+    void sendAndListenWorkAgainstEachOtherOverAFifo() throws Exception {
+        Path fifo = dir.resolve("izi_ipc_cli");
+        CliProcess listen = closeLater(CliProcess.start("listen", "fifo:" + fifo));
+        assertEquals("fifo:" + fifo, listen.awaitListening());
+        Run send = run("", "send", "fifo:" + fifo, "first", "two words");
+        assertEquals(0, send.code(), send.err());
+        assertEquals(0, listen.awaitExit(EXIT_TIMEOUT), () -> "stderr: " + listen.stderr());
+        assertEquals(List.of("first", "two words"), listen.stdout(), "listen ends when its only sender leaves");
+        assertFalse(Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the FIFO listen made is left behind");
+    }
+
+    @Test
+    void sendToAFifoNobodyReadsFailsSayingAReceiverMustOpenIt() throws Exception {
+        Path fifo = dir.resolve("lonely");
+        dev.conduit.Fifo.create(fifo);
+        Run send = run("", "send", "fifo:" + fifo, "hi", "--timeout", "200ms");
+        assertEquals(1, send.code());
+        assertEquals(List.of("conduit: fifo:" + fifo + ": openSender: no receiver has the FIFO open (waited 200 ms);"
+                + " a receiver must open the FIFO first (Conduit.openReceiver), or pass a time-out to openSender to"
+                + " wait for one"), send.errLines());
+    }
+
+    @Test
     void unreachableEndpointFailsWithTheCoreMessage() {
         Path socket = dir.resolve("nobody.sock");
         Run send = run("", "send", "unix:" + socket, "hi", "--timeout", "200ms");
