@@ -36,11 +36,14 @@ import java.util.List;
  * is DIR and the options.
  * PLAN is {@code durationMillis,warmupMillis,maxMessages,pinServer}. The client of {@code stdio}
  * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
- * {@code -} as ADDRESS. See {@link Session} for what the two sides say to each other.
+ * {@code -} as ADDRESS. {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one
+ * each way: the server opens its receiver, says ready with DIR, then waits for the client's
+ * receiver to open its sender; {@code spin} is dropped from its OPTIONS (a FIFO does not spin). See {@link Session} for what the two sides say to each other.
  */
 public final class BenchPeer {
     /** Conduit transports the harness measures. */
-    public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "shm", "stdio", "mem", "log");
+    public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "shm", "stdio", "mem", "fifo",
+            "log");
     /** Other libraries, measured the same way. */
     public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq");
 
@@ -83,6 +86,14 @@ public final class BenchPeer {
                     ready(dir + query);
                     Session.serve(new ConduitLink(out, in), size);
                 }
+            }
+            case "fifo" -> {
+                String fifoQuery = withoutSpin(query);
+                MessageReceiver in = Conduit.openReceiver("fifo:" + Path.of(dir, "c2s") + fifoQuery);
+                ready(dir);
+                MessageSender out = Conduit.openSender("fifo:" + Path.of(dir, "s2c") + fifoQuery,
+                        Duration.ofSeconds(30));
+                Session.serve(new ConduitLink(out, in), size);
             }
             case "raw-uds" -> {
                 Path path = Path.of(dir, "raw.sock");
@@ -140,6 +151,10 @@ public final class BenchPeer {
                 MessageSender out = Conduit.openSender(log(dir, "to-server", "", ""));
                 yield new ConduitLink(out, Conduit.openReceiver(log(dir, "to-client", query, "from=start")));
             }
+            case "fifo" -> {
+                MessageReceiver in = Conduit.openReceiver("fifo:" + Path.of(address, "s2c"));
+                yield new ConduitLink(Conduit.openSender("fifo:" + Path.of(address, "c2s"), Duration.ofSeconds(30)), in);
+            }
             case "raw-uds" -> new RawSocketLink(SocketChannel.open(UnixDomainSocketAddress.of(address)), size);
             case "aeron" -> new AeronLink(Aeron.connect(new Aeron.Context().aeronDirectoryName(address)), 1, 2);
             case "zmq" -> ZmqLink.connect(address);
@@ -155,6 +170,16 @@ public final class BenchPeer {
     private static String log(String dir, String name, String query, String more) {
         String options = more.isEmpty() ? query : (query.isEmpty() ? "?" : query + "&") + more;
         return "log:" + Path.of(dir, name) + options;
+    }
+
+    /** @return the query without {@code spin} options, which only socket and shared-memory endpoints take */
+    private static String withoutSpin(String query) {
+        if (query.isEmpty()) {
+            return query;
+        }
+        String kept = java.util.Arrays.stream(query.substring(1).split("&"))
+                .filter(option -> !option.startsWith("spin=")).collect(java.util.stream.Collectors.joining("&"));
+        return kept.isEmpty() ? "" : "?" + kept;
     }
 
     private static List<String> serverCommand(int size, String pin) {
