@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  * <tr><td>{@code pipe:NAME}</td><td>.NET/Kiwi named pipe: a Unix socket at
  *     {@code $TMPDIR/CoreFxPipe_NAME} ({@code /tmp} when TMPDIR is unset)</td></tr>
  * <tr><td>{@code tcp://HOST:PORT}</td><td>TCP; port 0 lets the listener pick one</td></tr>
+ * <tr><td>{@code fifo:PATH}</td><td>a named FIFO, one way: {@link Conduit#openSender(String)} and
+ *     {@link Conduit#openReceiver(String)} (izilang's {@code /tmp/izi_ipc_NAME})</td></tr>
  * <tr><td>{@code log:PATH}</td><td>a durable message log in the directory PATH, one-way
  *     ({@link Conduit#openSender}, {@link Conduit#openReceiver}; {@link LogPosition})</td></tr>
  * <tr><td>{@code mem:NAME}</td><td>in this JVM</td></tr>

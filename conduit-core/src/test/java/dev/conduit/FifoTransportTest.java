@@ -135,6 +135,11 @@ class FifoTransportTest extends OneWayContract {
         assertEquals("two", receiver.receiveString(Duration.ofSeconds(10)));
         ConnectionClosedException e = assertThrows(ConnectionClosedException.class, receiver::tryReceive);
         assertEquals("fifo:" + path + ": receive: connection closed by peer", e.getMessage());
+        try (MessageSender late = Conduit.openSender("fifo:" + path)) {
+            late.send("after the end");
+            assertThrows(ConnectionClosedException.class, () -> receiver.receive(Duration.ofMillis(100)),
+                    "the end is final for this receiver");
+        }
     }
 
     @Test

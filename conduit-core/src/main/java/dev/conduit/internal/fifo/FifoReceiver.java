@@ -39,6 +39,8 @@ final class FifoReceiver extends FifoEnd {
     private final Object createdKey;
     private final Path path;
     private ConnectionClosedException failure;
+    /** Every writer has gone: final, so a writer that opens afterwards is not read. */
+    private boolean ended;
 
     FifoReceiver(Endpoint endpoint, int maxFrame, int fd, Path path, Object createdKey) {
         super(endpoint, maxFrame, fd, path.toString());
@@ -67,6 +69,9 @@ final class FifoReceiver extends FifoEnd {
                 }
                 if (failure != null) {
                     throw failure;
+                }
+                if (ended) {
+                    throw closedByPeer("receive", null);
                 }
                 if (decoder.next()) {
                     return true;
@@ -105,6 +110,7 @@ final class FifoReceiver extends FifoEnd {
                     + " of a message (" + decoder.heldBytes() + " bytes of it received, header included)");
             return failure;
         }
+        ended = true;
         return closedByPeer("receive", null);
     }
 

@@ -243,6 +243,9 @@ final class FifoSender extends FifoEnd {
     protected void flushWritten() throws IOException {
         io.lock();
         try {
+            if (!fdOpen()) {
+                throw closedLocally("flush");
+            }
             if (pending != null) {
                 writePending("flush", false, 0);
             }
