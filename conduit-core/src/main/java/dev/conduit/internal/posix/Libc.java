@@ -593,9 +593,7 @@ public final class Libc {
     private static final long POLLFD_BYTES = 8;
 
     private static final MethodHandle MKFIFO = downcall("mkfifo", FunctionDescriptor.of(INT, ADDRESS, INT), ERRNO);
-    // open(path, flags, mode): variadic after the flags.
-    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(INT, ADDRESS, INT, INT),
-            ERRNO, Linker.Option.firstVariadicArg(2));
+    // open(2) is bound once, in the durable log's section above (OPEN).
     private static final FunctionDescriptor READ_WRITE = FunctionDescriptor.of(SIZE_T, INT, ValueLayout.JAVA_LONG,
             SIZE_T);
     private static final MethodHandle READ = downcall("read", READ_WRITE);
