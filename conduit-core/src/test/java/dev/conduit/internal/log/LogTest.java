@@ -2,6 +2,8 @@ package dev.conduit.internal.log;
 
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.FrameTooLongException;
 import dev.conduit.Listener;
 import dev.conduit.LogPosition;
 import dev.conduit.MessageReceiver;
@@ -208,6 +210,35 @@ class LogTest {
         assertTrue(stamped > 0);
         assertEquals(2, ((LogReceiver) receiver).skipped());
         assertNull(receiver.tryReceive());
+    }
+
+    @Test
+    void aRecordLongerThanTheReceiversMaximumClosesItAfterMovingPast() throws Exception {
+        MessageSender sender = sender("");
+        sender.send(new byte[20]);
+        sender.send("fits");
+        MessageReceiver small = receiver("?from=start&maxFrame=10");
+        FrameTooLongException e = assertThrows(FrameTooLongException.class, () -> small.receive(WAIT));
+        assertEquals(20, e.length());
+        assertEquals(10, e.maximum());
+        assertThrows(ConnectionClosedException.class, small::tryReceive);
+        MessageReceiver resumed = receiver("?maxFrame=10&from=" + LogPosition.of(small));
+        assertEquals("fits", resumed.receiveString(WAIT));
+    }
+
+    @Test
+    void segmentsDeletedFromTheStartAreSkippedOrRefused() throws Exception {
+        MessageSender sender = sender("?segmentSize=8k");
+        for (int i = 0; i < 6; i++) {
+            sender.send(LogWriterChild.stamped(100 + i)); // about 1 KiB each: a segment holds 3
+        }
+        Path logDir = dir.resolve("log");
+        Files.delete(logDir.resolve("0000000000000000.log"));
+        MessageReceiver fromStart = receiver("?from=start");
+        int first = LogWriterChild.check(fromStart.receive(WAIT));
+        assertTrue(first > 100, "read message " + first + " from a deleted segment");
+        IOException gone = assertThrows(IOException.class, () -> Conduit.openReceiver(log + "?from=0"));
+        assertEquals(log + "?from=0: open: no segment of " + logDir + " holds position 0", gone.getMessage());
     }
 
     /** @return the pid of a process that has exited */
