@@ -5,6 +5,7 @@ import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.LogPosition;
 import dev.conduit.MessageReceiver;
 import dev.conduit.cli.Formats.Format;
 import picocli.CommandLine.Command;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -55,7 +57,8 @@ final class ListenCommand implements Callable<Integer> {
 
     @Option(names = "--from", paramLabel = "WHERE",
             description = "For a log: endpoint, where to start reading: start, end, or a position a receiver"
-                    + " reported (the endpoint's ?from= option). Default: end.")
+                    + " reported (the endpoint's ?from= option; listen prints its position when it ends)."
+                    + " Default: end.")
     private String from;
 
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
@@ -117,7 +120,19 @@ final class ListenCommand implements Callable<Integer> {
 
     private int receiveOneWay(PrintWriter err) throws IOException {
         MessageReceiver receiver = Conduit.openReceiver(endpoint);
-        Thread hook = Thread.ofPlatform().unstarted(() -> closeQuietly(receiver));
+        AtomicBoolean reported = new AtomicBoolean();
+        // A log's reader is told where it stopped, by the hook too, since Ctrl-C may end the JVM first.
+        Runnable report = () -> {
+            if (Endpoint.parse(endpoint).scheme().equals("log") && reported.compareAndSet(false, true)) {
+                LogPosition position = LogPosition.of(receiver);
+                err.println("position " + position + " (go on from there with --from " + position + ")");
+                err.flush();
+            }
+        };
+        Thread hook = Thread.ofPlatform().unstarted(() -> {
+            closeQuietly(receiver);
+            report.run();
+        });
         Runtime.getRuntime().addShutdownHook(hook);
         try (receiver) {
             err.println("listening on " + endpoint);
@@ -129,6 +144,7 @@ final class ListenCommand implements Callable<Integer> {
             // The last sender left (fifo:), or the shutdown hook closed the receiver.
         } finally {
             removeHook(hook);
+            report.run();
         }
         if (outputFailure != null) {
             throw outputFailure;
