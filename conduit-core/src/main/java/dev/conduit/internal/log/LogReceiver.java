@@ -291,9 +291,8 @@ public final class LogReceiver extends AbstractConnection {
         }
         MemorySegment word = s.stateWord(at);
         sleepingOn = word;
-        s.readerSleeps();
         try {
-            if (s.stateVolatile(at) == 0 && !isClosedLocally()) {
+            if (s.readerSleeps(at) == 0 && !isClosedLocally()) {
                 Libc.futexWait(word, 0, timespec, sleep);
             }
         } finally {

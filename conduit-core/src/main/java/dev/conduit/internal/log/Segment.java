@@ -95,6 +95,14 @@ final class Segment implements AutoCloseable {
         this.capacity = data.byteSize();
     }
 
+    /**
+     * For the stress tests: a segment over {@code mapping}, memory of this process rather than a
+     * file, with base 0. It is never unmapped: {@link #close()} does nothing.
+     */
+    static Segment inMemory(MemorySegment mapping) {
+        return new Segment(Path.of("memory"), null, mapping, 0);
+    }
+
     /** @return {@code n} rounded up to a multiple of {@value #ALIGN} */
     static long align(long n) {
         return (n + ALIGN - 1) & -ALIGN;
@@ -204,26 +212,33 @@ final class Segment implements AutoCloseable {
     /**
      * Writer: publishes a record's state (release: its payload and CRC are visible first), and
      * wakes the readers sleeping on it, if any said they sleep.
+     *
+     * @return whether a reader had said it sleeps, so it was woken
      */
-    void publishState(long offset, int state) {
+    boolean publishState(long offset, int state) {
         INT.setRelease(data, offset + STATE, state);
         VarHandle.fullFence();
-        if ((int) INT.getAcquire(header, WAITERS_AT) != 0) {
-            Libc.futexWake(stateWord(offset), Integer.MAX_VALUE);
+        if ((int) INT.getAcquire(header, WAITERS_AT) == 0) {
+            return false;
         }
+        Libc.futexWake(stateWord(offset), Integer.MAX_VALUE);
+        return true;
     }
 
-    /** Reader, before it sleeps: says so; must call {@link #readerAwake()} afterwards. */
-    void readerSleeps() {
+    /**
+     * Reader, before it sleeps on the record at {@code offset}: says so, then looks at its state
+     * again. It may sleep only if the state is still 0, and must call {@link #readerAwake()}
+     * afterwards either way.
+     *
+     * @return the record's state now
+     */
+    int readerSleeps(long offset) {
         INT.getAndAdd(header, WAITERS_AT, 1);
+        return (int) INT.getVolatile(data, offset + STATE);
     }
 
     void readerAwake() {
         INT.getAndAdd(header, WAITERS_AT, -1);
-    }
-
-    int stateVolatile(long offset) {
-        return (int) INT.getVolatile(data, offset + STATE);
     }
 
     /**
@@ -232,7 +247,9 @@ final class Segment implements AutoCloseable {
      */
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
     }
 
     @Override
