@@ -18,17 +18,19 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The directory of a log, {@code log:PATH}: segment files named by their base position in 16
  * lower-case hex digits, {@code 0000000000000000.log}, {@code 0000000003fff000.log}, ... Both
  * ends create the directory (0700) and the first segment if they are missing, so a reader may
- * start before any writer. A symbolic link at PATH or at a segment's name is refused, never
+ * start before any writer, and remove segments left half-made by processes that died. A symbolic link at PATH or at a segment's name is refused, never
  * followed. Thread-safe; holds nothing open.
  */
 final class LogDirectory {
     private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9a-f]{16}\\.log");
+    private static final Pattern TEMPORARY_NAME = Pattern.compile("\\.tmp-([0-9]{1,9})-[0-9a-f]{1,16}");
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
@@ -74,7 +76,24 @@ final class LogDirectory {
         if (!attributes.isDirectory()) {
             throw new IOException(name + ": open: " + path + " exists and is not a directory");
         }
-        return new LogDirectory(path, segmentBytes, name);
+        LogDirectory directory = new LogDirectory(path, segmentBytes, name);
+        directory.removeStaleTemporaries();
+        return directory;
+    }
+
+    /**
+     * Removes segments that were being made by processes that no longer exist: a maker killed
+     * between creating its temporary file and linking it leaves one behind.
+     */
+    private void removeStaleTemporaries() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(path, ".tmp-*")) {
+            for (Path file : files) {
+                Matcher m = TEMPORARY_NAME.matcher(file.getFileName().toString());
+                if (m.matches() && !Libc.processExists(Integer.parseInt(m.group(1)))) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
     }
 
     /** @return the file of the segment whose data starts at log position {@code base} */

@@ -419,6 +419,17 @@ class LogTest {
     }
 
     @Test
+    void removesSegmentsLeftHalfMadeByProcessesThatDied() throws Exception {
+        sender("").close();
+        Path logDir = dir.resolve("log");
+        Path stale = Files.createFile(logDir.resolve(".tmp-" + deadPid() + "-1f"));
+        Path live = Files.createFile(logDir.resolve(".tmp-" + ProcessHandle.current().pid() + "-2e"));
+        sender("").close();
+        assertFalse(Files.exists(stale), "a dead maker's segment was left");
+        assertTrue(Files.exists(live), "a live maker's segment was removed");
+    }
+
+    @Test
     void refusesBadPathsAndSymbolicLinks() throws Exception {
         assertEquals("endpoint 'log:relative/dir': log path 'relative/dir' is not absolute (expected e.g."
                 + " log:/var/tmp/events)", assertThrows(IllegalArgumentException.class,
