@@ -5,6 +5,7 @@ import dev.conduit.ConnectionClosedException;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.PythonPeer;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,7 +16,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class IzilangFifoInteropTest {
     private static final int COUNT = 60;
-    private static final Path PEER = Path.of(System.getProperty("user.dir")).resolveSibling("interop")
-            .resolve("python").resolve("izi_fifo_peer.py");
 
     private TempDir dir;
     private Process python;
@@ -43,7 +41,6 @@ class IzilangFifoInteropTest {
     @BeforeEach
     void setUp() throws IOException {
         dir = new TempDir();
-        assertTrue(Files.isRegularFile(PEER), "missing " + PEER);
     }
 
     @AfterEach
@@ -53,12 +50,7 @@ class IzilangFifoInteropTest {
     }
 
     private BufferedReader python(String mode, Path fifo) throws IOException {
-        try {
-            python = new ProcessBuilder("python3", PEER.toString(), mode, fifo.toString(), String.valueOf(COUNT))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        } catch (IOException e) {
-            throw new IOException("python3 is needed for this test (.ci/run installs it): " + e.getMessage(), e);
-        }
+        python = PythonPeer.start("python3", "izi_fifo_peer.py", mode, fifo.toString(), String.valueOf(COUNT));
         return new BufferedReader(new InputStreamReader(python.getInputStream(), StandardCharsets.UTF_8));
     }
 

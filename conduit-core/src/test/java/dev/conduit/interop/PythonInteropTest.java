@@ -5,6 +5,7 @@ import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Listener;
 import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.PythonPeer;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,7 +16,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,8 +35,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PythonInteropTest {
     private static final int COUNT = 40;
-    private static final Path PEER = Path.of(System.getProperty("user.dir")).resolveSibling("interop")
-            .resolve("python").resolve("mpc_peer.py");
 
     private TempDir dir;
     private Process python;
@@ -44,7 +42,6 @@ class PythonInteropTest {
     @BeforeEach
     void setUp() throws IOException {
         dir = new TempDir();
-        assertTrue(Files.isRegularFile(PEER), "missing " + PEER);
     }
 
     @AfterEach
@@ -54,12 +51,7 @@ class PythonInteropTest {
     }
 
     private Process python(String mode, Path socket) throws IOException {
-        try {
-            python = new ProcessBuilder("python3", PEER.toString(), mode, socket.toString(), String.valueOf(COUNT))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        } catch (IOException e) {
-            throw new IOException("python3 is needed for this test (.ci/run installs it): " + e.getMessage(), e);
-        }
+        python = PythonPeer.start("python3", "mpc_peer.py", mode, socket.toString(), String.valueOf(COUNT));
         return python;
     }
 
