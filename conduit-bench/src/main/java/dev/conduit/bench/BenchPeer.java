@@ -38,7 +38,7 @@ import java.util.List;
  * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
  * {@code -} as ADDRESS. {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one
  * each way: the server opens its receiver, says ready with DIR, then waits for the client's
- * receiver to open its sender; {@code spin} is dropped from its OPTIONS (a FIFO does not spin). See {@link Session} for what the two sides say to each other.
+ * receiver to open its sender. See {@link Session} for what the two sides say to each other.
  */
 public final class BenchPeer {
     /** Conduit transports the harness measures. */
@@ -88,11 +88,9 @@ public final class BenchPeer {
                 }
             }
             case "fifo" -> {
-                String fifoQuery = withoutSpin(query);
-                MessageReceiver in = Conduit.openReceiver("fifo:" + Path.of(dir, "c2s") + fifoQuery);
-                ready(dir);
-                MessageSender out = Conduit.openSender("fifo:" + Path.of(dir, "s2c") + fifoQuery,
-                        Duration.ofSeconds(30));
+                MessageReceiver in = Conduit.openReceiver("fifo:" + Path.of(dir, "c2s") + query);
+                ready(dir + query);
+                MessageSender out = Conduit.openSender("fifo:" + Path.of(dir, "s2c") + query, Duration.ofSeconds(30));
                 Session.serve(new ConduitLink(out, in), size);
             }
             case "raw-uds" -> {
@@ -152,8 +150,12 @@ public final class BenchPeer {
                 yield new ConduitLink(out, Conduit.openReceiver(log(dir, "to-client", query, "from=start")));
             }
             case "fifo" -> {
-                MessageReceiver in = Conduit.openReceiver("fifo:" + Path.of(address, "s2c"));
-                yield new ConduitLink(Conduit.openSender("fifo:" + Path.of(address, "c2s"), Duration.ofSeconds(30)), in);
+                int q = address.indexOf('?');
+                String dir = q < 0 ? address : address.substring(0, q);
+                String query = q < 0 ? "" : address.substring(q);
+                MessageReceiver in = Conduit.openReceiver("fifo:" + Path.of(dir, "s2c") + query);
+                yield new ConduitLink(Conduit.openSender("fifo:" + Path.of(dir, "c2s") + query, Duration.ofSeconds(30)),
+                        in);
             }
             case "raw-uds" -> new RawSocketLink(SocketChannel.open(UnixDomainSocketAddress.of(address)), size);
             case "aeron" -> new AeronLink(Aeron.connect(new Aeron.Context().aeronDirectoryName(address)), 1, 2);
@@ -170,16 +172,6 @@ public final class BenchPeer {
     private static String log(String dir, String name, String query, String more) {
         String options = more.isEmpty() ? query : (query.isEmpty() ? "?" : query + "&") + more;
         return "log:" + Path.of(dir, name) + options;
-    }
-
-    /** @return the query without {@code spin} options, which only socket and shared-memory endpoints take */
-    private static String withoutSpin(String query) {
-        if (query.isEmpty()) {
-            return query;
-        }
-        String kept = java.util.Arrays.stream(query.substring(1).split("&"))
-                .filter(option -> !option.startsWith("spin=")).collect(java.util.stream.Collectors.joining("&"));
-        return kept.isEmpty() ? "" : "?" + kept;
     }
 
     private static List<String> serverCommand(int size, String pin) {

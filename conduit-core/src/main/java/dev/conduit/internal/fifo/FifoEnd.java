@@ -2,6 +2,7 @@ package dev.conduit.internal.fifo;
 
 import dev.conduit.Endpoint;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.Options;
 import dev.conduit.internal.posix.Libc;
 
 import java.io.IOException;
@@ -16,7 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * One open end of a FIFO: the descriptor (always non-blocking), how to wait on it, and how to
  * close it without pulling it from under a thread that uses it.
  *
- * <p><b>Waiting.</b> A platform thread waits in {@code ppoll} for at most {@value #SLICE_MILLIS} ms
+ * <p><b>Waiting.</b> A receiving platform thread first polls readiness without waiting for the
+ * {@code ?spin=} budget (50 µs by default, as the sockets do): a peer that answers within it
+ * costs no scheduler wake-up, which is most of a FIFO round trip. Then a platform thread waits
+ * in {@code ppoll} for at most {@value #SLICE_MILLIS} ms
  * at a time, then looks whether the end was closed meanwhile: closing a descriptor does not wake
  * a {@code poll} on it, and closing it under a poller would let the number be reused by an
  * unrelated file. A virtual thread must not hold its carrier in the kernel, so it looks with a
@@ -43,11 +47,13 @@ abstract sealed class FifoEnd extends AbstractConnection permits FifoReceiver, F
     private final MemorySegment pollState = Libc.allocatePoll(arena);
     private boolean fdClosed;
     private long virtualPark = VIRTUAL_PARK_MIN_NANOS;
+    private final long spinNanos;
 
     FifoEnd(Endpoint endpoint, int maxFrame, int fd, String file) {
         super(endpoint, endpoint.toString(), maxFrame);
         this.fd = fd;
         this.file = file;
+        this.spinNanos = Options.spinNanos(endpoint);
     }
 
     /** @return native memory of {@code bytes} bytes living as long as this end, for I/O buffers */
@@ -61,14 +67,25 @@ abstract sealed class FifoEnd extends AbstractConnection permits FifoReceiver, F
      * whatever this returns.
      *
      * @param deadline a {@link System#nanoTime()} deadline, or 0 for none
+     * @param spin     whether to spin first: only at the start of a receive's wait
      * @return the {@code revents} seen, 0 if none yet
      */
-    protected final int await(short events, long deadline) throws IOException {
+    protected final int await(short events, long deadline, boolean spin) throws IOException {
         long left = deadline == 0 ? SLICE_NANOS : Math.min(SLICE_NANOS, deadline - System.nanoTime());
         if (left <= 0) {
             return 0;
         }
         if (!Thread.currentThread().isVirtual()) {
+            if (spin && spinNanos > 0) {
+                long until = System.nanoTime() + Math.min(spinNanos, left);
+                do {
+                    int ready = Libc.pollOne(fd, events, 0, pollState, errnoState);
+                    if (ready != 0) {
+                        return ready;
+                    }
+                    Thread.onSpinWait();
+                } while (System.nanoTime() - until < 0);
+            }
             return Libc.pollOne(fd, events, left, pollState, errnoState);
         }
         int ready = Libc.pollOne(fd, events, 0, pollState, errnoState);

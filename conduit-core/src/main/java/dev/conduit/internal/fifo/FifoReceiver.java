@@ -61,6 +61,7 @@ final class FifoReceiver extends FifoEnd {
 
     private boolean take(long waitNanos) throws IOException {
         long deadline = deadline(waitNanos);
+        boolean waited = false;
         io.lock();
         try {
             while (true) {
@@ -96,7 +97,8 @@ final class FifoReceiver extends FifoEnd {
                 if (expired(waitNanos, deadline)) {
                     return false;
                 }
-                await(Libc.POLLIN, deadline);
+                await(Libc.POLLIN, deadline, !waited);
+                waited = true;
             }
         } finally {
             io.unlock();

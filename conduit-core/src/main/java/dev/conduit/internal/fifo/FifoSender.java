@@ -210,7 +210,7 @@ final class FifoSender extends FifoEnd {
             if (closing != 0 && (linger == 0 || System.nanoTime() - closing > linger)) {
                 throw closedLocally(call);
             }
-            await(Libc.POLLOUT, 0);
+            await(Libc.POLLOUT, 0, false);
         }
         pending = null;
         return true;
@@ -233,7 +233,7 @@ final class FifoSender extends FifoEnd {
     }
 
     private void waitForRoom(String call) throws IOException {
-        await(Libc.POLLOUT, 0);
+        await(Libc.POLLOUT, 0, false);
         if (isClosedLocally()) {
             throw closedLocally(call);
         }

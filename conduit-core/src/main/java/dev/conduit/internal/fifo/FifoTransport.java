@@ -44,7 +44,7 @@ public final class FifoTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, PIPE_SIZE);
+        return Set.of(Options.MAX_FRAME, Options.SPIN, PIPE_SIZE);
     }
 
     @Override
