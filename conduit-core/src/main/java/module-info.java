@@ -6,6 +6,7 @@ module dev.conduit {
 
     exports dev.conduit;
     exports dev.conduit.channel;
+    exports dev.conduit.queue;
     exports dev.conduit.spi;
 
     uses dev.conduit.spi.TransportProvider;

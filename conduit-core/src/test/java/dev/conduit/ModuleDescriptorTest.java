@@ -29,7 +29,7 @@ class ModuleDescriptorTest {
         ModuleDescriptor d = descriptor();
         assertEquals("dev.conduit", d.name());
         Set<String> exported = d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
-        assertEquals(Set.of("dev.conduit", "dev.conduit.channel", "dev.conduit.spi"), exported);
+        assertEquals(Set.of("dev.conduit", "dev.conduit.channel", "dev.conduit.queue", "dev.conduit.spi"), exported);
         assertTrue(d.packages().stream().filter(p -> p.contains(".internal")).noneMatch(exported::contains));
     }
 

@@ -780,4 +780,203 @@ public final class Libc {
                     buffer.get(ValueLayout.JAVA_LONG, STX_INO));
         }
     }
+
+    // ---- System V message queues --------------------------------------------------------------
+    // Linux, x86-64 and AArch64 (glibc): constants from <sys/ipc.h>, <sys/msg.h>, <errno.h>.
+
+    public static final int IPC_PRIVATE = 0;
+    public static final int IPC_CREAT = 01000;
+    public static final int IPC_EXCL = 02000;
+    public static final int IPC_NOWAIT = 04000;
+    public static final int IPC_RMID = 0;
+    public static final int IPC_SET = 1;
+    public static final int IPC_STAT = 2;
+    public static final int E2BIG = 7;
+    public static final int EACCES = 13;
+    public static final int EINVAL = 22;
+    public static final int ENOMSG = 42;
+    public static final int EIDRM = 43;
+    /** {@code sizeof(struct msqid_ds)} on LP64 glibc. */
+    public static final long MSQID_DS_BYTES = 120;
+    /** Offset of {@code msg_perm.mode} (a 4-byte {@code mode_t} in glibc's struct). */
+    public static final long MSQID_MODE = 20;
+    /** Offset of {@code msg_perm.uid}. */
+    public static final long MSQID_UID = 4;
+    /** Offset of {@code __msg_cbytes}: bytes now in the queue. */
+    public static final long MSQID_CBYTES = 72;
+    /** Offset of {@code msg_qnum}: messages now in the queue. */
+    public static final long MSQID_QNUM = 80;
+    /** Offset of {@code msg_qbytes}: the most bytes the queue holds. */
+    public static final long MSQID_QBYTES = 88;
+    /** Offset of {@code msg_lspid}, the last sender's pid. */
+    public static final long MSQID_LSPID = 96;
+    /** Offset of {@code msg_lrpid}, the last receiver's pid. */
+    public static final long MSQID_LRPID = 100;
+    /**
+     * The signal that interrupts a thread blocked in {@code msgrcv} or {@code msgsnd}: the JDK's
+     * own I/O-interrupt signal ({@code __SIGRTMAX - 2}), for which {@code sun.nio.ch.NativeThread}
+     * installs a handler that does nothing, without {@code SA_RESTART}, so a blocked call ends
+     * with {@code EINTR}. Reusing it means installing no handler of ours (an upcall cannot be a
+     * signal handler safely); {@link #wakeSignalProblem()} checks that the handler is there.
+     */
+    public static final int WAKE_SIGNAL = 64 - 2;
+    private static final long SIGACTION_BYTES = 152;
+    private static final long SA_FLAGS = 136;
+    private static final int SA_RESTART = 0x10000000;
+
+    private static final MethodHandle MSGGET = downcall("msgget", FunctionDescriptor.of(INT, INT, INT), ERRNO);
+    private static final MethodHandle MSGSND = downcall("msgsnd",
+            FunctionDescriptor.of(INT, INT, ADDRESS, SIZE_T, INT), ERRNO);
+    private static final MethodHandle MSGRCV = downcall("msgrcv",
+            FunctionDescriptor.of(SIZE_T, INT, ADDRESS, SIZE_T, SIZE_T, INT), ERRNO);
+    private static final MethodHandle MSGCTL = downcall("msgctl", FunctionDescriptor.of(INT, INT, INT, ADDRESS),
+            ERRNO);
+    private static final MethodHandle PTHREAD_SELF = downcall("pthread_self", FunctionDescriptor.of(SIZE_T));
+    private static final MethodHandle PTHREAD_KILL = downcall("pthread_kill",
+            FunctionDescriptor.of(INT, SIZE_T, INT));
+    private static final MethodHandle SIGACTION = downcall("sigaction",
+            FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS), ERRNO);
+
+    /**
+     * {@code msgget(key, flags)}. Never blocks.
+     *
+     * @param key   the queue's key, or {@link #IPC_PRIVATE}
+     * @param flags {@link #IPC_CREAT}, {@link #IPC_EXCL} and the permission bits
+     * @return the queue's id
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static int msgget(int key, int flags) throws IOException {
+        return (int) checked((arena, state) -> (int) MSGGET.invokeExact(state, key, flags),
+                () -> "msgget(0x" + Integer.toHexString(key) + ", " + ipcFlagsText(flags) + ")");
+    }
+
+    /**
+     * {@code msgctl(id, cmd, buf)} for {@link #IPC_STAT}, {@link #IPC_SET} and {@link #IPC_RMID}.
+     *
+     * @param buf a {@link #MSQID_DS_BYTES} segment, or {@link MemorySegment#NULL} for {@code IPC_RMID}
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static void msgctl(int id, int cmd, MemorySegment buf) throws IOException {
+        checked((arena, state) -> (int) MSGCTL.invokeExact(state, id, cmd, buf), () -> "msgctl(" + id + ", "
+                + switch (cmd) {
+                    case IPC_RMID -> "IPC_RMID";
+                    case IPC_SET -> "IPC_SET";
+                    case IPC_STAT -> "IPC_STAT";
+                    default -> String.valueOf(cmd);
+                } + ")");
+    }
+
+    /** @return room for the {@code errno} that {@link #msgsnd} and {@link #msgrcv} capture */
+    public static MemorySegment allocateCallState(Arena arena) {
+        return arena.allocate(Linker.Option.captureStateLayout());
+    }
+
+    /**
+     * {@code msgsnd(id, message, size, flags)}: {@code message} holds the {@code long} type, then
+     * {@code size} bytes. Blocks while the queue is full unless {@code flags} has
+     * {@link #IPC_NOWAIT}; allocates nothing, so failures come back as numbers, not exceptions.
+     *
+     * @param state a {@link #allocateCallState} segment, the calling thread's alone during the call
+     * @return 0, or the {@code errno} of the failure ({@link #EAGAIN} when full and not waiting,
+     *         {@link #EINTR}, {@link #EIDRM}, ...)
+     */
+    public static int msgsnd(MemorySegment state, int id, MemorySegment message, long size, int flags) {
+        try {
+            int rc = (int) MSGSND.invokeExact(state, id, message, size, flags);
+            return rc == -1 ? (int) ERRNO_VALUE.get(state, 0L) : 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code msgrcv(id, buffer, maxSize, type, flags)}: the kernel writes the message's
+     * {@code long} type, then its bytes. Blocks until a message matches unless {@code flags} has
+     * {@link #IPC_NOWAIT}; allocates nothing.
+     *
+     * @param state as {@link #msgsnd}
+     * @return the message's length, or minus the {@code errno} of the failure ({@link #ENOMSG}
+     *         when none matches and not waiting, {@link #E2BIG} when the first match is longer
+     *         than {@code maxSize}, {@link #EINTR}, {@link #EIDRM}, ...)
+     */
+    public static long msgrcv(MemorySegment state, int id, MemorySegment buffer, long maxSize, long type, int flags) {
+        try {
+            long rc = (long) MSGRCV.invokeExact(state, id, buffer, maxSize, type, flags);
+            return rc == -1 ? -(int) ERRNO_VALUE.get(state, 0L) : rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @param call   the call and its arguments, e.g. {@code msgsnd(42, 8192 bytes)}
+     * @param errno  the failure's {@code errno}
+     * @return the exception {@link #checked} calls throw, for failures reported as numbers
+     */
+    public static ErrnoException errnoException(String call, int errno) {
+        return new ErrnoException(call + ": " + strerror(errno) + " (errno " + errno + ")", errno);
+    }
+
+    /** @return the calling thread's {@code pthread_t}, for {@link #pthreadKill} */
+    public static long pthreadSelf() {
+        try {
+            return (long) PTHREAD_SELF.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code pthread_kill(thread, signal)}. Never blocks. The thread must still be running: the
+     * caller guarantees it.
+     *
+     * @return 0, or the error number
+     */
+    public static int pthreadKill(long thread, int signal) {
+        try {
+            return (int) PTHREAD_KILL.invokeExact(thread, signal);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @return empty if a handler for {@link #WAKE_SIGNAL} is installed without {@code SA_RESTART}
+     *         (so the signal interrupts a blocked system call and does nothing else), else why not
+     */
+    public static Optional<String> wakeSignalProblem() {
+        if (SYS_FUTEX < 0) {
+            return Optional.of("waking a thread blocked in msgrcv needs Linux on x86-64 or AArch64; this is "
+                    + System.getProperty("os.name") + " on " + System.getProperty("os.arch"));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment old = arena.allocate(SIGACTION_BYTES, 8);
+            checked((a, state) -> (int) SIGACTION.invokeExact(state, WAKE_SIGNAL, MemorySegment.NULL, old),
+                    () -> "sigaction(" + WAKE_SIGNAL + ", NULL, &old)");
+            long handler = old.get(ValueLayout.JAVA_LONG, 0);
+            int flags = old.get(INT, SA_FLAGS);
+            if (handler == 0 || handler == 1) {
+                return Optional.of("signal " + WAKE_SIGNAL + " has no handler (" + (handler == 0 ? "SIG_DFL" : "SIG_IGN")
+                        + "): the JDK's I/O-interrupt handler is not installed");
+            }
+            if ((flags & SA_RESTART) != 0) {
+                return Optional.of("signal " + WAKE_SIGNAL + " restarts system calls (SA_RESTART), so it cannot end"
+                        + " a blocked msgrcv");
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    private static String ipcFlagsText(int flags) {
+        StringBuilder sb = new StringBuilder();
+        if ((flags & IPC_CREAT) != 0) {
+            sb.append("IPC_CREAT|");
+        }
+        if ((flags & IPC_EXCL) != 0) {
+            sb.append("IPC_EXCL|");
+        }
+        return sb.append('0').append(Integer.toOctalString(flags & 0777)).toString();
+    }
 }

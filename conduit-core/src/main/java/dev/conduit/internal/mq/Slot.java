@@ -1,0 +1,74 @@
+package dev.conduit.internal.mq;
+
+import dev.conduit.internal.posix.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What one call on a queue needs, reused from call to call: the message buffer ({@code long}
+ * type, then up to {@code msgmax} bytes), room for {@code errno}, and the state by which
+ * {@link Wakeups} interrupts the call while it is blocked in the kernel. One thread at a time.
+ */
+final class Slot {
+    static final int IDLE = 0;
+    static final int BLOCKED = 1;
+    /** {@link Wakeups} is signalling the thread: it must not leave and end before that is done. */
+    static final int SIGNALLING = 2;
+
+    final MemorySegment buffer;
+    final MemorySegment state;
+    final AtomicInteger phase = new AtomicInteger(IDLE);
+    /** The blocked thread; written before {@link #phase} becomes {@link #BLOCKED}. */
+    long thread;
+    /** Which blocking call this is; written before {@link #phase} becomes {@link #BLOCKED}. */
+    long generation;
+    /** For the pool of a {@link SysvQueue}. */
+    Slot next;
+
+    /** Memory freed by the collector: a call still in the kernel keeps its slot reachable. */
+    Slot(long msgmax) {
+        Arena arena = Arena.ofAuto();
+        buffer = arena.allocate(Long.BYTES + msgmax, Long.BYTES);
+        state = Libc.allocateCallState(arena);
+    }
+
+    /** Marks this thread as about to block in the kernel, so that {@link Wakeups} may signal it. */
+    void enter() {
+        thread = Libc.pthreadSelf();
+        generation++;
+        phase.set(BLOCKED);
+    }
+
+    /** Marks the call as over; waits while a signal is being sent, so the thread outlives it. */
+    void leave() {
+        while (!phase.compareAndSet(BLOCKED, IDLE)) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Sends the wake signal if the thread is still in blocking call {@code generation}.
+     *
+     * @return whether it was (and was signalled)
+     */
+    boolean signalIfIn(long generation) {
+        if (!phase.compareAndSet(BLOCKED, SIGNALLING)) {
+            return false;
+        }
+        try {
+            if (this.generation != generation) {
+                return false;
+            }
+            Libc.pthreadKill(thread, Libc.WAKE_SIGNAL);
+            return true;
+        } finally {
+            phase.set(BLOCKED);
+        }
+    }
+
+    boolean isBlocked() {
+        return phase.get() != IDLE;
+    }
+}

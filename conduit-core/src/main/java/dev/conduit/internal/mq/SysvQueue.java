@@ -1,0 +1,349 @@
+package dev.conduit.internal.mq;
+
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.internal.posix.Libc;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One opened System V message queue: the calls of {@code dev.conduit.queue.MessageQueue} and of
+ * the {@code mq:} endpoints. Thread-safe: each call takes a {@link Slot} (buffer and wake-up
+ * state) from a small pool, so concurrent calls never share a buffer and one thread's calls
+ * allocate no native memory after its first.
+ *
+ * <p>Blocking calls wait in the kernel ({@code msgrcv}/{@code msgsnd} without
+ * {@code IPC_NOWAIT}); {@link Wakeups} ends them at their deadline or when {@link #close()} is
+ * called. {@code MSG_NOERROR} is never used: a message longer than the buffer stays queued and
+ * the receive fails, naming both lengths.
+ */
+public final class SysvQueue implements AutoCloseable {
+    /** Where Linux publishes the largest message it accepts. */
+    public static final Path MSGMAX_FILE = Path.of("/proc/sys/kernel/msgmax");
+    private static final long MTYPE_BYTES = Long.BYTES;
+
+    private final String name;
+    private final int key;
+    private final int id;
+    private final int msgmax;
+    private volatile boolean closed;
+    /** The last slot given back: a single thread takes and gives it back without a lock. */
+    private final AtomicReference<Slot> cached = new AtomicReference<>();
+    /** Further free slots, for concurrent calls; guarded by itself. */
+    private final List<Slot> free = new ArrayList<>();
+    /** Every slot made, so {@link #close()} can wake their blocked threads; guarded by itself. */
+    private final List<Slot> all = new ArrayList<>();
+
+    private SysvQueue(String name, int key, int id, int msgmax) {
+        this.name = name;
+        this.key = key;
+        this.id = id;
+        this.msgmax = msgmax;
+    }
+
+    /**
+     * Opens (and, as {@code flags} say, creates) the queue with {@code key}. Never blocks.
+     *
+     * @param name  how messages name it, e.g. {@code mq:0x2a}
+     * @param key   the key, or {@link Libc#IPC_PRIVATE} for a new queue no other key reaches
+     * @param flags {@link Libc#IPC_CREAT}, {@link Libc#IPC_EXCL} and the permission bits
+     * @throws IOException naming the queue and the {@code msgget} failure, or if blocked calls
+     *                     could not be ended on this JVM
+     */
+    public static SysvQueue open(String name, int key, int flags) throws IOException {
+        Wakeups.problem().ifPresent(p -> {
+            throw new UnsupportedOperationException(name + ": open: System V queues are not available: " + p);
+        });
+        int msgmax = kernelMsgmax();
+        try {
+            return new SysvQueue(name, key, Libc.msgget(key, flags), msgmax);
+        } catch (Libc.ErrnoException e) {
+            throw new IOException(name + ": open: " + e.getMessage() + switch (e.errno()) {
+                case Libc.EEXIST -> " (the queue exists and exclusive creation was asked)";
+                case Libc.ENOENT -> " (no queue has this key, and creation was not asked)";
+                case Libc.EACCES -> " (its permissions do not let this user read and write it)";
+                default -> "";
+            }, e);
+        }
+    }
+
+    /**
+     * @return the kernel's largest message, from {@link #MSGMAX_FILE}
+     * @throws IOException if the file cannot be read
+     */
+    public static int kernelMsgmax() throws IOException {
+        // Files.readString trusts the size procfs reports and returns only the first byte here.
+        String text = Files.readAllLines(MSGMAX_FILE).getFirst().strip();
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IOException(MSGMAX_FILE + " holds '" + text + "', not a number", e);
+        }
+    }
+
+    /** @return how messages name this queue */
+    public String name() {
+        return name;
+    }
+
+    /** @return the key it was opened with */
+    public int key() {
+        return key;
+    }
+
+    /** @return the kernel's id for it */
+    public int id() {
+        return id;
+    }
+
+    /** @return the longest message, in bytes: {@code msgmax} when the queue was opened */
+    public int msgmax() {
+        return msgmax;
+    }
+
+    /** @return whether {@link #close()} was called */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Sends {@code length} bytes of {@code source} from {@code offset} as one message.
+     *
+     * @param source a {@code byte[]} or a {@link MemorySegment} (offset 0)
+     * @param wait   whether to wait while the queue is full
+     * @return whether it was sent: {@code false} only when full and not waiting
+     * @throws IllegalArgumentException if the type is not positive or the message exceeds msgmax
+     * @throws ConnectionClosedException if closed locally, before or while waiting, or the queue was removed
+     * @throws IOException for other failures, naming the queue and errno
+     */
+    public boolean send(String call, long type, Object source, int offset, long length, boolean wait)
+            throws IOException {
+        checkType(call, type);
+        if (length > msgmax) {
+            throw new IllegalArgumentException(name + ": " + call + ": message of " + length
+                    + " bytes exceeds the kernel's msgmax of " + msgmax + " bytes (" + MSGMAX_FILE + ")");
+        }
+        Slot slot = take();
+        try {
+            slot.buffer.set(ValueLayout.JAVA_LONG, 0, type);
+            if (source instanceof byte[] array) {
+                MemorySegment.copy(array, offset, slot.buffer, ValueLayout.JAVA_BYTE, MTYPE_BYTES, (int) length);
+            } else {
+                MemorySegment.copy((MemorySegment) source, 0, slot.buffer, MTYPE_BYTES, length);
+            }
+            if (!wait) {
+                checkOpen(call);
+                int errno = Libc.msgsnd(slot.state, id, slot.buffer, length, Libc.IPC_NOWAIT);
+                return errno == 0 || failed(call, errno, length, true);
+            }
+            slot.enter();
+            try {
+                while (true) {
+                    checkOpen(call);
+                    int errno = Libc.msgsnd(slot.state, id, slot.buffer, length, 0);
+                    if (errno == 0 || (errno != Libc.EINTR && failed(call, errno, length, false))) {
+                        return true;
+                    }
+                }
+            } finally {
+                slot.leave();
+            }
+        } finally {
+            give(slot);
+        }
+    }
+
+    /** Throws for any failure but {@code EAGAIN} (full: returns false). */
+    private boolean failed(String call, int errno, long length, boolean noWait) throws IOException {
+        if (errno == Libc.EAGAIN && noWait) {
+            return false;
+        }
+        throw failure(call, "msgsnd(" + id + ", " + length + " bytes" + (noWait ? ", IPC_NOWAIT)" : ")"), errno);
+    }
+
+    /** How a received message is handed on, while its bytes are in the slot's buffer. */
+    @FunctionalInterface
+    public interface Taker<T> {
+        /**
+         * @param type    the message's type
+         * @param message the buffer, whose payload starts at byte {@link Long#BYTES}
+         * @param length  the payload's length
+         */
+        T take(long type, MemorySegment message, int length);
+    }
+
+    /**
+     * Receives the first message that {@code selector} matches, as the kernel matches it.
+     *
+     * @param waitNanos 0 for no wait, negative for no limit, else the most to wait
+     * @return what {@code taker} made of it, or {@code null} if none came in time
+     */
+    public <T> T receive(String call, long selector, long waitNanos, Taker<T> taker) throws IOException {
+        Slot slot = take();
+        try {
+            long length = receiveInto(slot, call, selector, waitNanos);
+            return length < 0 ? null : taker.take(slot.buffer.get(ValueLayout.JAVA_LONG, 0), slot.buffer,
+                    (int) length);
+        } finally {
+            give(slot);
+        }
+    }
+
+    /**
+     * As {@link #receive}, into a slot the caller keeps (from {@link #newSlot()}), for a receiver
+     * that hands out views of its buffer.
+     *
+     * @return the payload's length, or -1 if none came in time
+     */
+    public long receiveInto(Slot slot, String call, long selector, long waitNanos) throws IOException {
+        checkOpen(call);
+        if (waitNanos == 0) {
+            long rc = Libc.msgrcv(slot.state, id, slot.buffer, msgmax, selector, Libc.IPC_NOWAIT);
+            return rc >= 0 ? rc : rc == -Libc.ENOMSG ? -1 : receiveFailed(call, selector, (int) -rc);
+        }
+        long deadline = System.nanoTime() + waitNanos;
+        slot.enter();
+        try {
+            if (waitNanos > 0) {
+                Wakeups.at(slot, deadline);
+            }
+            while (true) {
+                checkOpen(call);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException(name + ": " + call + ": interrupted");
+                }
+                if (waitNanos > 0 && System.nanoTime() - deadline >= 0) {
+                    return -1;
+                }
+                long rc = Libc.msgrcv(slot.state, id, slot.buffer, msgmax, selector, 0);
+                if (rc >= 0) {
+                    return rc;
+                }
+                if (rc != -Libc.EINTR) {
+                    return receiveFailed(call, selector, (int) -rc);
+                }
+            }
+        } finally {
+            slot.leave();
+        }
+    }
+
+    private long receiveFailed(String call, long selector, int errno) throws IOException {
+        if (errno == Libc.E2BIG) {
+            throw new IOException(name + ": " + call + ": the next message of type selector " + selector
+                    + " is longer than msgmax " + msgmax + " bytes read when the queue was opened (msgmax was"
+                    + " raised since; it stays queued: reopen the queue to take it)");
+        }
+        throw failure(call, "msgrcv(" + id + ", " + msgmax + " bytes, type " + selector + ")", errno);
+    }
+
+    private IOException failure(String call, String native_, int errno) {
+        if (errno == Libc.EIDRM || errno == Libc.EINVAL && !closed) {
+            return new ConnectionClosedException(name + ": " + call + ": the queue was removed ("
+                    + Libc.errnoException(native_, errno).getMessage() + ")");
+        }
+        return new IOException(name + ": " + call + ": " + Libc.errnoException(native_, errno).getMessage());
+    }
+
+    /** @return a slot for {@link #receiveInto}, kept by the caller */
+    public Slot newSlot() {
+        Slot slot = new Slot(msgmax);
+        synchronized (all) {
+            all.add(slot);
+        }
+        return slot;
+    }
+
+    private Slot take() {
+        Slot slot = cached.getAndSet(null);
+        if (slot != null) {
+            return slot;
+        }
+        synchronized (free) {
+            if (!free.isEmpty()) {
+                return free.removeLast();
+            }
+        }
+        return newSlot();
+    }
+
+    private void give(Slot slot) {
+        if (!cached.compareAndSet(null, slot)) {
+            synchronized (free) {
+                free.add(slot);
+            }
+        }
+    }
+
+    private void checkOpen(String call) throws ConnectionClosedException {
+        if (closed) {
+            throw new ConnectionClosedException(name + ": " + call + ": closed locally");
+        }
+    }
+
+    private static void checkType(String call, long type) {
+        if (type <= 0) {
+            throw new IllegalArgumentException("message type: " + type + " (expected: > 0), in " + call);
+        }
+    }
+
+    /**
+     * Reads the queue's state ({@code IPC_STAT}). Never blocks.
+     *
+     * @return a {@link Libc#MSQID_DS_BYTES} segment of {@code arena}
+     */
+    public MemorySegment stat(String call, Arena arena) throws IOException {
+        checkOpen(call);
+        MemorySegment ds = arena.allocate(Libc.MSQID_DS_BYTES, 8);
+        try {
+            Libc.msgctl(id, Libc.IPC_STAT, ds);
+        } catch (Libc.ErrnoException e) {
+            throw failure(call, "msgctl(" + id + ", IPC_STAT)", e.errno());
+        }
+        return ds;
+    }
+
+    /** Sets the most bytes the queue holds ({@code IPC_SET} of {@code msg_qbytes}). Never blocks. */
+    public void setCapacity(String call, long bytes) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ds = stat(call, arena);
+            ds.set(ValueLayout.JAVA_LONG, Libc.MSQID_QBYTES, bytes);
+            Libc.msgctl(id, Libc.IPC_SET, ds);
+        } catch (Libc.ErrnoException e) {
+            throw new IOException(name + ": " + call + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes the queue from the system ({@code IPC_RMID}): its messages are lost, and every call
+     * blocked on it, in any process, ends. Never blocks.
+     */
+    public void remove(String call) throws IOException {
+        checkOpen(call);
+        try {
+            Libc.msgctl(id, Libc.IPC_RMID, MemorySegment.NULL);
+        } catch (Libc.ErrnoException e) {
+            throw failure(call, "msgctl(" + id + ", IPC_RMID)", e.errno());
+        }
+    }
+
+    /** Ends this handle: blocked calls end with {@link ConnectionClosedException}; the queue stays. */
+    @Override
+    public void close() {
+        closed = true;
+        List<Slot> slots;
+        synchronized (all) {
+            slots = List.copyOf(all);
+        }
+        slots.forEach(Wakeups::now);
+    }
+}
