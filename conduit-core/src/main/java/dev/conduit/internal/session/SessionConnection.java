@@ -4,6 +4,7 @@ import dev.conduit.AckTimeoutException;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
+import dev.conduit.FrameTooLongException;
 import dev.conduit.PeerCredentials;
 import dev.conduit.Reply;
 import dev.conduit.RequestHandler;
@@ -16,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -140,7 +142,7 @@ public final class SessionConnection extends AbstractConnection {
             case SessionProtocol.REQUEST -> requests.put(frame, true);
             case SessionProtocol.ACK -> complete(acks.remove(number), null);
             case SessionProtocol.REPLY -> complete(replies.remove(number),
-                    java.util.Arrays.copyOfRange(frame, SessionProtocol.HEADER, frame.length));
+                    Arrays.copyOfRange(frame, SessionProtocol.HEADER, frame.length));
             case SessionProtocol.PING -> raw.send(SessionProtocol.frame(SessionProtocol.PONG, number, 0));
             default -> {
                 // PONG: hearing from the peer was the point.
@@ -256,7 +258,7 @@ public final class SessionConnection extends AbstractConnection {
     @Override
     public byte[] request(byte[] request, Duration timeout) throws IOException {
         if (request.length > maxFrame) {
-            throw new dev.conduit.FrameTooLongException(name + ": request", request.length, maxFrame);
+            throw new FrameTooLongException(name + ": request", request.length, maxFrame);
         }
         long id = nextRequest.incrementAndGet();
         byte[] frame = SessionProtocol.frame(SessionProtocol.REQUEST, id, request.length);
