@@ -29,6 +29,10 @@ import java.util.regex.Pattern;
  * <tr><td>{@code tcp://HOST:PORT}</td><td>TCP; port 0 lets the listener pick one</td></tr>
  * <tr><td>{@code fifo:PATH}</td><td>a named FIFO, one way: {@link Conduit#openSender(String)} and
  *     {@link Conduit#openReceiver(String)} (izilang's {@code /tmp/izi_ipc_NAME})</td></tr>
+ * <tr><td>{@code mq:KEY}</td><td>a System V message queue, one way ({@link Conduit#openSender},
+ *     {@link Conduit#openReceiver}); {@code ?type=} is the sender's type, the receiver's selector</td></tr>
+ * <tr><td>{@code shm:NAME}</td><td>two shared-memory rings per connection, set up over a Unix
+ *     socket</td></tr>
  * <tr><td>{@code log:PATH}</td><td>a durable message log in the directory PATH, one-way
  *     ({@link Conduit#openSender}, {@link Conduit#openReceiver}; {@link LogPosition})</td></tr>
  * <tr><td>{@code mem:NAME}</td><td>in this JVM</td></tr>

@@ -1,6 +1,7 @@
 package dev.conduit;
 
 import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.StampedSender;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -23,8 +24,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32;
 
+import static dev.conduit.testing.StampedSender.assertStamped;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -53,14 +54,18 @@ class FifoTransportTest extends OneWayContract {
 
     @Override
     protected Ends ends() throws Exception {
-        String endpoint = "fifo:" + fresh() + "?maxFrame=1m";
-        MessageReceiver receiver = Conduit.openReceiver(endpoint);
-        try {
-            return new Ends(Conduit.openSender(endpoint), receiver);
-        } catch (IOException | RuntimeException e) {
-            receiver.close();
-            throw e;
-        }
+        return endsOn(freshEndpoint());
+    }
+
+    @Override
+    protected String freshEndpoint() {
+        return "fifo:" + fresh() + "?maxFrame=1m";
+    }
+
+    /** Above {@code PIPE_BUF} (4096) a frame goes out in several writes, which writers in other processes may split. */
+    @Override
+    protected int longestMessageFromManyProcesses() {
+        return 4096 - 4;
     }
 
     @Override
@@ -355,76 +360,6 @@ class FifoTransportTest extends OneWayContract {
             assertTrue(end.getMessage().startsWith("fifo:" + path + "?maxFrame=1m: receive: "), end.getMessage());
         } finally {
             ChildJvm.kill(child);
-        }
-    }
-
-    @Test
-    void sendersInTwoProcessesNeverInterleave() throws Exception {
-        Path path = fresh();
-        String endpoint = "fifo:" + path + "?maxFrame=1m";
-        MessageReceiver receiver = track(Conduit.openReceiver(endpoint));
-        // Held open until both children are done, so that one finishing first is not the end.
-        MessageSender keeper = Conduit.openSender(endpoint);
-        List<Process> children = List.of(ChildJvm.builder(StampedSender.class, endpoint, "1", "2000", "4076").start(),
-                ChildJvm.builder(StampedSender.class, endpoint, "2", "2000", "4076").start());
-        try {
-            int[] next = new int[3];
-            for (int n = 0; n < 4000; n++) {
-                byte[] m = receiver.receive(Duration.ofSeconds(30));
-                assertTrue(m != null, "message " + n + " did not arrive");
-                int id = ByteBuffer.wrap(m).getInt();
-                assertStamped(m, id, next[id]++);
-            }
-            for (Process child : children) {
-                assertTrue(child.waitFor(30, TimeUnit.SECONDS));
-                assertEquals(0, child.exitValue());
-            }
-            assertNull(receiver.tryReceive());
-            keeper.close();
-            assertThrows(ConnectionClosedException.class, () -> receiver.receive(Duration.ofSeconds(30)));
-        } finally {
-            children.forEach(ChildJvm::kill);
-        }
-    }
-
-    /** Checks a message of {@link StampedSender}: its sender, number and checksum. */
-    private static void assertStamped(byte[] m, int id, int seq) {
-        assertTrue(m != null, "message " + seq + " of sender " + id + " did not arrive");
-        ByteBuffer b = ByteBuffer.wrap(m);
-        assertEquals(id, b.getInt(), "sender");
-        assertEquals(seq, b.getInt(), "sequence of sender " + id);
-        long crc = b.getLong();
-        CRC32 check = new CRC32();
-        check.update(b);
-        assertEquals(crc, check.getValue(), "checksum of message " + seq + " of sender " + id);
-    }
-
-    /**
-     * Child: opens a sender to {@code args[0]}, writes {@code R} to stdout, then sends stamped
-     * messages as sender {@code args[1]}: {@code args[2]} of them (-1: until killed), each of at
-     * most {@code args[3]} bytes after its 16-byte stamp. Above 4076 a frame exceeds PIPE_BUF and
-     * goes out in several writes, which only one writer process at a time may do without
-     * interleaving.
-     */
-    public static final class StampedSender {
-        public static void main(String[] args) throws Exception {
-            int id = Integer.parseInt(args[1]);
-            int count = Integer.parseInt(args[2]) < 0 ? Integer.MAX_VALUE : Integer.parseInt(args[2]);
-            int most = Integer.parseInt(args[3]);
-            try (MessageSender sender = Conduit.openSender(args[0], Duration.ofSeconds(30))) {
-                System.out.write('R');
-                System.out.flush();
-                for (int i = 0; i < count; i++) {
-                    int size = (i * 7919 + id * 31) % (i % 10 == 0 ? most + 1 : Math.min(most + 1, 3000));
-                    ByteBuffer b = ByteBuffer.allocate(16 + size);
-                    b.putInt(id).putInt(i).putLong(0);
-                    b.put(message(i * 31 + id, size));
-                    CRC32 crc = new CRC32();
-                    crc.update(b.array(), 16, size);
-                    b.putLong(8, crc.getValue());
-                    sender.send(b.array());
-                }
-            }
         }
     }
 

@@ -2,6 +2,8 @@ package dev.conduit;
 
 import dev.conduit.testing.TempDir;
 
+import java.io.IOException;
+
 /**
  * {@code log:} against the one-way contract: a sender and a receiver from the start of a fresh
  * log. The default 64 MiB segment holds the steady-state test's 45 MB without a rollover (which
@@ -12,11 +14,18 @@ class LogTransportTest extends OneWayContract {
 
     @Override
     protected Ends ends() throws Exception {
+        return endsOn(freshEndpoint());
+    }
+
+    @Override
+    protected String freshEndpoint() throws IOException {
         TempDir dir = track(new TempDir());
-        String endpoint = "log:" + dir.resolve("log") + "?maxFrame=" + MAX_FRAME;
-        MessageReceiver receiver = Conduit.openReceiver(endpoint + "&from=start");
-        MessageSender sender = Conduit.openSender(endpoint);
-        return new Ends(sender, receiver);
+        return "log:" + dir.resolve("log") + "?maxFrame=" + MAX_FRAME;
+    }
+
+    @Override
+    protected MessageReceiver openReceiver(String endpoint) throws IOException {
+        return Conduit.openReceiver(endpoint + "&from=start");
     }
 
     @Override

@@ -95,6 +95,23 @@ final class CliProcess implements AutoCloseable {
     }
 
     /**
+     * Waits for {@code count} lines on standard output.
+     *
+     * @throws AssertionError if fewer came within {@code timeout}, with what did come
+     */
+    synchronized void awaitStdoutLines(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (out.size() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !outReader.isAlive()) {
+                throw new AssertionError(count + " lines expected on stdout (within " + timeout + "); stdout: " + out
+                        + ", stderr: " + err + ", alive: " + process.isAlive());
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+        }
+    }
+
+    /**
      * Waits for the process to exit and for its output to be read.
      *
      * @return the exit code

@@ -223,6 +223,27 @@ final class CliTest {
     }
 
     @Test
+    void sendAndListenWorkAgainstEachOtherOverAMessageQueue() throws Exception {
+        String endpoint = "mq:0x" + Integer.toHexString(0x4F000000 | (int) (ProcessHandle.current().pid() & 0xFFFFFF));
+        CliProcess listen = closeLater(CliProcess.start("listen", endpoint + "?type=2"));
+        assertEquals(endpoint + "?type=2", listen.awaitListening());
+        Run other = run("", "send", endpoint + "?type=1", "not for this listener");
+        assertEquals(0, other.code(), other.err());
+        Run send = run("", "send", endpoint + "?type=2", "first", "two words");
+        assertEquals(0, send.code(), send.err());
+        Run last = run("", "send", endpoint + "?type=2", "third");
+        assertEquals(0, last.code(), last.err());
+        listen.awaitStdoutLines(3, EXIT_TIMEOUT);
+        assertEquals(List.of("first", "two words", "third"), listen.stdout(), "the queue outlives its senders");
+        listen.process().destroy();
+        listen.awaitExit(EXIT_TIMEOUT);
+        Run orphan = run("", "send", endpoint, "x", "--timeout", "200ms");
+        assertEquals(List.of("conduit: " + endpoint + ": openSender: no queue has key " + endpoint.substring(3)
+                + " (waited 200 ms); a receiver makes it when it opens (Conduit.openReceiver), or add create=true, or pass a time-out"
+                + " to openSender to wait for one"), orphan.errLines(), "listen removes the queue it made when it ends");
+    }
+
+    @Test
     void sendToAFifoNobodyReadsFailsSayingAReceiverMustOpenIt() throws Exception {
         Path fifo = dir.resolve("lonely");
         dev.conduit.Fifo.create(fifo);

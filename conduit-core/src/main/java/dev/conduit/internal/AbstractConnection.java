@@ -21,14 +21,12 @@ import java.util.function.Consumer;
 
 /**
  * Everything a connection does, built on three primitives a transport implements:
- * {@link #nextMessage}, {@link #sendMessage} and {@link #closeTransport}. This class owns the
+ * {@link #nextMessage}, {@link #sendPayload} and {@link #closeTransport}. This class owns the
  * receive serialisation, the {@code onMessage} loop, the length check on send and idempotent
  * close, so every transport has the same semantics.
  *
- * <p>A transport may also override {@link #sendArray} (arrays and heap buffers) and
- * {@link #sendBuffer} (other buffers) to take them without the {@link MemorySegment} wrapper
- * the defaults allocate, and {@link #flushWritten} if its {@link SendMode#WRITE} keeps messages
- * back.
+ * <p>A transport also overrides {@link #flushWritten} if its {@link SendMode#WRITE} keeps
+ * messages back.
  */
 public abstract class AbstractConnection implements Connection {
     /** {@link #nextMessage} argument: wait as long as it takes. */
@@ -40,7 +38,7 @@ public abstract class AbstractConnection implements Connection {
      */
     protected static final long NEXT_IN_POLL = -2;
 
-    /** How a message is handed to {@link #sendMessage}. */
+    /** How a message is handed to {@link #sendPayload}. */
     protected enum SendMode {
         /** Sends it, and everything written before it, waiting while the peer is full. */
         SEND("send"),
@@ -108,42 +106,21 @@ public abstract class AbstractConnection implements Connection {
     }
 
     /**
-     * Sends or writes one message whose length was checked against {@code maxFrame}. May be
-     * called by many threads at once; must not interleave messages, and must keep the order of
-     * the calls whatever their modes.
+     * Sends or writes one message whose length was checked against {@code maxFrame}, in the form
+     * the caller gave it: {@code length} bytes from index {@code offset} of a {@code byte[]} (heap
+     * buffers come as their arrays), of a direct or read-only {@link ByteBuffer} ({@code offset}
+     * is its position, which must not change), or of a {@link MemorySegment} ({@code offset} 0).
+     * {@link Payloads} copies out of any of them without a wrapper. May be called by many threads
+     * at once; must not interleave messages, and must keep the order of the calls whatever their
+     * modes.
      *
-     * @param payload the message; not retained after the call
+     * @param payload the message's holder; not retained after the call
      * @param mode    how: see {@link SendMode}
      * @return whether the message was taken ({@code false} only for {@link SendMode#TRY_SEND})
      * @throws IOException {@link ConnectionClosedException} if closed, or a failure
      */
-    protected abstract boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException;
-
-    /**
-     * As {@link #sendMessage} for a message in an array, which heap buffers also come as. The
-     * default wraps it in a segment.
-     *
-     * @param payload the array holding the message; not retained after the call
-     * @param offset  the index of the message's first byte
-     * @param length  the message's length
-     * @return whether the message was taken
-     * @throws IOException as {@link #sendMessage}
-     */
-    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
-        return sendMessage(MemorySegment.ofArray(payload).asSlice(offset, length), mode);
-    }
-
-    /**
-     * As {@link #sendMessage} for a buffer's remaining bytes: a direct or read-only buffer, since
-     * heap buffers come as arrays. Must not change its position. The default wraps it in a
-     * segment.
-     *
-     * @return whether the message was taken
-     * @throws IOException as {@link #sendMessage}
-     */
-    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
-        return sendMessage(MemorySegment.ofBuffer(payload), mode);
-    }
+    protected abstract boolean sendPayload(Object payload, int offset, long length, SendMode mode)
+            throws IOException;
 
     /**
      * Sends every message {@link SendMode#WRITE} kept back, waiting while the peer is full. The
@@ -268,21 +245,14 @@ public abstract class AbstractConnection implements Connection {
         if (message.hasArray()) {
             return transmit(message.array(), message.arrayOffset() + message.position(), message.remaining(), mode);
         }
-        return transmit(message, 0, message.remaining(), mode);
+        return transmit(message, message.position(), message.remaining(), mode);
     }
 
-    /**
-     * Checks, then hands the message over: {@code length} bytes of an array from {@code offset},
-     * or a whole direct or read-only buffer or segment ({@code offset} 0).
-     */
+    /** Checks, then hands the message over as {@link #sendPayload} takes it. */
     private boolean transmit(Object message, int offset, long length, SendMode mode) throws IOException {
         checkSendable(length, mode);
         try {
-            return switch (message) {
-                case byte[] array -> sendArray(array, offset, (int) length, mode);
-                case ByteBuffer buffer -> sendBuffer(buffer, mode);
-                default -> sendMessage((MemorySegment) message, mode);
-            };
+            return sendPayload(message, offset, length, mode);
         } catch (ConnectionClosedException e) {
             lost = true;
             throw e;

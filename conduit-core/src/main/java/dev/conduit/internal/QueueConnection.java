@@ -4,10 +4,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
  * A connection whose two directions are {@link Inbox}es: the peer's sends fill {@code inbound}
@@ -65,18 +62,9 @@ public class QueueConnection extends AbstractConnection {
      * (or the pump that drains it) already batches, so there is nothing to flush.
      */
     @Override
-    protected final boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
-        return put(payload.toArray(ValueLayout.JAVA_BYTE), mode);
-    }
-
-    @Override
-    protected final boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
-        return put(Arrays.copyOfRange(payload, offset, offset + length), mode);
-    }
-
-    private boolean put(byte[] message, SendMode mode) throws IOException {
+    protected final boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         try {
-            return outbound.put(message, mode != SendMode.TRY_SEND);
+            return outbound.put(Payloads.toArray(payload, offset, length), mode != SendMode.TRY_SEND);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw interrupted(mode.call);

@@ -3,6 +3,7 @@ package dev.conduit.internal;
 import dev.conduit.Endpoint;
 import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.fifo.FifoTransport;
+import dev.conduit.internal.mq.MqTransport;
 import dev.conduit.internal.log.LogTransport;
 import dev.conduit.internal.mem.MemTransport;
 import dev.conduit.internal.process.ProcessTransport;
@@ -30,7 +31,8 @@ public final class Transports {
     private static Map<String, TransportProvider> load() {
         Map<String, TransportProvider> map = new LinkedHashMap<>();
         for (TransportProvider p : List.of(new UnixTransport(), new TcpTransport(), new MemTransport(),
-                new ProcessTransport(), new ShmTransport(), new FifoTransport(), new LogTransport())) {
+                new ProcessTransport(), new ShmTransport(), new FifoTransport(), new LogTransport(),
+                new MqTransport())) {
             p.schemes().forEach(s -> map.put(s, p));
         }
         for (TransportProvider p : ServiceLoader.load(TransportProvider.class, Transports.class.getClassLoader())) {

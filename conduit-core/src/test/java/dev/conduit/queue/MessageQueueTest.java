@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+// A separate thread, as a call blocked in msgsnd or msgrcv does not end when interrupted.
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MessageQueueTest {
     private static final AtomicInteger NEXT = new AtomicInteger();
     private final List<MessageQueue> toRemove = new ArrayList<>();

@@ -117,7 +117,7 @@ final class FifoReceiver extends FifoEnd {
     }
 
     @Override
-    protected boolean sendMessage(MemorySegment payload, SendMode mode) {
+    protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) {
         throw new UnsupportedOperationException(name + ": " + mode.call + ": this is the receiving end of a FIFO");
     }
 

@@ -2,6 +2,7 @@ package dev.conduit.internal.fifo;
 
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
+import dev.conduit.internal.Payloads;
 import dev.conduit.internal.frame.Frames;
 import dev.conduit.internal.posix.Libc;
 
@@ -50,21 +51,7 @@ final class FifoSender extends FifoEnd {
     }
 
     @Override
-    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
-        return transmit(payload, offset, length, mode);
-    }
-
-    @Override
-    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
-        return transmit(payload, payload.position(), payload.remaining(), mode);
-    }
-
-    @Override
-    protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
-        return transmit(payload, 0, payload.byteSize(), mode);
-    }
-
-    private boolean transmit(Object payload, int offset, long length, SendMode mode) throws IOException {
+    protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         if (mode == SendMode.TRY_SEND) {
             if (!io.tryLock()) {
                 return false;
@@ -102,13 +89,7 @@ final class FifoSender extends FifoEnd {
             at = Frames.HEADER_BYTES;
             payloadFrom = 0;
         }
-        int n = count - at;
-        switch (payload) {
-            case byte[] array -> MemorySegment.copy(array, offset + (int) payloadFrom, bufferSegment,
-                    ValueLayout.JAVA_BYTE, at, n);
-            case ByteBuffer source -> buffer.put(at, source, offset + (int) payloadFrom, n);
-            default -> MemorySegment.copy((MemorySegment) payload, payloadFrom, bufferSegment, at, n);
-        }
+        Payloads.copy(payload, offset, payloadFrom, bufferSegment, buffer, at, count - at);
     }
 
     /** Writes the buffer's first {@code count} (at most PIPE_BUF) bytes in one write. */
@@ -162,12 +143,7 @@ final class FifoSender extends FifoEnd {
         MemorySegment.copy(bufferSegment, ValueLayout.JAVA_BYTE, done, rest, 0, chunk - done);
         int at = chunk - done;
         long from = sent + chunk - Frames.HEADER_BYTES;
-        int n = rest.length - at;
-        switch (payload) {
-            case byte[] array -> System.arraycopy(array, offset + (int) from, rest, at, n);
-            case ByteBuffer source -> source.get(offset + (int) from, rest, at, n);
-            default -> MemorySegment.copy((MemorySegment) payload, ValueLayout.JAVA_BYTE, from, rest, at, n);
-        }
+        Payloads.copy(payload, offset, from, rest, at, rest.length - at);
         pending = rest;
         pendingFrom = 0;
         Thread.ofVirtual().name("conduit-fifo-flush " + name).start(this::flushPending);

@@ -98,7 +98,7 @@ public final class LogReceiver extends AbstractConnection {
     }
 
     @Override
-    protected boolean sendMessage(MemorySegment payload, SendMode mode) {
+    protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) {
         throw new UnsupportedOperationException(name + ": " + mode.call + ": a log receiver only receives; open a"
                 + " sender with Conduit.openSender");
     }

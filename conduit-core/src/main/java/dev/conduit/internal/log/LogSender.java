@@ -3,10 +3,10 @@ package dev.conduit.internal.log;
 import dev.conduit.Endpoint;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.BiasedLock;
+import dev.conduit.internal.Payloads;
 import dev.conduit.internal.posix.Libc;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -66,26 +66,9 @@ public final class LogSender extends AbstractConnection {
                 + " Conduit.openReceiver");
     }
 
+    /** Appends the message as one record. */
     @Override
-    protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
-        return append(payload, 0, payload.byteSize(), mode);
-    }
-
-    @Override
-    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
-        return append(payload, offset, length, mode);
-    }
-
-    @Override
-    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
-        return append(payload, 0, payload.remaining(), mode);
-    }
-
-    /**
-     * Appends {@code length} bytes of a {@code byte[]} (from {@code offset}), or a whole segment
-     * or {@code ByteBuffer} ({@code offset} 0), as one record.
-     */
-    private boolean append(Object payload, int offset, long length, SendMode mode) throws IOException {
+    protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         if (!lockFor(sendLock, mode)) {
             return false;
         }
@@ -119,12 +102,7 @@ public final class LogSender extends AbstractConnection {
 
     /** Copies the payload into the claimed record and writes its CRC-32C, making no wrapper. */
     private void put(Object payload, int offset, long start, long length) {
-        switch (payload) {
-            case byte[] array -> MemorySegment.copy(array, offset, segment.data, ValueLayout.JAVA_BYTE, start,
-                    (int) length);
-            case ByteBuffer buffer -> view.put((int) start, buffer, buffer.position(), (int) length);
-            default -> MemorySegment.copy((MemorySegment) payload, 0, segment.data, start, length);
-        }
+        Payloads.copy(payload, offset, 0, segment.data, view, start, length);
         crc.reset();
         crc.update(view.limit((int) (start + length)).position((int) start));
         view.clear();

@@ -4,6 +4,7 @@ import dev.conduit.internal.posix.Libc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -18,6 +19,8 @@ final class Slot {
     static final int SIGNALLING = 2;
 
     final MemorySegment buffer;
+    /** {@link #buffer} as a {@link ByteBuffer}, made once, for copying from buffers without a wrapper. */
+    final ByteBuffer view;
     final MemorySegment state;
     final AtomicInteger phase = new AtomicInteger(IDLE);
     /** The blocked thread; written before {@link #phase} becomes {@link #BLOCKED}. */
@@ -31,6 +34,7 @@ final class Slot {
     Slot(long msgmax) {
         Arena arena = Arena.ofAuto();
         buffer = arena.allocate(Long.BYTES + msgmax, Long.BYTES);
+        view = buffer.asByteBuffer();
         state = Libc.allocateCallState(arena);
     }
 

@@ -1,6 +1,7 @@
 package dev.conduit.internal.mq;
 
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.internal.Payloads;
 import dev.conduit.internal.posix.Libc;
 
 import java.io.IOException;
@@ -34,6 +35,7 @@ public final class SysvQueue implements AutoCloseable {
     private final int key;
     private final int id;
     private final int msgmax;
+    private final boolean created;
     private volatile boolean closed;
     /** The last slot given back: a single thread takes and gives it back without a lock. */
     private final AtomicReference<Slot> cached = new AtomicReference<>();
@@ -42,11 +44,12 @@ public final class SysvQueue implements AutoCloseable {
     /** Every slot made, so {@link #close()} can wake their blocked threads; guarded by itself. */
     private final List<Slot> all = new ArrayList<>();
 
-    private SysvQueue(String name, int key, int id, int msgmax) {
+    private SysvQueue(String name, int key, int id, int msgmax, boolean created) {
         this.name = name;
         this.key = key;
         this.id = id;
         this.msgmax = msgmax;
+        this.created = created;
     }
 
     /**
@@ -59,20 +62,60 @@ public final class SysvQueue implements AutoCloseable {
      *                     could not be ended on this JVM
      */
     public static SysvQueue open(String name, int key, int flags) throws IOException {
+        checkAvailable(name);
+        int msgmax = kernelMsgmax();
+        try {
+            return new SysvQueue(name, key, Libc.msgget(key, flags), msgmax, false);
+        } catch (Libc.ErrnoException e) {
+            throw openFailure(name, e);
+        }
+    }
+
+    /**
+     * Opens the queue with {@code key}, making it with {@code mode} if there is none, and says
+     * which happened ({@link #created()}): the one that made a queue may remove it. Never blocks.
+     *
+     * @param name   how messages name it, e.g. {@code mq:0x2a}
+     * @param access the permission this process needs on a queue it finds: {@code 0400} to
+     *               receive, {@code 0200} to send
+     * @throws IOException as {@link #open}
+     */
+    public static SysvQueue openOrCreate(String name, int key, int mode, int access) throws IOException {
+        checkAvailable(name);
+        int msgmax = kernelMsgmax();
+        while (true) {
+            try {
+                return new SysvQueue(name, key, Libc.msgget(key, Libc.IPC_CREAT | Libc.IPC_EXCL | mode), msgmax, true);
+            } catch (Libc.ErrnoException e) {
+                if (e.errno() != Libc.EEXIST) {
+                    throw openFailure(name, e);
+                }
+            }
+            try {
+                return new SysvQueue(name, key, Libc.msgget(key, access), msgmax, false);
+            } catch (Libc.ErrnoException e) {
+                // Removed between the two calls: make it after all.
+                if (e.errno() != Libc.ENOENT) {
+                    throw openFailure(name, e);
+                }
+            }
+        }
+    }
+
+    private static void checkAvailable(String name) {
         Wakeups.problem().ifPresent(p -> {
             throw new UnsupportedOperationException(name + ": open: System V queues are not available: " + p);
         });
-        int msgmax = kernelMsgmax();
-        try {
-            return new SysvQueue(name, key, Libc.msgget(key, flags), msgmax);
-        } catch (Libc.ErrnoException e) {
-            throw new IOException(name + ": open: " + e.getMessage() + switch (e.errno()) {
-                case Libc.EEXIST -> " (the queue exists and exclusive creation was asked)";
-                case Libc.ENOENT -> " (no queue has this key, and creation was not asked)";
-                case Libc.EACCES -> " (its permissions do not let this user read and write it)";
-                default -> "";
-            }, e);
-        }
+    }
+
+    private static IOException openFailure(String name, Libc.ErrnoException e) {
+        return new IOException(name + ": open: " + e.getMessage() + switch (e.errno()) {
+            case Libc.EEXIST -> " (the queue exists and exclusive creation was asked)";
+            case Libc.ENOENT -> " (no queue has this key, and creation was not asked)";
+            case Libc.EACCES -> " (its permissions do not let this user read and write it)";
+            case Libc.ENOSPC -> " (the system's limit of queues is reached: /proc/sys/kernel/msgmni)";
+            default -> "";
+        }, e);
     }
 
     /**
@@ -109,6 +152,11 @@ public final class SysvQueue implements AutoCloseable {
         return msgmax;
     }
 
+    /** @return whether this handle made the queue ({@link #openOrCreate}) */
+    public boolean created() {
+        return created;
+    }
+
     /** @return whether {@link #close()} was called */
     public boolean isClosed() {
         return closed;
@@ -117,7 +165,7 @@ public final class SysvQueue implements AutoCloseable {
     /**
      * Sends {@code length} bytes of {@code source} from {@code offset} as one message.
      *
-     * @param source a {@code byte[]} or a {@link MemorySegment} (offset 0)
+     * @param source the message's holder, as {@link Payloads} takes it
      * @param wait   whether to wait while the queue is full
      * @return whether it was sent: {@code false} only when full and not waiting
      * @throws IllegalArgumentException if the type is not positive or the message exceeds msgmax
@@ -134,11 +182,7 @@ public final class SysvQueue implements AutoCloseable {
         Slot slot = take();
         try {
             slot.buffer.set(ValueLayout.JAVA_LONG, 0, type);
-            if (source instanceof byte[] array) {
-                MemorySegment.copy(array, offset, slot.buffer, ValueLayout.JAVA_BYTE, MTYPE_BYTES, (int) length);
-            } else {
-                MemorySegment.copy((MemorySegment) source, 0, slot.buffer, MTYPE_BYTES, length);
-            }
+            Payloads.copy(source, offset, 0, slot.buffer, slot.view, MTYPE_BYTES, length);
             if (!wait) {
                 checkOpen(call);
                 int errno = Libc.msgsnd(slot.state, id, slot.buffer, length, Libc.IPC_NOWAIT);
@@ -247,7 +291,11 @@ public final class SysvQueue implements AutoCloseable {
     }
 
     private IOException failure(String call, String native_, int errno) {
-        if (errno == Libc.EIDRM || errno == Libc.EINVAL && !closed) {
+        if (closed) {
+            // Closing this handle may remove the queue under a blocked call: that is the close.
+            return new ConnectionClosedException(name + ": " + call + ": closed locally");
+        }
+        if (errno == Libc.EIDRM || errno == Libc.EINVAL) {
             return new ConnectionClosedException(name + ": " + call + ": the queue was removed ("
                     + Libc.errnoException(native_, errno).getMessage() + ")");
         }
@@ -333,6 +381,23 @@ public final class SysvQueue implements AutoCloseable {
             Libc.msgctl(id, Libc.IPC_RMID, MemorySegment.NULL);
         } catch (Libc.ErrnoException e) {
             throw failure(call, "msgctl(" + id + ", IPC_RMID)", e.errno());
+        }
+    }
+
+    /**
+     * Ends this handle, as {@link #close()}, and removes the queue: calls blocked on it in other
+     * processes end. Never blocks.
+     *
+     * @throws IOException naming the queue and errno, if the queue could not be removed
+     */
+    public void closeAndRemove() throws IOException {
+        close();
+        try {
+            Libc.msgctl(id, Libc.IPC_RMID, MemorySegment.NULL);
+        } catch (Libc.ErrnoException e) {
+            if (e.errno() != Libc.EIDRM && e.errno() != Libc.EINVAL) {
+                throw new IOException(name + ": close: " + e.getMessage(), e);
+            }
         }
     }
 

@@ -58,6 +58,7 @@ public final class Libc {
     public static final int O_CLOEXEC = 02000000;
     public static final int ENOENT = 2;
     public static final int EEXIST = 17;
+    public static final int ENOSPC = 28;
     private static final int PROT_READ = 1;
     private static final int PROT_WRITE = 2;
     private static final int MAP_SHARED = 1;

@@ -11,10 +11,9 @@ import dev.conduit.RequestHandler;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Inbox;
 import dev.conduit.internal.Options;
+import dev.conduit.internal.Payloads;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -220,11 +219,11 @@ public final class SessionConnection extends AbstractConnection {
     // ---- sending ----------------------------------------------------------------------------
 
     @Override
-    protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
+    protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean wait = acknowledged && mode == SendMode.SEND;
         long seq = wait ? nextSeq.incrementAndGet() : 0;
-        byte[] frame = SessionProtocol.frame(SessionProtocol.DATA, seq, (int) payload.byteSize());
-        MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, 0, frame, SessionProtocol.HEADER, (int) payload.byteSize());
+        byte[] frame = SessionProtocol.frame(SessionProtocol.DATA, seq, (int) length);
+        Payloads.copy(payload, offset, 0, frame, SessionProtocol.HEADER, (int) length);
         CompletableFuture<Void> ack = null;
         if (wait) {
             ack = new CompletableFuture<>();

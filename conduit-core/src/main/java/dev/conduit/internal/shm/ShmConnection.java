@@ -7,6 +7,7 @@ import dev.conduit.FrameTooLongException;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.BiasedLock;
+import dev.conduit.internal.Payloads;
 import dev.conduit.internal.frame.Frames;
 import dev.conduit.internal.posix.Libc;
 
@@ -360,21 +361,6 @@ public final class ShmConnection extends AbstractConnection {
     // ---- sending ---------------------------------------------------------------------------
 
     @Override
-    protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
-        return enqueue(payload, 0, payload.byteSize(), mode);
-    }
-
-    @Override
-    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
-        return enqueue(payload, offset, length, mode);
-    }
-
-    @Override
-    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
-        return enqueue(payload, 0, payload.remaining(), mode);
-    }
-
-    @Override
     protected void flushWritten() throws IOException {
         sendLock.lock();
         try {
@@ -387,11 +373,9 @@ public final class ShmConnection extends AbstractConnection {
         }
     }
 
-    /**
-     * Sends or queues {@code length} bytes of a {@code byte[]} (from {@code offset}), or a whole
-     * segment or {@code ByteBuffer} ({@code offset} 0).
-     */
-    private boolean enqueue(Object payload, int offset, long length, SendMode mode) throws IOException {
+    /** Puts the message in the ring, whole or in pieces, and publishes it unless it is written. */
+    @Override
+    protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean block = mode != SendMode.TRY_SEND;
         if (!lockFor(sendLock, mode)) {
             return false;
@@ -404,7 +388,7 @@ public final class ShmConnection extends AbstractConnection {
                 if (index < 0) {
                     return false;
                 }
-                put(payload, offset, index + Ring.RECORD_HEADER, length);
+                Payloads.copy(payload, offset, 0, out.data, outView, index + Ring.RECORD_HEADER, length);
                 seal(index, (int) length, Ring.MESSAGE);
                 tail += record;
             } else if (!sendPieces(payload, offset, length, block, mode.call)) {
@@ -450,21 +434,12 @@ public final class ShmConnection extends AbstractConnection {
             if (first) {
                 out.data.set(LONG, index + Ring.RECORD_HEADER, length);
             }
-            put(payload, offset + sent, index + Ring.RECORD_HEADER + extra, count);
+            Payloads.copy(payload, offset, sent, out.data, outView, index + Ring.RECORD_HEADER + extra, count);
             sent += count;
             seal(index, (int) (extra + count), first ? Ring.FIRST : sent == length ? Ring.LAST : Ring.MIDDLE);
             tail += record;
         }
         return true;
-    }
-
-    /** Copies {@code count} bytes of the payload, from {@code from} on, into the ring, making no wrapper. */
-    private void put(Object payload, long from, long at, long count) {
-        switch (payload) {
-            case byte[] array -> MemorySegment.copy(array, (int) from, out.data, ValueLayout.JAVA_BYTE, at, (int) count);
-            case ByteBuffer buffer -> outView.put((int) at, buffer, buffer.position() + (int) from, (int) count);
-            default -> MemorySegment.copy((MemorySegment) payload, from, out.data, at, count);
-        }
     }
 
     private void seal(long index, int length, int kind) {

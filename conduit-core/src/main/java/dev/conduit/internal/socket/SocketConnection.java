@@ -6,6 +6,7 @@ import dev.conduit.FrameTooLongException;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.BiasedLock;
+import dev.conduit.internal.Payloads;
 import dev.conduit.internal.frame.FrameDecoder;
 import dev.conduit.internal.frame.Frames;
 
@@ -206,21 +207,6 @@ public final class SocketConnection extends AbstractConnection {
     }
 
     @Override
-    protected boolean sendMessage(MemorySegment payload, SendMode mode) throws IOException {
-        return enqueue(payload, 0, payload.byteSize(), mode);
-    }
-
-    @Override
-    protected boolean sendArray(byte[] payload, int offset, int length, SendMode mode) throws IOException {
-        return enqueue(payload, offset, length, mode);
-    }
-
-    @Override
-    protected boolean sendBuffer(ByteBuffer payload, SendMode mode) throws IOException {
-        return enqueue(payload, 0, payload.remaining(), mode);
-    }
-
-    @Override
     protected void flushWritten() throws IOException {
         sendLock.lock();
         try {
@@ -233,11 +219,9 @@ public final class SocketConnection extends AbstractConnection {
         }
     }
 
-    /**
-     * Sends or queues one frame: {@code length} bytes of {@code payload}, a {@code byte[]} from
-     * index {@code offset}, or a segment or {@code ByteBuffer} whole ({@code offset} 0).
-     */
-    private boolean enqueue(Object payload, int offset, long length, SendMode mode) throws IOException {
+    /** Sends or queues the message as one frame. */
+    @Override
+    protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean block = mode != SendMode.TRY_SEND;
         if (!lockFor(sendLock, mode)) {
             return false;
@@ -254,11 +238,9 @@ public final class SocketConnection extends AbstractConnection {
                 return false;
             }
             int frameStart = unsentEnd;
-            unsentEnd += switch (payload) {
-                case byte[] array -> Frames.encode(sendSegment, frameStart, array, offset, (int) length);
-                case ByteBuffer buffer -> Frames.encode(sendBuffer, frameStart, buffer);
-                default -> (int) Frames.encode(sendSegment, frameStart, (MemorySegment) payload);
-            };
+            Frames.putHeader(sendBuffer, frameStart, (int) length);
+            Payloads.copy(payload, offset, 0, sendSegment, sendBuffer, frameStart + Frames.HEADER_BYTES, length);
+            unsentEnd += (int) frameBytes;
             if (mode == SendMode.WRITE) {
                 return true;
             }
@@ -309,7 +291,7 @@ public final class SocketConnection extends AbstractConnection {
         long copied = 0;
         while (true) {
             int chunk = (int) Math.min(SEND_BUFFER_BYTES - unsentEnd, length - copied);
-            copy(payload, offset + copied, sendSegment, unsentEnd, chunk);
+            Payloads.copy(payload, offset, copied, sendSegment, sendBuffer, unsentEnd, chunk);
             unsentEnd += chunk;
             copied += chunk;
             if (copied == length && mode == SendMode.WRITE) {
@@ -325,7 +307,7 @@ public final class SocketConnection extends AbstractConnection {
                     unsentEnd = 0;
                     return false;
                 } else {
-                    keepPending(payload, offset + copied, length - copied);
+                    keepPending(payload, offset, copied, length - copied);
                     return true;
                 }
             }
@@ -337,27 +319,18 @@ public final class SocketConnection extends AbstractConnection {
 
     /**
      * Moves the unsent rest of a long frame, the queued bytes then {@code rest} bytes of
-     * {@code payload} from index {@code from}, to {@code pending}, and starts a flusher that
+     * the message from its byte {@code from}, to {@code pending}, and starts a flusher that
      * writes it.
      */
-    private void keepPending(Object payload, long from, long rest) {
+    private void keepPending(Object payload, int offset, long from, long rest) {
         int queued = unsentEnd - unsentStart;
         MemorySegment all = Arena.ofAuto().allocate(queued + rest);
         MemorySegment.copy(sendSegment, unsentStart, all, 0, queued);
-        copy(payload, from, all, queued, rest);
         pending = all.asByteBuffer();
+        Payloads.copy(payload, offset, from, all, pending, queued, rest);
         unsentStart = 0;
         unsentEnd = 0;
         startFlusher();
-    }
-
-    private static void copy(Object payload, long from, MemorySegment to, long at, long count) {
-        MemorySegment source = switch (payload) {
-            case byte[] array -> MemorySegment.ofArray(array);
-            case ByteBuffer buffer -> MemorySegment.ofBuffer(buffer);
-            default -> (MemorySegment) payload;
-        };
-        MemorySegment.copy(source, from, to, at, count);
     }
 
     private void startFlusher() {
