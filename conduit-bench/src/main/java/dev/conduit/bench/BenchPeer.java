@@ -38,12 +38,14 @@ import java.util.List;
  * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
  * {@code -} as ADDRESS. {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one
  * each way: the server opens its receiver, says ready with DIR, then waits for the client's
- * receiver to open its sender. See {@link Session} for what the two sides say to each other.
+ * receiver to open its sender. {@code mq} is a pair of System V queues, the same way round: the
+ * server's key is its ADDRESS, the client's that key plus one.
+ * See {@link Session} for what the two sides say to each other.
  */
 public final class BenchPeer {
     /** Conduit transports the harness measures. */
     public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "shm", "stdio", "mem", "fifo",
-            "log");
+            "mq", "log");
     /** Other libraries, measured the same way. */
     public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq");
 
@@ -91,6 +93,13 @@ public final class BenchPeer {
                 MessageReceiver in = Conduit.openReceiver("fifo:" + Path.of(dir, "c2s") + query);
                 ready(dir + query);
                 MessageSender out = Conduit.openSender("fifo:" + Path.of(dir, "s2c") + query, Duration.ofSeconds(30));
+                Session.serve(new ConduitLink(out, in), size);
+            }
+            case "mq" -> {
+                int key = 0x43420000 | (int) (ProcessHandle.current().pid() & 0x7FFF) << 1;
+                MessageReceiver in = Conduit.openReceiver(mq(key, query));
+                ready(key + query);
+                MessageSender out = Conduit.openSender(mq(key + 1, ""), Duration.ofSeconds(30));
                 Session.serve(new ConduitLink(out, in), size);
             }
             case "raw-uds" -> {
@@ -157,11 +166,22 @@ public final class BenchPeer {
                 yield new ConduitLink(Conduit.openSender("fifo:" + Path.of(dir, "c2s") + query, Duration.ofSeconds(30)),
                         in);
             }
+            case "mq" -> {
+                int q = address.indexOf('?');
+                int key = Integer.parseInt(q < 0 ? address : address.substring(0, q));
+                MessageReceiver in = Conduit.openReceiver(mq(key + 1, q < 0 ? "" : address.substring(q)));
+                yield new ConduitLink(Conduit.openSender(mq(key, ""), Duration.ofSeconds(30)), in);
+            }
             case "raw-uds" -> new RawSocketLink(SocketChannel.open(UnixDomainSocketAddress.of(address)), size);
             case "aeron" -> new AeronLink(Aeron.connect(new Aeron.Context().aeronDirectoryName(address)), 1, 2);
             case "zmq" -> ZmqLink.connect(address);
             default -> throw new IllegalArgumentException("unknown transport " + transport);
         };
+    }
+
+    /** @return the endpoint of the queue with {@code key}, with the harness's options or none */
+    private static String mq(int key, String query) {
+        return "mq:0x" + Integer.toHexString(key) + query;
     }
 
     /**

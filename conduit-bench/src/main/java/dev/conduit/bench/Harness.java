@@ -3,6 +3,7 @@ package dev.conduit.bench;
 import dev.conduit.bench.Measurement.Kind;
 import dev.conduit.bench.Measurement.Latency;
 import dev.conduit.bench.Measurement.Throughput;
+import dev.conduit.bench.baseline.CBaselines;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -87,6 +89,14 @@ public final class Harness implements AutoCloseable {
         }
         String path = System.getenv("PATH");
         return path != null && Stream.of(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "taskset")));
+    }
+
+    /**
+     * @return why {@code transport} cannot carry messages of {@code size} bytes here, or empty if
+     *         it can: {@code mq} is bound by the kernel's {@code msgmax}, as C's System V queues are
+     */
+    public static Optional<String> unsupported(String transport, int size) {
+        return transport.equals("mq") ? CBaselines.unsupported(CBaselines.Mechanism.SYSV, size) : Optional.empty();
     }
 
     /**

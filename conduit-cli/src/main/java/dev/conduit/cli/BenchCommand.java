@@ -117,6 +117,11 @@ final class BenchCommand implements Callable<Integer> {
             for (int size : sizeList) {
                 for (String t : names) {
                     progress.step(t + " " + size + " B", done++, total);
+                    Optional<String> why = Harness.unsupported(t, size);
+                    if (why.isPresent()) {
+                        err.println("conduit: " + t + " skipped at " + size + " B: " + why.get());
+                        continue;
+                    }
                     rows.add(harness.measure(t, size, plan));
                 }
                 for (Mechanism m : mechanisms) {

@@ -242,6 +242,32 @@ class MessageQueueTest {
     }
 
     @Test
+    void aShortTimeOutEndsOnTimeBehindLongOnes() throws Exception {
+        try (MessageQueue q = privateQueue()) {
+            // Many long waits ended early by a message, as a receiving loop makes them.
+            for (int i = 0; i < 1000; i++) {
+                q.send(1, bytes("m" + i));
+                assertEquals("1:m" + i, text(q.receive(0, Duration.ofHours(1))));
+            }
+            CompletableFuture<MessageQueue.Message> longWait = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return q.receive(9, Duration.ofHours(1));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofPlatform().daemon().start(r));
+            Waits.until("the long receive blocks in msgrcv", Duration.ofSeconds(10), () -> blockedIn("msgrcv"));
+            long start = System.nanoTime();
+            assertNull(q.receive(8, Duration.ofMillis(100)));
+            long took = System.nanoTime() - start;
+            assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(100), "returned early");
+            assertTrue(took < TimeUnit.SECONDS.toNanos(10), "a 100 ms receive took " + took / 1_000_000 + " ms");
+            q.send(9, bytes("late"));
+            assertEquals("9:late", text(longWait.get(10, TimeUnit.SECONDS)));
+        }
+    }
+
+    @Test
     void manyThreadsReceiveBySelectorAtOnce() throws Exception {
         try (MessageQueue q = privateQueue()) {
             List<CompletableFuture<String>> receivers = new ArrayList<>();

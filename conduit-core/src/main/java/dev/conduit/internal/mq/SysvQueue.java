@@ -30,6 +30,8 @@ public final class SysvQueue implements AutoCloseable {
     /** Where Linux publishes the largest message it accepts. */
     public static final Path MSGMAX_FILE = Path.of("/proc/sys/kernel/msgmax");
     private static final long MTYPE_BYTES = Long.BYTES;
+    /** A wait this long (over a century) is a wait without a deadline, which nanoTime cannot hold. */
+    private static final long FOREVER_NANOS = Long.MAX_VALUE / 4;
 
     private final String name;
     private final int key;
@@ -188,7 +190,7 @@ public final class SysvQueue implements AutoCloseable {
                 int errno = Libc.msgsnd(slot.state, id, slot.buffer, length, Libc.IPC_NOWAIT);
                 return errno == 0 || failed(call, errno, length, true);
             }
-            slot.enter();
+            slot.enter(Slot.NEVER);
             try {
                 while (true) {
                     checkOpen(call);
@@ -253,19 +255,17 @@ public final class SysvQueue implements AutoCloseable {
             long rc = Libc.msgrcv(slot.state, id, slot.buffer, msgmax, selector, Libc.IPC_NOWAIT);
             return rc >= 0 ? rc : rc == -Libc.ENOMSG ? -1 : receiveFailed(call, selector, (int) -rc);
         }
-        long deadline = System.nanoTime() + waitNanos;
-        slot.enter();
+        boolean timed = waitNanos > 0 && waitNanos < FOREVER_NANOS;
+        long deadline = timed ? System.nanoTime() + waitNanos : Slot.NEVER;
+        slot.enter(deadline);
         try {
-            if (waitNanos > 0) {
-                Wakeups.at(slot, deadline);
-            }
             while (true) {
                 checkOpen(call);
                 if (Thread.interrupted()) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException(name + ": " + call + ": interrupted");
                 }
-                if (waitNanos > 0 && System.nanoTime() - deadline >= 0) {
+                if (timed && System.nanoTime() - deadline >= 0) {
                     return -1;
                 }
                 long rc = Libc.msgrcv(slot.state, id, slot.buffer, msgmax, selector, 0);
@@ -308,6 +308,9 @@ public final class SysvQueue implements AutoCloseable {
         synchronized (all) {
             all.add(slot);
         }
+        Wakeups.register(slot);
+        // A slot made as close runs is one close did not see: retired here instead.
+        slot.retired = closed;
         return slot;
     }
 
@@ -409,6 +412,9 @@ public final class SysvQueue implements AutoCloseable {
         synchronized (all) {
             slots = List.copyOf(all);
         }
-        slots.forEach(Wakeups::now);
+        for (Slot slot : slots) {
+            slot.retired = true;
+            Wakeups.now(slot);
+        }
     }
 }

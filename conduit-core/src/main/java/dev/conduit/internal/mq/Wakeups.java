@@ -6,33 +6,35 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.DelayQueue;
-import java.util.concurrent.Delayed;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Ends calls blocked in {@code msgrcv} or {@code msgsnd}, which have no time-out and no file
- * descriptor to close: one daemon thread sends {@link Libc#WAKE_SIGNAL} to the blocked thread,
- * whose call then fails with {@code EINTR} and looks again at its deadline and at whether its
- * queue was closed.
+ * descriptor to close: one daemon thread sends {@link Libc#WAKE_SIGNAL} to a blocked thread
+ * when its call is due (its deadline passed, or its queue was closed), and the call then fails
+ * with {@code EINTR} and looks again at its deadline and at whether its queue was closed.
  *
- * <p>A signal that arrives between the thread's last look and its entry into the kernel is
- * lost, so the signal is repeated (after 1 ms, then doubling up to 50 ms) until the thread has
- * left that call. Nothing is polled while a call waits: the thread sleeps in the kernel until
- * a message, its deadline or a close.
+ * <p>The thread knows every {@link Slot} (they register when made) and sleeps until the
+ * earliest {@link Slot#due} among those whose threads are blocked. A call announces its deadline
+ * by writing it in its slot, and wakes the thread only if that is earlier than the thread's
+ * planned wake-up: a stream of calls with the same time-out, each ended early by a message,
+ * costs no wake-up and leaves nothing behind. A signal that arrives between the blocked thread's
+ * last look and its entry into the kernel is lost, so it is repeated every millisecond until the
+ * thread has left that call. Nothing is polled while a call waits: its thread sleeps in the
+ * kernel until a message, its deadline or a close.
  */
 final class Wakeups {
-    private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final long LAST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final Optional<String> PROBLEM = prepare();
-    private static final DelayQueue<Wake> DUE = new DelayQueue<>();
-
-    static {
-        if (PROBLEM.isEmpty()) {
-            Thread.ofPlatform().daemon().name("conduit-mq-wakeups").start(Wakeups::run);
-        }
-    }
+    private static final List<Slot> SLOTS = new CopyOnWriteArrayList<>();
+    /** When the thread will look next (a {@link System#nanoTime()}), or {@link Slot#NEVER}. */
+    private static volatile long planned = Slot.NEVER;
+    private static final Thread THREAD = PROBLEM.isEmpty()
+            ? Thread.ofPlatform().daemon().name("conduit-mq-wakeups").start(Wakeups::run) : null;
 
     private Wakeups() {
     }
@@ -55,42 +57,84 @@ final class Wakeups {
         return PROBLEM;
     }
 
-    /** Signals the slot's thread at {@code dueNanos} (a {@link System#nanoTime()}) if still in this call. */
-    static void at(Slot slot, long dueNanos) {
-        DUE.add(new Wake(slot, slot.generation, dueNanos, FIRST_RETRY_NANOS));
+    /** Makes the slot's blocked calls endable; once per slot, when it is made. */
+    static void register(Slot slot) {
+        SLOTS.add(slot);
     }
 
-    /** Signals the slot's thread now if it is blocked. */
+    /**
+     * Called by a blocked call that has written its deadline in its slot: wakes the thread if
+     * the deadline is before its planned look. Never blocks.
+     */
+    static void due(long deadline) {
+        long look = planned;
+        if (look == Slot.NEVER || deadline - look < 0) {
+            LockSupport.unpark(THREAD);
+        }
+    }
+
+    /** Signals the slot's thread now, and until it leaves its call, if it is blocked. */
     static void now(Slot slot) {
         if (slot.isBlocked()) {
-            DUE.add(new Wake(slot, slot.generation, System.nanoTime(), FIRST_RETRY_NANOS));
+            slot.due.set(System.nanoTime());
+            LockSupport.unpark(THREAD);
         }
     }
 
     private static void run() {
         while (true) {
-            Wake wake;
-            try {
-                wake = DUE.take();
-            } catch (InterruptedException e) {
-                continue;
+            long next = look();
+            planned = next;
+            // Read the slots again after publishing the plan: a deadline written meanwhile is
+            // either seen here or its call saw the plan and woke this thread.
+            long again = look();
+            if (again != next) {
+                planned = again;
+                next = again;
             }
-            if (wake.slot.signalIfIn(wake.generation)) {
-                DUE.add(new Wake(wake.slot, wake.generation, System.nanoTime() + wake.retryNanos,
-                        Math.min(LAST_RETRY_NANOS, wake.retryNanos * 2)));
+            if (next == Slot.NEVER) {
+                LockSupport.park();
+            } else {
+                LockSupport.parkNanos(next - System.nanoTime());
             }
+            Thread.interrupted();
         }
     }
 
-    private record Wake(Slot slot, long generation, long dueNanos, long retryNanos) implements Delayed {
-        @Override
-        public long getDelay(TimeUnit unit) {
-            return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+    /**
+     * Signals the blocked threads whose calls are due, forgets retired slots whose threads have
+     * left, and finds the next time anything is due.
+     *
+     * @return that time, or {@link Slot#NEVER}
+     */
+    private static long look() {
+        long now = System.nanoTime();
+        long next = Slot.NEVER;
+        for (Slot slot : SLOTS) {
+            if (!slot.isBlocked()) {
+                if (slot.retired) {
+                    SLOTS.remove(slot);
+                }
+                continue;
+            }
+            long generation = slot.generation;
+            long seen = slot.due.get();
+            if (seen == Slot.NEVER) {
+                continue;
+            }
+            long due = seen;
+            if (seen - now <= 0) {
+                // Not signalled: the thread left, or is between calls; look again soon in case it
+                // entered a new one whose deadline this look did not see.
+                due = now + RETRY_NANOS;
+                if (slot.signalIfIn(generation) && !slot.due.compareAndSet(seen, due)) {
+                    due = now;
+                }
+            }
+            if (next == Slot.NEVER || due - next < 0) {
+                next = due;
+            }
         }
-
-        @Override
-        public int compareTo(Delayed other) {
-            return Long.compare(dueNanos, ((Wake) other).dueNanos);
-        }
+        return next;
     }
 }
