@@ -1,6 +1,7 @@
 package dev.conduit.cli;
 
 import dev.conduit.ProcessConnection;
+import dev.conduit.queue.MessageQueue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,8 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * Undoes what {@code conduit demo} set up: stops the child JVM and deletes the temporary
- * directory. Runs at most once, from the demo's {@code finally} or its shutdown hook, whichever
+ * Undoes what {@code conduit demo} set up: stops the child JVM, removes the System V queues a
+ * killed child (or this JVM, stopped by Ctrl-C) left, and deletes the temporary directory. Runs at most once, from the demo's {@code finally} or its shutdown hook, whichever
  * comes first; thread-safe.
  */
 final class DemoCleanup implements Runnable {
@@ -22,6 +23,8 @@ final class DemoCleanup implements Runnable {
     private final Path directory;
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile ProcessConnection child;
+    private volatile int firstQueueKey;
+    private volatile int queueCount;
 
     /** @param directory a fresh temporary directory, deleted with its contents */
     DemoCleanup(Path directory) {
@@ -45,6 +48,17 @@ final class DemoCleanup implements Runnable {
         return spawned;
     }
 
+    /**
+     * @param firstKey the first of the System V queue keys the demo uses
+     * @param count    how many keys, from {@code firstKey} on
+     * @return {@code firstKey}
+     */
+    int queues(int firstKey, int count) {
+        firstQueueKey = firstKey;
+        queueCount = count;
+        return firstKey;
+    }
+
     /** @return whether {@link #run} has begun: the demo is over, or the JVM is shutting down */
     boolean started() {
         return done.get();
@@ -59,6 +73,13 @@ final class DemoCleanup implements Runnable {
         ProcessConnection c = child;
         if (c != null) {
             stop(c);
+        }
+        for (int i = 0; i < queueCount; i++) {
+            try (MessageQueue queue = MessageQueue.open(firstQueueKey + i, MessageQueue.Options.DEFAULT.withExisting())) {
+                queue.remove();
+            } catch (IOException e) {
+                // None left with this key: the receivers removed their queues, as they should.
+            }
         }
         deleteTree(directory);
     }

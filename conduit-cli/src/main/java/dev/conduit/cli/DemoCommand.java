@@ -4,6 +4,8 @@ import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Listener;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
 import dev.conduit.ProcessConnection;
 import dev.conduit.cli.PingPong.RoundTrips;
 import picocli.CommandLine.Command;
@@ -19,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -28,18 +31,20 @@ import java.util.stream.IntStream;
 
 /**
  * {@code conduit demo}: spawns a child JVM running {@link DemoPeerCommand} and round-trips
- * numbered payloads with it over stdio, {@code unix:}, {@code pipe:} and {@code tcp:}, then with
- * a thread of this JVM over {@code mem:}, printing one table row per transport. This process
+ * numbered payloads with it over stdio, {@code unix:}, {@code pipe:}, {@code tcp:} and
+ * {@code shm:}, over a pair of FIFOs and a pair of System V queues (one each way), then with a
+ * thread of this JVM over {@code mem:}, printing one table row per transport. This process
  * always listens and measures; the child connects and echoes. Every echo is checked byte for
  * byte. The child and the temporary directory are removed on every path, Ctrl-C included.
  */
 @Command(name = "demo", sortOptions = false,
         description = {"Round-trip messages with a child JVM over every transport and print the latencies.",
-            "Transports: stdio (the child's standard input and output), unix:, pipe:, tcp:, and mem: (in-process)."})
+            "Transports: stdio (the child's standard input and output), unix:, pipe:, tcp:, shm:, fifo: and mq: (a"
+                + " pair each, one each way), and mem: (in-process)."})
 final class DemoCommand implements Callable<Integer> {
     /** The rows, in the order run. */
     static final List<String> TRANSPORTS = List.of("stdio (spawn)", "unix", "pipe", "tcp", "shm",
-            "mem (in-process)");
+            "fifo (a pair)", "mq (a pair)", "mem (in-process)");
     private static final int MAX_SIZE = 1 << 20;
     private static final int MAX_MESSAGES = 10_000_000;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
@@ -112,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
         List<String> failures = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         boolean childUsable = true;
-        for (Transport t : transports(cleanup.directory(), pid)) {
+        for (Transport t : transports(cleanup.directory(), pid, cleanup.queues(queueKey(pid), 2))) {
             String label = t.label();
             boolean needsChild = !t.inProcess();
             if (needsChild && !(childUsable && child.process().isAlive())) {
@@ -124,6 +129,7 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 printRow(t.inProcess() ? inProcess(t.endpoint(), label)
                         : t.endpoint().equals("stdio") ? overStdio(child, label)
+                        : t.back() != null ? pairWithChild(child, t.endpoint(), t.back(), label)
                         : viaChild(child, t.endpoint(), label));
             } catch (IOException e) {
                 if (cleanup.started()) {
@@ -142,20 +148,31 @@ final class DemoCommand implements Callable<Integer> {
         return summarize(failures, skipped);
     }
 
-    /** One row of the table: where the echoing side connects, and what the row is called. */
-    private record Transport(String label, String endpoint) {
+    /**
+     * One row of the table: what it is called, and where the echoing side connects; for a pair
+     * of one-way endpoints, where it receives, and {@code back}, where it sends the echoes.
+     */
+    private record Transport(String label, String endpoint, String back) {
         boolean inProcess() {
             return endpoint.startsWith("mem:");
         }
     }
 
     /** @return the transports in {@link #TRANSPORTS} order, with endpoints private to this run */
-    private static List<Transport> transports(Path dir, long pid) {
+    private static List<Transport> transports(Path dir, long pid, int queueKey) {
         List<String> endpoints = List.of("stdio", "unix:" + dir.resolve("u.sock"), "pipe:conduit-demo-" + pid,
-                "tcp://127.0.0.1:0", "shm:conduit-demo-" + pid, "mem:conduit-demo-" + pid);
+                "tcp://127.0.0.1:0", "shm:conduit-demo-" + pid, "fifo:" + dir.resolve("to-child"),
+                "mq:0x" + Integer.toHexString(queueKey), "mem:conduit-demo-" + pid);
+        List<String> back = Arrays.asList(null, null, null, null, null, "fifo:" + dir.resolve("to-parent"),
+                "mq:0x" + Integer.toHexString(queueKey + 1), null);
         return IntStream.range(0, TRANSPORTS.size())
-                .mapToObj(i -> new Transport(TRANSPORTS.get(i), endpoints.get(i)))
+                .mapToObj(i -> new Transport(TRANSPORTS.get(i), endpoints.get(i), back.get(i)))
                 .toList();
+    }
+
+    /** @return the first of two System V queue keys for this run: this process's id in them */
+    static int queueKey(long pid) {
+        return 0x43440000 | (int) (pid & 0x7FFF) << 1;
     }
 
     private int summarize(List<String> failures, List<String> skipped) throws IOException {
@@ -240,11 +257,33 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private RoundTrips measure(Connection connection, String label) throws IOException {
-        if (warmup > 0) {
-            pingPong.run(connection, label, 0, warmup);
+    /**
+     * Round trips over two one-way channels: this side receives on {@code back}, the child on
+     * {@code endpoint}; an empty message, which no payload is, tells the child to stop.
+     */
+    private RoundTrips pairWithChild(ProcessConnection child, String endpoint, String back, String label)
+            throws IOException {
+        try (MessageReceiver in = Conduit.openReceiver(back)) {
+            child.send("relay " + endpoint + " " + back);
+            RoundTrips trips;
+            try (MessageSender out = Conduit.openSender(endpoint, ANSWER_TIMEOUT)) {
+                trips = measure(out, in, label);
+                out.send(new byte[0]);
+            }
+            expectDone(child);
+            return trips;
         }
-        return pingPong.run(connection, label, warmup, messages);
+    }
+
+    private RoundTrips measure(Connection connection, String label) throws IOException {
+        return measure(connection, connection, label);
+    }
+
+    private RoundTrips measure(MessageSender out, MessageReceiver in, String label) throws IOException {
+        if (warmup > 0) {
+            pingPong.run(out, in, label, 0, warmup);
+        }
+        return pingPong.run(out, in, label, warmup, messages);
     }
 
     private static Connection acceptFromChild(Listener listener, ProcessConnection child) throws IOException {

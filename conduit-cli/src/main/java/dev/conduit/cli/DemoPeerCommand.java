@@ -3,6 +3,8 @@ package dev.conduit.cli;
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
 import picocli.CommandLine.Command;
 
 import java.io.IOException;
@@ -19,6 +21,8 @@ import java.util.concurrent.Callable;
  *                                     ready            (once, at start)
  * stdio N                             echoes N messages on this connection, then: done
  * echo ENDPOINT                       connects, echoes until the parent closes, then: done
+ * relay IN OUT                        opens a receiver on the one-way endpoint IN and a sender
+ *                                     on OUT, echoes until an empty message, then: done
  *                                     or, if anything failed: error MESSAGE
  * </pre>
  *
@@ -66,8 +70,11 @@ final class DemoPeerCommand implements Callable<Integer> {
             switch (verb) {
                 case "stdio" -> echo(control, Long.parseLong(argument));
                 case "echo" -> echoAt(argument);
+                case "relay" -> relay(argument.substring(0, argument.indexOf(' ')),
+                        argument.substring(argument.indexOf(' ') + 1));
                 default -> {
-                    return ERROR + "unknown command '" + command + "' (expected stdio N or echo ENDPOINT)";
+                    return ERROR + "unknown command '" + command + "' (expected stdio N, echo ENDPOINT or relay IN"
+                            + " OUT)";
                 }
             }
             return DONE;
@@ -85,6 +92,21 @@ final class DemoPeerCommand implements Callable<Integer> {
     static void echoAt(String endpoint) throws IOException {
         try (Connection connection = Conduit.connect(endpoint, CONNECT_TIMEOUT)) {
             echo(connection, Long.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Echoes what arrives on the one-way endpoint {@code in} to {@code out} until an empty
+     * message arrives. Blocks throughout; the parent opens its receiver on {@code out} first.
+     *
+     * @throws IOException if opening or echoing fails
+     */
+    static void relay(String in, String out) throws IOException {
+        try (MessageReceiver receiver = Conduit.openReceiver(in);
+             MessageSender sender = Conduit.openSender(out, CONNECT_TIMEOUT)) {
+            for (byte[] m = receiver.receive(); m.length > 0; m = receiver.receive()) {
+                sender.send(m);
+            }
         }
     }
 

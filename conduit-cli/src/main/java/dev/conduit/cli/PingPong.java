@@ -1,6 +1,7 @@
 package dev.conduit.cli;
 
-import dev.conduit.Connection;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -41,25 +42,26 @@ final class PingPong {
      * Runs {@code count} round trips with payloads {@code firstSeq}, {@code firstSeq + 1}, ...
      * Blocks throughout.
      *
-     * @param connection a connection whose peer echoes
-     * @param label      names the transport in the result
+     * @param out        where payloads go
+     * @param in         where their echoes come back
+     * @param label      names the transport in the result and in errors
      * @param firstSeq   the first payload's sequence number
      * @param count      how many round trips
      * @return the latencies and the time taken; mismatches are counted in {@link #mismatches()}
      * @throws IOException if sending or receiving fails, or an echo does not come within the time-out
      */
-    RoundTrips run(Connection connection, String label, long firstSeq, int count) throws IOException {
+    RoundTrips run(MessageSender out, MessageReceiver in, String label, long firstSeq, int count) throws IOException {
         long[] nanos = new long[count];
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             long seq = firstSeq + i;
             fill(payload, seq);
             long sent = System.nanoTime();
-            connection.send(payload);
-            byte[] echo = connection.receive(echoTimeout);
+            out.send(payload);
+            byte[] echo = in.receive(echoTimeout);
             nanos[i] = System.nanoTime() - sent;
             if (echo == null) {
-                throw new IOException(connection.endpoint() + ": no echo of payload " + seq + " within "
+                throw new IOException(label + ": no echo of payload " + seq + " within "
                         + Durations.format(echoTimeout));
             }
             if (!Arrays.equals(echo, payload)) {
