@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.conduit.testing.StampedSender.assertStamped;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -76,6 +77,33 @@ class FifoTransportTest extends OneWayContract {
     @Override
     protected boolean allocatesNothingPerMessage() {
         return true;
+    }
+
+    @Test
+    void writtenFramesGoOutTogetherInWritesOfAtMostPipeBuf() throws Exception {
+        Ends ends = ends();
+        track(ends.sender());
+        track(ends.receiver());
+        for (int i = 0; i < 10; i++) {
+            ends.sender().write(message(i, 100));
+        }
+        assertNull(ends.receiver().receive(Duration.ofMillis(50)), "a batch that fits in PIPE_BUF waits for flush");
+        ends.sender().flush();
+        for (int i = 0; i < 10; i++) {
+            assertArrayEquals(message(i, 100), ends.receiver().receive(Duration.ofSeconds(10)), "message " + i);
+        }
+        // 41 frames of 104 bytes fill more than PIPE_BUF: the first 39 (4056 bytes) go out when the 40th comes.
+        for (int i = 0; i < 41; i++) {
+            ends.sender().write(message(i, 100));
+        }
+        for (int i = 0; i < 39; i++) {
+            assertArrayEquals(message(i, 100), ends.receiver().receive(Duration.ofSeconds(10)), "message " + i);
+        }
+        assertNull(ends.receiver().receive(Duration.ofMillis(50)), "the rest waits for a send");
+        ends.sender().send(message(41, 5));
+        for (int i = 39; i < 42; i++) {
+            assertArrayEquals(message(i, i == 41 ? 5 : 100), ends.receiver().receive(Duration.ofSeconds(10)));
+        }
     }
 
     @Test

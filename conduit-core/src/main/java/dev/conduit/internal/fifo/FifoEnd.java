@@ -129,6 +129,10 @@ abstract sealed class FifoEnd extends AbstractConnection permits FifoReceiver, F
     protected void closeRequested() {
     }
 
+    /** Called under {@link #io} before the descriptor is closed, once. */
+    protected void beforeClose() {
+    }
+
     /** Called once the descriptor is closed, outside {@link #io}. */
     protected void afterClose() throws IOException {
     }
@@ -141,6 +145,7 @@ abstract sealed class FifoEnd extends AbstractConnection permits FifoReceiver, F
             if (fdClosed) {
                 return;
             }
+            beforeClose();
             fdClosed = true;
             Libc.close(fd);
         } finally {

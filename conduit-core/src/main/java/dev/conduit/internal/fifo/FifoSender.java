@@ -24,6 +24,12 @@ import java.util.concurrent.TimeUnit;
  * interleave; a writer in another process writing frames longer than {@code PIPE_BUF} at the
  * same time may interleave with it, and nothing on a FIFO can prevent that.
  *
+ * <p><b>Batches.</b> {@code write} copies a frame that fits into the buffer behind the frames
+ * written before it, up to {@code PIPE_BUF} bytes in all, and writes them in one system call when
+ * the next would not fit, or on {@code send}, {@code flush} or {@code close}: as atomic as one
+ * frame, so a batch never interleaves with another writer's either. The next {@code send} goes in
+ * the same write when it fits.
+ *
  * <p><b>trySend of a long frame.</b> Only the kernel knows whether the rest will fit, so a
  * {@code trySend} whose first part went out keeps the rest and a one-shot virtual thread writes it
  * as the receiver makes room; later calls go after it. {@code close} gives it up to 2 s.
@@ -42,6 +48,8 @@ final class FifoSender extends FifoEnd {
     private final MemorySegment bufferSegment = MemorySegment.ofBuffer(buffer);
     private final long bufferAddress = bufferSegment.address();
     private volatile long closeRequestedAt;
+    /** Bytes of whole frames written and not yet sent, at the buffer's start; under io. */
+    private int batched;
     // The rest of a long frame a trySend began, under io.
     private byte[] pending;
     private int pendingFrom;
@@ -66,12 +74,27 @@ final class FifoSender extends FifoEnd {
             if (pending != null && !writePending(mode.call, mode == SendMode.TRY_SEND, 0)) {
                 return false;
             }
-            long total = Frames.HEADER_BYTES + length;
-            if (total <= Libc.PIPE_BUF) {
-                copy(payload, offset, length, 0, (int) total);
-                return writeAll(mode, (int) total);
+            int total = (int) Math.min(Frames.HEADER_BYTES + length, Integer.MAX_VALUE);
+            if (total > Libc.PIPE_BUF || batched + total > Libc.PIPE_BUF) {
+                if (batched > 0 && !writeAll(mode, batched)) {
+                    return false;
+                }
+                batched = 0;
+                if (total > Libc.PIPE_BUF) {
+                    return writeLong(payload, offset, length, mode);
+                }
             }
-            return writeLong(payload, offset, length, mode);
+            copy(payload, offset, length, 0, total, batched);
+            batched += total;
+            if (mode == SendMode.WRITE) {
+                return true;
+            }
+            if (!writeAll(mode, batched)) {
+                batched -= total; // a refused trySend takes its frame back; what was written stays
+                return false;
+            }
+            batched = 0;
+            return true;
         } finally {
             io.unlock();
         }
@@ -79,17 +102,17 @@ final class FifoSender extends FifoEnd {
 
     /**
      * Copies the bytes {@code [from, from + count)} of the frame (header, then payload) into the
-     * buffer's start.
+     * buffer at {@code base}.
      */
-    private void copy(Object payload, int offset, long length, long from, int count) {
-        int at = 0;
+    private void copy(Object payload, int offset, long length, long from, int count, int base) {
+        int at = base;
         long payloadFrom = from - Frames.HEADER_BYTES;
         if (from == 0) {
-            bufferSegment.set(LENGTH, 0, (int) length);
-            at = Frames.HEADER_BYTES;
+            bufferSegment.set(LENGTH, base, (int) length);
+            at = base + Frames.HEADER_BYTES;
             payloadFrom = 0;
         }
-        Payloads.copy(payload, offset, payloadFrom, bufferSegment, buffer, at, count - at);
+        Payloads.copy(payload, offset, payloadFrom, bufferSegment, buffer, at, count - (at - base));
     }
 
     /** Writes the buffer's first {@code count} (at most PIPE_BUF) bytes in one write. */
@@ -113,7 +136,7 @@ final class FifoSender extends FifoEnd {
         long sent = 0;
         while (sent < total) {
             int chunk = (int) Math.min(total - sent, BUFFER_BYTES);
-            copy(payload, offset, length, sent, chunk);
+            copy(payload, offset, length, sent, chunk, 0);
             int done = 0;
             while (done < chunk) {
                 long n = Libc.write(fd, bufferAddress + done, chunk - done, errnoState);
@@ -225,8 +248,33 @@ final class FifoSender extends FifoEnd {
             if (pending != null) {
                 writePending("flush", false, 0);
             }
+            if (batched > 0) {
+                writeAll(SendMode.SEND, batched);
+                batched = 0;
+            }
         } finally {
             io.unlock();
+        }
+    }
+
+    /** Sends the batch, waiting up to the close linger for room; a receiver gone takes it with it. */
+    @Override
+    protected void beforeClose() {
+        long since = System.nanoTime();
+        try {
+            while (batched > 0 && pending == null) {
+                long n = Libc.write(fd, bufferAddress, batched, errnoState);
+                if (n == batched) {
+                    batched = 0;
+                } else if (n >= 0 || Libc.errno(errnoState) != Libc.EAGAIN && Libc.errno(errnoState) != Libc.EINTR
+                        || System.nanoTime() - since > CLOSE_LINGER_NANOS) {
+                    return;
+                } else {
+                    await(Libc.POLLOUT, since + CLOSE_LINGER_NANOS, false);
+                }
+            }
+        } catch (IOException e) {
+            // Closing all the same; the receiver sees the end after what did arrive.
         }
     }
 
