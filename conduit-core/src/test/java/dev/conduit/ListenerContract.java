@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The contract for transports reached through {@link Conduit#listen} and {@link Conduit#connect}. */
 public abstract class ListenerContract extends TransportContract {
@@ -38,10 +39,18 @@ public abstract class ListenerContract extends TransportContract {
         return track(Conduit.listen(endpoint()));
     }
 
+    /**
+     * @return where clients connect to {@code listener}: its endpoint, unless the transport's
+     *         clients take other options than its listeners (a {@code wss://} client's trust store)
+     */
+    protected String clientEndpoint(Listener listener) {
+        return listener.endpoint().toString();
+    }
+
     @Override
     protected Connection[] pair() throws Exception {
         Listener listener = listen();
-        Connection client = Conduit.connect(listener.endpoint(), Duration.ofSeconds(5));
+        Connection client = Conduit.connect(clientEndpoint(listener), Duration.ofSeconds(5));
         Connection server = listener.accept(Duration.ofSeconds(10));
         assertNotNull(server, "accept timed out");
         return new Connection[] {client, server};
@@ -52,7 +61,7 @@ public abstract class ListenerContract extends TransportContract {
         org.junit.jupiter.api.Assumptions.assumeTrue(crossesProcesses(),
                 "this transport stays inside one JVM; there is no peer process to kill");
         Listener listener = listen();
-        track(ChildJvm.start(TestPeers.class, "hold", listener.endpoint().toString()));
+        track(ChildJvm.start(TestPeers.class, "hold", clientEndpoint(listener)));
         Connection survivor = listener.accept(Duration.ofSeconds(30));
         assertNotNull(survivor, "the child did not connect");
         assertEquals("ready", survivor.receiveString(Duration.ofSeconds(30)));
@@ -65,7 +74,7 @@ public abstract class ListenerContract extends TransportContract {
         assertNull(listener.accept(Duration.ofMillis(50)));
         List<Connection> clients = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            clients.add(track(Conduit.connect(listener.endpoint(), Duration.ofSeconds(5))));
+            clients.add(track(Conduit.connect(clientEndpoint(listener), Duration.ofSeconds(5))));
         }
         for (int i = 0; i < 5; i++) {
             Connection server = track(listener.accept(Duration.ofSeconds(10)));
@@ -80,7 +89,7 @@ public abstract class ListenerContract extends TransportContract {
     @Test
     void closingTheListenerEndsABlockedAcceptAndKeepsConnections() throws Exception {
         Listener listener = listen();
-        Connection client = track(Conduit.connect(listener.endpoint(), Duration.ofSeconds(5)));
+        Connection client = track(Conduit.connect(clientEndpoint(listener), Duration.ofSeconds(5)));
         Connection server = track(listener.accept(Duration.ofSeconds(10)));
         CompletableFuture<Throwable> blocked = failureOf(listener::accept);
         assertFalse(awaitDone(blocked, Duration.ofMillis(100)), "accept returned without a client");
@@ -88,7 +97,9 @@ public abstract class ListenerContract extends TransportContract {
         listener.close();
         Throwable t = blocked.get(10, TimeUnit.SECONDS);
         assertInstanceOf(ConnectionClosedException.class, t);
-        assertEquals(listener.endpoint() + ": accept: listener closed", t.getMessage());
+        // Named by the endpoint (a transport may hide secret option values in it).
+        assertTrue(t.getMessage().startsWith(listener.endpoint().scheme() + ":")
+                && t.getMessage().endsWith(": accept: listener closed"), t.getMessage());
         assertThrows(ConnectionClosedException.class, listener::accept);
         client.send("still here");
         assertEquals("still here", server.receiveString(Duration.ofSeconds(10)));

@@ -1,0 +1,48 @@
+package dev.conduit.websocket;
+
+import dev.conduit.Endpoint;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/** A WebSocket client written by hand, for peers that misbehave on purpose. */
+final class RawWebSocket {
+    private RawWebSocket() {
+    }
+
+    /**
+     * Connects to the listener at {@code endpoint} and does the opening handshake for {@code path}.
+     *
+     * @return the socket, after the server's 101 response was read
+     * @throws IOException if the server did not switch protocols
+     */
+    static SocketChannel handshake(Endpoint endpoint, String path) throws IOException {
+        String hostPort = endpoint.address().substring(0, endpoint.address().indexOf('/'));
+        int colon = hostPort.lastIndexOf(':');
+        SocketChannel socket = SocketChannel.open(new InetSocketAddress(hostPort.substring(0, colon),
+                Integer.parseInt(hostPort.substring(colon + 1))));
+        String key = Base64.getEncoder().encodeToString("conduit-test-key".getBytes(StandardCharsets.US_ASCII));
+        socket.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: " + hostPort + "\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII)));
+        StringBuilder response = new StringBuilder();
+        ByteBuffer one = ByteBuffer.allocate(1);
+        while (!response.toString().endsWith("\r\n\r\n")) {
+            one.clear();
+            if (socket.read(one) < 0) {
+                socket.close();
+                throw new IOException("closed during the handshake; got: " + response);
+            }
+            response.append((char) one.get(0));
+        }
+        if (!response.toString().startsWith("HTTP/1.1 101")) {
+            socket.close();
+            throw new IOException("handshake refused: " + response);
+        }
+        return socket;
+    }
+}

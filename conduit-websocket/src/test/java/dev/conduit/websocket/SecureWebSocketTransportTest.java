@@ -1,0 +1,80 @@
+package dev.conduit.websocket;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.Listener;
+import dev.conduit.ListenerContract;
+import dev.conduit.testing.TempDir;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code wss://} against the whole contract, with a self-signed certificate made for the run
+ * ({@link TestCertificates}), and what TLS adds: the client verifies, and a PEM key works too.
+ */
+class SecureWebSocketTransportTest extends ListenerContract {
+    private static TempDir dir;
+    private static TestCertificates certs;
+
+    @BeforeAll
+    static void makeCertificate() throws Exception {
+        dir = new TempDir();
+        certs = TestCertificates.make(dir.path());
+    }
+
+    @AfterAll
+    static void removeCertificate() throws IOException {
+        dir.close();
+    }
+
+    @Override
+    protected String endpoint() {
+        return "wss://127.0.0.1:0/secure?maxFrame=1m&keyStore=" + certs.keyStore() + "&keyStorePassword="
+                + TestCertificates.PASSWORD;
+    }
+
+    @Override
+    protected String clientEndpoint(Listener listener) {
+        return "wss://" + listener.endpoint().address() + "?maxFrame=1m&trustStore=" + certs.certificate();
+    }
+
+    @Test
+    void aClientThatDoesNotTrustTheCertificateIsRefused() throws Exception {
+        Listener listener = listen();
+        IOException e = assertThrows(IOException.class,
+                () -> Conduit.connect("wss://" + listener.endpoint().address(), Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().startsWith("wss://" + listener.endpoint().address() + ": connect: "), e.getMessage());
+        assertEquals(null, listener.accept(Duration.ofMillis(100)));
+    }
+
+    @Test
+    void aPemCertificateAndKeyServeToo() throws Exception {
+        Listener listener = track(Conduit.listen("wss://127.0.0.1:0/pem?cert=" + certs.certificate() + "&key="
+                + certs.privateKey()));
+        Connection client = track(Conduit.connect("wss://" + listener.endpoint().address() + "?trustStore="
+                + certs.keyStore() + "&trustStorePassword=" + TestCertificates.PASSWORD, Duration.ofSeconds(5)));
+        Connection server = track(listener.accept(Duration.ofSeconds(10)));
+        assertNotNull(server);
+        client.send("over TLS");
+        assertEquals("over TLS", server.receiveString(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void aListenerWithoutACertificateSaysWhatItNeeds() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conduit.listen("wss://127.0.0.1:0/x"));
+        assertTrue(e.getMessage().contains("a wss:// listener needs a certificate"), e.getMessage());
+        assertThrows(IOException.class, () -> Conduit.listen("wss://127.0.0.1:0/x?cert=" + Path.of("/nonexistent.pem")
+                + "&key=/nonexistent.key"));
+    }
+}

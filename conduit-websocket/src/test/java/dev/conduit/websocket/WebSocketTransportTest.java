@@ -1,0 +1,122 @@
+package dev.conduit.websocket;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.ConnectionClosedException;
+import dev.conduit.FrameTooLongException;
+import dev.conduit.Listener;
+import dev.conduit.ListenerContract;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code ws://} against the whole contract, and what only WebSocket has: paths, tokens, origins, pings. */
+class WebSocketTransportTest extends ListenerContract {
+    @Override
+    protected String endpoint() {
+        return "ws://127.0.0.1:0/conduit?maxFrame=1m";
+    }
+
+    private Connection[] pairOn(String listen, String connectOptions) throws Exception {
+        Listener listener = track(Conduit.listen(listen));
+        String address = listener.endpoint().address();
+        Connection client = track(Conduit.connect("ws://" + address + connectOptions, Duration.ofSeconds(5)));
+        Connection server = track(listener.accept(Duration.ofSeconds(10)));
+        assertNotNull(server, "accept timed out");
+        return new Connection[] {client, server};
+    }
+
+    @Test
+    void portZeroIsResolvedAndThePathKept() throws Exception {
+        Listener listener = listen();
+        String address = listener.endpoint().address();
+        assertTrue(address.matches("127\\.0\\.0\\.1:[1-9][0-9]*/conduit"), address);
+    }
+
+    @Test
+    void aWrongPathIsRefusedWith404() throws Exception {
+        Listener listener = listen();
+        String other = listener.endpoint().address().replace("/conduit", "/other");
+        IOException e = assertThrows(IOException.class, () -> Conduit.connect("ws://" + other, Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().contains("refused the WebSocket handshake: HTTP 404"), e.getMessage());
+    }
+
+    @Test
+    void aListenerWithATokenLetsInOnlyWhoPresentsIt() throws Exception {
+        Listener listener = track(Conduit.listen("ws://127.0.0.1:0/t?token=s3cret"));
+        String address = listener.endpoint().address();
+        IOException none = assertThrows(IOException.class, () -> Conduit.connect("ws://" + address, Duration.ofSeconds(5)));
+        assertTrue(none.getMessage().contains("HTTP 401 Unauthorized (the listener wants a token"), none.getMessage());
+        IOException wrong = assertThrows(IOException.class,
+                () -> Conduit.connect("ws://" + address + "?token=guess", Duration.ofSeconds(5)));
+        assertTrue(wrong.getMessage().contains("HTTP 401"), wrong.getMessage());
+        assertFalse(wrong.getMessage().contains("guess"), "the token is in the message: " + wrong.getMessage());
+        Connection client = track(Conduit.connect("ws://" + address + "?token=s3cret", Duration.ofSeconds(5)));
+        Connection server = track(listener.accept(Duration.ofSeconds(10)));
+        assertNotNull(server);
+        client.send("in");
+        assertEquals("in", server.receiveString(Duration.ofSeconds(10)));
+        assertEquals(null, listener.accept(Duration.ofMillis(100)), "a refused client reached accept");
+    }
+
+    @Test
+    void textAndBinaryMessagesBothArriveWhole() throws Exception {
+        Connection[] c = pair();
+        c[0].send("héllo ✓");
+        c[0].send(new byte[] {0, 1, 2});
+        c[0].write("written");
+        c[0].flush();
+        assertEquals("héllo ✓", c[1].receiveString(Duration.ofSeconds(10)));
+        assertArrayEquals(new byte[] {0, 1, 2}, c[1].receive(Duration.ofSeconds(10)));
+        assertEquals("written", c[1].receiveString(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void aMessageAboveTheReceiversMaxFrameClosesWith1009() throws Exception {
+        Connection[] c = pairOn("ws://127.0.0.1:0/big?maxFrame=1000", "?maxFrame=1m");
+        c[0].send(new byte[1000]);
+        assertEquals(1000, c[1].receive(Duration.ofSeconds(10)).length);
+        c[0].send(new byte[1001]);
+        FrameTooLongException e = assertThrows(FrameTooLongException.class, () -> c[1].receive(Duration.ofSeconds(10)));
+        assertEquals(1000, e.maximum());
+        assertThrows(ConnectionClosedException.class, () -> c[0].receive(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void compressedMessagesArriveAsSent() throws Exception {
+        Connection[] c = pairOn("ws://127.0.0.1:0/z?compress=true", "?compress=true");
+        byte[] big = message(5, 200_000);
+        c[0].send(big);
+        assertArrayEquals(big, c[1].receive(Duration.ofSeconds(10)));
+        c[1].send("back");
+        assertEquals("back", c[0].receiveString(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void aPeerThatStopsAnsweringIsLostWithinThePingTimeout() throws Exception {
+        Listener listener = track(Conduit.listen("ws://127.0.0.1:0/p?ping=50ms&pingTimeout=300ms"));
+        // A peer that does the handshake, then neither reads nor answers: a frozen process.
+        try (SocketChannel silent = RawWebSocket.handshake(listener.endpoint(), "/p")) {
+            assertTrue(silent.isConnected());
+            Connection server = track(listener.accept(Duration.ofSeconds(10)));
+            assertNotNull(server);
+            long start = System.nanoTime();
+            ConnectionClosedException e = assertThrows(ConnectionClosedException.class,
+                    () -> server.receive(Duration.ofSeconds(20)));
+            long took = System.nanoTime() - start;
+            assertTrue(e.getMessage().contains("(pingTimeout 300 ms)"), e.getMessage());
+            assertTrue(took < TimeUnit.SECONDS.toNanos(10), "took " + took / 1_000_000 + " ms");
+            assertThrows(ConnectionClosedException.class, () -> server.send("x"));
+        }
+    }
+}
