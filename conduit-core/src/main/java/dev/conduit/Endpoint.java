@@ -309,17 +309,32 @@ public final class Endpoint {
         return of(scheme, newAddress, options);
     }
 
+    /**
+     * @return the endpoint as messages and logs should show it: the values of options that carry
+     *         secrets ({@code token}, and any whose name ends in {@code Password}) replaced by
+     *         {@code ***}; the same as {@link #toString()} when there are none
+     */
+    public String redacted() {
+        return written(true);
+    }
+
     /** @return the endpoint in its canonical written form, which {@link #parse} reads back */
     @Override
     public String toString() {
+        return written(false);
+    }
+
+    private String written(boolean redact) {
         StringBuilder sb = new StringBuilder(scheme);
         if (!scheme.equals("stdio")) {
             sb.append(URL_SCHEMES.contains(scheme) ? "://" : ":").append(address);
         }
         char sep = '?';
         for (Map.Entry<String, String> option : options.entrySet()) {
-            sb.append(sep).append(option.getKey()).append('=')
-                    .append(URLEncoder.encode(option.getValue(), StandardCharsets.UTF_8));
+            String name = option.getKey();
+            boolean secret = redact && (name.equals("token") || name.endsWith("Password"));
+            sb.append(sep).append(name).append('=')
+                    .append(secret ? "***" : URLEncoder.encode(option.getValue(), StandardCharsets.UTF_8));
             sep = '&';
         }
         return sb.toString();

@@ -7,6 +7,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.cli.Formats.Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -51,6 +52,9 @@ final class ConnectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ENDPOINT", description = "Where to connect, e.g. unix:/tmp/app.sock.")
     private String endpoint;
 
+    @Mixin
+    private WebSocketOptions webSocket;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text", converter = Formats.FormatConverter.class,
             description = "How lines are read and printed: text (UTF-8; \\n, \\r, \\\\ escaped), hex or base64."
                     + " Default: ${DEFAULT-VALUE}.")
@@ -72,6 +76,7 @@ final class ConnectCommand implements Callable<Integer> {
                     + " input and prints to standard output, so it cannot also use them as the connection");
         }
         PrintWriter out = spec.commandLine().getOut();
+        endpoint = webSocket.apply(endpoint);
         Connection connection = Conduit.connect(endpoint, timeout);
         Thread loop;
         try (connection) {

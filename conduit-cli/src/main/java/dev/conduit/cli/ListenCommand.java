@@ -10,6 +10,7 @@ import dev.conduit.MessageReceiver;
 import dev.conduit.cli.Formats.Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -43,6 +44,9 @@ final class ListenCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ENDPOINT", description = "Where to listen, e.g. unix:/tmp/app.sock.")
     private String endpoint;
 
+    @Mixin
+    private WebSocketOptions webSocket;
+
     @Option(names = "--echo", description = "Send each message back to its sender instead of printing it.")
     private boolean echo;
 
@@ -73,6 +77,7 @@ final class ListenCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--count " + count + " (expected >= 1)");
         }
         PrintWriter err = spec.commandLine().getErr();
+        endpoint = webSocket.apply(endpoint);
         if (from != null) {
             endpoint = withFrom(Endpoint.parse(endpoint)).toString();
         }
@@ -88,7 +93,7 @@ final class ListenCommand implements Callable<Integer> {
         Thread hook = Thread.ofPlatform().unstarted(() -> closeQuietly(listener));
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            err.println("listening on " + listener.endpoint());
+            err.println("listening on " + listener.endpoint().redacted());
             err.flush();
             acceptUntilClosed(listener);
         } finally {

@@ -7,6 +7,7 @@ import dev.conduit.MessageSender;
 import dev.conduit.cli.Formats.Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -30,6 +31,9 @@ final class SendCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ENDPOINT", description = "Where to connect, e.g. unix:/tmp/app.sock.")
     private String endpoint;
 
+    @Mixin
+    private WebSocketOptions webSocket;
+
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "MESSAGE",
             description = "The messages, each written in the --format.")
     private List<String> messages;
@@ -49,6 +53,7 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        endpoint = webSocket.apply(endpoint);
         List<byte[]> payloads = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
             try {

@@ -244,6 +244,24 @@ final class CliTest {
     }
 
     @Test
+    void sendAndListenWorkOverWebSocketWithAToken() throws Exception {
+        CliProcess listen = closeLater(CliProcess.start("listen", "ws://127.0.0.1:0/cli", "--echo", "--token", "t0k"));
+        String endpoint = listen.awaitListening();
+        assertTrue(endpoint.matches("ws://127\\.0\\.0\\.1:[0-9]+/cli\\?token=\\*\\*\\*"), endpoint);
+        String plain = endpoint.substring(0, endpoint.indexOf('?'));
+        Run send = run("", "send", plain, "hello", "two words", "--reply", "--token", "t0k");
+        assertEquals(0, send.code(), send.err());
+        assertEquals(List.of("hello", "two words"), send.outLines());
+        Run refused = run("", "send", plain, "x", "--token", "wrong");
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("HTTP 401 Unauthorized"), refused.err());
+        assertFalse(refused.err().contains("wrong"), "the token is printed: " + refused.err());
+        Run misplaced = run("", "send", "unix:" + dir.resolve("x.sock"), "x", "--token", "t0k");
+        assertEquals(2, misplaced.code());
+        assertTrue(misplaced.err().contains("--token apply to ws:// and wss:// endpoints only"), misplaced.err());
+    }
+
+    @Test
     void sendToAFifoNobodyReadsFailsSayingAReceiverMustOpenIt() throws Exception {
         Path fifo = dir.resolve("lonely");
         dev.conduit.Fifo.create(fifo);

@@ -71,7 +71,7 @@ public final class Options {
             }
         }
         if (value < min || value > max) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': " + name + "=" + text
+            throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': " + name + "=" + text
                     + " (expected a size from " + min + " to " + max + " bytes, e.g. 65536 or 64k)");
         }
         return value;
@@ -87,7 +87,7 @@ public final class Options {
             return defaultValue;
         }
         if (!text.matches("0?[0-7]{1,3}")) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': " + name + "=" + text
+            throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': " + name + "=" + text
                     + " (expected an octal mode from 000 to 777, e.g. 0600)");
         }
         return Integer.parseInt(text, 8);
@@ -140,7 +140,7 @@ public final class Options {
             nanos = Math.multiplyHigh(Long.parseLong(m.group(1)), unit) != 0 ? -1 : Long.parseLong(m.group(1)) * unit;
         }
         if (nanos < 0 || nanos > maxNanos) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': " + name + "=" + text
+            throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': " + name + "=" + text
                     + " (expected a duration from 0 to " + AbstractConnection.text(Duration.ofNanos(maxNanos))
                     + ", e.g. " + examples + ")");
         }

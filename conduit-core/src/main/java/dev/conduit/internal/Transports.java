@@ -59,7 +59,7 @@ public final class Transports {
         }
         for (String name : endpoint.options().keySet()) {
             if (!provider.optionNames().contains(name)) {
-                throw new IllegalArgumentException("endpoint '" + endpoint + "': unknown option '" + name
+                throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': unknown option '" + name
                         + "' for " + endpoint.scheme() + " (known: "
                         + String.join(", ", new TreeSet<>(provider.optionNames())) + ")");
             }

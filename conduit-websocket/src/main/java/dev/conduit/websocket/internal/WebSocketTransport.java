@@ -78,7 +78,7 @@ public final class WebSocketTransport implements TransportProvider {
         int port = ((InetSocketAddress) bound.channel().localAddress()).getPort();
         Endpoint actual = s.port() == port ? endpoint : endpoint.withAddress(endpoint.address()
                 .replaceFirst(":0(?=/|$)", ":" + port));
-        listener[0] = new WebSocketListener(actual, WsSettings.display(actual), bound.channel());
+        listener[0] = new WebSocketListener(actual, actual.redacted(), bound.channel());
         return listener[0];
     }
 

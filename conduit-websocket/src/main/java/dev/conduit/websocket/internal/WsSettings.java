@@ -6,9 +6,7 @@ import dev.conduit.internal.Options;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -51,8 +49,6 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
     static final String TRUST_STORE_PASSWORD = "trustStorePassword";
     static final Set<String> NAMES = Set.of(Options.MAX_FRAME, TOKEN, ORIGINS, PING, PING_TIMEOUT, COMPRESS, CERT, KEY,
             KEY_STORE, KEY_STORE_PASSWORD, TRUST_STORE, TRUST_STORE_PASSWORD);
-    /** Options whose values never appear in messages. */
-    private static final Set<String> SECRETS = Set.of(TOKEN, KEY_STORE_PASSWORD, TRUST_STORE_PASSWORD);
     private static final long DEFAULT_PING_NANOS = TimeUnit.SECONDS.toNanos(20);
     private static final long MAX_DURATION_NANOS = TimeUnit.DAYS.toNanos(1);
 
@@ -60,7 +56,7 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
      * @throws IllegalArgumentException naming the endpoint and the option, if one is malformed
      */
     static WsSettings of(Endpoint endpoint) {
-        String name = display(endpoint);
+        String name = endpoint.redacted();
         URI uri;
         try {
             uri = new URI(endpoint.scheme() + "://" + endpoint.address());
@@ -90,15 +86,6 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
                 file(endpoint, TRUST_STORE), endpoint.option(TRUST_STORE_PASSWORD).orElse(null));
     }
 
-    /** @return the endpoint as messages show it: secret option values replaced by {@code ***} */
-    static String display(Endpoint endpoint) {
-        if (endpoint.options().keySet().stream().noneMatch(SECRETS::contains)) {
-            return endpoint.toString();
-        }
-        Map<String, String> shown = new LinkedHashMap<>(endpoint.options());
-        shown.replaceAll((k, v) -> SECRETS.contains(k) ? "***" : v);
-        return Endpoint.of(endpoint.scheme(), endpoint.address(), shown).toString();
-    }
 
     private static boolean flag(Endpoint endpoint, String name, String option) {
         return switch (endpoint.option(option).orElse("false")) {
