@@ -81,10 +81,30 @@ final class FrameHandler extends ChannelInboundHandlerAdapter {
         try {
             if (connection != null && (message instanceof BinaryWebSocketFrame || message instanceof TextWebSocketFrame)) {
                 connection.deliver(ByteBufUtil.getBytes(((io.netty.buffer.ByteBufHolder) message).content()));
+            } else if (message instanceof CloseWebSocketFrame close) {
+                closeReceived(ctx, close);
             }
         } finally {
             ReferenceCountUtil.release(message);
         }
+    }
+
+    /**
+     * The peer's close frame: the answer to ours, after which the socket closes; or its own,
+     * which is answered with the same code first. Either way the peer has read what it wanted,
+     * so closing now is clean (closing with its frames unread would reset the connection).
+     */
+    private void closeReceived(ChannelHandlerContext ctx, CloseWebSocketFrame close) {
+        if (connection != null) {
+            connection.ended(new ConnectionClosedException("connection closed by peer (close code "
+                    + close.statusCode() + (close.reasonText().isEmpty() ? "" : ", " + close.reasonText()) + ")"));
+        }
+        if (connection != null && connection.closeSent()) {
+            ctx.close();
+            return;
+        }
+        ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode() < 0 ? WebSocketCloseStatus.NORMAL_CLOSURE.code()
+                : close.statusCode(), "")).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

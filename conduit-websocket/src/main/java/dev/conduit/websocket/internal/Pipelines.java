@@ -25,6 +25,12 @@ final class Pipelines {
     /** Largest HTTP request or response of a handshake. */
     private static final int HANDSHAKE_BYTES = 64 * 1024;
     private static final long HANDSHAKE_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(10);
+    /**
+     * After sending a close frame, how long to wait for the peer's before closing the socket:
+     * closing at once, with the peer's last frames unread, makes the kernel reset the connection,
+     * and the peer loses the close frame (a browser then reports 1006).
+     */
+    private static final long CLOSE_WAIT_MILLIS = TimeUnit.SECONDS.toMillis(2);
 
     private Pipelines() {
     }
@@ -43,6 +49,8 @@ final class Pipelines {
         p.addLast(new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(s.path())
                 .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS)
+                .forceCloseTimeoutMillis(CLOSE_WAIT_MILLIS)
+                .handleCloseFrames(false)
                 .dropPongFrames(false)
                 .allowExtensions(s.compress())
                 .decoderConfig(decoder(s, true))
@@ -72,6 +80,8 @@ final class Pipelines {
                 .allowExtensions(s.compress())
                 .maxFramePayloadLength(frameLimit(s))
                 .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS)
+                .forceCloseTimeoutMillis(CLOSE_WAIT_MILLIS)
+                .handleCloseFrames(false)
                 .dropPongFrames(false)
                 // A program is not a web page: it sends no Origin, which listeners let through.
                 .generateOriginHeader(false)

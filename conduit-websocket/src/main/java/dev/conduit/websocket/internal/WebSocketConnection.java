@@ -52,6 +52,7 @@ final class WebSocketConnection extends AbstractConnection {
     private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
     private long inboxBytes;
     private IOException end;
+    private volatile boolean closeSent;
 
     WebSocketConnection(WsSettings settings, Channel channel) {
         super(settings.endpoint(), settings.name(), settings.maxFrame());
@@ -60,6 +61,11 @@ final class WebSocketConnection extends AbstractConnection {
 
     Channel channel() {
         return channel;
+    }
+
+    /** @return whether this side sent its close frame: a close frame from the peer is the answer */
+    boolean closeSent() {
+        return closeSent;
     }
 
     // ---- from the event loop ----------------------------------------------------------------
@@ -262,6 +268,7 @@ final class WebSocketConnection extends AbstractConnection {
     protected void closeTransport() {
         wake();
         if (channel.isActive()) {
+            closeSent = true;
             channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE));
             if (!channel.eventLoop().inEventLoop()) {
                 channel.closeFuture().awaitUninterruptibly(TimeUnit.SECONDS.toMillis(CLOSE_LINGER_SECONDS));
