@@ -44,7 +44,7 @@ import java.util.List;
  */
 public final class BenchPeer {
     /** Conduit transports the harness measures. */
-    public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "shm", "stdio", "mem", "fifo",
+    public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "ws", "shm", "stdio", "mem", "fifo",
             "mq", "log");
     /** Other libraries, measured the same way. */
     public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq");
@@ -69,13 +69,14 @@ public final class BenchPeer {
     private static void serve(String transport, int size, String dir, String query) throws Exception {
         switch (transport) {
             case "stdio" -> Session.serve(new ConduitLink(Conduit.stdio()), size);
-            case "unix", "pipe", "tcp", "shm" -> {
+            case "unix", "pipe", "tcp", "ws", "shm" -> {
                 String endpoint = switch (transport) {
-                    case "unix" -> "unix:" + Path.of(dir, "bench.sock");
-                    case "pipe" -> "pipe:conduit-bench-" + ProcessHandle.current().pid();
-                    case "shm" -> "shm:conduit-bench-" + ProcessHandle.current().pid();
-                    default -> "tcp://127.0.0.1:0";
-                } + query;
+                    case "unix" -> "unix:" + Path.of(dir, "bench.sock") + query;
+                    case "pipe" -> "pipe:conduit-bench-" + ProcessHandle.current().pid() + query;
+                    case "shm" -> "shm:conduit-bench-" + ProcessHandle.current().pid() + query;
+                    case "ws" -> "ws://127.0.0.1:0/bench" + query;
+                    default -> "tcp://127.0.0.1:0" + query;
+                };
                 try (Listener listener = Conduit.listen(endpoint)) {
                     ready(listener.endpoint().toString());
                     Session.serve(new ConduitLink(listener.accept()), size);
@@ -135,7 +136,7 @@ public final class BenchPeer {
 
     private static Link connect(String transport, int size, String address, Session.Plan plan) throws Exception {
         return switch (transport) {
-            case "unix", "pipe", "tcp", "shm" -> new ConduitLink(Conduit.connect(address, Duration.ofSeconds(30)));
+            case "unix", "pipe", "tcp", "ws", "shm" -> new ConduitLink(Conduit.connect(address, Duration.ofSeconds(30)));
             case "stdio" -> new ConduitLink(Conduit.spawn(new ProcessBuilder(serverCommand(size, plan.pinServer()))
                     .redirectError(ProcessBuilder.Redirect.INHERIT)));
             case "mem" -> {

@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  * @param pingNanos        how often to ping the peer; 0 never
  * @param pingTimeoutNanos how long the peer may stay silent before the connection counts as lost
  * @param compress         whether to offer or accept permessage-deflate
+ * @param spinNanos        how long a receiving platform thread looks before it sleeps; 0 by default,
+ *                         as Netty's loop already spins and, with few CPUs, a second spinner slows it
  * @param cert             a listener's PEM certificate chain, or null
  * @param key              a listener's PEM private key (PKCS#8), or null
  * @param keyStore         a listener's key store (PKCS#12 or JKS), or null
@@ -33,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * @param trustStorePassword the trust store's password, or null
  */
 record WsSettings(Endpoint endpoint, String name, boolean secure, String host, int port, String path, int maxFrame,
-                  String token, List<String> origins, long pingNanos, long pingTimeoutNanos, boolean compress,
+                  String token, List<String> origins, long pingNanos, long pingTimeoutNanos, boolean compress, long spinNanos,
                   Path cert, Path key, Path keyStore, String keyStorePassword, Path trustStore,
                   String trustStorePassword) {
     static final String TOKEN = "token";
@@ -47,7 +49,7 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
     static final String KEY_STORE_PASSWORD = "keyStorePassword";
     static final String TRUST_STORE = "trustStore";
     static final String TRUST_STORE_PASSWORD = "trustStorePassword";
-    static final Set<String> NAMES = Set.of(Options.MAX_FRAME, TOKEN, ORIGINS, PING, PING_TIMEOUT, COMPRESS, CERT, KEY,
+    static final Set<String> NAMES = Set.of(Options.MAX_FRAME, Options.SPIN, TOKEN, ORIGINS, PING, PING_TIMEOUT, COMPRESS, CERT, KEY,
             KEY_STORE, KEY_STORE_PASSWORD, TRUST_STORE, TRUST_STORE_PASSWORD);
     private static final long DEFAULT_PING_NANOS = TimeUnit.SECONDS.toNanos(20);
     private static final long MAX_DURATION_NANOS = TimeUnit.DAYS.toNanos(1);
@@ -81,7 +83,8 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
                 : uri.getHost();
         return new WsSettings(endpoint, name, endpoint.scheme().equals("wss"), host, uri.getPort(), path,
                 Options.maxFrame(endpoint), endpoint.option(TOKEN).orElse(null), Options.list(endpoint, ORIGINS),
-                ping, pingTimeout, flag(endpoint, name, COMPRESS), file(endpoint, CERT), file(endpoint, KEY),
+                ping, pingTimeout, flag(endpoint, name, COMPRESS), Options.durationNanos(endpoint, Options.SPIN, 0,
+                TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(1)), file(endpoint, CERT), file(endpoint, KEY),
                 file(endpoint, KEY_STORE), endpoint.option(KEY_STORE_PASSWORD).orElse(null),
                 file(endpoint, TRUST_STORE), endpoint.option(TRUST_STORE_PASSWORD).orElse(null));
     }
