@@ -47,7 +47,7 @@ public final class BenchPeer {
     public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "ws", "shm", "stdio", "mem", "fifo",
             "mq", "log");
     /** Other libraries, measured the same way. */
-    public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq");
+    public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq", "node-ws");
 
     private BenchPeer() {
     }

@@ -96,7 +96,38 @@ public final class Harness implements AutoCloseable {
      *         it can: {@code mq} is bound by the kernel's {@code msgmax}, as C's System V queues are
      */
     public static Optional<String> unsupported(String transport, int size) {
-        return transport.equals("mq") ? CBaselines.unsupported(CBaselines.Mechanism.SYSV, size) : Optional.empty();
+        return switch (transport) {
+            case "mq" -> CBaselines.unsupported(CBaselines.Mechanism.SYSV, size);
+            case "node-ws" -> NODE_PEER.isPresent() ? Optional.empty() : Optional.of("needs node on the PATH and "
+                    + NODE_SCRIPT + " with its packages (npm ci in interop/node), under the working directory"
+                    + " or the conduit jars' directories");
+            default -> Optional.empty();
+        };
+    }
+
+    /** Node's ws peer: the script of both its sides, if it and node are here. */
+    private static final Path NODE_SCRIPT = Path.of("interop", "node", "ws_bench.js");
+    private static final Optional<Path> NODE_PEER = findNodePeer();
+
+    /** @return {@link #NODE_SCRIPT} above the working directory or this jar, with node_modules beside it */
+    private static Optional<Path> findNodePeer() {
+        List<Path> starts = new ArrayList<>(List.of(Path.of("").toAbsolutePath()));
+        try {
+            starts.add(Path.of(Harness.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        } catch (Exception e) {
+            // No code source: the working directory alone.
+        }
+        for (Path start : starts) {
+            for (Path dir = start; dir != null; dir = dir.getParent()) {
+                Path script = dir.resolve(NODE_SCRIPT);
+                if (Files.isRegularFile(script) && Files.isDirectory(script.resolveSibling("node_modules").resolve("ws"))
+                        && Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                        .anyMatch(d -> Files.isExecutable(Path.of(d, "node")))) {
+                    return Optional.of(script);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -149,6 +180,12 @@ public final class Harness implements AutoCloseable {
     }
 
     private static List<String> command(String pin, String transport, String... args) {
+        if (transport.equals("node-ws")) {
+            List<String> command = new ArrayList<>(pin.equals("-") ? List.of() : List.of("taskset", "-c", pin));
+            command.addAll(List.of("node", NODE_PEER.orElseThrow().toString()));
+            command.addAll(List.of(args));
+            return command;
+        }
         List<String> command = new ArrayList<>(Jvm.command(pin, transport));
         command.addAll(List.of(args));
         return command;

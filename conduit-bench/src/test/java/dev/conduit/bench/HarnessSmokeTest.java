@@ -1,6 +1,7 @@
 package dev.conduit.bench;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -47,6 +49,8 @@ class HarnessSmokeTest {
     @ParameterizedTest
     @FieldSource("ALL")
     void measuresEveryTransportAndPeer(String transport) throws Exception {
+        Optional<String> why = Harness.unsupported(transport, 64);
+        Assumptions.assumeTrue(why.isEmpty(), () -> "skipped: " + transport + " " + why.orElse(""));
         Measurement m = harness.measure(transport, 64, smoke(transport));
         assertEquals(transport, m.transport());
         assertEquals(300, m.latency().count());
