@@ -6,6 +6,8 @@ import dev.conduit.ConnectionClosedException;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.Listener;
 import dev.conduit.ListenerContract;
+import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.TestPeers;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -117,6 +119,26 @@ class WebSocketTransportTest extends ListenerContract {
             assertTrue(e.getMessage().contains("(pingTimeout 300 ms)"), e.getMessage());
             assertTrue(took < TimeUnit.SECONDS.toNanos(10), "took " + took / 1_000_000 + " ms");
             assertThrows(ConnectionClosedException.class, () -> server.send("x"));
+        }
+    }
+
+    @Test
+    void aJvmUsingWebSocketsPrintsNoWarnings() throws Exception {
+        // The JVM flags of a user's program: native access only, no --add-opens, no Unsafe flags.
+        Listener listener = listen();
+        Process child = ChildJvm.builder(TestPeers.class, "echo", clientEndpoint(listener))
+                .redirectError(ProcessBuilder.Redirect.PIPE).start();
+        try {
+            Connection server = track(listener.accept(Duration.ofSeconds(30)));
+            assertNotNull(server, "the child did not connect");
+            server.send(message(1, 100_000));
+            assertArrayEquals(message(1, 100_000), server.receive(Duration.ofSeconds(30)));
+            server.close();
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child did not end after the close");
+            assertEquals("", new String(child.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(0, child.exitValue());
+        } finally {
+            ChildJvm.kill(child);
         }
     }
 }
