@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The module exports API packages only and needs nothing outside the JDK. */
+/** The module exports API packages only (and internals to its WebSocket module) and needs nothing outside the JDK. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class ModuleDescriptorTest {
     private static ModuleDescriptor descriptor() throws Exception {
@@ -28,9 +28,13 @@ class ModuleDescriptorTest {
     void exportsOnlyTheApi() throws Exception {
         ModuleDescriptor d = descriptor();
         assertEquals("dev.conduit", d.name());
-        Set<String> exported = d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+        Set<String> exported = d.exports().stream().filter(e -> !e.isQualified())
+                .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
         assertEquals(Set.of("dev.conduit", "dev.conduit.channel", "dev.conduit.queue", "dev.conduit.spi"), exported);
         assertTrue(d.packages().stream().filter(p -> p.contains(".internal")).noneMatch(exported::contains));
+        // Internals go to Conduit's own WebSocket module only.
+        assertTrue(d.exports().stream().filter(ModuleDescriptor.Exports::isQualified)
+                .allMatch(e -> e.targets().equals(Set.of("dev.conduit.websocket"))), d.exports().toString());
     }
 
     @Test
