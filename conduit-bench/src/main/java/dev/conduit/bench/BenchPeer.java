@@ -136,7 +136,8 @@ public final class BenchPeer {
 
     private static Link connect(String transport, int size, String address, Session.Plan plan) throws Exception {
         return switch (transport) {
-            case "unix", "pipe", "tcp", "ws", "shm" -> new ConduitLink(Conduit.connect(address, Duration.ofSeconds(30)));
+            case "unix", "pipe", "tcp", "ws", "shm" ->
+                    new ConduitLink(Conduit.connect(address, Duration.ofSeconds(30)));
             case "stdio" -> new ConduitLink(Conduit.spawn(new ProcessBuilder(serverCommand(size, plan.pinServer()))
                     .redirectError(ProcessBuilder.Redirect.INHERIT)));
             case "mem" -> {

@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 
 /**
  * Undoes what {@code conduit demo} set up: stops the child JVM, removes the System V queues a
- * killed child (or this JVM, stopped by Ctrl-C) left, and deletes the temporary directory. Runs at most once, from the demo's {@code finally} or its shutdown hook, whichever
+ * killed child (or this JVM, stopped by Ctrl-C) left, and deletes the temporary directory.
+ * Runs at most once, from the demo's {@code finally} or its shutdown hook, whichever
  * comes first; thread-safe.
  */
 final class DemoCleanup implements Runnable {
@@ -75,7 +76,8 @@ final class DemoCleanup implements Runnable {
             stop(c);
         }
         for (int i = 0; i < queueCount; i++) {
-            try (MessageQueue queue = MessageQueue.open(firstQueueKey + i, MessageQueue.Options.DEFAULT.withExisting())) {
+            MessageQueue.Options existing = MessageQueue.Options.DEFAULT.withExisting();
+            try (MessageQueue queue = MessageQueue.open(firstQueueKey + i, existing)) {
                 queue.remove();
             } catch (IOException e) {
                 // None left with this key: the receivers removed their queues, as they should.

@@ -31,19 +31,19 @@ import java.util.stream.IntStream;
 
 /**
  * {@code conduit demo}: spawns a child JVM running {@link DemoPeerCommand} and round-trips
- * numbered payloads with it over stdio, {@code unix:}, {@code pipe:}, {@code tcp:} and
- * {@code shm:}, over a pair of FIFOs and a pair of System V queues (one each way), then with a
+ * numbered payloads with it over stdio, {@code unix:}, {@code pipe:}, {@code tcp:}, {@code ws:}
+ * and {@code shm:}, over a pair of FIFOs and a pair of System V queues (one each way), then with a
  * thread of this JVM over {@code mem:}, printing one table row per transport. This process
  * always listens and measures; the child connects and echoes. Every echo is checked byte for
  * byte. The child and the temporary directory are removed on every path, Ctrl-C included.
  */
 @Command(name = "demo", sortOptions = false,
         description = {"Round-trip messages with a child JVM over every transport and print the latencies.",
-            "Transports: stdio (the child's standard input and output), unix:, pipe:, tcp:, shm:, fifo: and mq: (a"
+            "Transports: stdio (the child's standard input and output), unix:, pipe:, tcp:, ws:, shm:, fifo: and mq: (a"
                 + " pair each, one each way), and mem: (in-process)."})
 final class DemoCommand implements Callable<Integer> {
     /** The rows, in the order run. */
-    static final List<String> TRANSPORTS = List.of("stdio (spawn)", "unix", "pipe", "tcp", "shm",
+    static final List<String> TRANSPORTS = List.of("stdio (spawn)", "unix", "pipe", "tcp", "ws", "shm",
             "fifo (a pair)", "mq (a pair)", "mem (in-process)");
     private static final int MAX_SIZE = 1 << 20;
     private static final int MAX_MESSAGES = 10_000_000;
@@ -161,9 +161,10 @@ final class DemoCommand implements Callable<Integer> {
     /** @return the transports in {@link #TRANSPORTS} order, with endpoints private to this run */
     private static List<Transport> transports(Path dir, long pid, int queueKey) {
         List<String> endpoints = List.of("stdio", "unix:" + dir.resolve("u.sock"), "pipe:conduit-demo-" + pid,
-                "tcp://127.0.0.1:0", "shm:conduit-demo-" + pid, "fifo:" + dir.resolve("to-child"),
+                "tcp://127.0.0.1:0", "ws://127.0.0.1:0/demo", "shm:conduit-demo-" + pid,
+                "fifo:" + dir.resolve("to-child"),
                 "mq:0x" + Integer.toHexString(queueKey), "mem:conduit-demo-" + pid);
-        List<String> back = Arrays.asList(null, null, null, null, null, "fifo:" + dir.resolve("to-parent"),
+        List<String> back = Arrays.asList(null, null, null, null, null, null, "fifo:" + dir.resolve("to-parent"),
                 "mq:0x" + Integer.toHexString(queueKey + 1), null);
         return IntStream.range(0, TRANSPORTS.size())
                 .mapToObj(i -> new Transport(TRANSPORTS.get(i), endpoints.get(i), back.get(i)))
