@@ -6,8 +6,12 @@ import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,7 +32,10 @@ final class WebSocketListener implements Listener {
     private final Endpoint endpoint;
     private final String name;
     private final Channel server;
-    private final BlockingQueue<WebSocketConnection> ready = new LinkedBlockingQueue<>();
+    /** Connections whose handshake is done, then {@link #CLOSED} once the listener is closed. */
+    private final BlockingQueue<Object> ready = new LinkedBlockingQueue<>();
+    /** Put last by {@link #close()}; whoever takes it puts it back for the next. */
+    private static final Object CLOSED = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     WebSocketListener(Endpoint endpoint, String name, Channel server) {
@@ -39,15 +46,21 @@ final class WebSocketListener implements Listener {
 
     /** A handshake is done: queue the connection. Event loop. */
     void opened(WebSocketConnection connection) {
-        if (closed.get() || ready.size() >= READY) {
+        if (closed.get()) {
+            connection.channel().close();
+            return;
+        }
+        if (ready.size() >= READY) {
             LOG.log(System.Logger.Level.WARNING, "{0}: accept: {1} connections wait for accept already; closing a new"
-                    + " one", name, READY);
-            connection.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(
-                    io.netty.handler.codec.http.websocketx.WebSocketCloseStatus.TRY_AGAIN_LATER))
-                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                    + " one (code 1013, try again later)", name, READY);
+            connection.channel().writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.TRY_AGAIN_LATER))
+                    .addListener(ChannelFutureListener.CLOSE);
             return;
         }
         ready.add(connection);
+        if (closed.get() && ready.remove(connection)) {
+            connection.channel().close(); // close ran between the look above and the add
+        }
     }
 
     @Override
@@ -62,25 +75,17 @@ final class WebSocketListener implements Listener {
 
     private Connection take(long waitNanos) throws IOException {
         try {
-            while (true) {
-                if (closed.get()) {
-                    throw new ConnectionClosedException(name + ": accept: listener closed");
+            Object next = waitNanos < 0 ? ready.take() : ready.poll(waitNanos, TimeUnit.NANOSECONDS);
+            if (next == CLOSED || (next == null && closed.get())) {
+                if (next == CLOSED) {
+                    ready.add(CLOSED);
                 }
-                WebSocketConnection next = waitNanos < 0 ? ready.poll(100, TimeUnit.MILLISECONDS)
-                        : ready.poll(Math.min(waitNanos, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
-                if (next != null) {
-                    return next;
-                }
-                if (waitNanos >= 0) {
-                    waitNanos -= TimeUnit.MILLISECONDS.toNanos(100);
-                    if (waitNanos <= 0) {
-                        return null;
-                    }
-                }
+                throw new ConnectionClosedException(name + ": accept: listener closed");
             }
+            return (WebSocketConnection) next;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException(name + ": accept: interrupted");
+            throw new InterruptedIOException(name + ": accept: interrupted");
         }
     }
 
@@ -95,9 +100,12 @@ final class WebSocketListener implements Listener {
             return;
         }
         server.close().awaitUninterruptibly();
-        for (WebSocketConnection waiting; (waiting = ready.poll()) != null; ) {
-            waiting.close();
+        for (Object waiting; (waiting = ready.poll()) != null; ) {
+            if (waiting != CLOSED) {
+                ((WebSocketConnection) waiting).close();
+            }
         }
+        ready.add(CLOSED);
     }
 
     @Override
