@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.Listener;
-import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -52,7 +51,16 @@ class BrowserWebSocketInteropTest {
 
     @AfterEach
     void stop() throws Exception {
-        ChildJvm.kill(browser);
+        if (browser != null) {
+            // Chromium runs helpers (zygote, renderer, GPU) that write to the profile: stop them all first.
+            List<ProcessHandle> helpers = browser.descendants().toList();
+            browser.destroyForcibly();
+            helpers.forEach(ProcessHandle::destroyForcibly);
+            browser.waitFor(10, TimeUnit.SECONDS);
+            for (ProcessHandle helper : helpers) {
+                helper.onExit().get(10, TimeUnit.SECONDS);
+            }
+        }
         if (http != null) {
             http.stop(0);
         }
