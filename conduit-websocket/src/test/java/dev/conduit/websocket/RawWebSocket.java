@@ -21,13 +21,23 @@ final class RawWebSocket {
      * @throws IOException if the server did not switch protocols
      */
     static SocketChannel handshake(Endpoint endpoint, String path) throws IOException {
+        return handshake(endpoint, path, "");
+    }
+
+    /**
+     * As {@link #handshake(Endpoint, String)}, with more request headers.
+     *
+     * @param headers header lines, each ending in CRLF
+     */
+    static SocketChannel handshake(Endpoint endpoint, String path, String headers) throws IOException {
         String hostPort = endpoint.address().substring(0, endpoint.address().indexOf('/'));
         int colon = hostPort.lastIndexOf(':');
         SocketChannel socket = SocketChannel.open(new InetSocketAddress(hostPort.substring(0, colon),
                 Integer.parseInt(hostPort.substring(colon + 1))));
         String key = Base64.getEncoder().encodeToString("conduit-test-key".getBytes(StandardCharsets.US_ASCII));
         socket.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: " + hostPort + "\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n" + headers
+                + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII)));
         StringBuilder response = new StringBuilder();
         ByteBuffer one = ByteBuffer.allocate(1);
@@ -41,7 +51,7 @@ final class RawWebSocket {
         }
         if (!response.toString().startsWith("HTTP/1.1 101")) {
             socket.close();
-            throw new IOException("handshake refused: " + response);
+            throw new IOException("handshake refused: " + response.toString().lines().findFirst().orElse(""));
         }
         return socket;
     }

@@ -141,4 +141,33 @@ class WebSocketTransportTest extends ListenerContract {
             ChildJvm.kill(child);
         }
     }
+
+    @Test
+    void onlyAllowedOriginsGetIn() throws Exception {
+        Listener listener = track(Conduit.listen("ws://127.0.0.1:0/o?origins=https://app.example,https://other.example"));
+        IOException refused = assertThrows(IOException.class,
+                () -> RawWebSocket.handshake(listener.endpoint(), "/o", "Origin: https://evil.example\r\n"));
+        assertEquals("handshake refused: HTTP/1.1 403 Forbidden", refused.getMessage());
+        try (SocketChannel allowed = RawWebSocket.handshake(listener.endpoint(), "/o", "Origin: https://other.example\r\n");
+             SocketChannel program = RawWebSocket.handshake(listener.endpoint(), "/o")) {
+            assertTrue(allowed.isConnected() && program.isConnected(), "a request without Origin is a program's");
+            assertNotNull(track(listener.accept(Duration.ofSeconds(10))));
+            assertNotNull(track(listener.accept(Duration.ofSeconds(10))));
+        }
+    }
+
+    @Test
+    void connectingWhereNobodyListensSaysSoAfterItsTimeOut() throws Exception {
+        int port;
+        try (Listener gone = Conduit.listen("ws://127.0.0.1:0/x")) {
+            String a = gone.endpoint().address();
+            port = Integer.parseInt(a.substring(a.indexOf(':') + 1, a.indexOf('/')));
+        }
+        long start = System.nanoTime();
+        IOException e = assertThrows(IOException.class,
+                () -> Conduit.connect("ws://127.0.0.1:" + port + "/x", Duration.ofMillis(300)));
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300), "gave up early");
+        assertEquals("ws://127.0.0.1:" + port + "/x: connect: no listener at 127.0.0.1:" + port
+                + " after waiting 300 ms", e.getMessage());
+    }
 }
