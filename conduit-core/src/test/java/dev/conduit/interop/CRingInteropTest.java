@@ -299,8 +299,20 @@ class CRingInteropTest {
      * more because it waits, asleep, for room in ring 0 that Java does not read.
      */
     private void awaitFullRings(Thread sender) {
-        Waits.until("both producers wait for room", WAIT,
-                () -> Waits.isIn(sender, "ShmConnection", "awaitRoom") && Waits.isAsleep(peer));
+        // Both looks also hold for a moment while the C peer, asleep as a consumer, is being woken
+        // to drain ring 1; only the full rings last, so the state must hold for 100 ms on end.
+        long[] since = {0};
+        Waits.until("both producers wait for room", WAIT, () -> {
+            if (!(Waits.isIn(sender, "ShmConnection", "awaitRoom") && Waits.isAsleep(peer))) {
+                since[0] = 0;
+                return false;
+            }
+            long now = System.nanoTime();
+            if (since[0] == 0) {
+                since[0] = now;
+            }
+            return now - since[0] >= TimeUnit.MILLISECONDS.toNanos(100);
+        });
     }
 
     /** A task running on a thread of its own: its result, and the thread, to look at what it waits for. */
