@@ -169,6 +169,36 @@ public final class Options {
         return count;
     }
 
+    /**
+     * @return the option as {@code true} or {@code false}, or {@code defaultValue} if absent
+     * @throws IllegalArgumentException if it is anything else
+     */
+    public static boolean flag(Endpoint endpoint, String name, boolean defaultValue) {
+        String text = endpoint.option(name).orElse(null);
+        if (text == null) {
+            return defaultValue;
+        }
+        return switch (text) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': " + name + "="
+                    + text + " (expected true or false)");
+        };
+    }
+
+    /**
+     * Refuses an option only the other end of a one-way transport takes.
+     *
+     * @param whose whose option it is, e.g. {@code a receiver's}
+     * @throws IllegalArgumentException if the endpoint has it
+     */
+    public static void refuse(Endpoint endpoint, String name, String whose) {
+        if (endpoint.option(name).isPresent()) {
+            throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': " + name + " is " + whose
+                    + " option; this end does not take it");
+        }
+    }
+
     /** @return the option split at commas, blanks dropped; empty if absent */
     public static List<String> list(Endpoint endpoint, String name) {
         return endpoint.option(name)

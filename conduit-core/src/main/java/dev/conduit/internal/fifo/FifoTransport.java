@@ -1,16 +1,15 @@
 package dev.conduit.internal.fifo;
 
-import dev.conduit.Connection;
 import dev.conduit.Endpoint;
-import dev.conduit.Listener;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.Backoff;
+import dev.conduit.internal.OneWayTransport;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.posix.Libc;
 import dev.conduit.internal.posix.Libc.ErrnoException;
-import dev.conduit.spi.TransportProvider;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,8 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code fifo:PATH}: one-way messages through a named FIFO. {@code openReceiver} opens the read
@@ -29,12 +26,10 @@ import java.util.concurrent.locks.LockSupport;
  * its time-out. Options: {@code maxFrame}, and {@code pipeSize}, the pipe buffer to ask the kernel
  * for ({@code F_SETPIPE_SZ}).
  */
-public final class FifoTransport implements TransportProvider {
+public final class FifoTransport implements OneWayTransport {
     /** The pipe buffer to ask for, in bytes; the kernel rounds it up to a power of two pages. */
     public static final String PIPE_SIZE = "pipeSize";
     private static final System.Logger LOG = System.getLogger("dev.conduit");
-    private static final long RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final long RETRY_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final Path PIPE_MAX_SIZE = Path.of("/proc/sys/fs/pipe-max-size");
 
     @Override
@@ -45,18 +40,6 @@ public final class FifoTransport implements TransportProvider {
     @Override
     public Set<String> optionNames() {
         return Set.of(Options.MAX_FRAME, Options.SPIN, PIPE_SIZE);
-    }
-
-    @Override
-    public Listener listen(Endpoint endpoint) {
-        throw new UnsupportedOperationException(endpoint + ": listen: a FIFO carries messages one way:"
-                + " use Conduit.openReceiver");
-    }
-
-    @Override
-    public Connection connect(Endpoint endpoint, Duration timeout) {
-        throw new UnsupportedOperationException(endpoint + ": connect: a FIFO carries messages one way:"
-                + " use Conduit.openSender");
     }
 
     @Override
@@ -93,8 +76,7 @@ public final class FifoTransport implements TransportProvider {
         int pipeSize = pipeSize(endpoint);
         String file = Path.of(endpoint.address()).toString();
         long waitNanos = AbstractConnection.toWaitNanos(timeout);
-        long deadline = System.nanoTime() + waitNanos;
-        long backoff = RETRY_MIN_NANOS;
+        Backoff backoff = new Backoff(waitNanos);
         while (true) {
             try {
                 int fd = FifoFiles.open(endpoint.toString(), "openSender", file, Libc.O_WRONLY);
@@ -102,16 +84,8 @@ public final class FifoTransport implements TransportProvider {
                 return new FifoSender(endpoint, maxFrame, fd, file);
             } catch (ErrnoException e) {
                 boolean retry = e.errno() == Libc.ENXIO || e.errno() == Libc.ENOENT;
-                long left = deadline - System.nanoTime();
-                if (!retry || left <= 0) {
+                if (!retry || !backoff.pause(endpoint + ": openSender, waiting for a receiver,")) {
                     throw openSenderFailure(endpoint, timeout, waitNanos, e);
-                }
-                LockSupport.parkNanos(Math.min(backoff, left));
-                backoff = Math.min(backoff * 2, RETRY_MAX_NANOS);
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException(endpoint + ": openSender: interrupted while waiting"
-                            + " for a receiver");
                 }
             }
         }

@@ -1,15 +1,13 @@
 package dev.conduit.internal.log;
 
-import dev.conduit.Connection;
 import dev.conduit.Endpoint;
-import dev.conduit.Listener;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 import dev.conduit.TransportUnavailableException;
+import dev.conduit.internal.OneWayTransport;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.frame.Frames;
 import dev.conduit.internal.posix.Libc;
-import dev.conduit.spi.TransportProvider;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -21,7 +19,7 @@ import java.util.Set;
  * ({@code docs/log.md}). Senders append ({@link LogSender}); receivers read from the start, the
  * end, or a saved position and then tail it ({@link LogReceiver}). The log outlives them all.
  */
-public final class LogTransport implements TransportProvider {
+public final class LogTransport implements OneWayTransport {
     /** {@code ?from=start|end|POSITION}: where a receiver starts; {@code end} by default. */
     public static final String FROM = "from";
     /** {@code ?segmentSize=}: bytes of each segment file of a new log, 64 MiB by default. */
@@ -42,23 +40,13 @@ public final class LogTransport implements TransportProvider {
         return Set.of(Options.MAX_FRAME, Options.SPIN, FROM, SEGMENT_SIZE, SYNC);
     }
 
-    @Override
-    public Listener listen(Endpoint endpoint) {
-        throw new UnsupportedOperationException(endpoint + ": listen: a log is one-way: use Conduit.openReceiver");
-    }
-
-    @Override
-    public Connection connect(Endpoint endpoint, Duration timeout) {
-        throw new UnsupportedOperationException(endpoint + ": connect: a log is one-way: use Conduit.openSender");
-    }
-
     /**
      * {@inheritDoc} Makes the log if it does not exist. Never waits: {@code timeout} is not used.
      */
     @Override
     public MessageSender openSender(Endpoint endpoint, Duration timeout) throws IOException {
         checkSupported(endpoint);
-        refuse(endpoint, FROM, "a receiver's");
+        Options.refuse(endpoint, FROM, "a receiver's");
         boolean sync = switch (endpoint.option(SYNC).orElse("none")) {
             case "none" -> false;
             case "always" -> true;
@@ -82,7 +70,7 @@ public final class LogTransport implements TransportProvider {
     @Override
     public MessageReceiver openReceiver(Endpoint endpoint) throws IOException {
         checkSupported(endpoint);
-        refuse(endpoint, SYNC, "a sender's");
+        Options.refuse(endpoint, SYNC, "a sender's");
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
         long position = from(endpoint);
@@ -162,13 +150,6 @@ public final class LogTransport implements TransportProvider {
                     + " (expected a multiple of " + Segment.HEADER_BYTES + ", e.g. 64k or 64m)");
         }
         return bytes;
-    }
-
-    private static void refuse(Endpoint endpoint, String option, String whose) {
-        if (endpoint.option(option).isPresent()) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': " + option + " is " + whose
-                    + " option; this end does not take it");
-        }
     }
 
     private static void checkSupported(Endpoint endpoint) throws TransportUnavailableException {

@@ -1,23 +1,20 @@
 package dev.conduit.internal.mq;
 
-import dev.conduit.Connection;
 import dev.conduit.Endpoint;
-import dev.conduit.Listener;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.Backoff;
+import dev.conduit.internal.OneWayTransport;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.posix.Libc;
-import dev.conduit.spi.TransportProvider;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code mq:KEY}: one-way messages through a System V message queue, one kernel message per
@@ -36,7 +33,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@code msgmax}, and no more than the queue holds ({@code msg_qbytes}); {@code maxFrame} may
  * lower it. A sender closing ends nothing: the queue outlives its senders.
  */
-public final class MqTransport implements TransportProvider {
+public final class MqTransport implements OneWayTransport {
     /** The sender's message type, or the receiver's selector. */
     public static final String TYPE = "type";
     /** Permission bits of a queue made by this end, octal. */
@@ -45,8 +42,6 @@ public final class MqTransport implements TransportProvider {
     public static final String KEEP = "keep";
     /** {@code true}: a sender makes the queue if there is none. */
     public static final String CREATE = "create";
-    private static final long RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final long RETRY_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final int READ = 0400;
     private static final int WRITE = 0200;
     /** The first park of a virtual thread waiting on a queue; {@link #nextPark} doubles it. */
@@ -62,25 +57,13 @@ public final class MqTransport implements TransportProvider {
         return Set.of(Options.MAX_FRAME, Options.SPIN, TYPE, MODE, KEEP, CREATE);
     }
 
-    @Override
-    public Listener listen(Endpoint endpoint) {
-        throw new UnsupportedOperationException(endpoint + ": listen: a message queue carries messages one way:"
-                + " use Conduit.openReceiver");
-    }
-
-    @Override
-    public Connection connect(Endpoint endpoint, Duration timeout) {
-        throw new UnsupportedOperationException(endpoint + ": connect: a message queue carries messages one way:"
-                + " use Conduit.openSender");
-    }
-
     /** {@inheritDoc} Never blocks. */
     @Override
     public MessageReceiver openReceiver(Endpoint endpoint) throws IOException {
         int key = key(endpoint);
         long selector = longOption(endpoint, TYPE, 0);
-        boolean keep = flag(endpoint, KEEP);
-        refuse(endpoint, CREATE, "a sender's: a receiver always makes the queue if there is none");
+        boolean keep = Options.flag(endpoint, KEEP, false);
+        Options.refuse(endpoint, CREATE, "a sender's");
         SysvQueue queue = SysvQueue.openOrCreate(endpoint.toString(), key, Options.mode(endpoint, MODE, 0600), READ);
         try {
             return new MqReceiver(endpoint, queue, maxFrame(endpoint, queue), selector, keep);
@@ -98,10 +81,11 @@ public final class MqTransport implements TransportProvider {
             throw new IllegalArgumentException("endpoint '" + endpoint + "': " + TYPE + "=" + type
                     + " (a sender's message type must be > 0)");
         }
-        refuse(endpoint, KEEP, "a receiver's");
-        boolean create = flag(endpoint, CREATE);
-        if (!create) {
-            refuse(endpoint, MODE, "for a queue this end makes: add create=true");
+        Options.refuse(endpoint, KEEP, "a receiver's");
+        boolean create = Options.flag(endpoint, CREATE, false);
+        if (!create && endpoint.option(MODE).isPresent()) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': mode is for a queue this end makes:"
+                    + " add create=true");
         }
         SysvQueue queue = create
                 ? SysvQueue.openOrCreate(endpoint.toString(), key, Options.mode(endpoint, MODE, 0600), WRITE)
@@ -116,8 +100,7 @@ public final class MqTransport implements TransportProvider {
 
     private static SysvQueue openExisting(Endpoint endpoint, int key, Duration timeout) throws IOException {
         long waitNanos = AbstractConnection.toWaitNanos(timeout);
-        long deadline = System.nanoTime() + waitNanos;
-        long backoff = RETRY_MIN_NANOS;
+        Backoff backoff = new Backoff(waitNanos);
         while (true) {
             try {
                 return SysvQueue.open(endpoint.toString(), key, WRITE);
@@ -125,18 +108,11 @@ public final class MqTransport implements TransportProvider {
                 if (!(e.getCause() instanceof Libc.ErrnoException errno) || errno.errno() != Libc.ENOENT) {
                     throw e;
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                if (!backoff.pause(endpoint + ": openSender, waiting for the queue,")) {
                     throw new IOException(endpoint + ": openSender: no queue has key 0x" + Integer.toHexString(key)
                             + (waitNanos > 0 ? " (waited " + AbstractConnection.text(timeout) + ")" : "")
                             + "; a receiver makes it when it opens (Conduit.openReceiver), or add create=true,"
                             + " or pass a time-out to openSender to wait for one", e);
-                }
-                LockSupport.parkNanos(Math.min(backoff, left));
-                backoff = Math.min(backoff * 2, RETRY_MAX_NANOS);
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException(endpoint + ": openSender: interrupted while waiting for the queue");
                 }
             }
         }
@@ -205,21 +181,6 @@ public final class MqTransport implements TransportProvider {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("endpoint '" + endpoint + "': " + name + "=" + text
                     + " (expected a whole number, e.g. 1)", e);
-        }
-    }
-
-    private static boolean flag(Endpoint endpoint, String name) {
-        return switch (endpoint.option(name).orElse("false")) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("endpoint '" + endpoint + "': " + name + "="
-                    + endpoint.option(name).orElseThrow() + " (expected true or false)");
-        };
-    }
-
-    private static void refuse(Endpoint endpoint, String name, String whose) {
-        if (endpoint.option(name).isPresent()) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': option " + name + " is " + whose);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.conduit.internal.socket;
 
+import dev.conduit.internal.Backoff;
+
 import java.io.IOException;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
@@ -8,13 +10,9 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /** Connecting with a deadline, retrying while nobody listens yet, for every stream socket. */
 public final class Sockets {
-    private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-    private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
     private Sockets() {
     }
 
@@ -31,7 +29,7 @@ public final class Sockets {
     public static SocketChannel connect(ProtocolFamily family, SocketAddress address, long timeoutNanos)
             throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
-        long backoff = FIRST_RETRY_NANOS;
+        Backoff backoff = new Backoff(timeoutNanos);
         while (true) {
             try {
                 SocketChannel channel = attempt(family, address, deadline);
@@ -40,12 +38,9 @@ public final class Sockets {
                 }
                 throw new SocketTimeoutException("connect timed out");
             } catch (IOException e) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                if (!backoff.pause("connect to " + address)) {
                     throw e;
                 }
-                LockSupport.parkNanos(Math.min(backoff, left));
-                backoff = Math.min(backoff * 2, MAX_RETRY_NANOS);
             }
         }
     }

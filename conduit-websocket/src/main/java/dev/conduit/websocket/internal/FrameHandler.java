@@ -2,6 +2,7 @@ package dev.conduit.websocket.internal;
 
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.FrameTooLongException;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -80,7 +81,7 @@ final class FrameHandler extends ChannelInboundHandlerAdapter {
         lastRead = System.nanoTime();
         try {
             if (connection != null && (message instanceof BinaryWebSocketFrame || message instanceof TextWebSocketFrame)) {
-                connection.deliver(ByteBufUtil.getBytes(((io.netty.buffer.ByteBufHolder) message).content()));
+                connection.deliver(ByteBufUtil.getBytes(((ByteBufHolder) message).content()));
             } else if (message instanceof CloseWebSocketFrame close) {
                 closeReceived(ctx, close);
             }

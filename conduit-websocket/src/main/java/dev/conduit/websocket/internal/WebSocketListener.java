@@ -29,18 +29,25 @@ final class WebSocketListener implements Listener {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final int READY = 128;
 
-    private final Endpoint endpoint;
-    private final String name;
-    private final Channel server;
+    // Set once bound; made before, so that no connection can arrive before the listener exists.
+    private volatile Endpoint endpoint;
+    private volatile String name;
+    private volatile Channel server;
     /** Connections whose handshake is done, then {@link #CLOSED} once the listener is closed. */
     private final BlockingQueue<Object> ready = new LinkedBlockingQueue<>();
     /** Put last by {@link #close()}; whoever takes it puts it back for the next. */
     private static final Object CLOSED = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    WebSocketListener(Endpoint endpoint, String name, Channel server) {
-        this.endpoint = endpoint;
+    /** @param name how messages name the listener until {@link #bound} says where it listens */
+    WebSocketListener(String name) {
         this.name = name;
+    }
+
+    /** The server socket is bound: {@code endpoint} has the port it got. */
+    void bound(Endpoint endpoint, Channel server) {
+        this.endpoint = endpoint;
+        this.name = endpoint.redacted();
         this.server = server;
     }
 

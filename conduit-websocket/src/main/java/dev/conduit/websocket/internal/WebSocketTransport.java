@@ -4,6 +4,7 @@ import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.Backoff;
 import dev.conduit.spi.TransportProvider;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -25,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code ws://HOST:PORT/PATH} and {@code wss://…}: WebSocket on Netty, one WebSocket message per
@@ -33,8 +33,6 @@ import java.util.concurrent.locks.LockSupport;
  * {@link WsSettings}.
  */
 public final class WebSocketTransport implements TransportProvider {
-    private static final long RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-    private static final long RETRY_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** How long a handshake may take after the TCP connection, even with a shorter time-out. */
     private static final long MIN_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Above this much queued for the socket, the channel is not writable and senders wait. */
@@ -57,7 +55,7 @@ public final class WebSocketTransport implements TransportProvider {
             throw new IllegalArgumentException("endpoint '" + s.name() + "': trustStore is for clients");
         }
         SslContext tls = Tls.server(s);
-        WebSocketListener[] listener = new WebSocketListener[1];
+        WebSocketListener listener = new WebSocketListener(s.name());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(Loops.GROUP)
                 .channel(Loops.serverChannel())
@@ -66,8 +64,8 @@ public final class WebSocketTransport implements TransportProvider {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {
-                        Pipelines.server(channel.pipeline(), s, tls, new FrameHandler(s, c -> listener[0].opened(c),
-                                e -> { }));
+                        Pipelines.server(channel.pipeline(), s, tls,
+                                new FrameHandler(s, listener::opened, e -> { }));
                     }
                 });
         ChannelFuture bound = bootstrap.bind(s.host(), s.port()).awaitUninterruptibly();
@@ -78,8 +76,8 @@ public final class WebSocketTransport implements TransportProvider {
         int port = ((InetSocketAddress) bound.channel().localAddress()).getPort();
         Endpoint actual = s.port() == port ? endpoint : endpoint.withAddress(endpoint.address()
                 .replaceFirst(":0(?=/|$)", ":" + port));
-        listener[0] = new WebSocketListener(actual, actual.redacted(), bound.channel());
-        return listener[0];
+        listener.bound(actual, bound.channel());
+        return listener;
     }
 
     @Override
@@ -92,7 +90,7 @@ public final class WebSocketTransport implements TransportProvider {
         SslContext tls = Tls.client(s);
         long waitNanos = AbstractConnection.toWaitNanos(timeout);
         long deadline = System.nanoTime() + waitNanos;
-        long backoff = RETRY_MIN_NANOS;
+        Backoff backoff = new Backoff(waitNanos);
         while (true) {
             CompletableFuture<WebSocketConnection> open = new CompletableFuture<>();
             Bootstrap bootstrap = new Bootstrap()
@@ -111,18 +109,11 @@ public final class WebSocketTransport implements TransportProvider {
                     });
             ChannelFuture connected = bootstrap.connect(s.host(), s.port()).awaitUninterruptibly();
             if (!connected.isSuccess()) {
-                long left = deadline - System.nanoTime();
-                if (!(connected.cause() instanceof ConnectException) || left <= 0) {
+                if (!(connected.cause() instanceof ConnectException) || !backoff.pause(s.name() + ": connect")) {
                     throw new IOException(s.name() + ": connect: " + (connected.cause() instanceof ConnectException
                             ? "no listener at " + s.host() + ":" + s.port() + (waitNanos > 0 ? " after waiting "
                             + AbstractConnection.text(timeout) : "") : connected.cause().getMessage()),
                             connected.cause());
-                }
-                LockSupport.parkNanos(Math.min(backoff, left));
-                backoff = Math.min(backoff * 2, RETRY_MAX_NANOS);
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException(s.name() + ": connect: interrupted");
                 }
                 continue;
             }

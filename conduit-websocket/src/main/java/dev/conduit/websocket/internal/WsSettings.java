@@ -83,21 +83,12 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
                 : uri.getHost();
         return new WsSettings(endpoint, name, endpoint.scheme().equals("wss"), host, uri.getPort(), path,
                 Options.maxFrame(endpoint), endpoint.option(TOKEN).orElse(null), Options.list(endpoint, ORIGINS),
-                ping, pingTimeout, flag(endpoint, name, COMPRESS), Options.durationNanos(endpoint, Options.SPIN, 0,
+                ping, pingTimeout, Options.flag(endpoint, COMPRESS, false), Options.durationNanos(endpoint, Options.SPIN, 0,
                 TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(1)), file(endpoint, CERT), file(endpoint, KEY),
                 file(endpoint, KEY_STORE), endpoint.option(KEY_STORE_PASSWORD).orElse(null),
                 file(endpoint, TRUST_STORE), endpoint.option(TRUST_STORE_PASSWORD).orElse(null));
     }
 
-
-    private static boolean flag(Endpoint endpoint, String name, String option) {
-        return switch (endpoint.option(option).orElse("false")) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("endpoint '" + name + "': " + option + "="
-                    + endpoint.option(option).orElseThrow() + " (expected true or false)");
-        };
-    }
 
     private static Path file(Endpoint endpoint, String option) {
         return endpoint.option(option).map(Path::of).orElse(null);
