@@ -13,6 +13,7 @@ module dev.conduit {
     // The WebSocket module builds its connections on the same base as the built-in transports.
     exports dev.conduit.internal to dev.conduit.websocket;
     exports dev.conduit.internal.frame to dev.conduit.websocket;
+    exports dev.conduit.internal.socket to dev.conduit.websocket;
 
     uses dev.conduit.spi.TransportProvider;
 }

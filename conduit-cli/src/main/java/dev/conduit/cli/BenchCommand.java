@@ -59,8 +59,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Measured time per phase (ping-pong, throughput, batched). Default: ${DEFAULT-VALUE}.")
     private String duration;
 
-    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "500ms",
-            description = "Warm-up per phase, not recorded. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "2s",
+            description = "Warm-up per phase, not recorded: long enough for the JIT to finish on one CPU"
+                    + " (ws:// needed about 2 s). Default: ${DEFAULT-VALUE}.")
     private String warmup;
 
     @Option(names = "--messages", paramLabel = "N", defaultValue = "100000000",
@@ -69,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--spin", paramLabel = "DURATION",
             description = "Receive spin of the Conduit socket, shared-memory and log transports (unix, pipe,"
-                    + " tcp, shm, log), as their ?spin= option; 0 sleeps at once. Default: the transports' own"
+                    + " tcp, ws, shm, log), as their ?spin= option; 0 sleeps at once. Default: the transports' own"
                     + " (50us on 2+ CPUs).")
     private String spin;
 

@@ -55,4 +55,31 @@ final class RawWebSocket {
         }
         return socket;
     }
+
+    /** Sends one final frame of {@code opcode}, masked as a client must, with a fixed mask. */
+    static void sendMasked(SocketChannel socket, int opcode, byte[] payload) throws IOException {
+        if (payload.length > 125) {
+            throw new IllegalArgumentException("only short frames: " + payload.length + " bytes");
+        }
+        byte[] mask = {0x11, 0x22, 0x33, 0x44};
+        ByteBuffer frame = ByteBuffer.allocate(6 + payload.length);
+        frame.put((byte) (0x80 | opcode)).put((byte) (0x80 | payload.length)).put(mask);
+        for (int i = 0; i < payload.length; i++) {
+            frame.put((byte) (payload[i] ^ mask[i % 4]));
+        }
+        socket.write(frame.flip());
+    }
+
+    /**
+     * Reads exactly {@code n} bytes through the socket's stream, so its {@code soTimeout} holds.
+     *
+     * @throws IOException if the stream ends first, or the time-out passes
+     */
+    static byte[] read(SocketChannel socket, int n) throws IOException {
+        byte[] bytes = socket.socket().getInputStream().readNBytes(n);
+        if (bytes.length < n) {
+            throw new IOException("the stream ended after " + bytes.length + " of " + n + " bytes");
+        }
+        return bytes;
+    }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -119,6 +120,27 @@ class WebSocketTransportTest extends ListenerContract {
             assertTrue(e.getMessage().contains("(pingTimeout 300 ms)"), e.getMessage());
             assertTrue(took < TimeUnit.SECONDS.toNanos(10), "took " + took / 1_000_000 + " ms");
             assertThrows(ConnectionClosedException.class, () -> server.send("x"));
+        }
+    }
+
+    @Test
+    void aConnectionNoOneReceivesOnStillAnswersPingsAndCloseFrames() throws Exception {
+        Listener listener = listen();
+        try (SocketChannel raw = RawWebSocket.handshake(listener.endpoint(), "/conduit")) {
+            Connection server = track(listener.accept(Duration.ofSeconds(10)));
+            assertNotNull(server);
+            // Nobody calls receive on server: the keeper must read for it.
+            raw.socket().setSoTimeout(10_000);
+            RawWebSocket.sendMasked(raw, 0x9, "are you there".getBytes(StandardCharsets.UTF_8));
+            assertArrayEquals(new byte[] {(byte) 0x8A, 13}, RawWebSocket.read(raw, 2), "a pong, unmasked");
+            assertEquals("are you there", new String(RawWebSocket.read(raw, 13), StandardCharsets.UTF_8));
+            RawWebSocket.sendMasked(raw, 0x8, new byte[] {0x03, (byte) 0xE8});
+            assertArrayEquals(new byte[] {(byte) 0x88, 2, 0x03, (byte) 0xE8}, RawWebSocket.read(raw, 4),
+                    "the close frame answered with the same code");
+            assertEquals(-1, raw.socket().getInputStream().read(), "then the server closes the socket");
+            ConnectionClosedException e = assertThrows(ConnectionClosedException.class,
+                    () -> server.receive(Duration.ofSeconds(10)));
+            assertTrue(e.getMessage().contains("close code 1000"), e.getMessage());
         }
     }
 

@@ -11,24 +11,20 @@ import dev.conduit.internal.frame.FrameDecoder;
 import dev.conduit.internal.frame.Frames;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * A framed connection over a stream {@link SocketChannel} (Unix domain or TCP), kept in
  * non-blocking mode so that time-outs and non-blocking calls need no thread; waits go through a
- * per-direction {@link Selector}, made on first need.
+ * per-direction selector ({@link Readiness}), made on first need.
  *
  * <p><b>Sending.</b> Frames are encoded into one direct send buffer, under {@code sendLock},
  * so frames never interleave. Its bytes from {@code unsentStart} to {@code unsentEnd} are the
@@ -47,8 +43,6 @@ public final class SocketConnection extends AbstractConnection {
     /** As the decoder's buffer: a 64 KiB message and its header go out in one write. */
     private static final int SEND_BUFFER_BYTES = FrameDecoder.DEFAULT_BUFFER_BYTES;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
-    /** Selecting with an action adds nothing to the selected-key set, so a wake-up allocates nothing. */
-    private static final Consumer<SelectionKey> IGNORE_KEY = key -> { };
 
     private final SocketChannel channel;
     private final FrameDecoder decoder;
@@ -57,8 +51,7 @@ public final class SocketConnection extends AbstractConnection {
     private final BiasedLock sendLock = new BiasedLock();
     private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(SEND_BUFFER_BYTES);
     private final MemorySegment sendSegment = MemorySegment.ofBuffer(sendBuffer);
-    private volatile Selector readSelector;
-    private volatile Selector writeSelector;
+    private final Readiness readiness;
     // Guarded by sendLock: the queue is pending (if any), then sendBuffer[unsentStart, unsentEnd).
     private int unsentStart;
     private int unsentEnd;
@@ -84,6 +77,7 @@ public final class SocketConnection extends AbstractConnection {
         this.decoder = new FrameDecoder(endpoint.toString(), maxFrame, FrameDecoder.DEFAULT_BUFFER_BYTES);
         this.spinNanos = spinNanos;
         channel.configureBlocking(false);
+        this.readiness = new Readiness(channel, name, this::isClosedLocally, this::closedLocally);
     }
 
     @Override
@@ -134,7 +128,7 @@ public final class SocketConnection extends AbstractConnection {
             if (spin(waitNanos, deadline)) {
                 continue;
             }
-            await(SelectionKey.OP_READ, waitNanos < 0 ? 0 : deadline - System.nanoTime(), "receive");
+            readiness.await(SelectionKey.OP_READ, waitNanos < 0 ? 0 : deadline - System.nanoTime(), "receive");
             drained = false;
         }
     }
@@ -155,25 +149,7 @@ public final class SocketConnection extends AbstractConnection {
         if (waitNanos > 0 && deadline - until < 0) {
             until = deadline;
         }
-        Selector selector;
-        try {
-            selector = selector(SelectionKey.OP_READ);
-        } catch (ClosedChannelException | ClosedSelectorException e) {
-            throw closedLocally("receive");
-        }
-        // Polls readiness rather than reading: a read of an empty socket takes the lock the
-        // sender's write needs, and slows a busy stream down.
-        do {
-            try {
-                if (selector.selectNow(IGNORE_KEY) > 0) {
-                    return read();
-                }
-            } catch (ClosedSelectorException e) {
-                throw closedLocally("receive");
-            }
-            Thread.onSpinWait();
-        } while (System.nanoTime() - until < 0 && !isClosedLocally());
-        return false;
+        return readiness.spinUntilReadable(until, "receive") && read();
     }
 
     /** @return whether the read got bytes or the end of the stream */
@@ -271,7 +247,7 @@ public final class SocketConnection extends AbstractConnection {
                 if (!block) {
                     return false;
                 }
-                await(SelectionKey.OP_WRITE, 0, call);
+                readiness.await(SelectionKey.OP_WRITE, 0, call);
             }
         }
         return true;
@@ -302,7 +278,7 @@ public final class SocketConnection extends AbstractConnection {
                     continue;
                 }
                 if (block) {
-                    await(SelectionKey.OP_WRITE, 0, mode.call);
+                    readiness.await(SelectionKey.OP_WRITE, 0, mode.call);
                 } else if (unsentStart == 0 && copied == chunk) {
                     unsentEnd = 0;
                     return false;
@@ -357,7 +333,7 @@ public final class SocketConnection extends AbstractConnection {
                 if (!block) {
                     return false;
                 }
-                await(SelectionKey.OP_WRITE, 0, call);
+                readiness.await(SelectionKey.OP_WRITE, 0, call);
             }
         }
         return true;
@@ -392,49 +368,6 @@ public final class SocketConnection extends AbstractConnection {
         if (unsentStart == unsentEnd) {
             unsentStart = 0;
             unsentEnd = 0;
-        }
-    }
-
-    /** Waits until the channel is ready for {@code op} or {@code nanos} pass (0: no limit). */
-    private void await(int op, long nanos, String call) throws IOException {
-        try {
-            Selector selector = selector(op);
-            // The field is published before this check, so a concurrent close either sees the
-            // selector (and wakes it) or is seen here.
-            if (isClosedLocally()) {
-                selector.close();
-                throw closedLocally(call);
-            }
-            select(selector, nanos);
-        } catch (ClosedSelectorException | ClosedChannelException e) {
-            throw closedLocally(call);
-        }
-    }
-
-    private Selector selector(int op) throws IOException {
-        Selector selector = op == SelectionKey.OP_READ ? readSelector : writeSelector;
-        if (selector == null) {
-            selector = Selector.open();
-            if (op == SelectionKey.OP_READ) {
-                readSelector = selector;
-            } else {
-                writeSelector = selector;
-            }
-            try {
-                channel.register(selector, op);
-            } catch (IOException | RuntimeException e) {
-                selector.close();
-                throw e;
-            }
-        }
-        return selector;
-    }
-
-    private void select(Selector selector, long nanos) throws IOException {
-        selector.select(IGNORE_KEY, nanos <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
-        // An interrupted thread's select returns at once, every time: stop instead of spinning.
-        if (Thread.currentThread().isInterrupted()) {
-            throw new InterruptedIOException(name + ": interrupted while waiting");
         }
     }
 
@@ -474,7 +407,7 @@ public final class SocketConnection extends AbstractConnection {
                 if (left <= 0) {
                     return;
                 }
-                select(selector(SelectionKey.OP_WRITE), left);
+                readiness.awaitWhileClosing(SelectionKey.OP_WRITE, left, "close");
             }
         }
     }
@@ -485,15 +418,6 @@ public final class SocketConnection extends AbstractConnection {
         } catch (IOException e) {
             // Nothing more can be done with a channel that fails to close.
         }
-        for (Selector s : new Selector[] {readSelector, writeSelector}) {
-            if (s != null) {
-                s.wakeup();
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // As above.
-                }
-            }
-        }
+        readiness.close();
     }
 }

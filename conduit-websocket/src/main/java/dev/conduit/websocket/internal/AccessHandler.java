@@ -28,9 +28,12 @@ import java.util.List;
 final class AccessHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
     private final WsSettings settings;
+    private final String peer;
 
-    AccessHandler(WsSettings settings) {
+    /** @param peer the client's address, for the log */
+    AccessHandler(WsSettings settings, String peer) {
         this.settings = settings;
+        this.peer = peer;
     }
 
     @Override
@@ -51,7 +54,7 @@ final class AccessHandler extends ChannelInboundHandlerAdapter {
         }
         if (refusal != null) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: refused {1} from {2}: {3}", settings.name(), uri.path(),
-                    ctx.channel().remoteAddress(), refusal);
+                    peer, refusal);
             ReferenceCountUtil.release(request);
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, refusal,
                     Unpooled.copiedBuffer(refusal + "\n", StandardCharsets.UTF_8));

@@ -20,7 +20,7 @@ import io.netty.handler.ssl.SslContext;
 
 import java.util.concurrent.TimeUnit;
 
-/** The handlers of a WebSocket channel, server side and client side, in order. */
+/** The handlers of a WebSocket connection's pipeline, server side and client side, in order. */
 final class Pipelines {
     /** Largest HTTP request or response of a handshake. */
     private static final int HANDSHAKE_BYTES = 64 * 1024;
@@ -35,14 +35,18 @@ final class Pipelines {
     private Pipelines() {
     }
 
-    /** TLS, HTTP, the access gate, the handshake, message reassembly, then {@code last}. */
-    static void server(ChannelPipeline p, WsSettings s, SslContext tls, FrameHandler last) {
+    /**
+     * TLS, HTTP, the access gate, the handshake, message reassembly, then {@code last}.
+     *
+     * @param peer the client's address, for the log of refused requests
+     */
+    static void server(ChannelPipeline p, WsSettings s, SslContext tls, String peer, FrameHandler last) {
         if (tls != null) {
             p.addLast(tls.newHandler(p.channel().alloc()));
         }
         p.addLast(new HttpServerCodec());
         p.addLast(new HttpObjectAggregator(HANDSHAKE_BYTES));
-        p.addLast(new AccessHandler(s));
+        p.addLast(new AccessHandler(s, peer));
         if (s.compress()) {
             p.addLast(new WebSocketServerCompressionHandler(s.maxFrame()));
         }

@@ -5,13 +5,15 @@ import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.ssl.SslContext;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -19,54 +21,96 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A WebSocket listener: Netty accepts sockets and does each handshake on its event loop; a
- * connection whose handshake is done joins a queue that {@code accept} takes from, in the order
- * the handshakes finished. A client's {@code connect} returns once its handshake is done, whether
- * or not anyone is in {@code accept}. Beyond {@value #READY} connections waiting, new ones are
+ * A WebSocket listener: a virtual thread accepts sockets, and each socket gets a virtual thread
+ * of its own for its handshake, so a slow or silent client holds up no other; the handshake
+ * has {@value #HANDSHAKE_SECONDS} s. A connection whose handshake is done joins a queue that
+ * {@code accept} takes from, in the order the handshakes finished; a refused one (HTTP 401, 403,
+ * 404) is never seen. A client's {@code connect} returns once its handshake is done, whether or
+ * not anyone is in {@code accept}. Beyond {@value #READY} connections waiting, new ones are
  * closed with code 1013 (try again later).
  */
 final class WebSocketListener implements Listener {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final int READY = 128;
+    static final int HANDSHAKE_SECONDS = 10;
 
-    // Set once bound; made before, so that no connection can arrive before the listener exists.
-    private volatile Endpoint endpoint;
-    private volatile String name;
-    private volatile Channel server;
+    private final Endpoint endpoint;
+    private final String name;
+    private final WsSettings settings;
+    private final SslContext tls;
+    private final ServerSocketChannel server;
     /** Connections whose handshake is done, then {@link #CLOSED} once the listener is closed. */
     private final BlockingQueue<Object> ready = new LinkedBlockingQueue<>();
     /** Put last by {@link #close()}; whoever takes it puts it back for the next. */
     private static final Object CLOSED = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** @param name how messages name the listener until {@link #bound} says where it listens */
-    WebSocketListener(String name) {
-        this.name = name;
-    }
-
-    /** The server socket is bound: {@code endpoint} has the port it got. */
-    void bound(Endpoint endpoint, Channel server) {
+    /**
+     * @param endpoint where it listens, with the port the socket got
+     * @param server   the bound socket, in blocking mode; the listener owns it
+     */
+    WebSocketListener(Endpoint endpoint, WsSettings settings, SslContext tls, ServerSocketChannel server) {
         this.endpoint = endpoint;
         this.name = endpoint.redacted();
+        this.settings = settings;
+        this.tls = tls;
         this.server = server;
     }
 
-    /** A handshake is done: queue the connection. Event loop. */
-    void opened(WebSocketConnection connection) {
+    /** Starts accepting. */
+    void start() {
+        Thread.ofVirtual().name("conduit-ws-accept " + name).start(this::acceptSockets);
+    }
+
+    private void acceptSockets() {
+        while (!closed.get()) {
+            SocketChannel socket;
+            try {
+                socket = server.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                // Out of descriptors, say: the client is gone; the listener goes on.
+                LOG.log(System.Logger.Level.WARNING, "{0}: accept: {1}", name, e.toString());
+                continue;
+            }
+            Thread.ofVirtual().name("conduit-ws-handshake " + name).start(() -> handshake(socket));
+        }
+    }
+
+    private void handshake(SocketChannel socket) {
+        WebSocketConnection connection;
+        try {
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            connection = WebSocketConnection.accept(settings, tls, socket,
+                    System.nanoTime() + TimeUnit.SECONDS.toNanos(HANDSHAKE_SECONDS));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0}: no WebSocket from {1}: {2}", name, socket.socket()
+                    .getRemoteSocketAddress(), e.toString());
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // It is gone either way.
+            }
+            return;
+        }
+        opened(connection);
+    }
+
+    private void opened(WebSocketConnection connection) {
         if (closed.get()) {
-            connection.channel().close();
+            connection.closeQuietly();
             return;
         }
         if (ready.size() >= READY) {
             LOG.log(System.Logger.Level.WARNING, "{0}: accept: {1} connections wait for accept already; closing a new"
                     + " one (code 1013, try again later)", name, READY);
-            connection.channel().writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.TRY_AGAIN_LATER))
-                    .addListener(ChannelFutureListener.CLOSE);
+            connection.closeWith(WebSocketCloseStatus.TRY_AGAIN_LATER);
             return;
         }
         ready.add(connection);
         if (closed.get() && ready.remove(connection)) {
-            connection.channel().close(); // close ran between the look above and the add
+            connection.closeQuietly(); // close ran between the look above and the add
         }
     }
 
@@ -106,10 +150,10 @@ final class WebSocketListener implements Listener {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        server.close().awaitUninterruptibly();
+        server.close();
         for (Object waiting; (waiting = ready.poll()) != null; ) {
             if (waiting != CLOSED) {
-                ((WebSocketConnection) waiting).close();
+                ((WebSocketConnection) waiting).closeQuietly();
             }
         }
         ready.add(CLOSED);

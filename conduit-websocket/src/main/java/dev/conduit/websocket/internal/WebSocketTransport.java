@@ -4,39 +4,31 @@ import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
-import dev.conduit.internal.Backoff;
+import dev.conduit.internal.socket.Sockets;
 import dev.conduit.spi.TransportProvider;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.ssl.SslContext;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * {@code ws://HOST:PORT/PATH} and {@code wss://…}: WebSocket on Netty, one WebSocket message per
- * Conduit message, found by Conduit through {@link java.util.ServiceLoader}. Options: see
- * {@link WsSettings}.
+ * {@code ws://HOST:PORT/PATH} and {@code wss://…}: WebSocket, one WebSocket message per Conduit
+ * message, found by Conduit through {@link java.util.ServiceLoader}. Netty does the protocol;
+ * the sockets are Conduit's, and the threads that call do their I/O (see
+ * {@link WebSocketConnection}). Options: see {@link WsSettings}.
  */
 public final class WebSocketTransport implements TransportProvider {
     /** How long a handshake may take after the TCP connection, even with a shorter time-out. */
-    private static final long MIN_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** Above this much queued for the socket, the channel is not writable and senders wait. */
-    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
+    private static final long MIN_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(WebSocketListener.HANDSHAKE_SECONDS);
+    private static final int BACKLOG = 512;
 
     @Override
     public Set<String> schemes() {
@@ -55,28 +47,22 @@ public final class WebSocketTransport implements TransportProvider {
             throw new IllegalArgumentException("endpoint '" + s.name() + "': trustStore is for clients");
         }
         SslContext tls = Tls.server(s);
-        WebSocketListener listener = new WebSocketListener(s.name());
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(Loops.GROUP)
-                .channel(Loops.serverChannel())
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel channel) {
-                        Pipelines.server(channel.pipeline(), s, tls,
-                                new FrameHandler(s, listener::opened, e -> { }));
-                    }
-                });
-        ChannelFuture bound = bootstrap.bind(s.host(), s.port()).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
+        InetSocketAddress address = address(s, "listen");
+        ServerSocketChannel server = ServerSocketChannel.open();
+        int port;
+        try {
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(address, BACKLOG);
+            port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            server.close();
             throw new IOException(s.name() + ": listen: cannot bind " + s.host() + ":" + s.port() + ": "
-                    + bound.cause().getMessage(), bound.cause());
+                    + e.getMessage(), e);
         }
-        int port = ((InetSocketAddress) bound.channel().localAddress()).getPort();
         Endpoint actual = s.port() == port ? endpoint : endpoint.withAddress(endpoint.address()
                 .replaceFirst(":0(?=/|$)", ":" + port));
-        listener.bound(actual, bound.channel());
+        WebSocketListener listener = new WebSocketListener(actual, WsSettings.of(actual), tls, server);
+        listener.start();
         return listener;
     }
 
@@ -90,53 +76,31 @@ public final class WebSocketTransport implements TransportProvider {
         SslContext tls = Tls.client(s);
         long waitNanos = AbstractConnection.toWaitNanos(timeout);
         long deadline = System.nanoTime() + waitNanos;
-        Backoff backoff = new Backoff(waitNanos);
-        while (true) {
-            CompletableFuture<WebSocketConnection> open = new CompletableFuture<>();
-            Bootstrap bootstrap = new Bootstrap()
-                    .group(Loops.GROUP)
-                    .channel(Loops.channel())
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.clamp(TimeUnit.NANOSECONDS.toMillis(
-                            waitNanos), 1000, 30_000))
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel channel) {
-                            Pipelines.client(channel.pipeline(), s, tls, new FrameHandler(s, open::complete,
-                                    open::completeExceptionally));
-                        }
-                    });
-            ChannelFuture connected = bootstrap.connect(s.host(), s.port()).awaitUninterruptibly();
-            if (!connected.isSuccess()) {
-                if (!(connected.cause() instanceof ConnectException) || !backoff.pause(s.name() + ": connect")) {
-                    throw new IOException(s.name() + ": connect: " + (connected.cause() instanceof ConnectException
-                            ? "no listener at " + s.host() + ":" + s.port() + (waitNanos > 0 ? " after waiting "
-                            + AbstractConnection.text(timeout) : "") : connected.cause().getMessage()),
-                            connected.cause());
-                }
-                continue;
-            }
-            return handshake(s, open, connected.channel(), Math.max(MIN_HANDSHAKE_NANOS, deadline - System.nanoTime()));
+        SocketChannel socket;
+        try {
+            socket = Sockets.connect(null, address(s, "connect"), waitNanos);
+        } catch (IOException e) {
+            throw new IOException(s.name() + ": connect: no listener at " + s.host() + ":" + s.port()
+                    + (waitNanos > 0 ? " after waiting " + AbstractConnection.text(timeout) : ""), e);
+        }
+        long handshakeNanos = Math.max(MIN_HANDSHAKE_NANOS, deadline - System.nanoTime());
+        try {
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            return WebSocketConnection.connect(s, tls, socket, System.nanoTime() + handshakeNanos);
+        } catch (SocketTimeoutException e) {
+            throw new IOException(s.name() + ": connect: the WebSocket handshake did not finish within "
+                    + TimeUnit.NANOSECONDS.toMillis(handshakeNanos) + " ms", e);
+        } catch (IOException e) {
+            throw refused(s, e.getCause() != null ? e.getCause() : e);
         }
     }
 
-    private static Connection handshake(WsSettings s, CompletableFuture<WebSocketConnection> open, Channel channel,
-            long waitNanos) throws IOException {
-        try {
-            return open.get(waitNanos, TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            channel.close();
-            throw refused(s, e.getCause());
-        } catch (TimeoutException e) {
-            channel.close();
-            throw new IOException(s.name() + ": connect: the WebSocket handshake did not finish within "
-                    + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms", e);
-        } catch (InterruptedException e) {
-            channel.close();
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException(s.name() + ": connect: interrupted");
+    private static InetSocketAddress address(WsSettings s, String call) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(s.host(), s.port());
+        if (address.isUnresolved()) {
+            throw new IOException(s.name() + ": " + call + ": cannot resolve host " + s.host());
         }
+        return address;
     }
 
     private static IOException refused(WsSettings s, Throwable cause) {

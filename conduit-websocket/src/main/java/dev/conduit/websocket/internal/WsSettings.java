@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * @param pingNanos        how often to ping the peer; 0 never
  * @param pingTimeoutNanos how long the peer may stay silent before the connection counts as lost
  * @param compress         whether to offer or accept permessage-deflate
- * @param spinNanos        how long a receiving platform thread looks before it sleeps; 0 by default,
- *                         as Netty's loop already spins and, with few CPUs, a second spinner slows it
+ * @param spinNanos        how long a receiving platform thread looks for bytes before it sleeps, as
+ *                         for Conduit's sockets ({@link Options#spinNanos})
  * @param cert             a listener's PEM certificate chain, or null
  * @param key              a listener's PEM private key (PKCS#8), or null
  * @param keyStore         a listener's key store (PKCS#12 or JKS), or null
@@ -83,8 +83,7 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
                 : uri.getHost();
         return new WsSettings(endpoint, name, endpoint.scheme().equals("wss"), host, uri.getPort(), path,
                 Options.maxFrame(endpoint), endpoint.option(TOKEN).orElse(null), Options.list(endpoint, ORIGINS),
-                ping, pingTimeout, Options.flag(endpoint, COMPRESS, false), Options.durationNanos(endpoint, Options.SPIN, 0,
-                TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(1)), file(endpoint, CERT), file(endpoint, KEY),
+                ping, pingTimeout, Options.flag(endpoint, COMPRESS, false), Options.spinNanos(endpoint), file(endpoint, CERT), file(endpoint, KEY),
                 file(endpoint, KEY_STORE), endpoint.option(KEY_STORE_PASSWORD).orElse(null),
                 file(endpoint, TRUST_STORE), endpoint.option(TRUST_STORE_PASSWORD).orElse(null));
     }
