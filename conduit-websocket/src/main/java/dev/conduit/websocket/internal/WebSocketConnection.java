@@ -701,6 +701,11 @@ final class WebSocketConnection extends AbstractConnection {
      */
     void tend() {
         if (isClosedLocally() || !socket.isOpen()) {
+            // Over: the rounds stop even if the application never closes the connection.
+            Future<?> t = tending;
+            if (t != null) {
+                t.cancel(false);
+            }
             return;
         }
         try {

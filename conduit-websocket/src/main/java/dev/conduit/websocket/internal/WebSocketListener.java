@@ -44,6 +44,7 @@ final class WebSocketListener implements Listener {
     /** Put last by {@link #close()}; whoever takes it puts it back for the next. */
     private static final Object CLOSED = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Thread acceptor;
 
     /**
      * @param endpoint where it listens, with the port the socket got
@@ -59,7 +60,7 @@ final class WebSocketListener implements Listener {
 
     /** Starts accepting. */
     void start() {
-        Thread.ofVirtual().name("conduit-ws-accept " + name).start(this::acceptSockets);
+        acceptor = Thread.ofVirtual().name("conduit-ws-accept " + name).start(this::acceptSockets);
     }
 
     private void acceptSockets() {
@@ -74,6 +75,10 @@ final class WebSocketListener implements Listener {
                 LOG.log(System.Logger.Level.WARNING, "{0}: accept: {1}", name, e.toString());
                 continue;
             }
+            if (closed.get()) {
+                closeQuietly(socket); // came in while close ran
+                return;
+            }
             Thread.ofVirtual().name("conduit-ws-handshake " + name).start(() -> handshake(socket));
         }
     }
@@ -87,14 +92,18 @@ final class WebSocketListener implements Listener {
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: no WebSocket from {1}: {2}", name, socket.socket()
                     .getRemoteSocketAddress(), e.toString());
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // It is gone either way.
-            }
+            closeQuietly(socket);
             return;
         }
         opened(connection);
+    }
+
+    private static void closeQuietly(SocketChannel socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // It is gone either way.
+        }
     }
 
     private void opened(WebSocketConnection connection) {
@@ -151,6 +160,16 @@ final class WebSocketListener implements Listener {
             return;
         }
         server.close();
+        // A socket whose accepting thread is virtual closes only once that thread has left
+        // accept: until then the port still takes connections, so wait for it.
+        Thread t = acceptor;
+        if (t != null) {
+            try {
+                t.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (Object waiting; (waiting = ready.poll()) != null; ) {
             if (waiting != CLOSED) {
                 ((WebSocketConnection) waiting).closeQuietly();
