@@ -205,6 +205,16 @@ public abstract class SessionContract {
     }
 
     @Test
+    void whatAPeerSentAfterAPingBeforeLeavingIsStillDelivered() throws Exception {
+        // The pong cannot go to a peer that has gone; the message after its ping must still come.
+        byte[] data = new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 'a', 'f', 't', 'e', 'r'};
+        Connection session = fakeSessionPeer("conduit-session 1", true, new byte[] {5, 0, 0, 0, 0, 0, 0, 0, 7},
+                data);
+        assertEquals("after", session.receiveString(WAIT));
+        assertThrows(ConnectionClosedException.class, () -> session.receive(WAIT));
+    }
+
+    @Test
     void aSilentPeerIsFoundByTheHeartbeatAndALiveOneIsNot() throws Exception {
         Connection silent = fakeSessionPeer("conduit-session 1?heartbeat=50ms&heartbeatTimeout=300ms");
         ConnectionClosedException e = assertThrows(ConnectionClosedException.class, () -> silent.receive(WAIT));
@@ -261,6 +271,11 @@ public abstract class SessionContract {
      * @return the client's connection
      */
     private Connection fakeSessionPeer(String hello, byte[]... frames) throws Exception {
+        return fakeSessionPeer(hello, false, frames);
+    }
+
+    /** As {@link #fakeSessionPeer(String, byte[]...)}; if {@code leave}, the peer closes after its frames. */
+    private Connection fakeSessionPeer(String hello, boolean leave, byte[]... frames) throws Exception {
         String[] parts = hello.split("\\?", 2);
         Listener listener = track(Conduit.listen(endpoint("maxFrame=1m")));
         CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
@@ -269,9 +284,16 @@ public abstract class SessionContract {
                 byte[] text = parts[0].getBytes(StandardCharsets.US_ASCII);
                 byte[] frame = new byte[1 + text.length];
                 System.arraycopy(text, 0, frame, 1, text.length);
+                if (leave) {
+                    // The client's hello first, so that it is not sent to a closed peer.
+                    peer.receive(WAIT);
+                }
                 peer.send(frame);
                 for (byte[] f : frames) {
                     peer.send(f);
+                }
+                if (leave) {
+                    peer.close();
                 }
             } catch (IOException e) {
                 throw new RuntimeException(e);

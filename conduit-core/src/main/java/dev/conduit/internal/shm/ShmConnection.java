@@ -236,16 +236,34 @@ public final class ShmConnection extends AbstractConnection {
                 if (head == tailSeen) {
                     return false;
                 }
+                if (tailSeen - head < 0 || tailSeen - head > in.capacity) {
+                    // Else padding records would be stepped over lap after lap, as far as the
+                    // bad position goes: a hang, not an error.
+                    throw corrupt("the producer's position " + tailSeen + " is " + (tailSeen - head)
+                            + " bytes from the consumer's " + head + " in a ring of " + in.capacity);
+                }
             }
+            // A producer publishes whole records, so each lies between head and tail; one that
+            // does not would send head past tail, and reading would never end.
+            long published = tailSeen - head;
             int index = (int) (head & in.mask);
+            if (published < Ring.RECORD_HEADER) {
+                throw corrupt("a record header at index " + index + " cut by the producer's position");
+            }
             int length = in.data.get(INT, index);
             int kind = in.data.get(INT, index + 4);
             if (kind == Ring.PADDING) {
+                if (in.capacity - index > published) {
+                    throw corrupt("padding at index " + index + " beyond the producer's position");
+                }
                 head += in.capacity - index;
                 continue;
             }
-            if (length < 0 || index + Ring.RECORD_HEADER + (long) length > in.capacity) {
-                throw corrupt("a record of " + Integer.toUnsignedString(length) + " bytes at index " + index);
+            if (length < 0 || index + Ring.RECORD_HEADER + (long) length > in.capacity
+                    || Ring.align(Ring.RECORD_HEADER + (long) length) > published) {
+                throw corrupt("a record of " + Integer.toUnsignedString(length) + " bytes at index " + index
+                        + (length >= 0 && index + Ring.RECORD_HEADER + (long) length <= in.capacity
+                        ? " beyond the producer's position" : ""));
             }
             int start = index + Ring.RECORD_HEADER;
             switch (kind) {
