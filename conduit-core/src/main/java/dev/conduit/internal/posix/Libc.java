@@ -83,6 +83,7 @@ public final class Libc {
     private static final MethodHandle SHM_UNLINK = downcall("shm_unlink", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
     private static final MethodHandle FTRUNCATE = downcall("ftruncate", FunctionDescriptor.of(INT, INT, SIZE_T),
             ERRNO);
+    private static final MethodHandle FCHMOD = downcall("fchmod", FunctionDescriptor.of(INT, INT, INT), ERRNO);
     private static final MethodHandle LSEEK = downcall("lseek", FunctionDescriptor.of(SIZE_T, INT, SIZE_T, INT),
             ERRNO);
     private static final MethodHandle MMAP = downcall("mmap",
@@ -134,14 +135,27 @@ public final class Libc {
      *
      * @param name  a POSIX shared-memory name: a slash, then no other slash
      * @param flags {@code O_RDWR}, {@code O_CREAT}, ... ({@code O_CLOEXEC} is always added)
-     * @param mode  permission bits for a new object, e.g. {@code 0600}
+     * @param mode  permission bits for a new object, e.g. {@code 0600}; one made with
+     *              {@code O_CREAT|O_EXCL} gets exactly these, whatever the umask
      * @return the file descriptor
      * @throws ErrnoException with {@code errno} and its text
      */
     public static int shmOpen(String name, int flags, int mode) throws IOException {
-        return (int) checked((arena, state) -> (int) SHM_OPEN.invokeExact(state, arena.allocateFrom(name),
+        int fd = (int) checked((arena, state) -> (int) SHM_OPEN.invokeExact(state, arena.allocateFrom(name),
                 flags | O_CLOEXEC, mode), () -> "shm_open(\"" + name + "\", " + flagsText(flags) + ", 0"
                 + Integer.toOctalString(mode) + ")");
+        if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+            // shm_open applies the umask: under 0377 a 0600 object would be read-only, and its
+            // peer's O_RDWR open would fail. Only an object this call made is changed.
+            try {
+                checked((arena, state) -> (int) FCHMOD.invokeExact(state, fd, mode),
+                        () -> "fchmod(" + fd + " (shm " + name + "), 0" + Integer.toOctalString(mode) + ")");
+            } catch (IOException e) {
+                close(fd);
+                throw e;
+            }
+        }
+        return fd;
     }
 
     /**
