@@ -702,10 +702,7 @@ final class WebSocketConnection extends AbstractConnection {
     void tend() {
         if (isClosedLocally() || !socket.isOpen()) {
             // Over: the rounds stop even if the application never closes the connection.
-            Future<?> t = tending;
-            if (t != null) {
-                t.cancel(false);
-            }
+            stopTending();
             return;
         }
         try {
@@ -765,6 +762,13 @@ final class WebSocketConnection extends AbstractConnection {
         }
     }
 
+    private void stopTending() {
+        Future<?> t = tending;
+        if (t != null) {
+            t.cancel(false);
+        }
+    }
+
     private long queuedBytes() {
         pipeLock.lock();
         try {
@@ -794,10 +798,7 @@ final class WebSocketConnection extends AbstractConnection {
     @Override
     protected void closeTransport() {
         long deadline = System.nanoTime() + CLOSE_LINGER_NANOS;
-        Future<?> t = tending;
-        if (t != null) {
-            t.cancel(false);
-        }
+        stopTending();
         // Receivers and senders waiting on the socket see the close and leave.
         readiness.wake();
         try {
@@ -813,7 +814,10 @@ final class WebSocketConnection extends AbstractConnection {
                     } finally {
                         pipeLock.unlock();
                     }
-                    lingerWritten(deadline);
+                    // Until the deadline, so an orderly close loses nothing.
+                    flushUntil(deadline, true);
+                } catch (IOException e) {
+                    // Closing anyway; the peer sees the connection end.
                 } finally {
                     sendLock.unlock();
                 }
@@ -835,30 +839,6 @@ final class WebSocketConnection extends AbstractConnection {
             });
         } else {
             dispose();
-        }
-    }
-
-    /** Gives the outbox until {@code deadline} to go out, so an orderly close loses nothing. */
-    private void lingerWritten(long deadline) {
-        try {
-            while (true) {
-                pipeLock.lock();
-                try {
-                    outbox.writeTo(socket);
-                    if (outbox.unwritten() == 0) {
-                        return;
-                    }
-                } finally {
-                    pipeLock.unlock();
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                readiness.awaitWhileClosing(SelectionKey.OP_WRITE, left, "close");
-            }
-        } catch (IOException e) {
-            // Closing anyway.
         }
     }
 
