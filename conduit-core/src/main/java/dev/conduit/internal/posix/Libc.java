@@ -84,6 +84,7 @@ public final class Libc {
     private static final MethodHandle FTRUNCATE = downcall("ftruncate", FunctionDescriptor.of(INT, INT, SIZE_T),
             ERRNO);
     private static final MethodHandle FCHMOD = downcall("fchmod", FunctionDescriptor.of(INT, INT, INT), ERRNO);
+    private static final MethodHandle FCHOWN = downcall("fchown", FunctionDescriptor.of(INT, INT, INT, INT), ERRNO);
     private static final MethodHandle LSEEK = downcall("lseek", FunctionDescriptor.of(SIZE_T, INT, SIZE_T, INT),
             ERRNO);
     private static final MethodHandle MMAP = downcall("mmap",
@@ -148,14 +149,36 @@ public final class Libc {
             // shm_open applies the umask: under 0377 a 0600 object would be read-only, and its
             // peer's O_RDWR open would fail. Only an object this call made is changed.
             try {
-                checked((arena, state) -> (int) FCHMOD.invokeExact(state, fd, mode),
-                        () -> "fchmod(" + fd + " (shm " + name + "), 0" + Integer.toOctalString(mode) + ")");
+                fchmod(fd, "shm " + name, mode);
             } catch (IOException e) {
                 close(fd);
                 throw e;
             }
         }
         return fd;
+    }
+
+    /**
+     * {@code fchmod(fd, mode)}.
+     *
+     * @param what names the object in the error, e.g. {@code shm /conduit-1}
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static void fchmod(int fd, String what, int mode) throws IOException {
+        checked((arena, state) -> (int) FCHMOD.invokeExact(state, fd, mode),
+                () -> "fchmod(" + fd + " (" + what + "), 0" + Integer.toOctalString(mode) + ")");
+    }
+
+    /**
+     * {@code fchown(fd, uid, -1)}: gives the object to another user, keeping its group. Only
+     * root may.
+     *
+     * @param what names the object in the error, e.g. {@code shm /conduit-1}
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static void fchown(int fd, String what, int uid) throws IOException {
+        checked((arena, state) -> (int) FCHOWN.invokeExact(state, fd, uid, -1),
+                () -> "fchown(" + fd + " (" + what + "), " + uid + ", -1)");
     }
 
     /**

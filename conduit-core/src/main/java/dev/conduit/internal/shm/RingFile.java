@@ -76,12 +76,19 @@ final class RingFile implements AutoCloseable {
      * Creates the object (0600, failing if it exists), sizes and maps it, and writes the header.
      * The rings start empty: the kernel zero-fills the object.
      *
-     * @param name     the POSIX name, {@code /conduit-...}
-     * @param capacity each ring's data bytes: a power of two from {@value #MIN_CAPACITY}
+     * <p>A peer of another user could not open a 0600 object, so for one it is handed over:
+     * a root process gives the object to the peer's user (root keeps access, and nobody else
+     * gets any); any other process can only widen the mode, to the one its handshake socket
+     * has, which already let that user in.
+     *
+     * @param name       the POSIX name, {@code /conduit-...}
+     * @param capacity   each ring's data bytes: a power of two from {@value #MIN_CAPACITY}
+     * @param peerUid    the user of the process that is to map it, or -1 for this process's user
+     * @param socketMode the mode of the socket the peer came through
      * @throws IOException naming the call and errno if the object cannot be made; it is then
      *                     unlinked again
      */
-    static RingFile create(String name, long capacity) throws IOException {
+    static RingFile create(String name, long capacity, int peerUid, int socketMode) throws IOException {
         if (Long.bitCount(capacity) != 1 || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY) {
             throw new IllegalArgumentException("ring capacity " + capacity + " (expected a power of two from "
                     + MIN_CAPACITY + " to " + MAX_CAPACITY + ")");
@@ -89,6 +96,14 @@ final class RingFile implements AutoCloseable {
         int fd = Libc.shmOpen(name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600);
         Arena arena = Arena.ofShared();
         try {
+            int uid = Libc.getuid();
+            if (peerUid >= 0 && peerUid != uid) {
+                if (uid == 0) {
+                    Libc.fchown(fd, "shm " + name, peerUid);
+                } else {
+                    Libc.fchmod(fd, "shm " + name, socketMode & 0666);
+                }
+            }
             Libc.ftruncate(fd, fileBytes(capacity));
             MemorySegment mapping = Libc.mmapShared(fd, fileBytes(capacity), arena);
             mapping.set(U32, VERSION_AT, VERSION);

@@ -147,7 +147,8 @@ public final class ShmTransport implements TransportProvider {
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         RingFile file;
         try {
-            file = RingFile.create(name, ringBytes);
+            file = RingFile.create(name, ringBytes, peerUid(control),
+                    Options.mode(endpoint, "mode", UnixTransport.DEFAULT_MODE));
         } catch (IOException e) {
             control.send(ERROR + e.getMessage());
             throw new IOException(endpoint + ": accept: " + e.getMessage(), e);
@@ -165,6 +166,12 @@ public final class ShmTransport implements TransportProvider {
         } finally {
             ShmNames.unlinkQuietly(name.substring(1));
         }
+    }
+
+    /** @return the client's user id, or -1 if the kernel's answer names no user this system knows */
+    private static int peerUid(Connection control) {
+        return control.peerCredentials().map(peer -> peer.user().chars().allMatch(Character::isDigit)
+                ? Integer.parseUnsignedInt(peer.user()) : Libc.uidOf(peer.user()).orElse(-1)).orElse(-1);
     }
 
     private static RingFile clientHandshake(Endpoint endpoint, Connection control) throws IOException {

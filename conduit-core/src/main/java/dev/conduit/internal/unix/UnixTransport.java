@@ -46,7 +46,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class UnixTransport implements TransportProvider {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
     private static final int BACKLOG = 128;
-    private static final int DEFAULT_MODE = 0600;
+    /** The mode of a socket whose endpoint names none: the owner's alone. */
+    public static final int DEFAULT_MODE = 0600;
 
     @Override
     public Set<String> schemes() {

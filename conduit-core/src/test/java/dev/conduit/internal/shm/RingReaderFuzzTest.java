@@ -63,7 +63,7 @@ class RingReaderFuzzTest {
     /** @return the error that ended reading, or null if it ended without one */
     private static String read(int maxFrame, long tail, byte[] bytes) throws Exception {
         String name = "/conduit-fuzz-" + ProcessHandle.current().pid() + "-" + NAMES.incrementAndGet();
-        RingFile file = RingFile.create(name, RingFile.MIN_CAPACITY);
+        RingFile file = RingFile.create(name, RingFile.MIN_CAPACITY, -1, 0600);
         // Unlinked at once: the mapping stays, and nothing is left in /dev/shm whatever happens.
         ShmNames.unlinkQuietly(name.substring(1));
         List<AutoCloseable> open = new ArrayList<>();

@@ -1,0 +1,270 @@
+package dev.conduit;
+
+import dev.conduit.internal.posix.Libc;
+import dev.conduit.testing.TempDir;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code allowUsers}/{@code allowGroups} on {@code unix:}, {@code pipe:} and {@code shm:}
+ * listeners, with the client a child JVM running as another user ({@code nobody}, through
+ * {@code setpriv}). Only root can start such a child, so elsewhere the tests are skipped, saying
+ * why. The child cannot read root's Maven repository or build tree, so it runs from a world-readable
+ * copy of Conduit's classes and this test's.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class PeerCredentialsTest {
+    private static final int NOBODY = 65534;
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+
+    private static TempDir classes;
+    private static String classPath;
+
+    @BeforeAll
+    static void copyClassesForAnotherUser() throws IOException, URISyntaxException {
+        String why = Libc.getuid() != 0 ? "the tests run as uid " + Libc.getuid() + ", not root, so they cannot"
+                + " start a client as another user"
+                : !Files.isExecutable(SETPRIV) ? "there is no " + SETPRIV + " to start a client as another user"
+                : Libc.userName(NOBODY).isEmpty() ? "this system has no user " + NOBODY + " to run the client as"
+                : null;
+        if (why != null) {
+            System.err.println("PeerCredentialsTest skipped: " + why);
+        }
+        Assumptions.assumeTrue(why == null, why);
+        classes = new TempDir();
+        open(classes.path());
+        List<String> entries = new ArrayList<>();
+        for (Class<?> c : new Class<?>[] {Conduit.class, PeerCredentialsTest.class}) {
+            Path from = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path to = classes.resolve(entries.size() + "");
+            copyOpen(from, to);
+            entries.add(to.toString());
+        }
+        classPath = String.join(":", entries);
+    }
+
+    @AfterAll
+    static void removeCopies() throws IOException {
+        if (classes != null) {
+            classes.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "pipe", "shm"})
+    void aListedUserGetsInAndIsNamed(String transport) throws Exception {
+        try (TempDir dir = openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
+                "mode=0666&allowUsers=" + NOBODY))) {
+            CompletableFuture<String> served = serveOne(listener);
+            String output = runAsNobody(listener.endpoint(), "hello");
+            assertEquals("echo hello", output.strip(), output);
+            assertEquals(Libc.userName(NOBODY).orElseThrow(), served.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "pipe", "shm"})
+    void aListedGroupGetsIn(String transport) throws Exception {
+        try (TempDir dir = openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
+                "mode=0666&allowUsers=0&allowGroups=" + NOBODY))) {
+            CompletableFuture<String> served = serveOne(listener);
+            String output = runAsNobody(listener.endpoint(), "hello");
+            assertEquals("echo hello", output.strip(), output);
+            assertEquals(Libc.userName(NOBODY).orElseThrow(), served.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "pipe", "shm"})
+    void anUnlistedUserIsRefusedAndNeverAccepted(String transport) throws Exception {
+        try (TempDir dir = openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
+                "mode=0666&allowUsers=0&allowGroups=0"))) {
+            // A peer is refused when accept takes it from the backlog, so accept runs meanwhile.
+            CompletableFuture<String> served = serveOne(listener);
+            String output = runAsNobody(listener.endpoint(), "hello");
+            assertTrue(output.startsWith("refused "), output);
+            // The listener still serves the users it lists, and the first it accepts is one of them.
+            try (Connection me = Conduit.connect(listener.endpoint().toString())) {
+                me.send("mine");
+                assertEquals("mine", new String(me.receive(Duration.ofSeconds(10)), StandardCharsets.UTF_8));
+            }
+            assertEquals(Libc.userName(0).orElseThrow(), served.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "pipe", "shm"})
+    void withoutAModeForOthersTheSocketRefusesThemFirst(String transport) throws Exception {
+        try (TempDir dir = openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
+                "allowUsers=" + NOBODY))) {
+            String output = runAsNobody(listener.endpoint(), "hello");
+            assertTrue(output.startsWith("refused ") && output.contains("Permission denied"), output);
+            assertNull(listener.accept(Duration.ofMillis(200)), "a refused peer reached accept");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "shm"})
+    void betweenTwoUsersNeitherOfThemRoot(String transport) throws Exception {
+        // Root may hand a ring to its peer; anyone else can only share it through the socket's mode.
+        int server = 40001;
+        int client = 40002;
+        try (TempDir dir = openDir()) {
+            Files.setPosixFilePermissions(dir.path(), PosixFilePermissions.fromString("rwxrwxrwx"));
+            String endpoint = endpoint(transport, dir, "mode=0666&allowUsers=" + client);
+            Process listener = as(server, Server.class, endpoint).start();
+            try {
+                int ready = listener.getInputStream().read();
+                if (ready != 'R') {
+                    listener.destroyForcibly();
+                    throw new AssertionError("the listener running as " + server + " did not start: " + (char) ready
+                            + new String(listener.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                }
+                String output = output(as(client, Client.class, endpoint, "hello").start());
+                assertEquals("echo hello", output.strip(), output);
+                String served = new String(listener.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals("served " + client, served.strip());
+            } finally {
+                listener.destroyForcibly();
+                listener.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** @return an endpoint of {@code transport} with the query {@code options} */
+    private static String endpoint(String transport, TempDir dir, String options) {
+        long pid = ProcessHandle.current().pid();
+        return switch (transport) {
+            case "unix" -> "unix:" + dir.resolve("peer.sock") + "?" + options;
+            case "pipe" -> "pipe:conduit-peer-" + pid + "?" + options;
+            default -> "shm:conduit-peer-" + pid + "?" + options;
+        };
+    }
+
+    /** Accepts one connection, echoes one message, and completes with the peer's user. */
+    private static CompletableFuture<String> serveOne(Listener listener) {
+        CompletableFuture<String> served = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (Connection c = listener.accept(Duration.ofSeconds(60))) {
+                if (c == null) {
+                    served.completeExceptionally(new AssertionError("nobody connected within 60 s"));
+                    return;
+                }
+                c.send(c.receive(Duration.ofSeconds(30)));
+                served.complete(c.peerCredentials().orElseThrow().user());
+            } catch (Throwable e) {
+                served.completeExceptionally(e);
+            }
+        });
+        return served;
+    }
+
+    /** @return what the client, run as nobody:nogroup, printed */
+    private static String runAsNobody(Endpoint endpoint, String message) throws Exception {
+        return output(as(NOBODY, Client.class, endpoint.toString(), message).start());
+    }
+
+    /** @return a builder for {@code main} in a JVM running as user and group {@code id} */
+    private static ProcessBuilder as(int id, Class<?> main, String... args) {
+        List<String> command = new ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + id, "--regid=" + id,
+                "--clear-groups", "--"));
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
+                "-Duser.home=/tmp", "-cp", classPath, main.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true);
+    }
+
+    /** @return what {@code child} printed, once it has ended */
+    private static String output(Process child) throws Exception {
+        try {
+            String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the client ended");
+            return output;
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    /** A directory others may enter, for a socket they are to reach. */
+    private static TempDir openDir() throws IOException {
+        TempDir dir = new TempDir();
+        open(dir.path());
+        return dir;
+    }
+
+    private static void open(Path dir) throws IOException {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private static void copyOpen(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                    open(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
+        }
+    }
+
+    /**
+     * The listener of {@link #betweenTwoUsersNeitherOfThemRoot}: listens on {@code args[0]}, writes
+     * {@code R}, echoes one message of the first peer and prints {@code served USER}.
+     */
+    public static final class Server {
+        public static void main(String[] args) throws IOException {
+            try (Listener listener = Conduit.listen(args[0])) {
+                System.out.write('R');
+                System.out.flush();
+                try (Connection c = listener.accept(Duration.ofSeconds(60))) {
+                    c.send(c.receive(Duration.ofSeconds(30)));
+                    System.out.println("served " + c.peerCredentials().orElseThrow().user());
+                }
+            }
+        }
+    }
+
+    /**
+     * The client: connects to {@code args[0]}, sends {@code args[1]} and prints {@code echo ANSWER},
+     * or {@code refused WHY} if it could not connect or the listener closed on it.
+     */
+    public static final class Client {
+        public static void main(String[] args) {
+            try (Connection c = Conduit.connect(args[0], Duration.ofSeconds(10))) {
+                c.send(args[1]);
+                byte[] answer = c.receive(Duration.ofSeconds(30));
+                System.out.println(answer == null ? "no answer in 30 s"
+                        : "echo " + new String(answer, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                System.out.println("refused " + e);
+            }
+        }
+    }
+}
