@@ -60,6 +60,32 @@ class ShmTransportTest extends ListenerContract {
     }
 
     @Test
+    void theHandshakeSocketDeletedUnderAListenerStopsOnlyNewClients() throws Exception {
+        // The rings are unlinked once mapped, so the one file there is to delete is the socket.
+        Listener first = listen();
+        Connection client = track(Conduit.connect(first.endpoint(), Duration.ofSeconds(5)));
+        Connection server = track(first.accept(Duration.ofSeconds(10)));
+        String tmp = System.getenv().getOrDefault("TMPDIR", "");
+        Path socket = Path.of(tmp.isEmpty() ? "/tmp" : tmp, "conduit-shm-" + first.endpoint().address());
+        Files.delete(socket);
+        client.send("still works");
+        assertEquals("still works", server.receiveString(Duration.ofSeconds(5)));
+        IOException refused = assertThrows(IOException.class, () -> Conduit.connect(first.endpoint(), Duration.ZERO));
+        assertTrue(refused.getMessage().contains("no socket file at " + socket), refused.getMessage());
+        // A new listener may take the name; the old one's close must leave the new socket alone.
+        try (Listener second = Conduit.listen(first.endpoint())) {
+            first.close();
+            assertTrue(Files.exists(socket), "closing the first listener removed the second's socket");
+            try (Connection again = Conduit.connect(second.endpoint(), Duration.ofSeconds(5));
+                 Connection served = second.accept(Duration.ofSeconds(10))) {
+                again.send("second");
+                assertEquals("second", served.receiveString(Duration.ofSeconds(5)));
+            }
+        }
+        assertTrue(Files.notExists(socket), "the second listener left its socket");
+    }
+
+    @Test
     void aMessageMuchLongerThanTheRingGoesInPiecesBothWays() throws Exception {
         Connection[] p = pair();
         byte[] big = message(11, 1 << 20);

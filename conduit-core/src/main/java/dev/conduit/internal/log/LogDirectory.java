@@ -121,7 +121,7 @@ final class LogDirectory {
     Segment first() throws IOException {
         TreeMap<Long, Path> segments = list();
         long base = segments.isEmpty() ? 0 : segments.firstKey();
-        return openOrCreate(base, segmentBytes);
+        return openOrCreate(base, segmentBytes, "open");
     }
 
     /**
@@ -130,7 +130,7 @@ final class LogDirectory {
     Segment last() throws IOException {
         TreeMap<Long, Path> segments = list();
         long base = segments.isEmpty() ? 0 : segments.lastKey();
-        return openOrCreate(base, segmentBytes);
+        return openOrCreate(base, segmentBytes, "open");
     }
 
     /**
@@ -150,9 +150,15 @@ final class LogDirectory {
         throw new IOException(name + ": open: no segment of " + path + " holds position " + position);
     }
 
-    /** Maps the segment that follows {@code segment}, making it (the same size) if nobody has yet. */
-    Segment next(Segment segment) throws IOException {
-        return openOrCreate(segment.end(), segment.capacity + Segment.HEADER_BYTES);
+    /**
+     * Maps the segment that follows {@code segment}, making it (the same size) if nobody has yet.
+     *
+     * @param call the caller's call, for errors: {@code send}, {@code receive}, ...
+     * @throws IOException naming the log, the call and the file, e.g. when the disk is full; the
+     *                     caller may try again later
+     */
+    Segment next(Segment segment, String call) throws IOException {
+        return openOrCreate(segment.end(), segment.capacity + Segment.HEADER_BYTES, call);
     }
 
     /**
@@ -161,7 +167,7 @@ final class LogDirectory {
      * first. So a segment is never seen half-made, and two makers cannot both win. Its blocks are
      * allocated when it is made, so a full disk is an error here rather than a fault in a send.
      */
-    private Segment openOrCreate(long base, long fileBytes) throws IOException {
+    private Segment openOrCreate(long base, long fileBytes, String call) throws IOException {
         Path file = segmentFile(base);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             Path temporary = path.resolve(".tmp-" + Libc.getpid() + "-"
@@ -181,6 +187,8 @@ final class LogDirectory {
                 Files.createLink(file, temporary);
             } catch (FileAlreadyExistsException e) {
                 // Another end made it first: use theirs.
+            } catch (IOException e) {
+                throw new IOException(name + ": " + call + ": cannot make segment " + file + ": " + e.getMessage(), e);
             } finally {
                 Files.deleteIfExists(temporary);
             }
@@ -189,7 +197,8 @@ final class LogDirectory {
             return Segment.map(file, base);
         } catch (IOException e) {
             String why = String.valueOf(e.getMessage());
-            throw new IOException(name + ": open: " + (why.contains(file.toString()) ? why : file + ": " + why), e);
+            throw new IOException(name + ": " + call + ": " + (why.contains(file.toString()) ? why : file + ": " + why),
+                    e);
         }
     }
 

@@ -62,6 +62,8 @@ public final class LogReceiver extends AbstractConnection {
     /** The file of the segment after this one, whose existence says this one is full. */
     private Path nextFile;
     private long holeCheckedAt = System.nanoTime();
+    /** Whether the last {@link #roll()} could not make the next segment. */
+    private boolean cannotRoll;
 
     /**
      * @param segment the segment to start in; owned from now on
@@ -138,7 +140,9 @@ public final class LogReceiver extends AbstractConnection {
         while (true) {
             Segment s = segment;
             if (offset + Segment.RECORD_HEADER > s.capacity) {
-                roll();
+                if (!roll()) {
+                    return null;
+                }
                 continue;
             }
             long word = s.claimAcquire(offset);
@@ -150,7 +154,9 @@ public final class LogReceiver extends AbstractConnection {
             }
             int length = (int) word;
             if (length == Segment.END_LENGTH) {
-                roll();
+                if (!roll()) {
+                    return null;
+                }
                 continue;
             }
             long record = Segment.recordBytes(Integer.toUnsignedLong(length));
@@ -249,16 +255,32 @@ public final class LogReceiver extends AbstractConnection {
         throw e;
     }
 
-    /** Moves on to the next segment, making it if no writer has yet. */
-    private void roll() throws IOException {
+    /**
+     * Moves on to the next segment, making it if no writer has yet.
+     *
+     * @return false if it could not be made (a full disk, say): it is a writer's to make, and
+     *         to report why not, so this receiver waits at the end as if the log ended there
+     */
+    private boolean roll() throws IOException {
         Segment old = segment;
-        Segment following = directory.next(old);
+        Segment following;
+        try {
+            following = directory.next(old, "receive");
+        } catch (IOException e) {
+            if (Files.exists(nextFile, LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+            cannotRoll = true;
+            return false;
+        }
+        cannotRoll = false;
         use(following, 0);
         old.close();
         if (isClosedLocally()) {
             // A close that came meanwhile unmapped the old segment only.
             following.close();
         }
+        return true;
     }
 
     /** @param spin whether to spin first: only at the start of a wait, not after every slice */
@@ -282,6 +304,11 @@ public final class LogReceiver extends AbstractConnection {
         }
         long sleep = deadline == 0 ? SLICE_NANOS : Math.min(SLICE_NANOS, deadline - System.nanoTime());
         if (sleep <= 0) {
+            return;
+        }
+        if (cannotRoll) {
+            // Nothing wakes a reader at the end of a full segment but time: look again each slice.
+            LockSupport.parkNanos(sleep);
             return;
         }
         if (virtual) {

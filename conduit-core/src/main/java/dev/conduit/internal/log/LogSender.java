@@ -123,7 +123,7 @@ public final class LogSender extends AbstractConnection {
         while (true) {
             long at = next;
             if (at + Segment.RECORD_HEADER > segment.capacity) {
-                roll();
+                roll(call);
                 continue;
             }
             long word = segment.claimAcquire(at);
@@ -131,7 +131,7 @@ public final class LogSender extends AbstractConnection {
                 if (at + record > segment.capacity) {
                     if (segment.claim(at, Segment.claimWord(Segment.END_LENGTH, pid))) {
                         segment.publishState(at, Segment.END);
-                        roll();
+                        roll(call);
                     }
                     continue;
                 }
@@ -144,7 +144,7 @@ public final class LogSender extends AbstractConnection {
             }
             int claimed = (int) word;
             if (claimed == Segment.END_LENGTH) {
-                roll();
+                roll(call);
                 continue;
             }
             long size = Segment.recordBytes(Integer.toUnsignedLong(claimed));
@@ -156,9 +156,12 @@ public final class LogSender extends AbstractConnection {
         }
     }
 
-    /** Moves on to the next segment, making it if nobody has. */
-    private void roll() throws IOException {
-        Segment following = directory.next(segment);
+    /**
+     * Moves on to the next segment, making it if nobody has. If it cannot be made (a full disk),
+     * this sender stays where it was, so the next send tries again.
+     */
+    private void roll(String call) throws IOException {
+        Segment following = directory.next(segment, call);
         segment.close();
         use(following);
     }

@@ -82,7 +82,7 @@ public final class LogTransport implements OneWayTransport {
                 long stop = position == END ? Long.MAX_VALUE : position == START ? 0 : position - segment.base;
                 long at = walk(segment, position == END ? segment.tailHint() : 0, stop);
                 if (at < 0) {
-                    Segment following = directory.next(segment);
+                    Segment following = directory.next(segment, "open");
                     segment.close();
                     segment = following;
                     continue;
