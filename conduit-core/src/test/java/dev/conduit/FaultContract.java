@@ -1,5 +1,6 @@
 package dev.conduit;
 
+import dev.conduit.internal.unix.UnixTransport;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.StampedSender;
 import dev.conduit.testing.TempDir;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +53,8 @@ public abstract class FaultContract {
     private static final Duration BOUND = Duration.ofSeconds(BOUND_SECONDS);
     /** Large enough that a kill usually lands while a message is half written. */
     private static final int MOST_BYTES = 256 * 1024;
+    /** Runs what may block forever, so that it never holds up the JVM's exit. */
+    private static final Executor DAEMON = runnable -> Thread.ofPlatform().daemon().start(runnable);
 
     private final List<Process> children = new ArrayList<>();
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -62,7 +66,10 @@ public abstract class FaultContract {
 
     /** @return the files a listener on {@code endpoint} makes, which must be gone once it is closed */
     protected List<Path> files(Endpoint endpoint) {
-        return List.of();
+        return switch (endpoint.scheme()) {
+            case "unix", "pipe" -> List.of(UnixTransport.socketPath(endpoint));
+            default -> List.of();
+        };
     }
 
     @BeforeEach
@@ -132,7 +139,7 @@ public abstract class FaultContract {
             } catch (Throwable t) {
                 return t;
             }
-        }, runnable -> Thread.ofPlatform().daemon().start(runnable));
+        }, DAEMON);
         Waits.until("300 messages were sent", Duration.ofSeconds(30), () -> sent.get() >= 300 || sending.isDone());
         assertFalse(sending.isDone(), () -> "sending stopped early: " + sending.join());
         ChildJvm.kill(child);
@@ -147,29 +154,15 @@ public abstract class FaultContract {
         Listener listener = track(Conduit.listen(endpoint(dir)));
         Process child = start(Reader.class, listener.endpoint().toString(), "later");
         Connection survivor = track(accepted(listener));
-        int accepted = 0;
-        long refusedSince = 0;
-        // Relays between the ends may still move data when trySend first says full: fill
-        // until it has refused for 300 ms straight.
-        while (refusedSince == 0 || System.nanoTime() - refusedSince < TimeUnit.MILLISECONDS.toNanos(300)) {
-            if (survivor.trySend(StampedSender.stamped(1, accepted, 16 * 1024))) {
-                accepted++;
-                refusedSince = 0;
-                assertTrue(accepted < 100_000, "trySend never reported a full peer (1.6 GB taken)");
-            } else if (refusedSince == 0) {
-                refusedSince = System.nanoTime();
-            } else {
-                Thread.onSpinWait();
-            }
-        }
-        int beforeBlock = accepted;
+        int beforeBlock = Waits.fillUntilRefused(survivor, n -> StampedSender.stamped(1, n, 16 * 1024),
+                Duration.ofMillis(300), 100_000);
         CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
             try {
                 survivor.send(StampedSender.stamped(1, beforeBlock, 16 * 1024));
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }
-        }, runnable -> Thread.ofPlatform().daemon().start(runnable));
+        }, DAEMON);
         assertThrows(TimeoutException.class, () -> blocked.get(200, TimeUnit.MILLISECONDS),
                 "send did not wait for a peer that stopped reading");
         OutputStream go = child.getOutputStream();

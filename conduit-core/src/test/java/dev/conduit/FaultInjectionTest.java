@@ -1,6 +1,5 @@
 package dev.conduit;
 
-import dev.conduit.internal.unix.UnixTransport;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.Nested;
 
@@ -25,11 +24,6 @@ class FaultInjectionTest {
         protected String endpoint(TempDir dir) {
             return "unix:" + dir.resolve("fault.sock");
         }
-
-        @Override
-        protected List<Path> files(Endpoint endpoint) {
-            return List.of(UnixTransport.socketPath(endpoint));
-        }
     }
 
     @Nested
@@ -37,11 +31,6 @@ class FaultInjectionTest {
         @Override
         protected String endpoint(TempDir dir) {
             return "pipe:" + name();
-        }
-
-        @Override
-        protected List<Path> files(Endpoint endpoint) {
-            return List.of(UnixTransport.socketPath(endpoint));
         }
     }
 
@@ -72,11 +61,6 @@ class FaultInjectionTest {
         @Override
         protected String endpoint(TempDir dir) {
             return "unix:" + dir.resolve("session.sock") + "?protocol=conduit";
-        }
-
-        @Override
-        protected List<Path> files(Endpoint endpoint) {
-            return List.of(UnixTransport.socketPath(endpoint));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.conduit;
 
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.StampedSender;
+import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32;
 
 import static dev.conduit.testing.StampedSender.assertStamped;
@@ -343,22 +343,8 @@ public abstract class OneWayContract {
         Assumptions.assumeTrue(fullReceiverBlocksSend(), "nothing between the ends fills up");
         Ends ends = trackedEnds();
         byte[] chunk = new byte[Math.min(16 * 1024, maxFrame())];
-        int accepted = 0;
-        // Buffers between the ends (pumps, relays) may still be moving data when trySend first
-        // says full: fill until it has refused for 300 ms straight.
-        long refusedSince = 0;
-        while (refusedSince == 0 || System.nanoTime() - refusedSince < TimeUnit.MILLISECONDS.toNanos(300)) {
-            if (ends.sender().trySend(message(accepted, chunk.length))) {
-                accepted++;
-                refusedSince = 0;
-                assertTrue(accepted < 100_000, "trySend never reported a full peer");
-            } else if (refusedSince == 0) {
-                refusedSince = System.nanoTime();
-            } else {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
-        }
-        int sentBeforeBlock = accepted;
+        int sentBeforeBlock = Waits.fillUntilRefused(ends.sender(), n -> message(n, chunk.length),
+                Duration.ofMillis(300), 100_000);
         CountDownLatch started = new CountDownLatch(1);
         CompletableFuture<Void> blocked = async(() -> {
             try {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -73,22 +74,17 @@ class PeerCredentialsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"unix", "pipe", "shm"})
-    void aListedUserGetsInAndIsNamed(String transport) throws Exception {
+    @CsvSource({
+        "unix, allowUsers=" + NOBODY,
+        "pipe, allowUsers=" + NOBODY,
+        "shm, allowUsers=" + NOBODY,
+        "unix, allowUsers=0&allowGroups=" + NOBODY,
+        "pipe, allowUsers=0&allowGroups=" + NOBODY,
+        "shm, allowUsers=0&allowGroups=" + NOBODY,
+    })
+    void aListedUserOrGroupGetsInAndIsNamed(String transport, String rules) throws Exception {
         try (TempDir dir = openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
-                "mode=0666&allowUsers=" + NOBODY))) {
-            CompletableFuture<String> served = serveOne(listener);
-            String output = runAsNobody(listener.endpoint(), "hello");
-            assertEquals("echo hello", output.strip(), output);
-            assertEquals(Libc.userName(NOBODY).orElseThrow(), served.get(30, TimeUnit.SECONDS));
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"unix", "pipe", "shm"})
-    void aListedGroupGetsIn(String transport) throws Exception {
-        try (TempDir dir = openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
-                "mode=0666&allowUsers=0&allowGroups=" + NOBODY))) {
+                "mode=0666&" + rules))) {
             CompletableFuture<String> served = serveOne(listener);
             String output = runAsNobody(listener.endpoint(), "hello");
             assertEquals("echo hello", output.strip(), output);

@@ -1,5 +1,7 @@
 package dev.conduit.testing;
 
+import dev.conduit.MessageSender;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +10,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -51,5 +54,33 @@ public final class Waits {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * Sends with {@code trySend} until it has refused for {@code quiet} straight: buffers between
+     * the ends (pumps, relays, the peer's socket) may still be moving data when it first says full.
+     *
+     * @param message the message to offer as number {@code n}
+     * @param most    fails the test once this many are taken: back-pressure never came
+     * @return how many messages were taken, numbered from 0
+     */
+    public static int fillUntilRefused(MessageSender sender, IntFunction<byte[]> message, Duration quiet, int most)
+            throws IOException {
+        int accepted = 0;
+        long refusedSince = 0;
+        while (refusedSince == 0 || System.nanoTime() - refusedSince < quiet.toNanos()) {
+            if (sender.trySend(message.apply(accepted))) {
+                accepted++;
+                refusedSince = 0;
+                if (accepted >= most) {
+                    fail("trySend never reported a full peer: it took " + accepted + " messages");
+                }
+            } else if (refusedSince == 0) {
+                refusedSince = System.nanoTime();
+            } else {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        }
+        return accepted;
     }
 }

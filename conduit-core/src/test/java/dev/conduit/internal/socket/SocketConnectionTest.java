@@ -4,6 +4,7 @@ import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.Listener;
 import dev.conduit.testing.TempDir;
+import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -75,20 +75,7 @@ class SocketConnectionTest {
 
     @Test
     void aRefusedTrySendTakesItsFrameBackAndKeepsWhatWasWritten() throws Exception {
-        int sent = 0;
-        long refusedSince = 0;
-        // Fill the socket until trySend has refused for 100 ms straight.
-        while (refusedSince == 0 || System.nanoTime() - refusedSince < TimeUnit.MILLISECONDS.toNanos(100)) {
-            if (client.trySend(filled(16 * 1024, 7))) {
-                sent++;
-                refusedSince = 0;
-                assertTrue(sent < 10_000, "trySend never reported a full peer");
-            } else if (refusedSince == 0) {
-                refusedSince = System.nanoTime();
-            } else {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
-        }
+        int sent = Waits.fillUntilRefused(client, n -> filled(16 * 1024, 7), Duration.ofMillis(100), 10_000);
         client.write(filled(10, 8));
         assertFalse(client.trySend(filled(10, 9)), "trySend to a full peer");
         for (int i = 0; i < sent; i++) {
