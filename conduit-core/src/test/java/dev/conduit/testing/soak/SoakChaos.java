@@ -228,9 +228,12 @@ final class SoakChaos implements AutoCloseable {
         return p;
     }
 
-    private List<String> senderCommand(String run, String to) {
+    private List<String> senderCommand(String run, String to) throws IOException {
         boolean oneWay = transport.equals("fifo") || transport.equals("mq") || transport.equals("log");
-        int most = transport.equals("mq") ? 8192 - SoakMessages.STAMP : 65536;
+        // A System V message is at most msgmax bytes (8192 by default); nothing else here is limited below 64 KiB.
+        int most = transport.equals("mq")
+                ? Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/msgmax")).strip()) - SoakMessages.STAMP
+                : 65536;
         return command(SoakSender.class, oneWay ? "oneway" : "twoway", to, progressFile.toString(), reports.toString(),
                 run, Long.toString(settings.messages()), Integer.toString(most));
     }
@@ -248,6 +251,9 @@ final class SoakChaos implements AutoCloseable {
         long lastMove = System.nanoTime();
         long seen = -1;
         while (!condition.getAsBoolean()) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new AssertionError(endpoint + ": interrupted while waiting for " + what + "; " + state());
+            }
             if (!receiver.isAlive()) {
                 throw new AssertionError(endpoint + ": the receiver exited with code " + receiver.exitValue()
                         + " while waiting for " + what + "; " + state());
