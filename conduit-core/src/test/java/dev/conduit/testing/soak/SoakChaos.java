@@ -1,0 +1,422 @@
+package dev.conduit.testing.soak;
+
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * The chaos process's side of a {@link Soak}: starts the receiver and the sender runs in child
+ * JVMs, kills each run with SIGKILL at a moment chosen by the seed, and restarts it.
+ *
+ * <p>Most kills come when the sender has completed a number of sends drawn at random (read from
+ * {@link SoakProgress}), plus up to 300 µs, so they land in the middle of the message stream,
+ * often in the middle of a message; one in four, where the transport allows, comes instead at a
+ * random time up to 1.5 s after the run started, in its JVM's start-up or its connecting. Not on
+ * {@code fifo:}: a FIFO cannot tell writers apart, so a new writer may only come once the
+ * receiver has seen the killed one's end of stream and opened a new end (fifo.md, "Whole
+ * messages and many senders"), and that end comes only from a writer that had opened it. Not on
+ * the spawned child either, whose process id this process learns only from its progress.
+ *
+ * <p>Waiting is polling the progress file with a stall limit, so a side that hangs fails the soak
+ * with both sides' positions instead of hanging it. {@link #close} kills every child and removes
+ * what the transport may have left (and {@link #run} reports any such leftover first).
+ */
+final class SoakChaos implements AutoCloseable {
+    private static final String END_OF_OUTPUT = "\0end";
+    private static final long LOOK_EVERY_NANOS = 50_000;
+
+    private final Soak.Settings settings;
+    private final String transport;
+    private final Path progressFile;
+    private final Path reports;
+    private final Path receiverErrors;
+    private final Path senderErrors;
+    private final String name;
+    private final int mqKey;
+    private final String endpoint;
+    private final SoakProgress progress;
+    private final BlockingQueue<String> output = new LinkedBlockingQueue<>();
+    private final Set<Long> pids = new HashSet<>();
+    private Process receiver;
+    private Process sender;
+    private String senderEndpoint;
+
+    SoakChaos(Soak.Settings settings, TempDir dir) throws IOException {
+        this.settings = settings;
+        this.transport = settings.transport();
+        this.progressFile = dir.resolve("progress");
+        this.reports = dir.resolve("reports");
+        this.receiverErrors = dir.resolve("receiver.err");
+        this.senderErrors = dir.resolve("sender.err");
+        long pid = ProcessHandle.current().pid();
+        this.name = "cdsoak-" + pid;
+        this.mqKey = (int) (0x50000000L | (pid << 8 & 0x0FFFFF00L) | (settings.seed() & 0xFF));
+        this.endpoint = switch (transport) {
+            case "unix" -> "unix:" + dir.resolve("soak.sock");
+            case "pipe" -> "pipe:" + name;
+            case "tcp" -> "tcp://127.0.0.1:0";
+            case "shm" -> "shm:" + name;
+            case "fifo" -> "fifo:" + dir.resolve("soak.fifo");
+            case "mq" -> "mq:" + mqKey;
+            case "log" -> "log:" + dir.resolve("log");
+            default -> "stdio";
+        };
+        this.progress = SoakProgress.open(progressFile);
+    }
+
+    Soak.Result run() throws Exception {
+        Random random = new Random(settings.seed());
+        long total = settings.messages();
+        long[] at = random.longs(settings.kills(), total / 100, Math.max(total / 100 + 1, total * 97 / 100))
+                .sorted().toArray();
+        boolean earlyAllowed = !transport.equals("fifo") && !transport.equals("spawn");
+        System.out.println("soak " + transport + ": " + endpoint + ", seed=" + settings.seed() + ", kills after "
+                + Arrays.toString(at) + " sends");
+        startReceiver();
+        long began = System.nanoTime();
+        int kills = transport.equals("spawn") ? killSpawned(random, at) : killAndRestart(random, at, earlyAllowed);
+        await("the receiver to take all " + total + " messages", () -> !receiver.isAlive(), null);
+        double seconds = (System.nanoTime() - began) / 1e9;
+        if (sender != null && (!sender.waitFor(60, TimeUnit.SECONDS) || sender.exitValue() != 0)) {
+            throw new AssertionError(endpoint + ": the last sender run did not end well: "
+                    + (sender.isAlive() ? "still running" : "exit code " + sender.exitValue()) + errors());
+        }
+        if (receiver.exitValue() != 0) {
+            throw new AssertionError(endpoint + ": the receiver exited with code " + receiver.exitValue() + errors());
+        }
+        return result(kills, seconds);
+    }
+
+    private int killAndRestart(Random random, long[] at, boolean earlyAllowed) throws IOException {
+        int run = 0;
+        int kills = 0;
+        long opensAtStart = 0;
+        for (long point : at) {
+            boolean early = earlyAllowed && random.nextInt(4) == 0;
+            long delay = early ? random.nextLong(1_500_000_000L) : random.nextLong(300_000);
+            if (sender == null) {
+                if (transport.equals("fifo")) {
+                    long opens = opensAtStart;
+                    await("the receiver to open a new end of the FIFO", () -> progress.get(SoakProgress.OPENS) > opens,
+                            null);
+                    opensAtStart = progress.get(SoakProgress.OPENS);
+                }
+                sender = startSender(++run);
+            }
+            long doneBefore = progress.get(SoakProgress.DONE);
+            Process current = sender;
+            if (early) {
+                // In the start-up or the connecting: a run that sends before the delay is over is killed then.
+                long deadline = System.nanoTime() + delay;
+                await("sender run " + run + " to start sending or " + delay / 1_000_000 + " ms to pass",
+                        () -> progress.get(SoakProgress.DONE) > doneBefore || System.nanoTime() - deadline >= 0,
+                        current);
+            } else {
+                await("sender run " + run + " to complete " + point + " sends", () -> current.isAlive()
+                        && progress.get(SoakProgress.DONE) >= point && progress.get(SoakProgress.DONE) > doneBefore,
+                        current);
+                LockSupport.parkNanos(delay);
+            }
+            if (!sender.isAlive()) {
+                throw new AssertionError(endpoint + ": sender run " + run + " exited with code " + sender.exitValue()
+                        + " before it was killed; " + state());
+            }
+            ChildJvm.kill(sender);
+            sender = null;
+            kills++;
+        }
+        if (transport.equals("fifo")) {
+            long opens = opensAtStart;
+            await("the receiver to open a new end of the FIFO", () -> progress.get(SoakProgress.OPENS) > opens, null);
+        }
+        sender = startSender(++run);
+        return kills;
+    }
+
+    private int killSpawned(Random random, long[] at) {
+        long lastKilled = 0;
+        int kills = 0;
+        for (long point : at) {
+            long jitter = random.nextLong(300_000);
+            long killedRun = lastKilled;
+            long doneBefore = progress.get(SoakProgress.DONE);
+            await("a spawned sender run after run " + killedRun + " to complete " + point + " sends",
+                    () -> progress.get(SoakProgress.RUN) > killedRun && progress.get(SoakProgress.DONE) >= point
+                            && progress.get(SoakProgress.DONE) > doneBefore, null);
+            LockSupport.parkNanos(jitter);
+            long run = progress.get(SoakProgress.RUN);
+            long pid = progress.get(SoakProgress.PID);
+            pids.add(pid);
+            Optional<ProcessHandle> child = ProcessHandle.of(pid)
+                    .filter(h -> h.parent().map(ProcessHandle::pid).orElse(-1L) == receiver.pid());
+            ProcessHandle handle = child.orElseThrow(() -> new AssertionError(endpoint + ": spawned sender run "
+                    + run + " (pid " + pid + ") is not a live child of the receiver (pid " + receiver.pid() + ")"));
+            handle.destroyForcibly();
+            await("spawned sender run " + run + " (pid " + pid + ") to die", () -> !handle.isAlive(), null);
+            lastKilled = run;
+            kills++;
+        }
+        return kills;
+    }
+
+    private void startReceiver() throws IOException, InterruptedException {
+        String mode = switch (transport) {
+            case "fifo" -> "fifo";
+            case "mq", "log" -> "stream";
+            case "spawn" -> "spawn";
+            default -> "listen";
+        };
+        List<String> command = command(SoakReceiver.class, mode,
+                transport.equals("log") ? endpoint + "?from=start" : endpoint, progressFile.toString(),
+                Long.toString(settings.messages()));
+        if (transport.equals("spawn")) {
+            command.addAll(senderCommand("{run}", "stdio"));
+        }
+        receiver = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(receiverErrors.toFile()))
+                .start();
+        pids.add(receiver.pid());
+        Thread.ofPlatform().daemon().name("soak-receiver-output").start(this::readReceiverOutput);
+        String line = output.poll(60, TimeUnit.SECONDS);
+        if (line == null || !line.startsWith("READY ")) {
+            throw new AssertionError(endpoint + ": the receiver did not say READY in 60 s but " + line + errors());
+        }
+        // A log's receiver reads from the start; its senders take no such option.
+        senderEndpoint = transport.equals("log") ? endpoint : line.substring("READY ".length());
+    }
+
+    private void readReceiverOutput() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(receiver.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                output.add(line);
+            }
+        } catch (IOException e) {
+            output.add("output unreadable: " + e);
+        } finally {
+            output.add(END_OF_OUTPUT);
+        }
+    }
+
+    private Process startSender(int run) throws IOException {
+        Process p = new ProcessBuilder(senderCommand(Integer.toString(run), senderEndpoint))
+                .redirectError(ProcessBuilder.Redirect.appendTo(senderErrors.toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        pids.add(p.pid());
+        return p;
+    }
+
+    private List<String> senderCommand(String run, String to) throws IOException {
+        boolean oneWay = transport.equals("fifo") || transport.equals("mq") || transport.equals("log");
+        // A System V message is at most msgmax bytes (8192 by default); nothing else here is limited below 64 KiB.
+        int most = transport.equals("mq")
+                ? Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/msgmax")).strip()) - SoakMessages.STAMP
+                : 65536;
+        return command(SoakSender.class, oneWay ? "oneway" : "twoway", to, progressFile.toString(), reports.toString(),
+                run, Long.toString(settings.messages()), Integer.toString(most));
+    }
+
+    private List<String> command(Class<?> main, String... args) {
+        List<String> command = new ArrayList<>(ChildJvm.command(main, args));
+        if (settings.fullJit()) {
+            command.remove("-XX:TieredStopAtLevel=1");
+        }
+        return command;
+    }
+
+    /** Waits for {@code condition}, failing if a child dies meanwhile or neither side moves for the stall limit. */
+    private void await(String what, BooleanSupplier condition, Process mustLive) {
+        long lastMove = System.nanoTime();
+        long seen = -1;
+        while (!condition.getAsBoolean()) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new AssertionError(endpoint + ": interrupted while waiting for " + what + "; " + state());
+            }
+            if (!receiver.isAlive()) {
+                throw new AssertionError(endpoint + ": the receiver exited with code " + receiver.exitValue()
+                        + " while waiting for " + what + "; " + state());
+            }
+            if (mustLive != null && !mustLive.isAlive()) {
+                throw new AssertionError(endpoint + ": the sender exited with code " + mustLive.exitValue()
+                        + " while waiting for " + what + "; " + state());
+            }
+            long now = progress.get(SoakProgress.NEXT) * 31 + progress.get(SoakProgress.STARTED) * 17
+                    + progress.get(SoakProgress.DONE) + progress.get(SoakProgress.OPENS) * 7
+                    + progress.get(SoakProgress.RUN);
+            if (now != seen) {
+                seen = now;
+                lastMove = System.nanoTime();
+            } else if (System.nanoTime() - lastMove > settings.stallLimit().toNanos()) {
+                throw new AssertionError(endpoint + ": no progress for " + settings.stallLimit().toSeconds()
+                        + " s waiting for " + what + "; " + state());
+            }
+            LockSupport.parkNanos(LOOK_EVERY_NANOS);
+        }
+    }
+
+    private String state() {
+        return "receiver next=" + progress.get(SoakProgress.NEXT) + " opens=" + progress.get(SoakProgress.OPENS)
+                + ", sender run=" + progress.get(SoakProgress.RUN) + " pid=" + progress.get(SoakProgress.PID)
+                + " started=" + progress.get(SoakProgress.STARTED) + " done=" + progress.get(SoakProgress.DONE)
+                + " alive=" + (sender != null && sender.isAlive()) + errors();
+    }
+
+    /** @return the end of what the children wrote to standard error, for a failure's message */
+    private String errors() {
+        StringBuilder b = new StringBuilder();
+        for (Path file : List.of(receiverErrors, senderErrors)) {
+            try {
+                String text = Files.exists(file) ? Files.readString(file) : "";
+                if (!text.isBlank()) {
+                    b.append("\n").append(file.getFileName()).append(" ends with:\n")
+                            .append(text.substring(Math.max(0, text.length() - 3000)));
+                }
+            } catch (IOException e) {
+                b.append("\n").append(file).append(" unreadable: ").append(e);
+            }
+        }
+        return b.toString();
+    }
+
+    private Soak.Result result(int kills, double seconds) throws IOException, InterruptedException {
+        Map<String, String> counts = new HashMap<>();
+        String endings = "";
+        for (String line = output.poll(30, TimeUnit.SECONDS); line != null && !line.equals(END_OF_OUTPUT);
+                line = output.poll(30, TimeUnit.SECONDS)) {
+            if (line.startsWith("RESULT ")) {
+                for (String pair : line.substring("RESULT ".length()).split(" ")) {
+                    counts.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+                }
+            } else if (line.startsWith("ENDINGS ")) {
+                endings = line.substring("ENDINGS ".length());
+            }
+        }
+        if (!counts.containsKey("messages")) {
+            throw new AssertionError(endpoint + ": the receiver printed no RESULT line" + errors());
+        }
+        Set<Long> gaps = new HashSet<>();
+        for (String g : counts.get("gaps").split(",")) {
+            if (!g.isEmpty()) {
+                gaps.add(Long.parseLong(g));
+            }
+        }
+        Map<Long, String> inFlight = new HashMap<>();
+        long senderLost = 0;
+        long beyond = 0;
+        for (String line : Files.exists(reports) ? Files.readAllLines(reports) : List.<String>of()) {
+            Map<String, String> r = new HashMap<>();
+            for (String pair : line.split(" ")) {
+                r.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+            }
+            long seq = Long.parseLong(r.get("inflight"));
+            if (seq >= 0) {
+                inFlight.put(seq, r.get("arrived"));
+            }
+            senderLost += Long.parseLong(r.get("lost"));
+            beyond += Long.parseLong(r.get("beyond"));
+        }
+        boolean oneWay = transport.equals("fifo") || transport.equals("mq") || transport.equals("log");
+        long lost;
+        int arrived;
+        if (oneWay) {
+            lost = gaps.stream().filter(g -> !inFlight.containsKey(g)).count();
+            arrived = (int) inFlight.keySet().stream().filter(s -> !gaps.contains(s)).count();
+        } else {
+            // A two-way sender resends what did not arrive, so any gap at all is a loss.
+            lost = gaps.size() + senderLost;
+            arrived = (int) inFlight.values().stream().filter("yes"::equals).count();
+        }
+        return new Soak.Result(settings, Long.parseLong(counts.get("messages")), kills, inFlight.size(), arrived, lost,
+                oneWay ? 0 : senderLost,
+                Long.parseLong(counts.get("dup")) + beyond, Long.parseLong(counts.get("reordered")),
+                Long.parseLong(counts.get("corrupt")), Long.parseLong(counts.get("errors")),
+                Long.parseLong(counts.get("torn")), seconds, endings, leftovers());
+    }
+
+    /** @return what the transport should have removed by now, but is still there */
+    private List<String> leftovers() throws IOException {
+        List<String> left = new ArrayList<>();
+        for (Path p : List.of(Path.of("/tmp/CoreFxPipe_" + name), Path.of("/tmp/conduit-shm-" + name))) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                left.add(p.toString());
+            }
+        }
+        if (endpoint.startsWith("unix:") || endpoint.startsWith("fifo:")) {
+            Path p = Path.of(endpoint.substring(5));
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                left.add(p.toString());
+            }
+        }
+        left.addAll(shmObjects());
+        if (transport.equals("log")) {
+            try (Stream<Path> files = Files.list(Path.of(endpoint.substring(4)))) {
+                files.filter(f -> f.getFileName().toString().startsWith(".tmp-")).forEach(f -> left.add(f.toString()));
+            }
+        }
+        if (transport.equals("mq") && queueExists()) {
+            left.add("System V message queue key " + mqKey);
+        }
+        return left;
+    }
+
+    private List<String> shmObjects() throws IOException {
+        try (Stream<Path> objects = Files.list(Path.of("/dev/shm"))) {
+            return objects.filter(o -> pids.stream().anyMatch(pid -> o.getFileName().toString()
+                    .startsWith("conduit-" + pid + "-"))).map(Path::toString).toList();
+        }
+    }
+
+    private boolean queueExists() {
+        try (MessageQueue q = MessageQueue.open(mqKey, MessageQueue.Options.DEFAULT.withExisting())) {
+            return q.id() >= 0;
+        } catch (IOException absent) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            for (Process p : new Process[] {sender, receiver}) {
+                if (p != null) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    ChildJvm.kill(p);
+                }
+            }
+        } finally {
+            progress.close();
+            Files.deleteIfExists(Path.of("/tmp/CoreFxPipe_" + name));
+            Files.deleteIfExists(Path.of("/tmp/conduit-shm-" + name));
+            for (String object : shmObjects()) {
+                Files.deleteIfExists(Path.of(object));
+            }
+            if (transport.equals("mq") && queueExists()) {
+                try (MessageQueue q = MessageQueue.open(mqKey, MessageQueue.Options.DEFAULT.withExisting())) {
+                    q.remove();
+                }
+            }
+        }
+    }
+}

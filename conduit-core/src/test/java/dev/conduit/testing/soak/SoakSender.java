@@ -1,0 +1,100 @@
+package dev.conduit.testing.soak;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.MessageSender;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+
+/**
+ * One run of the soak's sender, in a child JVM that the chaos process may kill at any moment.
+ *
+ * <p>Arguments: {@code oneway|twoway ENDPOINT PROGRESS REPORTS RUN TOTAL MOST}. It sends
+ * messages {@link SoakMessages} numbers up to {@code TOTAL - 1}, each with at most {@code MOST}
+ * payload bytes, recording in {@link SoakProgress} before and after each send. It resumes where
+ * its predecessor left off:
+ * <ul>
+ * <li>{@code twoway}: the receiver's first message on the connection is the next sequence it
+ *     expects (8 bytes). That is where sending resumes; the message that was in flight at the
+ *     kill is sent again if it did not arrive. Fewer than the predecessor saw returned from
+ *     {@code send} is loss; more than it started is a duplicate.</li>
+ * <li>{@code oneway}: the receiver cannot answer, so the run resumes after the last message
+ *     whose send was started. One whose send had not returned is reported as in flight: it
+ *     may or may not have arrived, and the receiver must not count it as lost.</li>
+ * </ul>
+ * Each run appends one line to {@code REPORTS}:
+ * {@code run=R inflight=SEQ|-1 arrived=yes|no|unknown lost=N beyond=N from=SEQ}.
+ * {@code ENDPOINT} {@code stdio} is the child side of {@code Conduit.spawn}.
+ */
+public final class SoakSender {
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    private SoakSender() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        SoakReceiver.haltWhenParentDies();
+        boolean twoWay = args[0].equals("twoway");
+        String endpoint = args[1];
+        Path reports = Path.of(args[3]);
+        int run = Integer.parseInt(args[4]);
+        long total = Long.parseLong(args[5]);
+        int most = Integer.parseInt(args[6]);
+        try (SoakProgress progress = SoakProgress.open(Path.of(args[2]))) {
+            progress.set(SoakProgress.PID, ProcessHandle.current().pid());
+            progress.set(SoakProgress.RUN, run);
+            long started = progress.get(SoakProgress.STARTED);
+            long done = progress.get(SoakProgress.DONE);
+            long inFlight = started > done ? done : -1;
+            if (twoWay) {
+                try (Connection c = endpoint.equals("stdio") ? Conduit.stdio() : Conduit.connect(endpoint, PATIENCE)) {
+                    byte[] answer = c.receive(PATIENCE);
+                    if (answer == null || answer.length != 8) {
+                        throw new IOException(endpoint + ": run " + run + ": expected the receiver's next sequence"
+                                + " (8 bytes), got " + (answer == null ? "nothing in " + PATIENCE : answer.length
+                                + " bytes"));
+                    }
+                    long next = ByteBuffer.wrap(answer).getLong();
+                    String arrived = inFlight < 0 ? "unknown" : next > inFlight ? "yes" : "no";
+                    report(reports, run, inFlight, arrived, Math.max(0, done - next), Math.max(0, next - started),
+                            next);
+                    progress.set(SoakProgress.DONE, next);
+                    progress.set(SoakProgress.STARTED, next);
+                    sendFrom(c, progress, run, next, total, most);
+                }
+            } else {
+                try (MessageSender s = Conduit.openSender(endpoint, PATIENCE)) {
+                    report(reports, run, inFlight, "unknown", 0, 0, started);
+                    progress.set(SoakProgress.DONE, started);
+                    sendFrom(s, progress, run, started, total, most);
+                }
+            }
+        }
+    }
+
+    private static void sendFrom(MessageSender sender, SoakProgress progress, int run, long from, long total, int most)
+            throws IOException {
+        ByteBuffer message = ByteBuffer.allocate(SoakMessages.STAMP + most);
+        for (long seq = from; seq < total; seq++) {
+            SoakMessages.fill(message, run, seq, SoakMessages.size(seq, most));
+            progress.set(SoakProgress.STARTED, seq + 1);
+            sender.send(message);
+            progress.set(SoakProgress.DONE, seq + 1);
+        }
+    }
+
+    /** One line in one write(2) with O_APPEND, so a kill never leaves half of it. */
+    private static void report(Path reports, int run, long inFlight, String arrived, long lost, long beyond, long from)
+            throws IOException {
+        String line = "run=" + run + " inflight=" + inFlight + " arrived=" + arrived + " lost=" + lost
+                + " beyond=" + beyond + " from=" + from + "\n";
+        Files.write(reports, line.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    }
+}
