@@ -8,7 +8,6 @@ import org.junit.jupiter.params.provider.FieldSource;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,26 +40,12 @@ class SoakTest {
         soak(new Soak.Settings(transport, 10_000_000, 50, seed(), true, Duration.ofSeconds(60)));
     }
 
-    /**
-     * Transports whose loss the soak reports but does not fail on, and why. A decision for the
-     * transport's owner; every other count is still asserted for them.
-     */
-    private static final Map<String, String> LOSS_EXCUSED = Map.of("spawn", "a child's send returns once its"
-            + " message is queued for the stdout pump thread, so the messages queued when it is killed are lost"
-            + " though their send returned (QueueConnection/StreamPumps; reported, not fixed here)");
-
     private static void soak(Soak.Settings settings) throws Exception {
         Soak.Result r = Soak.run(settings);
         System.out.println(r.summary());
         System.out.println("soak " + settings.transport() + " receiver saw: " + r.endings());
         String context = r.summary() + "; receiver saw: " + r.endings();
-        String excused = LOSS_EXCUSED.get(settings.transport());
-        if (excused == null) {
-            assertEquals(0, r.lost(), "lost: " + context);
-        } else {
-            System.out.println("soak " + settings.transport() + ": lost not asserted: " + excused);
-            assertEquals(r.lostAfterSend(), r.lost(), "lost other than after send returned: " + context);
-        }
+        assertEquals(0, r.lost(), "lost: " + context);
         assertEquals(0, r.duplicated(), "duplicated: " + context);
         assertEquals(0, r.reordered(), "reordered: " + context);
         assertEquals(0, r.corrupt(), "corrupt: " + context);

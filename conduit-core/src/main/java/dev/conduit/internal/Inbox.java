@@ -26,6 +26,12 @@ public final class Inbox {
     private IOException producerFailure;
     private boolean failureReported;
     private boolean consumerClosed;
+    /** Messages ever added and taken, and how many of those taken the consumer said are written. */
+    private long added;
+    private long taken;
+    private long written;
+    private int awaitingWritten;
+    private final Condition writtenAdvanced = lock.newCondition();
 
     /**
      * @param endpoint      the endpoint, for error messages
@@ -66,6 +72,7 @@ public final class Inbox {
             }
             queue.add(message);
             queuedBytes += message.length;
+            added++;
             notEmpty.signal();
             return true;
         } finally {
@@ -108,6 +115,7 @@ public final class Inbox {
             }
             byte[] message = queue.poll();
             queuedBytes -= message.length;
+            taken++;
             notFull.signalAll();
             return message;
         } finally {
@@ -127,6 +135,67 @@ public final class Inbox {
             return producerFailure;
         }
         return new ConnectionClosedException(endpoint + ": receive: connection lost", producerFailure);
+    }
+
+    /**
+     * For a consumer that writes messages on (a pump): says that every message it has taken so
+     * far is written where a crash of this process cannot lose it, which {@link #awaitWritten}
+     * waits for.
+     */
+    public void takenWritten() {
+        lock.lock();
+        try {
+            written = taken;
+            writtenAdvanced.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Blocks until every message added so far has been taken and written
+     * ({@link #takenWritten}). Only for an inbox whose consumer reports that.
+     *
+     * @param call the caller's call, for the error: {@code send}, {@code flush}
+     * @throws ConnectionClosedException if the consumer closed first (the peer went away: some
+     *                                   of the messages may not have reached it), or the
+     *                                   producer closed (closed locally)
+     * @throws InterruptedException      if interrupted while waiting
+     */
+    public void awaitWritten(String call) throws ConnectionClosedException, InterruptedException {
+        lock.lock();
+        try {
+            long target = added;
+            awaitingWritten++;
+            try {
+                while (written < target) {
+                    if (consumerClosed) {
+                        throw new ConnectionClosedException(endpoint + ": " + call + ": connection closed by peer");
+                    }
+                    if (producerClosed) {
+                        throw new ConnectionClosedException(endpoint + ": " + call + ": connection closed locally");
+                    }
+                    writtenAdvanced.await();
+                }
+            } finally {
+                awaitingWritten--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return whether the consumer should write out what it holds now: nothing more is queued,
+     *         or someone waits in {@link #awaitWritten}
+     */
+    public boolean shouldWriteOut() {
+        lock.lock();
+        try {
+            return queue.isEmpty() || awaitingWritten > 0;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** @return whether no message is queued */
@@ -157,6 +226,7 @@ public final class Inbox {
             }
             notEmpty.signalAll();
             notFull.signalAll();
+            writtenAdvanced.signalAll();
         } finally {
             lock.unlock();
         }
@@ -171,6 +241,7 @@ public final class Inbox {
             queuedBytes = 0;
             notEmpty.signalAll();
             notFull.signalAll();
+            writtenAdvanced.signalAll();
         } finally {
             lock.unlock();
         }

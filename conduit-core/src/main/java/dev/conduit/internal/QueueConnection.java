@@ -18,6 +18,7 @@ public class QueueConnection extends AbstractConnection {
     private final Inbox inbound;
     private final Inbox outbound;
     private final Runnable onClose;
+    private final boolean outboundWritten;
 
     /**
      * @param endpoint the endpoint
@@ -26,13 +27,17 @@ public class QueueConnection extends AbstractConnection {
      * @param inbound  messages for this side
      * @param outbound messages from this side
      * @param onClose  run once after both inboxes are closed by {@link #close()}
+     * @param outboundWritten whether a pump writes {@code outbound} out and says so
+     *                 ({@link Inbox#takenWritten}): then {@code send} and {@code flush} wait for
+     *                 it, so what they were given outlives this process
      */
     public QueueConnection(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound,
-            Runnable onClose) {
+            Runnable onClose, boolean outboundWritten) {
         super(endpoint, name, maxFrame);
         this.inbound = inbound;
         this.outbound = outbound;
         this.onClose = onClose;
+        this.outboundWritten = outboundWritten;
     }
 
     @Override
@@ -58,16 +63,35 @@ public class QueueConnection extends AbstractConnection {
     }
 
     /**
-     * {@inheritDoc} A written message is queued for the peer at once, like a sent one: the inbox
-     * (or the pump that drains it) already batches, so there is nothing to flush.
+     * {@inheritDoc} Every message is queued for the peer at once: the inbox (or the pump that
+     * drains it) already batches. Where a pump writes the queue out, {@code send} then waits
+     * until the pump has written it (and everything before it), so a message a returned
+     * {@code send} took is in the pipe, not in this process's memory, if the process is killed;
+     * a written or try-sent one is there once {@code flush} returns.
      */
     @Override
     protected final boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         try {
-            return outbound.put(Payloads.toArray(payload, offset, length), mode != SendMode.TRY_SEND);
+            boolean queued = outbound.put(Payloads.toArray(payload, offset, length), mode != SendMode.TRY_SEND);
+            if (queued && outboundWritten && mode == SendMode.SEND) {
+                outbound.awaitWritten(mode.call);
+            }
+            return queued;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw interrupted(mode.call);
+        }
+    }
+
+    @Override
+    protected final void flushWritten() throws IOException {
+        if (outboundWritten) {
+            try {
+                outbound.awaitWritten("flush");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw interrupted("flush");
+            }
         }
     }
 

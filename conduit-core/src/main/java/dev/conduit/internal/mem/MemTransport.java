@@ -79,8 +79,8 @@ public final class MemTransport implements TransportProvider {
         Inbox toServer = new Inbox(server.toString(), capacity);
         Inbox toClient = new Inbox(client.toString(), capacity);
         QueueConnection[] ends = new QueueConnection[2];
-        ends[0] = new QueueConnection(client, client.toString(), clientMax, toClient, toServer, () -> { });
-        ends[1] = new QueueConnection(server, server.toString(), serverMax, toServer, toClient, () -> { });
+        ends[0] = new QueueConnection(client, client.toString(), clientMax, toClient, toServer, () -> { }, false);
+        ends[1] = new QueueConnection(server, server.toString(), serverMax, toServer, toClient, () -> { }, false);
         return ends;
     }
 

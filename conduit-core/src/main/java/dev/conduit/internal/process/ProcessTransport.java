@@ -102,7 +102,7 @@ public final class ProcessTransport implements TransportProvider {
         StreamPumps pumps = new StreamPumps(name, maxFrame, in, out, inbound, outbound,
                 () -> process == null ? "" : exitNote(process));
         QueueConnection connection = process == null
-                ? new QueueConnection(endpoint, name, maxFrame, inbound, outbound, () -> awaitWriter(pumps))
+                ? new QueueConnection(endpoint, name, maxFrame, inbound, outbound, () -> awaitWriter(pumps), true)
                 : new Child(endpoint, name, maxFrame, inbound, outbound, pumps, process);
         pumps.start();
         return connection;
@@ -133,7 +133,7 @@ public final class ProcessTransport implements TransportProvider {
 
         Child(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound, StreamPumps pumps,
                 Process process) {
-            super(endpoint, name, maxFrame, inbound, outbound, () -> reap(pumps, process));
+            super(endpoint, name, maxFrame, inbound, outbound, () -> reap(pumps, process), true);
             this.process = process;
         }
 

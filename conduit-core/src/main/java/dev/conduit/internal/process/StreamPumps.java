@@ -16,7 +16,8 @@ import java.util.function.Supplier;
 /**
  * The two threads that move frames between a pair of byte streams and a connection's inboxes:
  * a reader decoding frames into {@code inbound}, a writer encoding {@code outbound} messages
- * (flushing whenever it has nothing more queued, so bursts are batched into few writes).
+ * (flushing whenever it has nothing more queued, so bursts are batched into few writes, or a
+ * sender waits for its message to be out, and then telling {@code outbound} what is written).
  */
 final class StreamPumps {
     private static final int OUTPUT_BUFFER_BYTES = 64 * 1024;
@@ -81,8 +82,9 @@ final class StreamPumps {
                     Frames.putHeader(headerView, 0, message.length);
                     out.write(header);
                     out.write(message);
-                    if (outbound.isEmpty()) {
+                    if (outbound.shouldWriteOut()) {
                         out.flush();
+                        outbound.takenWritten();
                     }
                 }
             } catch (ConnectionClosedException e) {
