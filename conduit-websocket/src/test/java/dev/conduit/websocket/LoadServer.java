@@ -35,7 +35,8 @@ import java.util.concurrent.locks.LockSupport;
  * the connection lasts: a flood towards a client that does not read).
  *
  * <p>Commands: {@code stats} prints {@code stats key=value ...} (the heap measured after a full
- * collection, and the threads); {@code watch} starts taking that heap figure every 250 ms and
+ * collection, and the threads); {@code parked} prints {@code parked SERVING PARKED} (the serving
+ * threads, and how many of them are parked; no collection, so it can be asked often); {@code watch} starts taking that heap figure every 250 ms and
  * keeping its maximum ({@code watchedHeap}), until the next {@code stats}; {@code reset} resets
  * the heap pools' peaks. {@code wsInboxes} is what the ws inboxes of the JVM hold together. End of input ends the process, so it never outlives the test.
  */
@@ -64,6 +65,7 @@ public final class LoadServer {
             switch (line) {
                 case "stats" -> System.out.println(server.stats());
                 case "watch" -> server.watch();
+                case "parked" -> System.out.println("parked " + server.servers.size() + " " + server.parked());
                 case "reset" -> {
                     heapPools().forEach(MemoryPoolMXBean::resetPeakUsage);
                     System.out.println("reset");
@@ -77,13 +79,17 @@ public final class LoadServer {
     }
 
     private void acceptAll(Listener listener, String mode) {
-        try {
-            while (true) {
+        while (true) {
+            try {
                 Connection connection = listener.accept();
                 servers.add(Thread.ofVirtual().name("serve").start(() -> serve(connection, mode)));
+            } catch (ConnectionClosedException e) {
+                return;
+            } catch (IOException e) {
+                // One client's failure must not stop the others from being accepted; it is counted.
+                System.err.println("load server: accept on " + listener.endpoint() + " failed: " + e);
+                fail("accept on " + listener.endpoint() + ": " + e);
             }
-        } catch (IOException e) {
-            fail("accept on " + listener.endpoint() + ": " + e);
         }
     }
 
@@ -157,13 +163,7 @@ public final class LoadServer {
         long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(p -> p.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
         VirtualThreadSchedulerMXBean scheduler = ManagementFactory.getPlatformMXBean(VirtualThreadSchedulerMXBean.class);
-        int parked = 0;
-        for (Thread t : servers) {
-            Thread.State state = t.getState();
-            if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
-                parked++;
-            }
-        }
+        int parked = parked();
         return "stats heapUsed=" + heap
                 + " heapPeak=" + peak
                 + " heapMax=" + Runtime.getRuntime().maxMemory()
@@ -193,6 +193,17 @@ public final class LoadServer {
         } catch (ReflectiveOperationException e) {
             return -1;
         }
+    }
+
+    private int parked() {
+        int parked = 0;
+        for (Thread t : servers) {
+            Thread.State state = t.getState();
+            if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
+                parked++;
+            }
+        }
+        return parked;
     }
 
     private static long heapAfterGc() {

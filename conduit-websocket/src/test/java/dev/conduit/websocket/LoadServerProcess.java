@@ -63,6 +63,16 @@ final class LoadServerProcess implements AutoCloseable {
         return new Stats(values);
     }
 
+    /** @return whether {@code count} connections are being served and all their threads are parked; no collection */
+    boolean allParked(int count) throws IOException {
+        String line = command("parked");
+        String[] parts = line.split(" ");
+        if (parts.length != 3 || !parts[0].equals("parked")) {
+            throw new IOException("load server on " + endpoint + ": parked answered " + line);
+        }
+        return Integer.parseInt(parts[1]) == count && Integer.parseInt(parts[2]) == count;
+    }
+
     /** Starts keeping the largest heap after collection until the next {@link #stats()}. */
     void watch() throws IOException {
         command("watch");

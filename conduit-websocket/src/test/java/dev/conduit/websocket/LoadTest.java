@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -316,17 +317,17 @@ class LoadTest {
             String endpoint = server.endpoint();
             Stats idle = server.stats();
             connections.addAll(connectAll(threads, endpoint, clients));
-            Stats[] last = new Stats[1];
+            // Generous: 500 loopback TCP connections fill megabytes of kernel buffers each, and push the
+            // kernel past its tcp_mem pressure threshold here.
             Waits.until("all " + clients + " senders of the server on " + endpoint + " are parked in send",
-                    WAIT, () -> {
+                    Duration.ofSeconds(200), () -> {
                         try {
-                            last[0] = server.stats();
+                            return server.allParked(clients);
                         } catch (IOException e) {
-                            throw new IllegalStateException(e);
+                            throw new UncheckedIOException(e);
                         }
-                        return last[0].get("serving") == clients && last[0].get("parked") == clients;
                     });
-            Stats blocked = last[0];
+            Stats blocked = server.stats();
             long growth = blocked.get("heapUsed") - idle.get("heapUsed");
             System.out.printf("push %s: the server sent %s to %d clients that do not read, then all its senders"
                             + " parked; server heap after GC %s idle, %s then (%+.1f KiB per connection), peak %s"
