@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -51,8 +52,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * senders in order.
  *
  * <p><b>Receiving.</b> Messages the keeper reads while no one receives wait in the inbox, up to
- * {@value #HIGH_WATER_BYTES} bytes; beyond that the keeper stops reading, so a slow receiver
- * holds the peer back through TCP instead of growing memory.
+ * {@value #HIGH_WATER_BYTES} bytes, and while the inboxes of all connections in the JVM hold
+ * less than {@link #INBOXES_BUDGET_BYTES} together; beyond either the keeper stops reading
+ * (over the shared budget, it still reads once for a connection whose inbox is empty, so an
+ * idle one hears its pings), so a slow receiver holds the peer back through TCP instead of
+ * growing memory.
  *
  * <p><b>Sending.</b> A message is one binary frame ({@code send(CharSequence)}: one text frame).
  * While more than {@value #OUTBOX_LIMIT} bytes wait for the socket, {@code send} and
@@ -70,6 +74,15 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class WebSocketConnection extends AbstractConnection {
     static final int HIGH_WATER_BYTES = 4 << 20;
+    /**
+     * What the inboxes of all connections in this JVM may hold together before the keeper stops
+     * reading for those that hold something: a sixteenth of the heap, at least one inbox. With
+     * {@link #HIGH_WATER_BYTES} alone, 500 clients flooding slow receivers took a server's heap
+     * past 900 MiB after collection, and rising (LoadTest): 2 GiB at 4 MiB each.
+     */
+    static final long INBOXES_BUDGET_BYTES = Math.max(HIGH_WATER_BYTES, Runtime.getRuntime().maxMemory() / 16);
+    /** The bytes in every connection's inbox: added per message on both sides, so it stripes rather than contends. */
+    private static final LongAdder INBOXES_BYTES = new LongAdder();
     static final int OUTBOX_LIMIT = 1 << 20;
     static final int WRITE_BATCH_BYTES = 64 * 1024;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -277,6 +290,7 @@ final class WebSocketConnection extends AbstractConnection {
     void deliver(ByteBuf message) {
         inbox.add(message);
         inboxBytes += message.readableBytes();
+        INBOXES_BYTES.add(message.readableBytes());
     }
 
     /** Ends the stream after the queued messages, with {@code why}; the first reason stays. */
@@ -484,6 +498,7 @@ final class WebSocketConnection extends AbstractConnection {
             ByteBuf message = inbox.poll();
             if (message != null) {
                 inboxBytes -= message.readableBytes();
+                INBOXES_BYTES.add(-message.readableBytes());
             }
             return message;
         } finally {
@@ -717,12 +732,12 @@ final class WebSocketConnection extends AbstractConnection {
     private void tendOnce() {
         if (readLock.tryLock()) {
             try {
-                while (!endOfStream && end == null && queuedBytes() < HIGH_WATER_BYTES && !drained) {
+                while (!endOfStream && end == null && !inboxFull() && !drained) {
                     if (readAndFeed("receive") == 0) {
                         break;
                     }
                 }
-                if (queuedBytes() >= HIGH_WATER_BYTES) {
+                if (inboxFull()) {
                     // Not reading, so not hearing: the peer's silence says nothing.
                     lastRead = System.nanoTime();
                 }
@@ -769,13 +784,16 @@ final class WebSocketConnection extends AbstractConnection {
         }
     }
 
-    private long queuedBytes() {
+    /** @return whether the keeper should read no more for this connection now */
+    private boolean inboxFull() {
+        long queued;
         pipeLock.lock();
         try {
-            return inboxBytes;
+            queued = inboxBytes;
         } finally {
             pipeLock.unlock();
         }
+        return queued >= HIGH_WATER_BYTES || queued > 0 && INBOXES_BYTES.sum() >= INBOXES_BUDGET_BYTES;
     }
 
     // ---- closing ----------------------------------------------------------------------------
@@ -880,6 +898,7 @@ final class WebSocketConnection extends AbstractConnection {
                 for (ByteBuf b; (b = inbox.poll()) != null; ) {
                     b.release();
                 }
+                INBOXES_BYTES.add(-inboxBytes);
                 inboxBytes = 0;
                 // A view of it that the application still holds after close shows other bytes
                 // from now on; the alternative, never giving it back, would leak the pool.
