@@ -13,6 +13,14 @@ import java.util.concurrent.TimeUnit;
 
 /** Connecting with a deadline, retrying while nobody listens yet, for every stream socket. */
 public final class Sockets {
+    /**
+     * The accept queue asked of the kernel for every listening socket (it caps it at
+     * {@code net.core.somaxconn}, 4096 on current Linux). With 128, a burst of 500 clients
+     * overflowed it: TCP's SYN cookies then finished handshakes the full queue dropped, and a
+     * client that connected and waited to be spoken to was never accepted (LoadTest, -Pload).
+     */
+    public static final int BACKLOG = 4096;
+
     private Sockets() {
     }
 

@@ -20,7 +20,6 @@ import java.util.Set;
 
 /** {@code tcp://HOST:PORT}: TCP with {@code TCP_NODELAY}; port 0 lets the listener pick one. */
 public final class TcpTransport implements TransportProvider {
-    private static final int BACKLOG = 128;
 
     @Override
     public Set<String> schemes() {
@@ -41,7 +40,7 @@ public final class TcpTransport implements TransportProvider {
         Endpoint resolved;
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(address, BACKLOG);
+            server.bind(address, Sockets.BACKLOG);
             int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
             resolved = endpoint.withAddress(host(endpoint) + ":" + port);
         } catch (IOException e) {

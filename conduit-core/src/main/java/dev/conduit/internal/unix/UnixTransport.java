@@ -45,7 +45,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class UnixTransport implements TransportProvider {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
-    private static final int BACKLOG = 128;
     /** The mode of a socket whose endpoint names none: the owner's alone. */
     public static final int DEFAULT_MODE = 0600;
 
@@ -173,14 +172,14 @@ public final class UnixTransport implements TransportProvider {
         try {
             if (direct) {
                 // Staging path would pass the sun_path limit: bind in place and narrow at once.
-                server.bind(UnixDomainSocketAddress.of(path), BACKLOG);
+                server.bind(UnixDomainSocketAddress.of(path), Sockets.BACKLOG);
                 Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(UnixPaths.modeString(mode)));
                 return server;
             }
             Files.createDirectory(dir,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             try {
-                server.bind(UnixDomainSocketAddress.of(staged), BACKLOG);
+                server.bind(UnixDomainSocketAddress.of(staged), Sockets.BACKLOG);
                 Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString(UnixPaths.modeString(mode)));
                 Files.move(staged, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {

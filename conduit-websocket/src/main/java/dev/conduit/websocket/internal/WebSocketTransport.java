@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 public final class WebSocketTransport implements TransportProvider {
     /** How long a handshake may take after the TCP connection, even with a shorter time-out. */
     private static final long MIN_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(WebSocketListener.HANDSHAKE_SECONDS);
-    private static final int BACKLOG = 512;
 
     @Override
     public Set<String> schemes() {
@@ -52,7 +51,7 @@ public final class WebSocketTransport implements TransportProvider {
         int port;
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(address, BACKLOG);
+            server.bind(address, Sockets.BACKLOG);
             port = ((InetSocketAddress) server.getLocalAddress()).getPort();
         } catch (IOException e) {
             server.close();
