@@ -232,7 +232,9 @@ final class SoakChaos implements AutoCloseable {
         boolean oneWay = transport.equals("fifo") || transport.equals("mq") || transport.equals("log");
         // A System V message is at most msgmax bytes (8192 by default); nothing else here is limited below 64 KiB.
         int most = transport.equals("mq")
-                ? Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/msgmax")).strip()) - SoakMessages.STAMP
+                // Files.readString reads "8" of "8192" here: procfs reports a size of 0.
+                ? Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/kernel/msgmax")).getFirst().strip())
+                        - SoakMessages.STAMP
                 : 65536;
         return command(SoakSender.class, oneWay ? "oneway" : "twoway", to, progressFile.toString(), reports.toString(),
                 run, Long.toString(settings.messages()), Integer.toString(most));
