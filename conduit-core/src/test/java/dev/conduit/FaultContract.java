@@ -1,5 +1,6 @@
 package dev.conduit;
 
+import dev.conduit.internal.shm.ShmTransport;
 import dev.conduit.internal.unix.UnixTransport;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.StampedSender;
@@ -68,6 +69,7 @@ public abstract class FaultContract {
     protected List<Path> files(Endpoint endpoint) {
         return switch (endpoint.scheme()) {
             case "unix", "pipe" -> List.of(UnixTransport.socketPath(endpoint));
+            case "shm" -> List.of(ShmTransport.socketPath(endpoint));
             default -> List.of();
         };
     }

@@ -3,9 +3,6 @@ package dev.conduit;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.Nested;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Objects;
 
 /**
  * {@link FaultContract} for every core transport with listeners: {@code unix:}, {@code pipe:},
@@ -47,12 +44,6 @@ class FaultInjectionTest {
         @Override
         protected String endpoint(TempDir dir) {
             return "shm:" + name();
-        }
-
-        @Override
-        protected List<Path> files(Endpoint endpoint) {
-            String tmp = Objects.requireNonNullElse(System.getenv("TMPDIR"), "");
-            return List.of(Path.of(tmp.isEmpty() ? "/tmp" : tmp, "conduit-shm-" + endpoint.address()));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.conduit;
 
 import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.shm.ShmTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -65,8 +66,7 @@ class ShmTransportTest extends ListenerContract {
         Listener first = listen();
         Connection client = track(Conduit.connect(first.endpoint(), Duration.ofSeconds(5)));
         Connection server = track(first.accept(Duration.ofSeconds(10)));
-        String tmp = System.getenv().getOrDefault("TMPDIR", "");
-        Path socket = Path.of(tmp.isEmpty() ? "/tmp" : tmp, "conduit-shm-" + first.endpoint().address());
+        Path socket = ShmTransport.socketPath(first.endpoint());
         Files.delete(socket);
         client.send("still works");
         assertEquals("still works", server.receiveString(Duration.ofSeconds(5)));
@@ -113,8 +113,7 @@ class ShmTransportTest extends ListenerContract {
     @Test
     void aPlainUnixClientOnTheHandshakeSocketIsDroppedAndTheListenerGoesOn() throws Exception {
         Listener listener = listen();
-        String tmp = System.getenv("TMPDIR");
-        Path socket = Path.of(tmp == null || tmp.isEmpty() ? "/tmp" : tmp, "conduit-shm-" + listener.endpoint().address());
+        Path socket = ShmTransport.socketPath(listener.endpoint());
         try (Connection stranger = Conduit.connect("unix:" + socket)) {
             CompletableFuture<Connection> accepted = async(() -> listener.accept(Duration.ofSeconds(10)));
             stranger.send("hello?");

@@ -31,10 +31,9 @@ class VirtualThreadWaitTest {
         Process child = null;
         try (TempDir dir = new TempDir()) {
             String endpoint = transport.equals("unix") ? "unix:" + dir.resolve("v.sock") : "tcp://127.0.0.1:0";
-            List<String> command = ChildJvm.command(VirtualWaitersChild.class, endpoint, Integer.toString(WAITERS));
-            command.addAll(1, List.of("-Djdk.virtualThreadScheduler.parallelism=2",
-                    "-Djdk.virtualThreadScheduler.maxPoolSize=2"));
-            child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            child = ChildJvm.builder(List.of("-Djdk.virtualThreadScheduler.parallelism=2",
+                    "-Djdk.virtualThreadScheduler.maxPoolSize=2"), VirtualWaitersChild.class, endpoint,
+                    Integer.toString(WAITERS)).start();
             String said = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             int status = child.waitFor();
             System.out.println(transport + ": " + said);

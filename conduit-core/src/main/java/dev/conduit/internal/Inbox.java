@@ -198,16 +198,6 @@ public final class Inbox {
         }
     }
 
-    /** @return whether no message is queued */
-    public boolean isEmpty() {
-        lock.lock();
-        try {
-            return queue.isEmpty();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * Ends the stream: the consumer takes what is queued, then gets {@code failure} (once, then
      * a {@link ConnectionClosedException} caused by it) or a {@link ConnectionClosedException}.

@@ -16,8 +16,14 @@ public final class ChildJvm {
 
     /** @return the command that runs {@code mainClass} with {@code args} in a fresh JVM */
     public static List<String> command(Class<?> mainClass, String... args) {
+        return command(List.of(), mainClass, args);
+    }
+
+    /** @return the command that runs {@code mainClass} with {@code args} in a fresh JVM with {@code jvmOptions} */
+    public static List<String> command(List<String> jvmOptions, Class<?> mainClass, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-Xshare:auto");
         command.add("-XX:TieredStopAtLevel=1");
@@ -30,7 +36,12 @@ public final class ChildJvm {
 
     /** @return a builder for {@link #command}, with standard error passed through */
     public static ProcessBuilder builder(Class<?> mainClass, String... args) {
-        return new ProcessBuilder(command(mainClass, args)).redirectError(ProcessBuilder.Redirect.INHERIT);
+        return builder(List.of(), mainClass, args);
+    }
+
+    /** @return a builder for {@link #command(List, Class, String...)}, with standard error passed through */
+    public static ProcessBuilder builder(List<String> jvmOptions, Class<?> mainClass, String... args) {
+        return new ProcessBuilder(command(jvmOptions, mainClass, args)).redirectError(ProcessBuilder.Redirect.INHERIT);
     }
 
     /** @return a started child running {@code mainClass}, its output passed through */

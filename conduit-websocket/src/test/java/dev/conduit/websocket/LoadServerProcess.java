@@ -27,9 +27,7 @@ final class LoadServerProcess implements AutoCloseable {
      * @param jvmOptions options for its JVM, such as {@code -Xmx256m}
      */
     LoadServerProcess(String endpoint, String mode, List<String> jvmOptions) throws IOException {
-        List<String> command = ChildJvm.command(LoadServer.class, endpoint, mode);
-        command.addAll(1, jvmOptions);
-        this.process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        this.process = ChildJvm.builder(jvmOptions, LoadServer.class, endpoint, mode).start();
         try {
             this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);

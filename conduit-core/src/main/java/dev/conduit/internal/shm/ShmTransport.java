@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -120,11 +119,17 @@ public final class ShmTransport implements TransportProvider {
         });
     }
 
+    /**
+     * @param endpoint an {@code shm:} endpoint
+     * @return the path of its handshake socket, {@code $TMPDIR/conduit-shm-NAME}
+     */
+    public static Path socketPath(Endpoint endpoint) {
+        return UnixPaths.inTemporaryDirectory(endpoint.toString(), "conduit-shm-" + endpoint.address());
+    }
+
     /** @return the {@code unix:} endpoint of the handshake socket, with the access options on the listening side */
     private static Endpoint controlEndpoint(Endpoint endpoint, boolean listening) {
-        String tmp = Objects.requireNonNullElse(System.getenv("TMPDIR"), "");
-        Path path = Path.of(tmp.isEmpty() ? "/tmp" : tmp, "conduit-shm-" + endpoint.address());
-        UnixPaths.checkLength(endpoint.toString(), path.toString());
+        Path path = socketPath(endpoint);
         Map<String, String> options = new HashMap<>();
         if (listening) {
             for (String name : new String[] {"mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS}) {

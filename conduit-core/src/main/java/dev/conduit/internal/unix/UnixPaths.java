@@ -1,6 +1,8 @@
 package dev.conduit.internal.unix;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Objects;
 
 /** Checks on socket paths against the kernel's {@code sun_path} limit. */
 public final class UnixPaths {
@@ -26,6 +28,19 @@ public final class UnixPaths {
             throw new IllegalArgumentException("endpoint '" + endpoint + "': socket path " + path + " is " + bytes
                     + " bytes long; the limit is " + MAX_PATH_BYTES + " (sun_path)");
         }
+    }
+
+    /**
+     * @param endpoint the endpoint text, for the message
+     * @param fileName a socket's name
+     * @return the socket's path in {@code $TMPDIR}, or in {@code /tmp} if that is unset or empty
+     * @throws IllegalArgumentException if the path is longer than the kernel accepts
+     */
+    public static Path inTemporaryDirectory(String endpoint, String fileName) {
+        String tmp = Objects.requireNonNullElse(System.getenv("TMPDIR"), "");
+        Path path = Path.of(tmp.isEmpty() ? "/tmp" : tmp, fileName);
+        checkLength(endpoint, path.toString());
+        return path;
     }
 
     /** @return an octal mode as {@code rwx------} text */

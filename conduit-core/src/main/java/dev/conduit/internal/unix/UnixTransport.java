@@ -64,10 +64,7 @@ public final class UnixTransport implements TransportProvider {
      */
     public static Path socketPath(Endpoint endpoint) {
         if (endpoint.scheme().equals("pipe")) {
-            String tmp = Objects.requireNonNullElse(System.getenv("TMPDIR"), "");
-            Path path = Path.of(tmp.isEmpty() ? "/tmp" : tmp, "CoreFxPipe_" + endpoint.address());
-            UnixPaths.checkLength(endpoint.toString(), path.toString());
-            return path;
+            return UnixPaths.inTemporaryDirectory(endpoint.toString(), "CoreFxPipe_" + endpoint.address());
         }
         return Path.of(endpoint.address());
     }

@@ -51,14 +51,12 @@ public final class Soak {
      * @param inFlightArrived of those, the ones that arrived anyway
      * @param lost            messages that never arrived, though no sender reported them in flight,
      *                        or whose send had returned
-     * @param lostAfterSend   of those, the ones a two-way sender's send had returned for, by the
-     *                        next sequence the receiver told its successor
      * @param errors          connection ends that were not {@code ConnectionClosedException}
      * @param torn            connection ends the receiver was told came in the middle of a message
      * @param leftovers       files, sockets, queues or shared-memory objects still there after the soak
      */
     public record Result(Settings settings, long received, int kills, int inFlight, int inFlightArrived, long lost,
-            long lostAfterSend, long duplicated, long reordered, long corrupt, long errors, long torn, double seconds, String endings,
+            long duplicated, long reordered, long corrupt, long errors, long torn, double seconds, String endings,
             List<String> leftovers) {
         /** @return messages a second, restarts included */
         public double rate() {

@@ -1,5 +1,8 @@
 package dev.conduit.testing.soak;
 
+import dev.conduit.Endpoint;
+import dev.conduit.internal.shm.ShmTransport;
+import dev.conduit.internal.unix.UnixTransport;
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
@@ -229,14 +232,13 @@ final class SoakChaos implements AutoCloseable {
     }
 
     private List<String> senderCommand(String run, String to) throws IOException {
-        boolean oneWay = transport.equals("fifo") || transport.equals("mq") || transport.equals("log");
         // A System V message is at most msgmax bytes (8192 by default); nothing else here is limited below 64 KiB.
         int most = transport.equals("mq")
                 // Files.readString reads "8" of "8192" here: procfs reports a size of 0.
                 ? Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/kernel/msgmax")).getFirst().strip())
                         - SoakMessages.STAMP
                 : 65536;
-        return command(SoakSender.class, oneWay ? "oneway" : "twoway", to, progressFile.toString(), reports.toString(),
+        return command(SoakSender.class, oneWay() ? "oneway" : "twoway", to, progressFile.toString(), reports.toString(),
                 run, Long.toString(settings.messages()), Integer.toString(most));
     }
 
@@ -339,10 +341,9 @@ final class SoakChaos implements AutoCloseable {
             senderLost += Long.parseLong(r.get("lost"));
             beyond += Long.parseLong(r.get("beyond"));
         }
-        boolean oneWay = transport.equals("fifo") || transport.equals("mq") || transport.equals("log");
         long lost;
         int arrived;
-        if (oneWay) {
+        if (oneWay()) {
             lost = gaps.stream().filter(g -> !inFlight.containsKey(g)).count();
             arrived = (int) inFlight.keySet().stream().filter(s -> !gaps.contains(s)).count();
         } else {
@@ -351,16 +352,26 @@ final class SoakChaos implements AutoCloseable {
             arrived = (int) inFlight.values().stream().filter("yes"::equals).count();
         }
         return new Soak.Result(settings, Long.parseLong(counts.get("messages")), kills, inFlight.size(), arrived, lost,
-                oneWay ? 0 : senderLost,
                 Long.parseLong(counts.get("dup")) + beyond, Long.parseLong(counts.get("reordered")),
                 Long.parseLong(counts.get("corrupt")), Long.parseLong(counts.get("errors")),
                 Long.parseLong(counts.get("torn")), seconds, endings, leftovers());
     }
 
+    /** @return whether the sender cannot hear the receiver, so reports what was in flight instead */
+    private boolean oneWay() {
+        return transport.equals("fifo") || transport.equals("mq") || transport.equals("log");
+    }
+
+    /** @return where the pipe: and shm: sockets named after this soak are */
+    private List<Path> socketsByName() {
+        return List.of(UnixTransport.socketPath(Endpoint.parse("pipe:" + name)),
+                ShmTransport.socketPath(Endpoint.parse("shm:" + name)));
+    }
+
     /** @return what the transport should have removed by now, but is still there */
     private List<String> leftovers() throws IOException {
         List<String> left = new ArrayList<>();
-        for (Path p : List.of(Path.of("/tmp/CoreFxPipe_" + name), Path.of("/tmp/conduit-shm-" + name))) {
+        for (Path p : socketsByName()) {
             if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 left.add(p.toString());
             }
@@ -409,8 +420,9 @@ final class SoakChaos implements AutoCloseable {
             }
         } finally {
             progress.close();
-            Files.deleteIfExists(Path.of("/tmp/CoreFxPipe_" + name));
-            Files.deleteIfExists(Path.of("/tmp/conduit-shm-" + name));
+            for (Path p : socketsByName()) {
+                Files.deleteIfExists(p);
+            }
             for (String object : shmObjects()) {
                 Files.deleteIfExists(Path.of(object));
             }
