@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.util.Objects;
@@ -89,7 +90,7 @@ public final class SharedMemory implements AutoCloseable {
             int fd = Libc.shmOpen("/" + name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, MODE);
             try {
                 Libc.ftruncate(fd, size);
-                return map(name, fd, size);
+                return map(name, fd, size, true);
             } catch (IOException | RuntimeException e) {
                 // No one else can have mapped it usefully yet: removing it lets a second try begin afresh.
                 ShmNames.unlinkQuietly(name);
@@ -115,22 +116,47 @@ public final class SharedMemory implements AutoCloseable {
      *                                  or a system call fails, named with errno's text
      */
     public static SharedMemory open(String name) throws IOException {
+        return open(name, true);
+    }
+
+    /**
+     * Maps the existing object {@code "/" + name} for reading only, shared, at its current size
+     * (axeberg's {@code shmat(id, READ)}): it needs only read permission on the object, and this
+     * process cannot change it. A writing atomic throws {@link UnsupportedOperationException}, and
+     * a write through {@link #segment()} what the JDK throws for a read-only segment
+     * ({@link IllegalArgumentException}); the protected pages are never touched. Reads
+     * see what writers in other processes publish, as for {@link #open}.
+     *
+     * @param name as for {@link #create}
+     * @return the read-only mapping, open until {@link #close}
+     * @throws IllegalArgumentException if the name is not as {@link #create} requires
+     * @throws NoSuchFileException      if there is no such object ({@code ENOENT})
+     * @throws AccessDeniedException    if this user may not read it ({@code EACCES})
+     * @throws TransportUnavailableException if this system has no POSIX shared memory
+     * @throws IOException              as for {@link #open}
+     */
+    public static SharedMemory openReadOnly(String name) throws IOException {
+        return open(name, false);
+    }
+
+    private static SharedMemory open(String name, boolean writable) throws IOException {
         checkName(name);
         checkSupported(name);
+        String verb = writable ? "open" : "openReadOnly";
         try {
-            int fd = Libc.shmOpen("/" + name, Libc.O_RDWR, 0);
+            int fd = Libc.shmOpen("/" + name, writable ? Libc.O_RDWR : Libc.O_RDONLY, 0);
             try {
                 long size = Libc.fileSize(fd);
                 if (size == 0) {
-                    throw new IOException("shared memory '" + name + "': open: the object is empty (0 bytes);"
+                    throw new IOException("shared memory '" + name + "': " + verb + ": the object is empty (0 bytes);"
                             + " its creator has not sized it yet");
                 }
-                return map(name, fd, size);
+                return map(name, fd, size, writable);
             } finally {
                 closeQuietly(fd);
             }
         } catch (ErrnoException e) {
-            throw failure(name, "open", e);
+            throw failure(name, verb, e);
         }
     }
 
@@ -159,6 +185,13 @@ public final class SharedMemory implements AutoCloseable {
         return name;
     }
 
+    /**
+     * @return whether this mapping came from {@link #openReadOnly} and refuses writes
+     */
+    public boolean isReadOnly() {
+        return segment.isReadOnly();
+    }
+
     /** @return the mapping's size in bytes */
     public long size() {
         return segment.byteSize();
@@ -166,7 +199,9 @@ public final class SharedMemory implements AutoCloseable {
 
     /**
      * The whole mapping, {@link #size()} bytes. After {@link #close} any access through it, or a
-     * slice of it, throws {@link IllegalStateException} instead of touching unmapped memory.
+     * slice of it, throws {@link IllegalStateException} instead of touching unmapped memory. A
+     * read-only mapping's segment is read-only: writes through it throw
+     * {@link IllegalArgumentException} ("Attempt to write a read-only segment").
      *
      * @return the mapping; the same segment on every call
      */
@@ -189,9 +224,10 @@ public final class SharedMemory implements AutoCloseable {
      *
      * @throws IllegalArgumentException as for {@link #getInt}
      * @throws IllegalStateException    if this is closed
+     * @throws UnsupportedOperationException if this mapping is read-only
      */
     public void setInt(long offset, int value) {
-        INT.setVolatile(segment, at(offset, Integer.BYTES), value);
+        INT.setVolatile(segment, writable("setInt", offset, Integer.BYTES), value);
     }
 
     /**
@@ -201,9 +237,10 @@ public final class SharedMemory implements AutoCloseable {
      * @return whether it held {@code expected} and now holds {@code newValue}
      * @throws IllegalArgumentException as for {@link #getInt}
      * @throws IllegalStateException    if this is closed
+     * @throws UnsupportedOperationException if this mapping is read-only
      */
     public boolean compareAndSetInt(long offset, int expected, int newValue) {
-        return INT.compareAndSet(segment, at(offset, Integer.BYTES), expected, newValue);
+        return INT.compareAndSet(segment, writable("compareAndSetInt", offset, Integer.BYTES), expected, newValue);
     }
 
     /**
@@ -212,9 +249,10 @@ public final class SharedMemory implements AutoCloseable {
      * @return the value before the addition
      * @throws IllegalArgumentException as for {@link #getInt}
      * @throws IllegalStateException    if this is closed
+     * @throws UnsupportedOperationException if this mapping is read-only
      */
     public int getAndAddInt(long offset, int delta) {
-        return (int) INT.getAndAdd(segment, at(offset, Integer.BYTES), delta);
+        return (int) INT.getAndAdd(segment, writable("getAndAddInt", offset, Integer.BYTES), delta);
     }
 
     /**
@@ -232,9 +270,10 @@ public final class SharedMemory implements AutoCloseable {
      *
      * @throws IllegalArgumentException as for {@link #getLong}
      * @throws IllegalStateException    if this is closed
+     * @throws UnsupportedOperationException if this mapping is read-only
      */
     public void setLong(long offset, long value) {
-        LONG.setVolatile(segment, at(offset, Long.BYTES), value);
+        LONG.setVolatile(segment, writable("setLong", offset, Long.BYTES), value);
     }
 
     /**
@@ -244,9 +283,10 @@ public final class SharedMemory implements AutoCloseable {
      * @return whether it held {@code expected} and now holds {@code newValue}
      * @throws IllegalArgumentException as for {@link #getLong}
      * @throws IllegalStateException    if this is closed
+     * @throws UnsupportedOperationException if this mapping is read-only
      */
     public boolean compareAndSetLong(long offset, long expected, long newValue) {
-        return LONG.compareAndSet(segment, at(offset, Long.BYTES), expected, newValue);
+        return LONG.compareAndSet(segment, writable("compareAndSetLong", offset, Long.BYTES), expected, newValue);
     }
 
     /**
@@ -255,9 +295,10 @@ public final class SharedMemory implements AutoCloseable {
      * @return the value before the addition
      * @throws IllegalArgumentException as for {@link #getLong}
      * @throws IllegalStateException    if this is closed
+     * @throws UnsupportedOperationException if this mapping is read-only
      */
     public long getAndAddLong(long offset, long delta) {
-        return (long) LONG.getAndAdd(segment, at(offset, Long.BYTES), delta);
+        return (long) LONG.getAndAdd(segment, writable("getAndAddLong", offset, Long.BYTES), delta);
     }
 
     /**
@@ -273,6 +314,15 @@ public final class SharedMemory implements AutoCloseable {
         if (arena.scope().isAlive()) {
             arena.close();
         }
+    }
+
+    /** @return {@code offset}, checked as by {@link #at}, in a mapping that may be written */
+    private long writable(String call, long offset, int bytes) {
+        if (segment.isReadOnly()) {
+            throw new UnsupportedOperationException("shared memory '" + name + "': " + call + " at offset " + offset
+                    + ": the mapping is read-only (opened with openReadOnly; open(name) maps it for writing)");
+        }
+        return at(offset, bytes);
     }
 
     /** @return {@code offset}, checked so that the error names this object rather than a var handle */
@@ -292,10 +342,10 @@ public final class SharedMemory implements AutoCloseable {
     }
 
     /** Maps {@code size} bytes of {@code fd} into an arena of their own, so that closing it unmaps them. */
-    private static SharedMemory map(String name, int fd, long size) throws IOException {
+    private static SharedMemory map(String name, int fd, long size, boolean writable) throws IOException {
         Arena arena = Arena.ofShared();
         try {
-            return new SharedMemory(name, arena, Libc.mmapShared(fd, size, arena));
+            return new SharedMemory(name, arena, Libc.mmapShared(fd, size, arena, writable));
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -330,6 +380,7 @@ public final class SharedMemory implements AutoCloseable {
         IOException failure = switch (e.errno()) {
             case Libc.ENOENT -> new NoSuchFileException(null, null, message);
             case Libc.EEXIST -> new FileAlreadyExistsException(null, null, message);
+            case Libc.EACCES -> new AccessDeniedException(null, null, message);
             default -> new IOException(message);
         };
         failure.initCause(e);

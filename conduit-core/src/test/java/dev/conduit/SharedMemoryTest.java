@@ -9,6 +9,7 @@ import org.junit.jupiter.api.function.Executable;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -93,6 +94,47 @@ class SharedMemoryTest {
         String name = newName();
         track(SharedMemory.create(name, 10_001));
         assertEquals(10_001, track(SharedMemory.open(name)).size());
+    }
+
+    @Test
+    void aReadOnlyMappingSeesTheWritersValuesAndRefusesEveryWrite() throws Exception {
+        String name = newName();
+        SharedMemory writer = track(SharedMemory.create(name, 64));
+        writer.setLong(8, 42);
+        SharedMemory reader = track(SharedMemory.openReadOnly(name));
+        assertTrue(reader.isReadOnly());
+        assertFalse(writer.isReadOnly());
+        assertEquals(42, reader.getLong(8));
+        writer.setInt(4, 7);
+        assertEquals(7, reader.getInt(4));
+        assertEquals(7, reader.segment().get(ValueLayout.JAVA_INT, 4));
+
+        List<Executable> writes = List.of(() -> reader.setInt(0, 1), () -> reader.compareAndSetInt(0, 0, 1),
+                () -> reader.getAndAddInt(0, 1), () -> reader.setLong(0, 1), () -> reader.compareAndSetLong(0, 0, 1),
+                () -> reader.getAndAddLong(0, 1));
+        List<String> calls = List.of("setInt", "compareAndSetInt", "getAndAddInt", "setLong", "compareAndSetLong",
+                "getAndAddLong");
+        for (int i = 0; i < writes.size(); i++) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, writes.get(i));
+            assertEquals("shared memory '" + name + "': " + calls.get(i) + " at offset 0: the mapping is read-only"
+                    + " (opened with openReadOnly; open(name) maps it for writing)", e.getMessage());
+        }
+        // Without the read-only segment, these stores would fault on a PROT_READ page and end the JVM.
+        IllegalArgumentException set = assertThrows(IllegalArgumentException.class,
+                () -> reader.segment().set(ValueLayout.JAVA_INT, 0, 1));
+        assertEquals("Attempt to write a read-only segment", set.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> reader.segment().fill((byte) 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> MemorySegment.copy(writer.segment(), 0, reader.segment(), 0, 8));
+        assertEquals(0, writer.getInt(0));
+    }
+
+    @Test
+    void openReadOnlyOfAMissingNameSaysWhichCall() {
+        String name = newName();
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> SharedMemory.openReadOnly(name));
+        assertEquals("shared memory '" + name + "': openReadOnly: shm_open(\"/" + name
+                + "\", O_RDONLY, 00): No such file or directory (errno 2)", e.getMessage());
     }
 
     @Test

@@ -1,10 +1,13 @@
 package dev.conduit.channel;
 
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.AsyncReceiver;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -289,9 +292,11 @@ public final class Channel<T> {
      */
     public static final class Receiver<T> implements AutoCloseable {
         private final Channel<T> channel;
+        private final AsyncReceiver<T> async;
 
         private Receiver(Channel<T> channel) {
             this.channel = channel;
+            this.async = new AsyncReceiver<>(this::receive, "channel", ChannelClosedException.class::isInstance);
         }
 
         /**
@@ -334,6 +339,34 @@ public final class Channel<T> {
                 Thread.currentThread().interrupt();
                 return new TryReceive.Empty<>();
             }
+        }
+
+        /**
+         * Asks for the next value without waiting for it (axeberg's {@code rx.recv().await}): the
+         * future completes with the value, or exceptionally with {@link ChannelClosedException}
+         * as {@link #receive()} would throw. Futures complete in the order they were asked for,
+         * served by one virtual thread that receives only while a future is waiting. A value
+         * taken for a future that was cancelled meanwhile goes to the next future (or
+         * {@link #asPublisher()} subscriber), never lost. Mixing this with {@link #receive()}
+         * from other threads gives no order between the two. Never blocks; any thread.
+         *
+         * @return a future for the next value not promised to an earlier future
+         */
+        public CompletableFuture<T> receiveAsync() {
+            return async.next();
+        }
+
+        /**
+         * The values as a {@link Flow.Publisher}, for one subscriber at a time (a second gets
+         * {@code onError} with {@link IllegalStateException}). A virtual thread takes a value
+         * only while the subscriber has requested more, so its {@code request(n)} is the
+         * back-pressure on a bounded channel. The channel's close is {@code onComplete}. Never
+         * blocks; any thread.
+         *
+         * @return the publisher
+         */
+        public Flow.Publisher<T> asPublisher() {
+            return async.publisher();
         }
 
         /**

@@ -70,7 +70,7 @@ public abstract class AbstractConnection implements Connection {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean lost;
     private final AtomicReference<Thread> loop = new AtomicReference<>();
-    private final AtomicReference<AsyncReceiver> async = new AtomicReference<>();
+    private final AtomicReference<AsyncReceiver<byte[]>> async = new AtomicReference<>();
 
     protected AbstractConnection(Endpoint endpoint, String name, int maxFrame) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -359,10 +359,11 @@ public abstract class AbstractConnection implements Connection {
         return async().publisher();
     }
 
-    private AsyncReceiver async() {
-        AsyncReceiver made = async.get();
+    private AsyncReceiver<byte[]> async() {
+        AsyncReceiver<byte[]> made = async.get();
         if (made == null) {
-            async.compareAndSet(null, new AsyncReceiver(this::receive, name));
+            async.compareAndSet(null,
+                    new AsyncReceiver<>(this::receive, name, ConnectionClosedException.class::isInstance));
             made = async.get();
         }
         return made;

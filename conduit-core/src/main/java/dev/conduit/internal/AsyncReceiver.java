@@ -1,8 +1,5 @@
 package dev.conduit.internal;
 
-import dev.conduit.ConnectionClosedException;
-
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -11,40 +8,64 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
- * {@code receiveAsync} and {@code asPublisher} for one connection: blocking receives on a
- * virtual thread, handed out in the order they were asked for.
+ * {@code receiveAsync} and {@code asPublisher} for one receiver (a connection's, or a
+ * {@code Channel}'s): blocking receives on a virtual thread, handed out in the order they were
+ * asked for.
  *
  * <p>A message received for a future that was cancelled meanwhile, or for a subscriber that
  * cancelled meanwhile, is kept and goes to the next future or subscriber, so nothing is lost
- * between them. Mixing these with direct receive calls on the same connection gives no order
+ * between them. Mixing these with direct receive calls on the same receiver gives no order
  * between the two.
+ *
+ * @param <T> what the receiver hands out
  */
-final class AsyncReceiver {
-    /** The connection's blocking receive. */
+public final class AsyncReceiver<T> {
+    /**
+     * The receiver's blocking receive.
+     *
+     * @param <T> what it returns
+     */
     @FunctionalInterface
-    interface Source {
-        byte[] receive() throws IOException;
+    public interface Source<T> {
+        /**
+         * @return the next message, never {@code null}
+         * @throws Exception the receiver's failure, or its end ({@code isEnd} tells which)
+         */
+        T receive() throws Exception;
     }
 
-    private final Source source;
+    private final Source<T> source;
     private final String name;
+    private final Predicate<Throwable> isEnd;
     private final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
-    private final ArrayDeque<CompletableFuture<byte[]>> pending = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<T>> pending = new ArrayDeque<>();
     private boolean pumping;
     private boolean subscribed;
-    private byte[] kept;
+    private T kept;
 
-    AsyncReceiver(Source source, String name) {
+    /**
+     * @param source the blocking receive, called by one thread at a time
+     * @param name   how thread names and errors name the receiver
+     * @param isEnd  whether a failure of {@code source} is the receiver's orderly end, which a
+     *               publisher reports as {@code onComplete}
+     */
+    public AsyncReceiver(Source<T> source, String name, Predicate<Throwable> isEnd) {
         this.source = source;
         this.name = name;
+        this.isEnd = isEnd;
     }
 
-    /** @return a future for the next message not promised to an earlier future */
-    CompletableFuture<byte[]> next() {
-        CompletableFuture<byte[]> future = new CompletableFuture<>();
+    /**
+     * Never blocks.
+     *
+     * @return a future for the next message not promised to an earlier future
+     */
+    public CompletableFuture<T> next() {
+        CompletableFuture<T> future = new CompletableFuture<>();
         lock.lock();
         try {
             pending.addLast(future);
@@ -60,8 +81,8 @@ final class AsyncReceiver {
 
     private void pump() {
         while (true) {
-            CompletableFuture<byte[]> future;
-            byte[] message;
+            CompletableFuture<T> future;
+            T message;
             lock.lock();
             try {
                 while (!pending.isEmpty() && pending.peekFirst().isDone()) {
@@ -80,7 +101,7 @@ final class AsyncReceiver {
             if (message == null) {
                 try {
                     message = source.receive();
-                } catch (IOException | RuntimeException e) {
+                } catch (Exception e) {
                     failure = e;
                 }
             }
@@ -98,18 +119,22 @@ final class AsyncReceiver {
         }
     }
 
-    private byte[] takeKept() {
-        byte[] message = kept;
+    private T takeKept() {
+        T message = kept;
         kept = null;
         return message;
     }
 
-    /** @return a publisher of this connection's messages, one subscriber at a time */
-    Flow.Publisher<byte[]> publisher() {
+    /**
+     * Never blocks.
+     *
+     * @return a publisher of the receiver's messages, one subscriber at a time
+     */
+    public Flow.Publisher<T> publisher() {
         return this::subscribe;
     }
 
-    private void subscribe(Flow.Subscriber<? super byte[]> subscriber) {
+    private void subscribe(Flow.Subscriber<? super T> subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
         lock.lock();
         boolean free = !subscribed;
@@ -134,13 +159,13 @@ final class AsyncReceiver {
 
     /** One subscription: receives only while the subscriber has asked for more. */
     private final class Stream implements Flow.Subscription {
-        private final Flow.Subscriber<? super byte[]> subscriber;
+        private final Flow.Subscriber<? super T> subscriber;
         private final AtomicLong demand = new AtomicLong();
         private final AtomicBoolean cancelled = new AtomicBoolean();
         private volatile Thread thread;
         private volatile IllegalArgumentException badRequest;
 
-        Stream(Flow.Subscriber<? super byte[]> subscriber) {
+        Stream(Flow.Subscriber<? super T> subscriber) {
             this.subscriber = subscriber;
         }
 
@@ -169,7 +194,7 @@ final class AsyncReceiver {
             try {
                 subscriber.onSubscribe(this);
                 while (awaitDemand()) {
-                    byte[] message = receive();
+                    T message = receive();
                     if (message == null) {
                         return;
                     }
@@ -203,8 +228,8 @@ final class AsyncReceiver {
         }
 
         /** @return the next message, or {@code null} once the stream has ended (and been signalled) */
-        private byte[] receive() {
-            byte[] message;
+        private T receive() {
+            T message;
             lock.lock();
             try {
                 message = takeKept();
@@ -216,19 +241,19 @@ final class AsyncReceiver {
             }
             try {
                 return source.receive();
-            } catch (ConnectionClosedException e) {
+            } catch (Exception e) {
                 if (!cancelled.get()) {
-                    subscriber.onComplete();
-                }
-            } catch (IOException | RuntimeException e) {
-                if (!cancelled.get()) {
-                    subscriber.onError(e);
+                    if (isEnd.test(e)) {
+                        subscriber.onComplete();
+                    } else {
+                        subscriber.onError(e);
+                    }
                 }
             }
             return null;
         }
 
-        private void keep(byte[] message) {
+        private void keep(T message) {
             lock.lock();
             try {
                 kept = message;

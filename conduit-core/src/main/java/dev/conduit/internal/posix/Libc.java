@@ -219,10 +219,22 @@ public final class Libc {
      * @throws ErrnoException with {@code errno} and its text
      */
     public static MemorySegment mmapShared(int fd, long size, Arena arena) throws IOException {
+        return mmapShared(fd, size, arena, true);
+    }
+
+    /**
+     * As {@link #mmapShared(int, long, Arena)}, or with {@code PROT_READ} alone when not
+     * {@code writable}: then the segment is read-only, so a write through it throws
+     * (the JDK's {@link IllegalArgumentException}) instead of faulting on the protected page.
+     */
+    public static MemorySegment mmapShared(int fd, long size, Arena arena, boolean writable) throws IOException {
+        int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
         long address = checked((a, state) -> ((MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size,
-                PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0L)).address(),
-                () -> "mmap(NULL, " + size + ", PROT_READ|PROT_WRITE, MAP_SHARED, " + fd + ", 0)");
-        return MemorySegment.ofAddress(address).reinterpret(size, arena, Libc::munmapQuietly);
+                prot, MAP_SHARED, fd, 0L)).address(),
+                () -> "mmap(NULL, " + size + ", " + (writable ? "PROT_READ|PROT_WRITE" : "PROT_READ")
+                        + ", MAP_SHARED, " + fd + ", 0)");
+        MemorySegment mapped = MemorySegment.ofAddress(address).reinterpret(size, arena, Libc::munmapQuietly);
+        return writable ? mapped : mapped.asReadOnly();
     }
 
     /** {@code munmap}, for an arena's clean-up, which has no one to report a failure to. */
