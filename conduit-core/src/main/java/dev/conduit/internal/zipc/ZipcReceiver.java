@@ -204,14 +204,14 @@ final class ZipcReceiver extends AbstractConnection {
     @Override
     protected void closeTransport() {
         queue.wake(Integer.MAX_VALUE);
-        boolean alone = !queue.mappers.anyOther();
         queue.unmap();
         try {
             timespecs.close();
         } catch (IllegalStateException e) {
             // A thread stayed in its wait past the linger: its time-out stays allocated.
         }
-        if (alone) {
+        // Looked at once unmapped: of two ends closing at once, the second to look sees none.
+        if (!queue.mappers.anyOther()) {
             queue.unlink();
         }
     }

@@ -109,9 +109,9 @@ final class ZipcSender extends AbstractConnection {
         boolean locked = sendLock.tryLock(CLOSE_LINGER_NANOS);
         try {
             boolean drained = queue.head() == queue.tail();
-            boolean alone = !queue.mappers.anyOther();
             queue.unmap();
-            if (drained && alone) {
+            // Looked at once unmapped: of two ends closing at once, the second to look sees none.
+            if (drained && !queue.mappers.anyOther()) {
                 queue.unlink();
             }
         } finally {
