@@ -1,6 +1,7 @@
 package dev.conduit;
 
 import dev.conduit.internal.unix.UnixPaths;
+import dev.conduit.internal.zipc.ZipcTransport;
 
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -50,9 +51,9 @@ public final class Endpoint {
     /** Schemes written with an authority ({@code scheme://host:port}). */
     private static final Set<String> URL_SCHEMES = Set.of("tcp", "ws", "wss");
     private static final Set<String> SCHEMES =
-            Set.of("unix", "pipe", "tcp", "mem", "stdio", "fifo", "shm", "mq", "log", "ws", "wss");
+            Set.of("unix", "pipe", "tcp", "mem", "stdio", "fifo", "shm", "mq", "log", "ws", "wss", "zipc");
     /** Schemes that carry messages one way, opened with {@code openSender}/{@code openReceiver}. */
-    private static final Set<String> ONE_WAY_SCHEMES = Set.of("fifo", "mq", "log");
+    private static final Set<String> ONE_WAY_SCHEMES = Set.of("fifo", "mq", "log", "zipc");
     private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):(.*)", Pattern.DOTALL);
     /** What follows {@code host:} in a bare {@code host:port/path}: not a scheme's address. */
     private static final Pattern HOST_PORT_REST = Pattern.compile("[0-9]{1,5}(/.*)?", Pattern.DOTALL);
@@ -239,6 +240,12 @@ public final class Endpoint {
             }
             case "fifo" -> requireNonEmpty(text, address, "fifo:PATH");
             case "ws", "wss" -> requireNonEmpty(text, address, scheme + "://HOST:PORT/PATH");
+            case "zipc" -> {
+                String problem = ZipcTransport.addressProblem(address);
+                if (problem != null) {
+                    throw new IllegalArgumentException("endpoint '" + text + "': expected zipc:/NAME; " + problem);
+                }
+            }
             default -> requireNonEmpty(text, address, scheme + ":NAME");
         }
     }
@@ -270,7 +277,7 @@ public final class Endpoint {
     }
 
     /**
-     * @return whether messages go one way only: {@code fifo:}, {@code mq:} and {@code log:},
+     * @return whether messages go one way only: {@code fifo:}, {@code mq:}, {@code log:} and {@code zipc:},
      *         opened with {@link Conduit#openSender} and {@link Conduit#openReceiver} rather
      *         than {@link Conduit#listen} and {@link Conduit#connect}
      */

@@ -54,7 +54,7 @@ class EndpointTest {
         assertEquals("endpoint is empty (expected e.g. unix:/tmp/app.sock, tcp://127.0.0.1:9000)",
                 assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("")).getMessage());
         assertEquals("endpoint 'http://x': unknown scheme 'http' (expected one of fifo, log, mem, mq, pipe, shm, "
-                + "stdio, tcp, unix, ws, wss; for a socket path containing ':' write unix:PATH)",
+                + "stdio, tcp, unix, ws, wss, zipc; for a socket path containing ':' write unix:PATH)",
                 assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("http://x")).getMessage());
         assertEquals("endpoint 'tcp:1234': expected tcp://HOST:PORT",
                 assertThrows(IllegalArgumentException.class, () -> Endpoint.parse("tcp:1234")).getMessage());

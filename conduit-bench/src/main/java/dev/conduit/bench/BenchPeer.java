@@ -39,13 +39,14 @@ import java.util.List;
  * {@code -} as ADDRESS. {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one
  * each way: the server opens its receiver, says ready with DIR, then waits for the client's
  * receiver to open its sender. {@code mq} is a pair of System V queues, the same way round: the
- * server's key is its ADDRESS, the client's that key plus one.
+ * server's key is its ADDRESS, the client's that key plus one. {@code zipc} is a pair of ZIPC queues,
+ * {@code ADDRESS-c2s} and {@code ADDRESS-s2c}, ADDRESS being {@code /cb} and the server's pid.
  * See {@link Session} for what the two sides say to each other.
  */
 public final class BenchPeer {
     /** Conduit transports the harness measures. */
     public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "ws", "shm", "stdio", "mem", "fifo",
-            "mq", "log");
+            "mq", "log", "zipc");
     /** Other libraries, measured the same way. */
     public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq", "node-ws");
 
@@ -102,6 +103,16 @@ public final class BenchPeer {
                 ready(key + query);
                 MessageSender out = Conduit.openSender(mq(key + 1, ""), Duration.ofSeconds(30));
                 Session.serve(new ConduitLink(out, in), size);
+            }
+            case "zipc" -> {
+                // A pair of ZIPC queues, one each way, named after the server's pid.
+                String name = "/cb" + ProcessHandle.current().pid();
+                try (MessageReceiver in = Conduit.openReceiver(zipc(name + "-c2s", size, query))) {
+                    ready(name + query);
+                    try (MessageSender out = Conduit.openSender(zipc(name + "-s2c", size, ""))) {
+                        Session.serve(new ConduitLink(out, in), size);
+                    }
+                }
             }
             case "raw-uds" -> {
                 Path path = Path.of(dir, "raw.sock");
@@ -174,11 +185,28 @@ public final class BenchPeer {
                 MessageReceiver in = Conduit.openReceiver(mq(key + 1, q < 0 ? "" : address.substring(q)));
                 yield new ConduitLink(Conduit.openSender(mq(key, ""), Duration.ofSeconds(30)), in);
             }
+            case "zipc" -> {
+                int q = address.indexOf('?');
+                String name = q < 0 ? address : address.substring(0, q);
+                MessageReceiver in = Conduit.openReceiver(zipc(name + "-s2c", size, q < 0 ? "" : address.substring(q)));
+                yield new ConduitLink(Conduit.openSender(zipc(name + "-c2s", size, "")), in);
+            }
             case "raw-uds" -> new RawSocketLink(SocketChannel.open(UnixDomainSocketAddress.of(address)), size);
             case "aeron" -> new AeronLink(Aeron.connect(new Aeron.Context().aeronDirectoryName(address)), 1, 2);
             case "zmq" -> ZmqLink.connect(address);
             default -> throw new IllegalArgumentException("unknown transport " + transport);
         };
+    }
+
+    /**
+     * @return the ZIPC queue {@code name} for messages of {@code size} bytes: slots of that size,
+     *         as many as 64 MiB holds, from 4 to 1024
+     */
+    private static String zipc(String name, int size, String query) {
+        int slotSize = Math.max(size, 1);
+        int slots = (int) Math.max(4, Math.min(1024, (64L << 20) / slotSize));
+        String options = "slots=" + slots + "&slotSize=" + slotSize;
+        return "zipc:" + name + (query.isEmpty() ? "?" + options : query + "&" + options);
     }
 
     /** @return the endpoint of the queue with {@code key}, with the harness's options or none */

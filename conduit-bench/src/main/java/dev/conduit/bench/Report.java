@@ -20,7 +20,7 @@ public final class Report {
     /** Which C baseline each transport is compared with: the same kernel mechanism. */
     private static final Map<String, String> BASELINES = Map.of(
             "unix", "c-uds", "pipe", "c-uds", "raw-uds", "c-uds", "stdio", "c-pipe", "aeron", "c-shm",
-            "fifo", "c-fifo", "mq", "c-sysv", "shm", "c-shm");
+            "fifo", "c-fifo", "mq", "c-sysv", "shm", "c-shm", "zipc", "c-shm");
 
     private final List<Measurement> rows;
     private final Machine machine;

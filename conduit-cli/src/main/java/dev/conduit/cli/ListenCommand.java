@@ -30,11 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code conduit listen}: accepts any number of clients at once, each served by its own virtual
  * thread, and prints (or echoes) every message. Ends after {@code --count} messages, or when the
  * process is interrupted; either way the listener is closed, so a socket file is removed. A
- * one-way endpoint ({@code fifo:}, {@code mq:}, {@code log:}) is opened as a receiver instead.
+ * one-way endpoint ({@code fifo:}, {@code mq:}, {@code log:}, {@code zipc:}) is opened as a receiver instead.
  */
 @Command(name = "listen", sortOptions = false,
         description = {"Listen at ENDPOINT and print each message received, one line per message,"
-                + " from any number of clients at once; for a one-way endpoint (fifo:, mq:, log:), open its"
+                + " from any number of clients at once; for a one-way endpoint (fifo:, mq:, log:, zipc:), open its"
                 + " receiving end and print what arrives.",
             "Prints 'listening on ENDPOINT' to standard error once ready (with the port chosen for tcp port 0)."})
 final class ListenCommand implements Callable<Integer> {

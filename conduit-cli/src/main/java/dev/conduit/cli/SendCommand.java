@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 /** {@code conduit send}: one connection, the given messages in order, and optionally one reply to each. */
 @Command(name = "send", sortOptions = false,
         description = "Connect to ENDPOINT, send each MESSAGE, and with --reply print one reply to each;"
-                + " for a one-way endpoint (fifo:, mq:, log:), open its sending end and send.")
+                + " for a one-way endpoint (fifo:, mq:, log:, zipc:), open its sending end and send.")
 final class SendCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

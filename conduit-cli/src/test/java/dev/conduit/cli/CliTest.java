@@ -244,6 +244,24 @@ final class CliTest {
     }
 
     @Test
+    void sendAndListenWorkOverAZipcQueueAndTheSendersExitEndsTheListener() throws Exception {
+        String name = "/zc" + ProcessHandle.current().pid();
+        Path object = Path.of("/dev/shm" + name);
+        try {
+            CliProcess listen = closeLater(CliProcess.start("listen", "zipc:" + name));
+            assertEquals("zipc:" + name, listen.awaitListening());
+            Run send = run("", "send", "zipc:" + name, "hello", "two words");
+            assertEquals(0, send.code(), send.err());
+            listen.awaitStdoutLines(2, EXIT_TIMEOUT);
+            assertEquals(List.of("hello", "two words"), listen.stdout());
+            assertEquals(0, listen.awaitExit(EXIT_TIMEOUT), "no process maps the queue: the stream has ended");
+            assertFalse(Files.exists(object), "the last end to close left " + object);
+        } finally {
+            Files.deleteIfExists(object);
+        }
+    }
+
+    @Test
     void sendAndListenWorkOverWebSocketWithAToken() throws Exception {
         CliProcess listen = closeLater(CliProcess.start("listen", "ws://127.0.0.1:0/cli", "--echo", "--token", "t0k"));
         String endpoint = listen.awaitListening();

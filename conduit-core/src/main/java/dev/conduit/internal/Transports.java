@@ -5,6 +5,7 @@ import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.fifo.FifoTransport;
 import dev.conduit.internal.mq.MqTransport;
 import dev.conduit.internal.log.LogTransport;
+import dev.conduit.internal.zipc.ZipcTransport;
 import dev.conduit.internal.mem.MemTransport;
 import dev.conduit.internal.process.ProcessTransport;
 import dev.conduit.internal.shm.ShmTransport;
@@ -32,7 +33,7 @@ public final class Transports {
         Map<String, TransportProvider> map = new LinkedHashMap<>();
         for (TransportProvider p : List.of(new UnixTransport(), new TcpTransport(), new MemTransport(),
                 new ProcessTransport(), new ShmTransport(), new FifoTransport(), new LogTransport(),
-                new MqTransport())) {
+                new MqTransport(), new ZipcTransport())) {
             p.schemes().forEach(s -> map.put(s, p));
         }
         for (TransportProvider p : ServiceLoader.load(TransportProvider.class, Transports.class.getClassLoader())) {

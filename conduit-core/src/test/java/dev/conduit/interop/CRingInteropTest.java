@@ -5,6 +5,7 @@ import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Listener;
 import dev.conduit.internal.posix.Libc;
+import dev.conduit.testing.CPeer;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
 import dev.conduit.testing.Waits;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +27,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -77,21 +76,9 @@ class CRingInteropTest {
 
     @BeforeAll
     static void compilePeer() throws Exception {
-        Path source = peerSource();
-        Optional<Path> gcc = onPath("gcc");
-        unavailable = Libc.sharedMemorySupport()
-                .orElse(gcc.isEmpty() ? "gcc not found on PATH; " + source + " cannot be built" : null);
-        if (unavailable != null) {
-            System.err.println(CRingInteropTest.class.getSimpleName() + " skipped: " + unavailable);
-            return;
-        }
         build = new TempDir();
         binary = build.resolve("ring_peer");
-        Process p = new ProcessBuilder(gcc.get().toString(), "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror",
-                "-o", binary.toString(), source.toString(), "-lrt").redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "gcc did not finish within 60 s");
-        assertEquals(0, p.exitValue(), "gcc could not build " + source + ":\n" + output);
+        unavailable = CPeer.build(CRingInteropTest.class, binary, "ring_peer.c");
     }
 
     @AfterAll
@@ -343,23 +330,5 @@ class CRingInteropTest {
         try (Stream<Path> entries = Files.list(Path.of("/dev/shm"))) {
             return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).toList();
         }
-    }
-
-    /** @return interop/c/ring_peer.c, looked for from the working directory (the module's) upwards */
-    private static Path peerSource() {
-        Path start = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            Path source = dir.resolve("interop").resolve("c").resolve("ring_peer.c");
-            if (Files.isRegularFile(source)) {
-                return source;
-            }
-        }
-        throw new AssertionError("interop/c/ring_peer.c not found in " + start + " or any directory above it");
-    }
-
-    private static Optional<Path> onPath(String program) {
-        String path = Objects.requireNonNullElse(System.getenv("PATH"), "");
-        return Arrays.stream(path.split(File.pathSeparator)).filter(dir -> !dir.isEmpty())
-                .map(dir -> Path.of(dir, program)).filter(Files::isExecutable).findFirst();
     }
 }

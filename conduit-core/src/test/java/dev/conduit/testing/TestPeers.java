@@ -3,6 +3,7 @@ package dev.conduit.testing;
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.MessageSender;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
  * <ul>
  * <li>{@code hold ENDPOINT}: connect, send {@code ready}, then never read, never exit.</li>
  * <li>{@code echo ENDPOINT}: connect and send every message back until the peer closes.</li>
+ * <li>{@code send-hold ENDPOINT}: open a one-way sender, send {@code ready}, then never exit.</li>
  * <li>{@code relay ENDPOINT}: join this process's stdio and a connection to ENDPOINT, copying
  *     messages both ways; when either side closes, close the other and exit.</li>
  * </ul>
@@ -27,6 +29,7 @@ public final class TestPeers {
             case "hold" -> hold(endpoint);
             case "echo" -> echo(endpoint);
             case "relay" -> relay(endpoint);
+            case "send-hold" -> sendHold(endpoint);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -34,6 +37,12 @@ public final class TestPeers {
     private static void hold(String endpoint) throws Exception {
         Connection c = Conduit.connect(endpoint, Duration.ofSeconds(10));
         c.send("ready");
+        new CountDownLatch(1).await();
+    }
+
+    private static void sendHold(String endpoint) throws Exception {
+        MessageSender s = Conduit.openSender(endpoint);
+        s.send("ready");
         new CountDownLatch(1).await();
     }
 
