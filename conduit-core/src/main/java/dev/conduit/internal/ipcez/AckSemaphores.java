@@ -165,6 +165,16 @@ final class AckSemaphores {
         }
     }
 
+    /** @return {@code data_acked}'s value now: acknowledgements posted and not yet taken; 0 once closed */
+    int ackedValue() throws IOException {
+        guard.readLock().lock();
+        try {
+            return closed ? 0 : Libc.semValue(acked, ackedName);
+        } finally {
+            guard.readLock().unlock();
+        }
+    }
+
     private void post(MemorySegment sem, String name) throws IOException {
         guard.readLock().lock();
         try {

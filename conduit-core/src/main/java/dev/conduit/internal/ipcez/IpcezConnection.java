@@ -98,6 +98,9 @@ final class IpcezConnection extends AbstractConnection {
             sendLock.lock();
         }
         try {
+            if (mode == SendMode.SEND) {
+                letOthersTakeTheirAcknowledgements(mode.call);
+            }
             if (!rawSend(payload, offset, (int) length, mode)) {
                 return false;
             }
@@ -150,6 +153,7 @@ final class IpcezConnection extends AbstractConnection {
     protected void flushWritten() throws IOException {
         sendLock.lock();
         try {
+            letOthersTakeTheirAcknowledgements("flush");
             raw.flush();
             announceWritten();
             awaitAcknowledgements("flush");
@@ -163,6 +167,28 @@ final class IpcezConnection extends AbstractConnection {
         for (; written > 0; written--) {
             semaphores.postReady();
             unacknowledged++;
+        }
+    }
+
+    /**
+     * Before this side's message can be acknowledged, waits (at most the ack time-out) until
+     * {@code data_acked} holds no more posts than this connection is owed: one semaphore serves
+     * both directions and every client, so a post this process made for its peer's waiting
+     * {@code send} must not be taken here as the acknowledgement of its own reply.
+     */
+    private void letOthersTakeTheirAcknowledgements(String call) throws IOException {
+        long deadline = System.nanoTime() + ackTimeoutNanos;
+        long park = VIRTUAL_PARK_MIN_NANOS;
+        while (semaphores.ackedValue() > unacknowledged + written && deadline - System.nanoTime() > 0) {
+            if (isClosedLocally()) {
+                throw closedLocally(call);
+            }
+            LockSupport.parkNanos(park);
+            park = Math.min(2 * park, VIRTUAL_PARK_MAX_NANOS);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw interrupted(call);
+            }
         }
     }
 

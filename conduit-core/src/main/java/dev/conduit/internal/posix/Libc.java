@@ -1036,6 +1036,8 @@ public final class Libc {
         static final MethodHandle TRYWAIT = downcall("sem_trywait", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
         static final MethodHandle CLOCKWAIT = downcall("sem_clockwait",
                 FunctionDescriptor.of(INT, ADDRESS, INT, ADDRESS), ERRNO);
+        static final MethodHandle GETVALUE = downcall("sem_getvalue", FunctionDescriptor.of(INT, ADDRESS, ADDRESS),
+                ERRNO);
         static final MethodHandle CLOSE = downcall("sem_close", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
         static final MethodHandle UNLINK = downcall("sem_unlink", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
         static final MethodHandle CLOCK_GETTIME = downcall("clock_gettime", FunctionDescriptor.of(INT, INT, ADDRESS));
@@ -1113,6 +1115,21 @@ public final class Libc {
                 return (int) Semaphores.CLOCKWAIT.invokeExact(state, sem, CLOCK_MONOTONIC, deadline);
             }
         }, "sem_clockwait(" + what + ", CLOCK_MONOTONIC, " + nanos + " ns)");
+    }
+
+    /**
+     * {@code sem_getvalue(sem, &value)}. Never blocks.
+     *
+     * @return the semaphore's value at the moment of the call (0 when threads wait on it)
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static int semValue(MemorySegment sem, String what) throws IOException {
+        try (Arena values = Arena.ofConfined()) {
+            MemorySegment value = values.allocate(INT);
+            checked((arena, state) -> (int) Semaphores.GETVALUE.invokeExact(state, sem, value),
+                    () -> "sem_getvalue(" + what + ")");
+            return value.get(INT, 0);
+        }
     }
 
     /** A semaphore call returning 0 or -1 with {@code errno}. */
