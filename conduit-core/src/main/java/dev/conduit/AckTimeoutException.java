@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.Serial;
 
 /**
- * An acknowledged {@code send} (with {@code ?protocol=conduit}) or a {@code request} got no
- * answer in time. The message was sent; whether the peer's application took it is unknown. The
+ * An acknowledged {@code send} (with {@code ?protocol=conduit&ack=true}, or ipcez's semaphores
+ * with {@code ?ack=ipcez}) or a {@code request} got no answer in time. The message was sent; whether the peer's application took it is unknown. The
  * connection stays open.
  */
 public final class AckTimeoutException extends IOException {

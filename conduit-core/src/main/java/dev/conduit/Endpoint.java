@@ -40,7 +40,9 @@ import java.util.regex.Pattern;
  * <tr><td>{@code stdio} or {@code -}</td><td>this process's standard input and output</td></tr>
  * <tr><td>{@code ws://…}, {@code wss://…}</td><td>WebSocket (module conduit-websocket)</td></tr>
  * <tr><td>anything else</td><td>"bare": a remote URL, or a local Unix socket path, chosen as
- *     ipcez does from the environment variables {@code target} and {@code os}</td></tr>
+ *     ipcez does from the environment variables {@code target} and {@code os} ({@code os} in any
+ *     case); a local one's {@code maxFrame} is ipcez's 4 MiB by default, and with {@code ?ack=ipcez}
+ *     it speaks ipcez's semaphore acknowledgements ({@link #isBare()})</td></tr>
  * </table>
  *
  * <p>Options are {@code name=value} pairs after {@code ?}, joined by {@code &}, values
@@ -63,11 +65,18 @@ public final class Endpoint {
     private final String scheme;
     private final String address;
     private final Map<String, String> options;
+    /** Written without a scheme, ipcez's way: resolved through {@code target} and {@code os}. */
+    private final boolean bare;
 
     private Endpoint(String scheme, String address, Map<String, String> options) {
+        this(scheme, address, options, false);
+    }
+
+    private Endpoint(String scheme, String address, Map<String, String> options, boolean bare) {
         this.scheme = scheme;
         this.address = address;
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+        this.bare = bare;
     }
 
     /**
@@ -154,10 +163,12 @@ public final class Endpoint {
             throw new IllegalArgumentException("environment variable target=" + target
                     + " is invalid (expected local or remote), resolving endpoint '" + text + "'");
         }
-        String os = env.apply("os");
+        String written = env.apply("os");
+        // ipcez reads os case-insensitively (Linux, WINDOWS); target it reads as written.
+        String os = written == null ? null : written.toLowerCase(Locale.ROOT);
         if (os != null && !os.isEmpty() && !os.equals("linux") && !os.equals("windows") && !os.equals("macos")) {
-            throw new IllegalArgumentException("environment variable os=" + os
-                    + " is invalid (expected linux, windows or macos), resolving endpoint '" + text + "'");
+            throw new IllegalArgumentException("environment variable os=" + written
+                    + " is invalid (expected linux, windows or macos, in any case), resolving endpoint '" + text + "'");
         }
         String effectiveOs = os == null || os.isEmpty() ? hostOs : os;
         boolean hostWindows = hostOs.equals("windows");
@@ -167,13 +178,9 @@ public final class Endpoint {
                     + (hostWindows ? "" : " (Windows named pipes exist only on Windows; for the .NET"
                     + " convention on this host write pipe:NAME)"));
         }
-        if ("remote".equals(target)) {
-            return parseWithScheme(text, "ws", "//" + text);
-        }
-        if (hostWindows) {
-            return parseWithScheme(text, "pipe", text);
-        }
-        return parseWithScheme(text, "unix", text);
+        Endpoint resolved = "remote".equals(target) ? parseWithScheme(text, "ws", "//" + text)
+                : parseWithScheme(text, hostWindows ? "pipe" : "unix", text);
+        return new Endpoint(resolved.scheme, resolved.address, resolved.options, true);
     }
 
     private static boolean isWindowsDrive(String scheme, String hostOs) {
@@ -313,7 +320,20 @@ public final class Endpoint {
      * @throws IllegalArgumentException if the address is invalid for the scheme
      */
     public Endpoint withAddress(String newAddress) {
-        return of(scheme, newAddress, options);
+        Endpoint e = of(scheme, newAddress, options);
+        return bare ? new Endpoint(e.scheme, e.address, e.options, true) : e;
+    }
+
+    /**
+     * Whether this endpoint was written without a scheme (ipcez's {@code socket_init} form, e.g.
+     * {@code /tmp/app.sock}) and resolved through the environment variables {@code target} and
+     * {@code os}. Such an endpoint follows ipcez's rules: a local one's {@code maxFrame} is 4 MiB
+     * unless an option says otherwise, and it is written back without a scheme. Never blocks.
+     *
+     * @return whether {@link #parse} read it without a scheme
+     */
+    public boolean isBare() {
+        return bare;
     }
 
     /**
@@ -332,8 +352,10 @@ public final class Endpoint {
     }
 
     private String written(boolean redact) {
-        StringBuilder sb = new StringBuilder(scheme);
-        if (!scheme.equals("stdio")) {
+        StringBuilder sb = new StringBuilder(bare ? "" : scheme);
+        if (bare) {
+            sb.append(address);
+        } else if (!scheme.equals("stdio")) {
             sb.append(URL_SCHEMES.contains(scheme) ? "://" : ":").append(address);
         }
         char sep = '?';
@@ -350,11 +372,11 @@ public final class Endpoint {
     @Override
     public boolean equals(Object o) {
         return o instanceof Endpoint e && scheme.equals(e.scheme) && address.equals(e.address)
-                && options.equals(e.options);
+                && options.equals(e.options) && bare == e.bare;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(scheme, address, options);
+        return Objects.hash(scheme, address, options, bare);
     }
 }

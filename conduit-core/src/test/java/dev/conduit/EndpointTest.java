@@ -3,11 +3,16 @@ package dev.conduit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.conduit.internal.Options;
+
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class EndpointTest {
@@ -43,7 +48,7 @@ class EndpointTest {
     @Test
     void roundTripsThroughToString() {
         for (String text : new String[] {"unix:/tmp/a.sock", "pipe:x?maxFrame=5", "tcp://localhost:1", "mem:m",
-                "stdio", "ws://h:1/p?token=a%2Fb"}) {
+                "stdio", "ws://h:1/p?token=a%2Fb", "/tmp/a.sock?ack=ipcez", "relative.sock"}) {
             Endpoint e = Endpoint.parse(text);
             assertEquals(e, Endpoint.parse(e.toString()));
         }
@@ -79,22 +84,62 @@ class EndpointTest {
 
     @Test
     void bareEndpointsFollowIpcez() {
-        assertEquals("unix:/tmp/app.sock", parse("/tmp/app.sock", Map.of(), "linux").toString());
-        assertEquals("unix:relative.sock", parse("relative.sock", Map.of(), "macos").toString());
-        assertEquals("unix:/tmp/a", parse("/tmp/a", Map.of("target", "local", "os", "linux"), "linux").toString());
-        assertEquals("unix:/tmp/a", parse("/tmp/a", Map.of("os", "macos"), "linux").toString());
-        assertEquals("ws://example.org:8080/x", parse("example.org:8080/x", Map.of("target", "remote"), "linux")
-                .toString());
+        assertEquals("unix", parse("/tmp/app.sock", Map.of(), "linux").scheme());
+        assertEquals("unix:relative.sock", describe(parse("relative.sock", Map.of(), "macos")));
+        assertEquals("unix:/tmp/a", describe(parse("/tmp/a", Map.of("target", "local", "os", "linux"), "linux")));
+        assertEquals("unix:/tmp/a", describe(parse("/tmp/a", Map.of("os", "macos"), "linux")));
+        assertEquals("ws:example.org:8080/x", describe(parse("example.org:8080/x", Map.of("target", "remote"),
+                "linux")));
         assertEquals("ws://h:1/p", parse("ws://h:1/p", Map.of("target", "local"), "linux").toString());
-        assertEquals("pipe:app", parse("app", Map.of(), "windows").toString());
+        assertEquals("pipe:app", describe(parse("app", Map.of(), "windows")));
+    }
+
+    private static String describe(Endpoint e) {
+        return e.scheme() + ":" + e.address();
+    }
+
+    @Test
+    void theOsValueIsReadInAnyCaseAndTargetAsWritten() {
+        assertEquals("unix:/tmp/a", describe(parse("/tmp/a", Map.of("target", "local", "os", "Linux"), "linux")));
+        assertEquals("unix:/tmp/a", describe(parse("/tmp/a", Map.of("os", "LINUX"), "linux")));
+        assertEquals("pipe:app", describe(parse("app", Map.of("os", "Windows"), "windows")));
+        assertEquals("unsupported combination: os=windows on a linux host, resolving endpoint '/tmp/a' (Windows named"
+                + " pipes exist only on Windows; for the .NET convention on this host write pipe:NAME)",
+                error("/tmp/a", Map.of("os", "WINDOWS"), "linux"));
+        assertEquals("environment variable target=Local is invalid (expected local or remote), resolving endpoint"
+                + " '/tmp/a'", error("/tmp/a", Map.of("target", "Local"), "linux"));
+    }
+
+    @Test
+    void aBareEndpointRemembersItAndIsWrittenBackBare() {
+        Endpoint bare = Endpoint.parse("/tmp/ipcez.sock?ack=ipcez");
+        assertTrue(bare.isBare());
+        assertEquals("/tmp/ipcez.sock?ack=ipcez", bare.toString());
+        assertEquals(bare, Endpoint.parse(bare.toString()));
+        assertEquals("/tmp/other.sock?ack=ipcez", bare.withAddress("/tmp/other.sock").toString());
+        Endpoint scheme = Endpoint.parse("unix:/tmp/ipcez.sock?ack=ipcez");
+        assertFalse(scheme.isBare());
+        assertNotEquals(bare, scheme);
+        assertEquals(scheme.address(), bare.address());
+        Endpoint remote = parse("example.org:8080/x", Map.of("target", "remote"), "linux");
+        assertEquals("example.org:8080/x", remote.toString());
+        assertEquals(remote, parse(remote.toString(), Map.of("target", "remote"), "linux"));
+    }
+
+    @Test
+    void aBareLocalEndpointDefaultsToIpcezsFourMebibytesAndAnOptionWins() {
+        assertEquals(4 << 20, Options.maxFrame(Endpoint.parse("/tmp/a.sock")));
+        assertEquals(1024, Options.maxFrame(Endpoint.parse("/tmp/a.sock?maxFrame=1k")));
+        assertEquals(16 << 20, Options.maxFrame(Endpoint.parse("unix:/tmp/a.sock")));
+        assertEquals(16 << 20, Options.maxFrame(parse("h:1/x", Map.of("target", "remote"), "linux")));
     }
 
     @Test
     void badEnvironmentValuesAreNamed() {
         assertEquals("environment variable target=cloud is invalid (expected local or remote), resolving endpoint"
                 + " '/tmp/a'", error("/tmp/a", Map.of("target", "cloud"), "linux"));
-        assertEquals("environment variable os=plan9 is invalid (expected linux, windows or macos), resolving"
-                + " endpoint '/tmp/a'", error("/tmp/a", Map.of("os", "plan9"), "linux"));
+        assertEquals("environment variable os=plan9 is invalid (expected linux, windows or macos, in any case),"
+                + " resolving endpoint '/tmp/a'", error("/tmp/a", Map.of("os", "plan9"), "linux"));
         assertEquals("unsupported combination: os=windows on a linux host, resolving endpoint '/tmp/a' (Windows named"
                 + " pipes exist only on Windows; for the .NET convention on this host write pipe:NAME)",
                 error("/tmp/a", Map.of("os", "windows"), "linux"));

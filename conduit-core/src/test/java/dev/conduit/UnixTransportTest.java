@@ -145,7 +145,7 @@ class UnixTransportTest extends StreamSocketContract {
     void unknownOptionIsAClearError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.listen("unix:/tmp/x.sock?maxframe=5"));
-        assertEquals("endpoint 'unix:/tmp/x.sock?maxframe=5': unknown option 'maxframe' for unix (known: allowGroups,"
-                + " allowUsers, maxFrame, mode, spin)", e.getMessage());
+        assertEquals("endpoint 'unix:/tmp/x.sock?maxframe=5': unknown option 'maxframe' for unix (known: ack,"
+                + " ackTimeout, allowGroups, allowUsers, maxFrame, mode, spin)", e.getMessage());
     }
 }

@@ -132,6 +132,18 @@ public abstract class AbstractConnection implements Connection {
     }
 
     /**
+     * Called once for each whole message the application has taken: after {@code receive} (and
+     * so {@code receiveAsync}) got it, and after the handler of {@code poll} or {@code onMessage}
+     * returned (or threw) with it. Called under the receive lock, by the receiving thread. The
+     * default does nothing; a transport that acknowledges messages to its peer (ipcez's
+     * semaphores) does it here.
+     *
+     * @throws IOException if the acknowledgement failed
+     */
+    protected void messageTaken() throws IOException {
+    }
+
+    /**
      * Releases the transport, once. Must end calls blocked in other threads.
      *
      * @throws IOException if releasing failed
@@ -285,7 +297,11 @@ public abstract class AbstractConnection implements Connection {
         checkNoLoop("receive");
         receiveLock.lock();
         try {
-            return nextArray(waitNanos);
+            byte[] message = nextArray(waitNanos);
+            if (message != null) {
+                messageTaken();
+            }
+            return message;
         } catch (ConnectionClosedException | FrameTooLongException e) {
             lost = true;
             throw e;
@@ -329,7 +345,11 @@ public abstract class AbstractConnection implements Connection {
                     break;
                 }
                 handled++;
-                handler.onMessage(message);
+                try {
+                    handler.onMessage(message);
+                } finally {
+                    messageTaken();
+                }
             }
             return handled;
         } finally {
@@ -387,7 +407,12 @@ public abstract class AbstractConnection implements Connection {
         receiveLock.lock();
         try {
             while (true) {
-                handler.onMessage(nextMessage(FOREVER));
+                ByteBuffer message = nextMessage(FOREVER);
+                try {
+                    handler.onMessage(message);
+                } finally {
+                    messageTaken();
+                }
             }
         } catch (Throwable t) {
             failure = t;

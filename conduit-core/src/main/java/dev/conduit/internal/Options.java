@@ -34,13 +34,18 @@ public final class Options {
     private Options() {
     }
 
+    /** ipcez's limit on a message, the default {@code maxFrame} of a bare local endpoint. */
+    public static final int IPCEZ_MAX_FRAME = 4 << 20;
+
     /**
      * @param endpoint the endpoint
-     * @return its {@code maxFrame} option, or 16 MiB
+     * @return its {@code maxFrame} option, or 16 MiB (4 MiB, ipcez's limit, for a bare local endpoint)
      * @throws IllegalArgumentException if it is not a size from 0 to 2^31-1
      */
     public static int maxFrame(Endpoint endpoint) {
-        return (int) size(endpoint, MAX_FRAME, Frames.DEFAULT_MAX_FRAME, 0, Frames.MAX_FRAME_LIMIT);
+        boolean ipcez = endpoint.isBare() && !endpoint.scheme().startsWith("ws");
+        return (int) size(endpoint, MAX_FRAME, ipcez ? IPCEZ_MAX_FRAME : Frames.DEFAULT_MAX_FRAME, 0,
+                Frames.MAX_FRAME_LIMIT);
     }
 
     /**

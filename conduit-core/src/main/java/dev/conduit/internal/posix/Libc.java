@@ -11,6 +11,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
@@ -1028,5 +1029,171 @@ public final class Libc {
             sb.append("IPC_EXCL|");
         }
         return sb.append('0').append(Integer.toOctalString(flags & 0777)).toString();
+    }
+
+    // ---- POSIX named semaphores (ipcez's acknowledgements) -------------------------------------
+
+    private static final int ETIMEDOUT = 110;
+    private static final int CLOCK_MONOTONIC = 1;
+
+    /**
+     * The semaphore calls, bound on first use so that a C library without them (or without
+     * {@code sem_clockwait}, glibc 2.30) costs only this facility.
+     */
+    private static final class Semaphores {
+        // sem_open(name, oflag, mode, value): variadic after the flags.
+        static final MethodHandle OPEN = downcall("sem_open", FunctionDescriptor.of(ADDRESS, ADDRESS, INT, INT, INT),
+                ERRNO, Linker.Option.firstVariadicArg(2));
+        static final MethodHandle POST = downcall("sem_post", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
+        static final MethodHandle TRYWAIT = downcall("sem_trywait", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
+        static final MethodHandle CLOCKWAIT = downcall("sem_clockwait",
+                FunctionDescriptor.of(INT, ADDRESS, INT, ADDRESS), ERRNO);
+        static final MethodHandle GETVALUE = downcall("sem_getvalue", FunctionDescriptor.of(INT, ADDRESS, ADDRESS),
+                ERRNO);
+        static final MethodHandle CLOSE = downcall("sem_close", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
+        static final MethodHandle UNLINK = downcall("sem_unlink", FunctionDescriptor.of(INT, ADDRESS), ERRNO);
+        static final MethodHandle CLOCK_GETTIME = downcall("clock_gettime", FunctionDescriptor.of(INT, INT, ADDRESS));
+    }
+
+    /** @return empty if this C library has POSIX named semaphores as Conduit uses them, else why not */
+    public static Optional<String> semaphoreSupport() {
+        try {
+            Objects.requireNonNull(Semaphores.CLOCKWAIT);
+            return Optional.empty();
+        } catch (LinkageError e) {
+            return Optional.of("POSIX named semaphores (sem_open, sem_clockwait) are not in this C library: "
+                    + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code sem_open(name, O_CREAT | extra, mode, 0)}: opens the named semaphore, making it with
+     * value 0 if it does not exist. Never blocks. The umask applies to {@code mode}.
+     *
+     * @param name  a POSIX semaphore name: a slash, then no other slash
+     * @param extra 0, or {@link #O_EXCL} to fail with {@code EEXIST} if it exists
+     * @return the semaphore, to give to {@link #semClose} once
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static MemorySegment semOpen(String name, int extra, int mode) throws IOException {
+        int flags = O_CREAT | extra;
+        long address = checked((arena, state) -> {
+            MemorySegment sem = (MemorySegment) Semaphores.OPEN.invokeExact(state, arena.allocateFrom(name), flags,
+                    mode, 0);
+            return sem.equals(MemorySegment.NULL) ? -1 : sem.address(); // SEM_FAILED is (sem_t *) 0
+        }, () -> "sem_open(\"" + name + "\", " + flagsText(flags).replace("O_RDONLY|", "") + ", 0"
+                + Integer.toOctalString(mode) + ", 0)");
+        return MemorySegment.ofAddress(address);
+    }
+
+    /**
+     * {@code sem_post(sem)}. Never blocks.
+     *
+     * @param what names the semaphore in the error
+     * @throws ErrnoException with {@code errno} and its text ({@code EOVERFLOW} at its maximum value)
+     */
+    public static void semPost(MemorySegment sem, String what) throws IOException {
+        checked((arena, state) -> (int) Semaphores.POST.invokeExact(state, sem), () -> "sem_post(" + what + ")");
+    }
+
+    /**
+     * {@code sem_trywait(sem)}. Never blocks.
+     *
+     * @return whether it took one from the semaphore's value
+     * @throws ErrnoException with {@code errno} and its text, for a failure other than {@code EAGAIN}
+     */
+    public static boolean semTryWait(MemorySegment sem, String what) throws IOException {
+        return semCall(state -> (int) Semaphores.TRYWAIT.invokeExact(state, sem), "sem_trywait(" + what + ")");
+    }
+
+    /**
+     * {@code sem_clockwait(sem, CLOCK_MONOTONIC, now + nanos)}: waits until it can take one from
+     * the semaphore's value, or {@code nanos} pass, or a signal comes. Blocks the calling thread
+     * in the kernel, so a virtual thread would hold its carrier: callers on virtual threads use
+     * {@link #semTryWait} and park instead.
+     *
+     * @return whether it took one; false when the time passed or a signal came
+     * @throws ErrnoException with {@code errno} and its text, for any other failure
+     */
+    public static boolean semWait(MemorySegment sem, long nanos, String what) throws IOException {
+        return semCall(state -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment deadline = allocateTimespec(arena);
+                int rc = (int) Semaphores.CLOCK_GETTIME.invokeExact(CLOCK_MONOTONIC, deadline);
+                assert rc == 0 : rc;
+                long total = deadline.get(ValueLayout.JAVA_LONG, 8) + Math.max(0, nanos);
+                deadline.set(ValueLayout.JAVA_LONG, 0, deadline.get(ValueLayout.JAVA_LONG, 0) + total / 1_000_000_000L);
+                deadline.set(ValueLayout.JAVA_LONG, 8, total % 1_000_000_000L);
+                return (int) Semaphores.CLOCKWAIT.invokeExact(state, sem, CLOCK_MONOTONIC, deadline);
+            }
+        }, "sem_clockwait(" + what + ", CLOCK_MONOTONIC, " + nanos + " ns)");
+    }
+
+    /**
+     * {@code sem_getvalue(sem, &value)}. Never blocks.
+     *
+     * @return the semaphore's value at the moment of the call (0 when threads wait on it)
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static int semValue(MemorySegment sem, String what) throws IOException {
+        try (Arena values = Arena.ofConfined()) {
+            MemorySegment value = values.allocate(INT);
+            checked((arena, state) -> (int) Semaphores.GETVALUE.invokeExact(state, sem, value),
+                    () -> "sem_getvalue(" + what + ")");
+            return value.get(INT, 0);
+        }
+    }
+
+    /** A semaphore call returning 0 or -1 with {@code errno}. */
+    @FunctionalInterface
+    private interface SemCall {
+        int invoke(MemorySegment state) throws Throwable;
+    }
+
+    /** @return true on success, false for {@code EAGAIN}, {@code EINTR} or {@code ETIMEDOUT} */
+    private static boolean semCall(SemCall call, String text) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+            if (call.invoke(state) == 0) {
+                return true;
+            }
+            int errno = (int) ERRNO_VALUE.get(state, 0L);
+            if (errno == EAGAIN || errno == EINTR || errno == ETIMEDOUT) {
+                return false;
+            }
+            throw new ErrnoException(text + ": " + strerror(errno) + " (errno " + errno + ")", errno);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code sem_close(sem)}: after it, {@code sem} must not be used again. Never blocks.
+     *
+     * @throws ErrnoException with {@code errno} and its text
+     */
+    public static void semClose(MemorySegment sem, String what) throws IOException {
+        checked((arena, state) -> (int) Semaphores.CLOSE.invokeExact(state, sem), () -> "sem_close(" + what + ")");
+    }
+
+    /**
+     * {@code sem_unlink(name)}. Never blocks.
+     *
+     * @return whether it was there to unlink ({@code false} for {@code ENOENT})
+     * @throws ErrnoException with {@code errno} and its text, for any other failure
+     */
+    public static boolean semUnlink(String name) throws IOException {
+        try {
+            checked((arena, state) -> (int) Semaphores.UNLINK.invokeExact(state, arena.allocateFrom(name)),
+                    () -> "sem_unlink(\"" + name + "\")");
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == ENOENT) {
+                return false;
+            }
+            throw e;
+        }
     }
 }

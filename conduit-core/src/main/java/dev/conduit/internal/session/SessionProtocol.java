@@ -2,6 +2,7 @@ package dev.conduit.internal.session;
 
 import dev.conduit.Endpoint;
 import dev.conduit.internal.Options;
+import dev.conduit.internal.ipcez.IpcezAck;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,8 @@ public final class SessionProtocol {
     /**
      * @return whether the endpoint asks for the session protocol ({@code ?protocol=conduit})
      * @throws IllegalArgumentException if {@code protocol} is neither {@code conduit} nor {@code raw},
-     *                                  or session options come without it
+     *                                  session options come without it, or {@code ack=ipcez} comes with it
+     *                                  or on another scheme than {@code unix:}
      */
     public static boolean requested(Endpoint endpoint) {
         String protocol = endpoint.option(PROTOCOL).orElse("raw");
@@ -62,6 +64,10 @@ public final class SessionProtocol {
                     + " (expected conduit or raw)");
         }
         boolean on = protocol.equals("conduit");
+        if (IpcezAck.requested(endpoint)) {
+            checkIpcez(endpoint, on);
+            return false;
+        }
         for (String name : OPTIONS) {
             if (!on && !name.equals(PROTOCOL) && endpoint.option(name).isPresent()) {
                 throw new IllegalArgumentException("endpoint '" + endpoint + "': " + name
@@ -69,6 +75,26 @@ public final class SessionProtocol {
             }
         }
         return on;
+    }
+
+    /** {@code ack=ipcez} is ipcez's semaphores on a Unix socket, not the session's acknowledgements. */
+    private static void checkIpcez(Endpoint endpoint, boolean session) {
+        if (session) {
+            throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': ack=ipcez (ipcez's semaphore"
+                    + " acknowledgements) cannot be combined with protocol=conduit, which acknowledges in its own"
+                    + " frames: use protocol=conduit&ack=true, or ack=ipcez alone");
+        }
+        if (!endpoint.scheme().equals("unix")) {
+            throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': ack=ipcez works on unix: and"
+                    + " bare local endpoints, not " + endpoint.scheme() + ":");
+        }
+        for (String name : OPTIONS) {
+            if (!name.equals(PROTOCOL) && !name.equals(ACK_OPTION) && !name.equals(ACK_TIMEOUT)
+                    && endpoint.option(name).isPresent()) {
+                throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': " + name
+                        + " needs protocol=conduit");
+            }
+        }
     }
 
     /**
@@ -87,7 +113,8 @@ public final class SessionProtocol {
     static boolean acknowledged(Endpoint endpoint) {
         String ack = endpoint.option(ACK_OPTION).orElse("false");
         if (!ack.equals("true") && !ack.equals("false")) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': ack=" + ack + " (expected true or false)");
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': ack=" + ack
+                    + " (expected true or false; ack=ipcez without protocol=conduit)");
         }
         return ack.equals("true");
     }

@@ -44,7 +44,7 @@ public final class UnixPaths {
     }
 
     /** @return an octal mode as {@code rwx------} text */
-    static String modeString(int mode) {
+    public static String modeString(int mode) {
         StringBuilder sb = new StringBuilder(9);
         for (int shift = 6; shift >= 0; shift -= 3) {
             int bits = (mode >> shift) & 7;

@@ -6,6 +6,7 @@ import dev.conduit.Listener;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Options;
+import dev.conduit.internal.ipcez.IpcezAck;
 import dev.conduit.internal.socket.SocketConnection;
 import dev.conduit.internal.socket.SocketListener;
 import dev.conduit.internal.socket.Sockets;
@@ -55,7 +56,8 @@ public final class UnixTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, Options.SPIN, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS);
+        return Set.of(Options.MAX_FRAME, Options.SPIN, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS,
+                IpcezAck.ACK, IpcezAck.ACK_TIMEOUT);
     }
 
     /**
@@ -71,7 +73,8 @@ public final class UnixTransport implements TransportProvider {
 
     @Override
     public Listener listen(Endpoint endpoint) throws IOException {
-        return listen(endpoint, endpoint);
+        Listener sockets = listen(endpoint, endpoint);
+        return IpcezAck.requested(endpoint) ? IpcezAck.listen(endpoint, sockets) : sockets;
     }
 
     /**
@@ -119,7 +122,8 @@ public final class UnixTransport implements TransportProvider {
             throw new IOException(endpoint + ": connect: no listener (" + why + ")"
                     + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
-        return new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel));
+        Connection connection = new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel));
+        return IpcezAck.requested(endpoint) ? IpcezAck.connect(endpoint, connection) : connection;
     }
 
     private static PeerCredentials credentials(SocketChannel channel) throws IOException {
