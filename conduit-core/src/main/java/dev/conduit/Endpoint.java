@@ -311,7 +311,7 @@ public final class Endpoint {
 
     /**
      * @return the endpoint as messages and logs should show it: the values of options that carry
-     *         secrets ({@code token}, and any whose name ends in {@code Password}) replaced by
+     *         secrets ({@code token}, {@code authkey}, and any whose name ends in {@code Password}) replaced by
      *         {@code ***}; the same as {@link #toString()} when there are none
      */
     public String redacted() {
@@ -332,7 +332,7 @@ public final class Endpoint {
         char sep = '?';
         for (Map.Entry<String, String> option : options.entrySet()) {
             String name = option.getKey();
-            boolean secret = redact && (name.equals("token") || name.endsWith("Password"));
+            boolean secret = redact && (name.equals("token") || name.equals("authkey") || name.endsWith("Password"));
             sb.append(sep).append(name).append('=')
                     .append(secret ? "***" : URLEncoder.encode(option.getValue(), StandardCharsets.UTF_8));
             sep = '&';
