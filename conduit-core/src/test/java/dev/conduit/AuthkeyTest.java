@@ -221,6 +221,10 @@ class AuthkeyTest {
                 () -> Conduit.listen("tcp://127.0.0.1:0?authkey=" + SECRET + "&protocol=other")).getMessage());
         client.close();
         shown.add(assertThrows(ConnectionClosedException.class, client::receive).getMessage());
+        for (String malformed : List.of("unix:/x?authkey=" + SECRET + "&authkey=" + SECRET,
+                "unix:/x?authkey=" + SECRET + "%zz", "bogus:x?authkey=" + SECRET, "tcp://h?authkey=" + SECRET)) {
+            shown.add(assertThrows(IllegalArgumentException.class, () -> Endpoint.parse(malformed)).getMessage());
+        }
         for (String text : shown) {
             assertFalse(text.contains(SECRET), text);
         }
