@@ -244,5 +244,11 @@ class AuthkeyTest {
             return "unix:" + sockets.resolve("k" + System.nanoTime() % 100000 + ".sock") + "?maxFrame=1m&authkey="
                     + SECRET;
         }
+
+        /** Once the challenge is over, the connection is the plain socket connection. */
+        @Override
+        protected boolean allocatesNothingPerMessage() {
+            return true;
+        }
     }
 }
