@@ -2,6 +2,7 @@ package dev.conduit;
 
 import dev.conduit.internal.HandshakeListener;
 import dev.conduit.internal.Transports;
+import dev.conduit.internal.auth.Authkey;
 import dev.conduit.internal.process.ProcessTransport;
 import dev.conduit.internal.session.SessionConnection;
 import dev.conduit.internal.session.SessionProtocol;
@@ -50,11 +51,21 @@ public final class Conduit {
      */
     public static Listener listen(Endpoint endpoint) throws IOException {
         requireTwoWay(endpoint, "listen", "openReceiver");
-        if (SessionProtocol.requested(endpoint)) {
-            Endpoint raw = SessionProtocol.rawEndpoint(endpoint);
+        Authkey authkey = Authkey.of(endpoint);
+        Endpoint plain = Authkey.strip(endpoint);
+        boolean session = SessionProtocol.requested(plain);
+        if (session || authkey != null) {
+            // Python's challenge comes first, on the raw frames, then the session's hellos.
+            Endpoint raw = session ? SessionProtocol.rawEndpoint(plain) : plain;
             Listener sockets = Transports.forEndpoint(raw).listen(raw);
-            Endpoint resolved = Endpoint.of(endpoint.scheme(), sockets.endpoint().address(), endpoint.options());
-            return new HandshakeListener(resolved, sockets, c -> SessionConnection.open(resolved, c));
+            Endpoint resolved = Endpoint.of(plain.scheme(), sockets.endpoint().address(), plain.options());
+            Endpoint shown = Authkey.restore(resolved, endpoint);
+            return new HandshakeListener(shown, sockets, c -> {
+                if (authkey != null) {
+                    authkey.asListener(c, shown);
+                }
+                return session ? SessionConnection.open(resolved, c) : c;
+            });
         }
         return Transports.forEndpoint(endpoint).listen(endpoint);
     }
@@ -66,6 +77,9 @@ public final class Conduit {
      * @return the connection
      * @throws IllegalArgumentException      if the endpoint is malformed or has an unknown option
      * @throws TransportUnavailableException if no transport serves its scheme here
+     * @throws AuthenticationException      if the endpoint has {@code ?authkey=} or {@code ?authkeyFile=}
+     *                                       and Python's challenge failed: the keys differ, or the
+     *                                       listener uses no key
      * @throws IOException                   if no listener accepted, naming the endpoint and cause
      */
     public static Connection connect(String endpoint) throws IOException {
@@ -107,11 +121,15 @@ public final class Conduit {
     public static Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         requireWait(timeout);
         requireTwoWay(endpoint, "connect", "openSender");
-        if (SessionProtocol.requested(endpoint)) {
-            Endpoint raw = SessionProtocol.rawEndpoint(endpoint);
-            return SessionConnection.open(endpoint, Transports.forEndpoint(raw).connect(raw, timeout));
+        Authkey authkey = Authkey.of(endpoint);
+        Endpoint plain = Authkey.strip(endpoint);
+        boolean session = SessionProtocol.requested(plain);
+        Endpoint raw = session ? SessionProtocol.rawEndpoint(plain) : plain;
+        Connection connection = Transports.forEndpoint(raw).connect(raw, timeout);
+        if (authkey != null) {
+            authkey.asClient(connection, endpoint);
         }
-        return Transports.forEndpoint(endpoint).connect(endpoint, timeout);
+        return session ? SessionConnection.open(plain, connection) : connection;
     }
 
     /**
@@ -192,14 +210,14 @@ public final class Conduit {
 
     private static void requireTwoWay(Endpoint endpoint, String call, String instead) {
         if (endpoint.isOneWay()) {
-            throw new IllegalArgumentException(endpoint + ": " + call + ": " + endpoint.scheme()
+            throw new IllegalArgumentException(endpoint.redacted() + ": " + call + ": " + endpoint.scheme()
                     + " carries messages one way: use Conduit." + instead);
         }
     }
 
     private static void requireOneWay(Endpoint endpoint, String call, String instead) {
         if (!endpoint.isOneWay()) {
-            throw new IllegalArgumentException(endpoint + ": " + call + ": " + endpoint.scheme()
+            throw new IllegalArgumentException(endpoint.redacted() + ": " + call + ": " + endpoint.scheme()
                     + " carries messages both ways: use Conduit." + instead);
         }
     }

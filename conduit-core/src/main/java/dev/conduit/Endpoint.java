@@ -60,6 +60,9 @@ public final class Endpoint {
     /** What follows {@code host:} in a bare {@code host:port/path}: not a scheme's address. */
     private static final Pattern HOST_PORT_REST = Pattern.compile("[0-9]{1,5}(/.*)?", Pattern.DOTALL);
     private static final Pattern OPTION_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]*");
+    /** An option with a secret value in an endpoint's text, for messages about text that did not parse. */
+    private static final Pattern SECRET_IN_QUERY =
+            Pattern.compile("(?<=[?&])(token|authkey|[A-Za-z][A-Za-z0-9_.-]*Password)=[^&]*");
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.%A-Za-z]+]|[^:/\\[\\]]+):([0-9]{1,5})");
 
     private final String scheme;
@@ -96,6 +99,19 @@ public final class Endpoint {
     /** As {@link #parse(String)}, with the environment and the host OS given (for tests). */
     static Endpoint parse(String text, UnaryOperator<String> env, String hostOs) {
         Objects.requireNonNull(text, "endpoint");
+        try {
+            return parseText(text, env, hostOs);
+        } catch (IllegalArgumentException e) {
+            String shown = SECRET_IN_QUERY.matcher(text).replaceAll("$1=***");
+            if (shown.equals(text)) {
+                throw e;
+            }
+            // Without the cause: its message quotes the text as written, secrets and all.
+            throw new IllegalArgumentException(e.getMessage().replace(text, shown));
+        }
+    }
+
+    private static Endpoint parseText(String text, UnaryOperator<String> env, String hostOs) {
         if (text.isEmpty()) {
             throw new IllegalArgumentException(
                     "endpoint is empty (expected e.g. unix:/tmp/app.sock, tcp://127.0.0.1:9000)");
@@ -137,8 +153,8 @@ public final class Endpoint {
                     + String.join(", ", sorted(SCHEMES)) + ")");
         }
         Endpoint e = new Endpoint(s, address, options);
-        options.keySet().forEach(name -> checkOptionName(e.toString(), name));
-        validateAddress(e.toString(), s, address);
+        options.keySet().forEach(name -> checkOptionName(e.redacted(), name));
+        validateAddress(e.redacted(), s, address);
         return e;
     }
 
@@ -201,7 +217,7 @@ public final class Endpoint {
                 value = URLDecoder.decode(value, StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("endpoint '" + text + "': option " + name
-                        + " has a malformed %-escape: " + value, e);
+                        + " has a malformed %-escape" + (isSecret(name) ? "" : ": " + value), e);
             }
             if (options.putIfAbsent(name, value) != null) {
                 throw new IllegalArgumentException("endpoint '" + text + "': option " + name + " is given twice");
@@ -338,7 +354,7 @@ public final class Endpoint {
 
     /**
      * @return the endpoint as messages and logs should show it: the values of options that carry
-     *         secrets ({@code token}, and any whose name ends in {@code Password}) replaced by
+     *         secrets ({@code token}, {@code authkey}, and any whose name ends in {@code Password}) replaced by
      *         {@code ***}; the same as {@link #toString()} when there are none
      */
     public String redacted() {
@@ -361,12 +377,16 @@ public final class Endpoint {
         char sep = '?';
         for (Map.Entry<String, String> option : options.entrySet()) {
             String name = option.getKey();
-            boolean secret = redact && (name.equals("token") || name.endsWith("Password"));
+            boolean secret = redact && isSecret(name);
             sb.append(sep).append(name).append('=')
                     .append(secret ? "***" : URLEncoder.encode(option.getValue(), StandardCharsets.UTF_8));
             sep = '&';
         }
         return sb.toString();
+    }
+
+    private static boolean isSecret(String optionName) {
+        return optionName.equals("token") || optionName.equals("authkey") || optionName.endsWith("Password");
     }
 
     @Override

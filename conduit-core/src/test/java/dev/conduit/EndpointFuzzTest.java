@@ -56,7 +56,8 @@ class EndpointFuzzTest {
         String redacted = endpoint.redacted();
         Map<String, String> shown = Endpoint.parse(redacted, env, host).options();
         for (Map.Entry<String, String> option : endpoint.options().entrySet()) {
-            boolean secret = option.getKey().equals("token") || option.getKey().endsWith("Password");
+            boolean secret = option.getKey().equals("token") || option.getKey().equals("authkey")
+                    || option.getKey().endsWith("Password");
             assertEquals(secret ? "***" : option.getValue(), shown.get(option.getKey()),
                     "option " + option.getKey() + " of '" + written + "' as redacted: '" + redacted + "'");
         }

@@ -72,7 +72,7 @@ final class ConnectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (Endpoint.parse(endpoint).scheme().equals("stdio")) {
-            throw new ParameterException(spec.commandLine(), "endpoint '" + endpoint + "': connect reads standard"
+            throw new ParameterException(spec.commandLine(), "endpoint '" + Main.shown(endpoint) + "': connect reads standard"
                     + " input and prints to standard output, so it cannot also use them as the connection");
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -97,7 +97,7 @@ final class ConnectCommand implements Callable<Integer> {
                 throw e;
             }
             if (failure != null) {
-                throw new IllegalStateException(endpoint + ": " + failure, failure);
+                throw new IllegalStateException(Main.shown(endpoint) + ": " + failure, failure);
             }
         }
         return 0;
@@ -172,7 +172,7 @@ final class ConnectCommand implements Callable<Integer> {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException(endpoint + ": connect: interrupted");
+                throw new InterruptedIOException(Main.shown(endpoint) + ": connect: interrupted");
             }
         }
     }

@@ -83,7 +83,7 @@ final class ListenCommand implements Callable<Integer> {
         }
         if (Endpoint.parse(endpoint).isOneWay()) {
             if (echo) {
-                throw new ParameterException(spec.commandLine(), "endpoint '" + endpoint + "': --echo needs a"
+                throw new ParameterException(spec.commandLine(), "endpoint '" + Main.shown(endpoint) + "': --echo needs a"
                         + " two-way endpoint; this one only receives");
             }
             return receiveOneWay(err);
@@ -111,11 +111,11 @@ final class ListenCommand implements Callable<Integer> {
     /** @return the endpoint with {@code --from} as its {@code from} option */
     private Endpoint withFrom(Endpoint parsed) {
         if (!parsed.scheme().equals("log")) {
-            throw new ParameterException(spec.commandLine(), "endpoint '" + parsed + "': --from applies to log:"
+            throw new ParameterException(spec.commandLine(), "endpoint '" + parsed.redacted() + "': --from applies to log:"
                     + " endpoints only");
         }
         if (parsed.option("from").isPresent()) {
-            throw new ParameterException(spec.commandLine(), "endpoint '" + parsed + "': --from " + from
+            throw new ParameterException(spec.commandLine(), "endpoint '" + parsed.redacted() + "': --from " + from
                     + " and the endpoint's ?from= both say where to start; give one");
         }
         Map<String, String> options = new LinkedHashMap<>(parsed.options());
@@ -140,9 +140,9 @@ final class ListenCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try (receiver) {
-            err.println("listening on " + endpoint);
+            err.println("listening on " + Main.shown(endpoint));
             err.flush();
-            while (deliver(endpoint, receiver, null, receiver.receive())) {
+            while (deliver(Main.shown(endpoint), receiver, null, receiver.receive())) {
                 // Until --count, or the shutdown hook closes the receiver.
             }
         } catch (ConnectionClosedException e) {
@@ -175,7 +175,7 @@ final class ListenCommand implements Callable<Integer> {
         try (connection) {
             while (!finished) {
                 byte[] message = connection.receive();
-                if (!deliver(listener.endpoint(), listener, connection, message)) {
+                if (!deliver(listener.endpoint().redacted(), listener, connection, message)) {
                     return;
                 }
             }
@@ -193,12 +193,12 @@ final class ListenCommand implements Callable<Integer> {
     }
 
     /**
-     * @param source    what the message came through, for an error message
+     * @param source    what the message came through, for an error message (secrets hidden)
      * @param stop      what to close once done: the listener, or a one-way receiver
      * @param echoTo    the connection to echo to, with {@code --echo}
      * @return whether to go on receiving
      */
-    private boolean deliver(Object source, AutoCloseable stop, Connection echoTo, byte[] message)
+    private boolean deliver(String source, AutoCloseable stop, Connection echoTo, byte[] message)
             throws IOException {
         if (count > 0 && reserved.incrementAndGet() > count) {
             return false;

@@ -1,5 +1,6 @@
 package dev.conduit.cli;
 
+import dev.conduit.Endpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -114,6 +115,15 @@ public final class Main implements Callable<Integer> {
         }
         err.flush();
         return EXIT_FAILURE;
+    }
+
+    /**
+     * @param endpoint an endpoint as the user wrote it, already parsed once
+     * @return it as messages show it: with secret option values ({@code authkey}, {@code token})
+     *         hidden, see {@link Endpoint#redacted()}
+     */
+    static String shown(String endpoint) {
+        return Endpoint.parse(endpoint).redacted();
     }
 
     /** @return the exception's message, which for Conduit's exceptions names the endpoint */

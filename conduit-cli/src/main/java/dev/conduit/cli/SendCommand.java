@@ -65,12 +65,12 @@ final class SendCommand implements Callable<Integer> {
         }
         if (reply && Endpoint.parse(endpoint).scheme().equals("stdio")) {
             // Without --reply, sending to a parent over stdio is fine: nothing else is printed.
-            throw new ParameterException(spec.commandLine(), "endpoint '" + endpoint + "': --reply prints to"
+            throw new ParameterException(spec.commandLine(), "endpoint '" + Main.shown(endpoint) + "': --reply prints to"
                     + " standard output, which this endpoint uses as the connection");
         }
         if (Endpoint.parse(endpoint).isOneWay()) {
             if (reply) {
-                throw new ParameterException(spec.commandLine(), "endpoint '" + endpoint + "': --reply needs a"
+                throw new ParameterException(spec.commandLine(), "endpoint '" + Main.shown(endpoint) + "': --reply needs a"
                         + " two-way endpoint; this one only sends");
             }
             try (MessageSender sender = Conduit.openSender(endpoint, timeout)) {
