@@ -370,7 +370,8 @@ public final class Endpoint {
     private String written(boolean redact) {
         StringBuilder sb = new StringBuilder(bare ? "" : scheme);
         if (bare) {
-            sb.append(address);
+            // A bare "-" was written "-?": alone, "-" is stdio.
+            sb.append(address).append(address.equals("-") && options.isEmpty() ? "?" : "");
         } else if (!scheme.equals("stdio")) {
             sb.append(URL_SCHEMES.contains(scheme) ? "://" : ":").append(address);
         }
