@@ -6,6 +6,7 @@ import dev.conduit.Listener;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Options;
+import dev.conduit.internal.frame.Framing;
 import dev.conduit.internal.socket.SocketConnection;
 import dev.conduit.internal.socket.SocketListener;
 import dev.conduit.internal.socket.Sockets;
@@ -55,7 +56,8 @@ public final class UnixTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, Options.SPIN, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS);
+        return Set.of(Options.MAX_FRAME, Options.SPIN, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS,
+                Framing.OPTION);
     }
 
     /**
@@ -87,6 +89,7 @@ public final class UnixTransport implements TransportProvider {
         Endpoint endpoint = socketEndpoint;
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
+        Framing framing = Framing.of(endpoint);
         int mode = Options.mode(endpoint, "mode", DEFAULT_MODE);
         AccessRules rules = AccessRules.of(endpoint);
         Path path = socketPath(endpoint).toAbsolutePath();
@@ -101,7 +104,7 @@ public final class UnixTransport implements TransportProvider {
                 channel.close();
                 return null;
             }
-            return new SocketConnection(endpoint, channel, maxFrame, spin, peer);
+            return new SocketConnection(endpoint, channel, maxFrame, spin, peer, framing);
         }, () -> removeIfOurs(path, fileKey));
     }
 
@@ -109,6 +112,7 @@ public final class UnixTransport implements TransportProvider {
     public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
+        Framing framing = Framing.of(endpoint);
         Path path = socketPath(endpoint);
         SocketChannel channel;
         try {
@@ -119,7 +123,7 @@ public final class UnixTransport implements TransportProvider {
             throw new IOException(endpoint + ": connect: no listener (" + why + ")"
                     + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
-        return new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel));
+        return new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel), framing);
     }
 
     private static PeerCredentials credentials(SocketChannel channel) throws IOException {
