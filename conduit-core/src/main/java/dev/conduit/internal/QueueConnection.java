@@ -86,7 +86,7 @@ public class QueueConnection extends AbstractConnection {
      */
     @Override
     protected final boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
-        framing.checkMessage(name + ": " + mode.call, payload, offset, length);
+        framing.checkMessage(name, mode.call, payload, offset, length);
         try {
             boolean queued = outbound.put(Payloads.toArray(payload, offset, length), mode != SendMode.TRY_SEND);
             if (queued && outboundWritten && mode == SendMode.SEND) {

@@ -71,7 +71,7 @@ final class FifoSender extends FifoEnd {
             if (isClosedLocally()) {
                 throw closedLocally(mode.call);
             }
-            framing.checkMessage(name + ": " + mode.call, payload, offset, length);
+            framing.checkMessage(name, mode.call, payload, offset, length);
             if (pending != null && !writePending(mode.call, mode == SendMode.TRY_SEND, 0)) {
                 return false;
             }

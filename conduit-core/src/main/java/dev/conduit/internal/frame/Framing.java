@@ -96,17 +96,18 @@ public enum Framing {
      * Refuses a message this framing cannot carry as one: with {@link #LINES}, one holding a
      * {@code \n}, which the peer would read as two. Other framings carry any bytes.
      *
-     * @param context the endpoint and the call, for the message, e.g. {@code unix:/a?framing=lines: send}
+     * @param name    the connection's name, for the message, e.g. {@code unix:/a?framing=lines}
+     * @param call    the call, for the message, e.g. {@code send}
      * @param payload the message, in a form {@link Payloads} reads
      * @throws IllegalArgumentException if the message holds a newline, naming its offset
      */
-    public void checkMessage(String context, Object payload, int offset, long length) {
+    public void checkMessage(String name, String call, Object payload, int offset, long length) {
         if (this != LINES) {
             return;
         }
         long at = Payloads.indexOf(payload, offset, length, (byte) '\n');
         if (at >= 0) {
-            throw new IllegalArgumentException(context + ": the message holds a newline at byte " + at + " of "
+            throw new IllegalArgumentException(name + ": " + call + ": the message holds a newline at byte " + at + " of "
                     + length + "; with framing=lines a newline ends a message, so send each line on its own"
                     + " (or use framing=frames or raw for any bytes)");
         }

@@ -269,7 +269,7 @@ public final class SocketConnection extends AbstractConnection {
      * puts it on the wire. An empty raw message is no bytes at all: it only sends the queue.
      */
     private boolean sendEncoded(Object payload, int offset, long length, SendMode mode) throws IOException {
-        framing.checkMessage(name + ": " + mode.call, payload, offset, length);
+        framing.checkMessage(name, mode.call, payload, offset, length);
         long total = framing.encodedLength(length);
         if (total > SEND_BUFFER_BYTES) {
             return sendLong(payload, offset, length, mode);
