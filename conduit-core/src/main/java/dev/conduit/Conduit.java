@@ -250,7 +250,9 @@ public final class Conduit {
 
     /**
      * As {@link #spawn(ProcessBuilder)}, with options for this side of the pipes given as a
-     * {@code stdio} endpoint, e.g. {@code "stdio?maxFrame=1m"}.
+     * {@code stdio} endpoint, e.g. {@code "stdio?maxFrame=1m"}, or {@code "stdio?framing=lines"}
+     * for a child that reads and prints lines (such as {@code jq -c .}): one message per line,
+     * each send written with a {@code \n} after it (see docs/framing.md).
      *
      * @param builder the command to start
      * @param options a {@code stdio} endpoint carrying the options

@@ -292,7 +292,7 @@ class FifoTransportTest extends OneWayContract {
         assertThrows(IllegalArgumentException.class, () -> Fifo.create(Path.of("")));
         IllegalArgumentException option = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.openReceiver("fifo:" + fresh() + "?mode=0600"));
-        assertTrue(option.getMessage().endsWith("unknown option 'mode' for fifo (known: maxFrame, pipeSize, spin)"),
+        assertTrue(option.getMessage().endsWith("unknown option 'mode' for fifo (known: framing, maxFrame, pipeSize, spin)"),
                 option.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Conduit.openReceiver("fifo:" + fresh() + "?pipeSize=x"));
         assertThrows(IllegalArgumentException.class, () -> Conduit.listen("fifo:/tmp/x"));

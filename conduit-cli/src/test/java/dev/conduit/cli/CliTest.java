@@ -140,6 +140,29 @@ final class CliTest {
     }
 
     @Test
+    void listenWithLinesEchoesLinesToSendWithLines() throws Exception {
+        CliProcess listen = closeLater(CliProcess.start("listen", "unix:" + dir.resolve("l.sock") + "?framing=lines",
+                "--echo"));
+        String endpoint = listen.awaitListening();
+        Run send = run("", "send", endpoint, "hello", "wörld", "--reply");
+        assertEquals(0, send.code(), send.err());
+        assertEquals(List.of("hello", "wörld"), send.outLines());
+    }
+
+    @Test
+    void listenWithLinesPrintsWhatAPlainSocketWrites() throws Exception {
+        Path socket = dir.resolve("p.sock");
+        CliProcess listen = closeLater(CliProcess.start("listen", "unix:" + socket + "?framing=lines", "--count", "3"));
+        listen.awaitListening();
+        try (java.nio.channels.SocketChannel raw = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(socket))) {
+            raw.write(java.nio.ByteBuffer.wrap("one\r\ntwo\nlast".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        assertEquals(0, listen.awaitExit(EXIT_TIMEOUT), () -> "stderr: " + listen.stderr());
+        assertEquals(List.of("one", "two", "last"), listen.stdout());
+    }
+
+    @Test
     void sendFailsWhenNoReplyComesInTime() throws Exception {
         String endpoint = "unix:" + dir.resolve("silent.sock");
         Listener silent = closeLater(Conduit.listen(endpoint));

@@ -2,6 +2,7 @@ package dev.conduit.internal;
 
 import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
+import dev.conduit.internal.frame.Framing;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ public class QueueConnection extends AbstractConnection {
     private final Inbox outbound;
     private final Runnable onClose;
     private final boolean outboundWritten;
+    private final Framing framing;
 
     /**
      * @param endpoint the endpoint
@@ -33,11 +35,24 @@ public class QueueConnection extends AbstractConnection {
      */
     public QueueConnection(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound,
             Runnable onClose, boolean outboundWritten) {
+        this(endpoint, name, maxFrame, inbound, outbound, onClose, outboundWritten, Framing.FRAMES);
+    }
+
+    /**
+     * As {@link #QueueConnection(Endpoint, String, int, Inbox, Inbox, Runnable, boolean)}, for a
+     * pump that writes {@code outbound} in another framing.
+     *
+     * @param framing how the pump frames what it writes: sends it cannot carry are refused here,
+     *                in the sender's thread
+     */
+    public QueueConnection(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound,
+            Runnable onClose, boolean outboundWritten, Framing framing) {
         super(endpoint, name, maxFrame);
         this.inbound = inbound;
         this.outbound = outbound;
         this.onClose = onClose;
         this.outboundWritten = outboundWritten;
+        this.framing = framing;
     }
 
     @Override
@@ -71,6 +86,7 @@ public class QueueConnection extends AbstractConnection {
      */
     @Override
     protected final boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
+        framing.checkMessage(name, mode.call, payload, offset, length);
         try {
             boolean queued = outbound.put(Payloads.toArray(payload, offset, length), mode != SendMode.TRY_SEND);
             if (queued && outboundWritten && mode == SendMode.SEND) {

@@ -3,6 +3,7 @@ package dev.conduit.internal;
 import dev.conduit.Endpoint;
 import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.fifo.FifoTransport;
+import dev.conduit.internal.frame.Framing;
 import dev.conduit.internal.mq.MqTransport;
 import dev.conduit.internal.log.LogTransport;
 import dev.conduit.internal.zipc.ZipcTransport;
@@ -59,6 +60,11 @@ public final class Transports {
             });
         }
         for (String name : endpoint.options().keySet()) {
+            if (name.equals(Framing.OPTION) && !provider.optionNames().contains(name)) {
+                throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': framing is for byte"
+                        + " streams (unix:, pipe:, tcp://, fifo:, stdio and spawn); " + endpoint.scheme()
+                        + " carries whole messages, so it takes no framing option");
+            }
             if (!provider.optionNames().contains(name)) {
                 throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': unknown option '" + name
                         + "' for " + endpoint.scheme() + " (known: "

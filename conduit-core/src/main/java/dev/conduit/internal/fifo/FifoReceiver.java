@@ -2,7 +2,8 @@ package dev.conduit.internal.fifo;
 
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
-import dev.conduit.internal.frame.FrameDecoder;
+import dev.conduit.internal.frame.Framing;
+import dev.conduit.internal.frame.StreamDecoder;
 import dev.conduit.internal.posix.Libc;
 
 import java.io.IOException;
@@ -29,11 +30,12 @@ import java.nio.file.attribute.BasicFileAttributes;
  * been read: the end of the stream. Read 0 without it means no writer has come yet: empty. And a
  * blocking wait in {@code poll} with no writer yet sleeps until one writes, or comes and goes.
  *
- * <p>Frames are decoded by {@link FrameDecoder} straight from its direct buffer; a partial frame
- * stays there for the next call.
+ * <p>Messages are cut by the framing's {@link StreamDecoder} straight from its direct buffer; a
+ * partial one stays there for the next call. With {@code framing=lines}, bytes after the last
+ * newline when every writer has gone are a last line (a shell's {@code printf 'a' > fifo}).
  */
 final class FifoReceiver extends FifoEnd {
-    private final FrameDecoder decoder;
+    private final StreamDecoder decoder;
     private final FifoChannel channel = new FifoChannel();
     /** The FIFO this receiver made, removed on close if still there; null if it found one. */
     private final Object createdKey;
@@ -42,11 +44,11 @@ final class FifoReceiver extends FifoEnd {
     /** Every writer has gone: final, so a writer that opens afterwards is not read. */
     private boolean ended;
 
-    FifoReceiver(Endpoint endpoint, int maxFrame, int fd, Path path, Object createdKey) {
+    FifoReceiver(Endpoint endpoint, int maxFrame, Framing framing, int fd, Path path, Object createdKey) {
         super(endpoint, maxFrame, fd, path.toString());
         this.path = path;
         this.createdKey = createdKey;
-        this.decoder = new FrameDecoder(endpoint.toString(), maxFrame, FrameDecoder.DEFAULT_BUFFER_BYTES);
+        this.decoder = framing.decoder(endpoint.toString(), maxFrame, StreamDecoder.DEFAULT_BUFFER_BYTES);
     }
 
     @Override
@@ -91,6 +93,9 @@ final class FifoReceiver extends FifoEnd {
                         continue;
                     }
                     if ((ready & Libc.POLLHUP) != 0) {
+                        if (!decoder.endOfInput() && decoder.next()) {
+                            return true;
+                        }
                         throw ended();
                     }
                 }
@@ -137,7 +142,7 @@ final class FifoReceiver extends FifoEnd {
     }
 
     /**
-     * The descriptor as a channel for {@link FrameDecoder#readFrom(ReadableByteChannel)}: one
+     * The descriptor as a channel for {@link StreamDecoder#readFrom(ReadableByteChannel)}: one
      * {@code read(2)} into the decoder's own direct buffer, whose address is found once.
      */
     private final class FifoChannel implements ReadableByteChannel {

@@ -2,15 +2,13 @@ package dev.conduit.internal.fifo;
 
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
-import dev.conduit.internal.Payloads;
-import dev.conduit.internal.frame.Frames;
+import dev.conduit.internal.frame.Framing;
 import dev.conduit.internal.posix.Libc;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,7 +40,6 @@ final class FifoSender extends FifoEnd {
     /** Frames are copied here and written from here: one system call for a frame that fits. */
     private static final int BUFFER_BYTES = 64 * 1024;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
-    private static final ValueLayout.OfInt LENGTH = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final ByteBuffer buffer = nativeBuffer(BUFFER_BYTES);
     private final MemorySegment bufferSegment = MemorySegment.ofBuffer(buffer);
@@ -54,8 +51,11 @@ final class FifoSender extends FifoEnd {
     private byte[] pending;
     private int pendingFrom;
 
-    FifoSender(Endpoint endpoint, int maxFrame, int fd, String file) {
+    private final Framing framing;
+
+    FifoSender(Endpoint endpoint, int maxFrame, Framing framing, int fd, String file) {
         super(endpoint, maxFrame, fd, file);
+        this.framing = framing;
     }
 
     @Override
@@ -71,10 +71,11 @@ final class FifoSender extends FifoEnd {
             if (isClosedLocally()) {
                 throw closedLocally(mode.call);
             }
+            framing.checkMessage(name, mode.call, payload, offset, length);
             if (pending != null && !writePending(mode.call, mode == SendMode.TRY_SEND, 0)) {
                 return false;
             }
-            int total = (int) Math.min(Frames.HEADER_BYTES + length, Integer.MAX_VALUE);
+            int total = (int) Math.min(framing.encodedLength(length), Integer.MAX_VALUE);
             if (total > Libc.PIPE_BUF || batched + total > Libc.PIPE_BUF) {
                 if (batched > 0 && !writeAll(mode, batched)) {
                     return false;
@@ -101,18 +102,11 @@ final class FifoSender extends FifoEnd {
     }
 
     /**
-     * Copies the bytes {@code [from, from + count)} of the frame (header, then payload) into the
-     * buffer at {@code base}.
+     * Copies the bytes {@code [from, from + count)} of the message as it goes on the wire (for
+     * frames: header, then payload) into the buffer at {@code base}.
      */
     private void copy(Object payload, int offset, long length, long from, int count, int base) {
-        int at = base;
-        long payloadFrom = from - Frames.HEADER_BYTES;
-        if (from == 0) {
-            bufferSegment.set(LENGTH, base, (int) length);
-            at = base + Frames.HEADER_BYTES;
-            payloadFrom = 0;
-        }
-        Payloads.copy(payload, offset, payloadFrom, bufferSegment, buffer, at, count - (at - base));
+        framing.copyEncoded(payload, offset, length, from, count, bufferSegment, buffer, base);
     }
 
     /** Writes the buffer's first {@code count} (at most PIPE_BUF) bytes in one write. */
@@ -132,7 +126,7 @@ final class FifoSender extends FifoEnd {
 
     /** Writes a frame longer than PIPE_BUF through the buffer, in as many writes as it takes. */
     private boolean writeLong(Object payload, int offset, long length, SendMode mode) throws IOException {
-        long total = Frames.HEADER_BYTES + length;
+        long total = framing.encodedLength(length);
         long sent = 0;
         while (sent < total) {
             int chunk = (int) Math.min(total - sent, BUFFER_BYTES);
@@ -161,12 +155,11 @@ final class FifoSender extends FifoEnd {
 
     /** Keeps what a trySend could not write, and starts the thread that writes it. */
     private void keepRest(Object payload, int offset, long length, long sent, int chunk, int done) {
-        long total = Frames.HEADER_BYTES + length;
+        long total = framing.encodedLength(length);
         byte[] rest = new byte[(int) (total - sent - done)];
         MemorySegment.copy(bufferSegment, ValueLayout.JAVA_BYTE, done, rest, 0, chunk - done);
         int at = chunk - done;
-        long from = sent + chunk - Frames.HEADER_BYTES;
-        Payloads.copy(payload, offset, from, rest, at, rest.length - at);
+        framing.copyEncoded(payload, offset, length, sent + chunk, rest.length - at, rest, at);
         pending = rest;
         pendingFrom = 0;
         Thread.ofVirtual().name("conduit-fifo-flush " + name).start(this::flushPending);

@@ -8,6 +8,7 @@ import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Backoff;
 import dev.conduit.internal.OneWayTransport;
 import dev.conduit.internal.Options;
+import dev.conduit.internal.frame.Framing;
 import dev.conduit.internal.posix.Libc;
 import dev.conduit.internal.posix.Libc.ErrnoException;
 
@@ -23,8 +24,8 @@ import java.util.Set;
  * {@code fifo:PATH}: one-way messages through a named FIFO. {@code openReceiver} opens the read
  * end at once (making the FIFO, mode 0600, if there is none, and removing it on close if it is
  * still that one); {@code openSender} needs a receiver to have it open, or waits for one up to
- * its time-out. Options: {@code maxFrame}, and {@code pipeSize}, the pipe buffer to ask the kernel
- * for ({@code F_SETPIPE_SZ}).
+ * its time-out. Options: {@code maxFrame}, {@code pipeSize}, the pipe buffer to ask the kernel
+ * for ({@code F_SETPIPE_SZ}), and {@code framing} (frames, lines or raw).
  */
 public final class FifoTransport implements OneWayTransport {
     /** The pipe buffer to ask for, in bytes; the kernel rounds it up to a power of two pages. */
@@ -39,13 +40,14 @@ public final class FifoTransport implements OneWayTransport {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, Options.SPIN, PIPE_SIZE);
+        return Set.of(Options.MAX_FRAME, Options.SPIN, PIPE_SIZE, Framing.OPTION);
     }
 
     @Override
     public MessageReceiver openReceiver(Endpoint endpoint) throws IOException {
         checkAvailable(endpoint);
         int maxFrame = Options.maxFrame(endpoint);
+        Framing framing = Framing.of(endpoint);
         int pipeSize = pipeSize(endpoint);
         Path path = Path.of(endpoint.address());
         Object createdKey = null;
@@ -66,13 +68,14 @@ public final class FifoTransport implements OneWayTransport {
             throw new IOException(endpoint + ": openReceiver: " + e.getMessage(), e);
         }
         applyPipeSize(endpoint, "openReceiver", fd, pipeSize);
-        return new FifoReceiver(endpoint, maxFrame, fd, path, createdKey);
+        return new FifoReceiver(endpoint, maxFrame, framing, fd, path, createdKey);
     }
 
     @Override
     public MessageSender openSender(Endpoint endpoint, Duration timeout) throws IOException {
         checkAvailable(endpoint);
         int maxFrame = Options.maxFrame(endpoint);
+        Framing framing = Framing.of(endpoint);
         int pipeSize = pipeSize(endpoint);
         String file = Path.of(endpoint.address()).toString();
         long waitNanos = AbstractConnection.toWaitNanos(timeout);
@@ -81,7 +84,7 @@ public final class FifoTransport implements OneWayTransport {
             try {
                 int fd = FifoFiles.open(endpoint.toString(), "openSender", file, Libc.O_WRONLY);
                 applyPipeSize(endpoint, "openSender", fd, pipeSize);
-                return new FifoSender(endpoint, maxFrame, fd, file);
+                return new FifoSender(endpoint, maxFrame, framing, fd, file);
             } catch (ErrnoException e) {
                 boolean retry = e.errno() == Libc.ENXIO || e.errno() == Libc.ENOENT;
                 if (!retry || !backoff.pause(endpoint + ": openSender, waiting for a receiver,")) {

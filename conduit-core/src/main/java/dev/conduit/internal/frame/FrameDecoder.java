@@ -2,10 +2,7 @@ package dev.conduit.internal.frame;
 
 import dev.conduit.FrameTooLongException;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
 
 /**
  * Incremental decoder of length-prefixed frames (see {@link Frames}), correct whatever the
@@ -15,32 +12,17 @@ import java.nio.channels.ReadableByteChannel;
  * fits in the buffer is handed out as a read-only view into it, with no copy and no allocation.
  * A longer frame is collected into a heap array of exactly its declared length, filled as bytes
  * arrive, and that array is handed over whole. A declared length above {@code maxFrame} fails
- * before anything of that size is allocated.
+ * before anything of that size is allocated. Bytes held at the end of the input are a frame cut
+ * short: {@link #endOfInput()} says so, and no message is made of them.
  *
- * <p>Use: call {@link #next()} until it returns {@code false}, then read more input
- * ({@link #readFrom(ReadableByteChannel)}, {@link #readFrom(InputStream)} or {@link #feed}) and
- * repeat. A frame from {@link #frame()} is valid until the next call of any of these.
- * Not thread-safe: one reader at a time.
+ * <p>See {@link StreamDecoder} for the calls. Not thread-safe: one reader at a time.
  */
-public final class FrameDecoder {
-    /**
-     * The default buffer: frames up to this size minus the header are zero-copy, so a 64 KiB
-     * message still is.
-     */
-    public static final int DEFAULT_BUFFER_BYTES = 64 * 1024 + Frames.HEADER_BYTES;
+public final class FrameDecoder extends StreamDecoder {
+    /** As {@link StreamDecoder#DEFAULT_BUFFER_BYTES}. */
+    public static final int DEFAULT_BUFFER_BYTES = StreamDecoder.DEFAULT_BUFFER_BYTES;
 
-    private final String context;
-    private final int maxFrame;
-    private final ByteBuffer buffer;
-    private final ByteBuffer view;
-    private int readIndex;
-    private int writeIndex;
     private byte[] large;
     private int largeFilled;
-    private ByteBuffer frame;
-    private byte[] frameArray;
-    private byte[] chunk;
-    private boolean sourceDrained;
 
     /**
      * @param context     the endpoint, for error messages
@@ -48,16 +30,7 @@ public final class FrameDecoder {
      * @param bufferBytes the read buffer's size, at least 64
      */
     public FrameDecoder(String context, int maxFrame, int bufferBytes) {
-        if (maxFrame < 0) {
-            throw new IllegalArgumentException("maxFrame: " + maxFrame + " (expected >= 0)");
-        }
-        if (bufferBytes < 64) {
-            throw new IllegalArgumentException("bufferBytes: " + bufferBytes + " (expected >= 64)");
-        }
-        this.context = context;
-        this.maxFrame = maxFrame;
-        this.buffer = ByteBuffer.allocateDirect(bufferBytes);
-        this.view = buffer.asReadOnlyBuffer();
+        super(context, maxFrame, bufferBytes);
     }
 
     /**
@@ -67,6 +40,7 @@ public final class FrameDecoder {
      * @throws FrameTooLongException if a header declares more than {@code maxFrame} bytes; the
      *                               decoder must not be used afterwards
      */
+    @Override
     public boolean next() throws FrameTooLongException {
         frame = null;
         frameArray = null;
@@ -97,9 +71,7 @@ public final class FrameDecoder {
             compactIfNeeded(needed);
             return false;
         }
-        view.limit(readIndex + needed);
-        view.position(readIndex + Frames.HEADER_BYTES);
-        frame = view;
+        viewOf(readIndex + Frames.HEADER_BYTES, readIndex + needed);
         readIndex += needed;
         resetIfEmpty();
         return true;
@@ -120,126 +92,19 @@ public final class FrameDecoder {
         return true;
     }
 
-    /** @return the current frame's payload, read-only, valid until the next call; or null */
-    public ByteBuffer frame() {
-        return frame;
+    /** {@inheritDoc} Any byte held is a frame cut short. */
+    @Override
+    public boolean endOfInput() {
+        return midFrame();
     }
 
-    /**
-     * @return the current frame's payload as an array the caller may keep (the decoder's own
-     *         array for a large frame, a copy otherwise)
-     * @throws IllegalStateException if there is no current frame
-     */
-    public byte[] frameArray() {
-        if (frame == null) {
-            throw new IllegalStateException("no current frame");
-        }
-        if (frameArray != null) {
-            byte[] a = frameArray;
-            frameArray = null;
-            return a;
-        }
-        byte[] copy = new byte[frame.remaining()];
-        frame.get(frame.position(), copy);
-        return copy;
-    }
-
-    /** @return whether bytes of an incomplete frame are held */
+    @Override
     public boolean midFrame() {
         return large != null || writeIndex > readIndex;
     }
 
-    /** @return how many bytes of the incomplete frame are held, header included */
+    @Override
     public long heldBytes() {
         return (writeIndex - readIndex) + (large == null ? 0 : Frames.HEADER_BYTES + (long) largeFilled);
-    }
-
-    /**
-     * Reads what the channel has into the buffer (one {@code read} call).
-     *
-     * @return bytes read, 0 if none (non-blocking channel), -1 at end of stream
-     * @throws IOException from the channel
-     */
-    public int readFrom(ReadableByteChannel channel) throws IOException {
-        prepareWrite();
-        int room = buffer.capacity() - writeIndex;
-        buffer.limit(buffer.capacity()).position(writeIndex);
-        int n = channel.read(buffer);
-        if (n > 0) {
-            writeIndex += n;
-        }
-        sourceDrained = n >= 0 && n < room;
-        return n;
-    }
-
-    /**
-     * Whether the last {@link #readFrom(ReadableByteChannel)} got fewer bytes than it had room for.
-     * A stream socket's {@code read} returns less than asked only when its receive queue is
-     * empty, so the channel had nothing more at that moment: a caller that must wait can go
-     * straight to its selector instead of reading once more only to learn that.
-     *
-     * @return whether the channel was drained by the last read (also after a read of 0 bytes)
-     */
-    public boolean sourceDrained() {
-        return sourceDrained;
-    }
-
-    /**
-     * Reads what the stream gives in one {@code read} call (which may block).
-     *
-     * @return bytes read, or -1 at end of stream
-     * @throws IOException from the stream
-     */
-    public int readFrom(InputStream in) throws IOException {
-        prepareWrite();
-        if (chunk == null) {
-            chunk = new byte[Math.min(buffer.capacity(), 16 * 1024)];
-        }
-        int n = in.read(chunk, 0, Math.min(chunk.length, buffer.capacity() - writeIndex));
-        if (n > 0) {
-            buffer.put(writeIndex, chunk, 0, n);
-            writeIndex += n;
-        }
-        return n;
-    }
-
-    /**
-     * Copies input into the buffer, as much as fits; call {@link #next()} before feeding more.
-     *
-     * @return how many bytes were taken
-     */
-    public int feed(byte[] src, int offset, int length) {
-        prepareWrite();
-        int n = Math.min(length, buffer.capacity() - writeIndex);
-        buffer.put(writeIndex, src, offset, n);
-        writeIndex += n;
-        return n;
-    }
-
-    private void prepareWrite() {
-        frame = null;
-        frameArray = null;
-        if (writeIndex == buffer.capacity()) {
-            compactIfNeeded(buffer.capacity());
-        }
-        if (writeIndex == buffer.capacity()) {
-            throw new IllegalStateException(context + ": decoder buffer full; call next() before reading more");
-        }
-    }
-
-    private void compactIfNeeded(int needed) {
-        if (readIndex > 0 && readIndex + needed > buffer.capacity()) {
-            int unread = writeIndex - readIndex;
-            buffer.put(0, buffer, readIndex, unread);
-            readIndex = 0;
-            writeIndex = unread;
-        }
-    }
-
-    private void resetIfEmpty() {
-        if (readIndex == writeIndex) {
-            readIndex = 0;
-            writeIndex = 0;
-        }
     }
 }

@@ -8,6 +8,7 @@ import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.Inbox;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.QueueConnection;
+import dev.conduit.internal.frame.Framing;
 import dev.conduit.spi.TransportProvider;
 
 import java.io.FileDescriptor;
@@ -22,8 +23,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Frames over a child's standard input and output ({@link #spawn}) or this process's own
- * ({@code stdio}, {@link #stdio}). Each connection runs a reader and a writer thread between
+ * Frames (or lines, or raw bytes, with {@code ?framing=}) over a child's standard input and
+ * output ({@link #spawn}) or this process's own ({@code stdio}, {@link #stdio}). Each connection runs a reader and a writer thread between
  * the streams and its inboxes, so time-outs, {@code tryReceive} and {@code trySend} work on
  * plain pipes.
  */
@@ -40,7 +41,7 @@ public final class ProcessTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME);
+        return Set.of(Options.MAX_FRAME, Framing.OPTION);
     }
 
     @Override
@@ -97,13 +98,15 @@ public final class ProcessTransport implements TransportProvider {
     private static QueueConnection open(Endpoint endpoint, String name, InputStream in, OutputStream out,
             Process process) {
         int maxFrame = Options.maxFrame(endpoint);
+        Framing framing = Framing.of(endpoint);
         Inbox inbound = new Inbox(name, INBOX_BYTES);
         Inbox outbound = new Inbox(name, INBOX_BYTES);
-        StreamPumps pumps = new StreamPumps(name, maxFrame, in, out, inbound, outbound,
+        StreamPumps pumps = new StreamPumps(name, maxFrame, framing, in, out, inbound, outbound,
                 () -> process == null ? "" : exitNote(process));
         QueueConnection connection = process == null
-                ? new QueueConnection(endpoint, name, maxFrame, inbound, outbound, () -> awaitWriter(pumps), true)
-                : new Child(endpoint, name, maxFrame, inbound, outbound, pumps, process);
+                ? new QueueConnection(endpoint, name, maxFrame, inbound, outbound, () -> awaitWriter(pumps), true,
+                        framing)
+                : new Child(endpoint, name, maxFrame, framing, inbound, outbound, pumps, process);
         pumps.start();
         return connection;
     }
@@ -131,9 +134,9 @@ public final class ProcessTransport implements TransportProvider {
     private static final class Child extends QueueConnection implements ProcessConnection {
         private final Process process;
 
-        Child(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound, StreamPumps pumps,
-                Process process) {
-            super(endpoint, name, maxFrame, inbound, outbound, () -> reap(pumps, process), true);
+        Child(Endpoint endpoint, String name, int maxFrame, Framing framing, Inbox inbound, Inbox outbound,
+                StreamPumps pumps, Process process) {
+            super(endpoint, name, maxFrame, inbound, outbound, () -> reap(pumps, process), true, framing);
             this.process = process;
         }
 

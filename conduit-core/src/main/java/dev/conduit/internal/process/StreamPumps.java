@@ -3,8 +3,9 @@ package dev.conduit.internal.process;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.internal.Inbox;
-import dev.conduit.internal.frame.FrameDecoder;
 import dev.conduit.internal.frame.Frames;
+import dev.conduit.internal.frame.Framing;
+import dev.conduit.internal.frame.StreamDecoder;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -14,8 +15,9 @@ import java.nio.ByteBuffer;
 import java.util.function.Supplier;
 
 /**
- * The two threads that move frames between a pair of byte streams and a connection's inboxes:
- * a reader decoding frames into {@code inbound}, a writer encoding {@code outbound} messages
+ * The two threads that move messages between a pair of byte streams and a connection's inboxes,
+ * framed as the connection's {@link Framing} has it:
+ * a reader decoding messages into {@code inbound}, a writer encoding {@code outbound} messages
  * (flushing whenever it has nothing more queued, so bursts are batched into few writes, or a
  * sender waits for its message to be out, and then telling {@code outbound} what is written).
  */
@@ -28,12 +30,13 @@ final class StreamPumps {
     /**
      * @param endNote what to add to the end-of-stream message, e.g. the child's exit code
      */
-    StreamPumps(String name, int maxFrame, InputStream in, OutputStream out, Inbox inbound, Inbox outbound,
-            Supplier<String> endNote) {
+    StreamPumps(String name, int maxFrame, Framing framing, InputStream in, OutputStream out, Inbox inbound,
+            Inbox outbound, Supplier<String> endNote) {
+        StreamDecoder decoder = framing.decoder(name, maxFrame, StreamDecoder.DEFAULT_BUFFER_BYTES);
         reader = Thread.ofPlatform().daemon().name("conduit-reader " + name)
-                .unstarted(() -> read(name, maxFrame, in, inbound, endNote));
+                .unstarted(() -> read(name, decoder, in, inbound, endNote));
         writer = Thread.ofPlatform().daemon().name("conduit-writer " + name)
-                .unstarted(() -> write(out, outbound));
+                .unstarted(() -> write(framing, out, outbound));
     }
 
     void start() {
@@ -46,15 +49,19 @@ final class StreamPumps {
         return writer.join(java.time.Duration.ofMillis(millis));
     }
 
-    private static void read(String name, int maxFrame, InputStream in, Inbox inbound, Supplier<String> endNote) {
-        FrameDecoder decoder = new FrameDecoder(name, maxFrame, FrameDecoder.DEFAULT_BUFFER_BYTES);
+    private static void read(String name, StreamDecoder decoder, InputStream in, Inbox inbound,
+            Supplier<String> endNote) {
         try (in) {
             while (true) {
                 while (decoder.next()) {
                     inbound.put(decoder.frameArray(), true);
                 }
                 if (decoder.readFrom(in) < 0) {
-                    inbound.closeProducer(new ConnectionClosedException(name + ": receive: " + (decoder.midFrame()
+                    boolean cut = decoder.endOfInput();
+                    while (!cut && decoder.next()) {
+                        inbound.put(decoder.frameArray(), true);
+                    }
+                    inbound.closeProducer(new ConnectionClosedException(name + ": receive: " + (cut
                             ? "peer closed in the middle of a frame (" + decoder.heldBytes() + " bytes of it received)"
                             : "connection closed by peer") + endNote.get()));
                     return;
@@ -72,16 +79,13 @@ final class StreamPumps {
         }
     }
 
-    private static void write(OutputStream rawOut, Inbox outbound) {
-        byte[] header = new byte[Frames.HEADER_BYTES];
-        ByteBuffer headerView = ByteBuffer.wrap(header);
+    private static void write(Framing framing, OutputStream rawOut, Inbox outbound) {
+        ByteBuffer header = ByteBuffer.allocate(Frames.HEADER_BYTES);
         try (OutputStream out = new BufferedOutputStream(rawOut, OUTPUT_BUFFER_BYTES)) {
             try {
                 while (true) {
                     byte[] message = outbound.take(-1);
-                    Frames.putHeader(headerView, 0, message.length);
-                    out.write(header);
-                    out.write(message);
+                    framing.writeTo(out, message, header);
                     if (outbound.shouldWriteOut()) {
                         out.flush();
                         outbound.takenWritten();

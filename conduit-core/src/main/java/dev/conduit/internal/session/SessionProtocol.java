@@ -3,6 +3,7 @@ package dev.conduit.internal.session;
 import dev.conduit.Endpoint;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.ipcez.IpcezAck;
+import dev.conduit.internal.frame.Framing;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +65,11 @@ public final class SessionProtocol {
                     + " (expected conduit or raw)");
         }
         boolean on = protocol.equals("conduit");
+        if (on && Framing.of(endpoint) != Framing.FRAMES) {
+            throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': protocol=conduit needs"
+                    + " framing=frames (its tagged messages are frames); framing=" + Framing.of(endpoint).text()
+                    + " is for peers that read lines or bytes");
+        }
         if (IpcezAck.requested(endpoint)) {
             checkIpcez(endpoint, on);
             return false;

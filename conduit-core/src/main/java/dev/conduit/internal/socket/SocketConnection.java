@@ -7,8 +7,9 @@ import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.BiasedLock;
 import dev.conduit.internal.Payloads;
-import dev.conduit.internal.frame.FrameDecoder;
 import dev.conduit.internal.frame.Frames;
+import dev.conduit.internal.frame.Framing;
+import dev.conduit.internal.frame.StreamDecoder;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -22,7 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A framed connection over a stream {@link SocketChannel} (Unix domain or TCP), kept in
+ * A connection over a stream {@link SocketChannel} (Unix domain or TCP), kept in
  * non-blocking mode so that time-outs and non-blocking calls need no thread; waits go through a
  * per-direction selector ({@link Readiness}), made on first need.
  *
@@ -38,14 +39,22 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Receiving.</b> One read gets as much as the decoder's buffer takes. A read that got
  * less than it asked for drained the socket, so a blocking receive that needs more goes
  * straight to {@code epoll_wait} and reads once woken: two system calls per message, not three.
+ *
+ * <p><b>Framing.</b> Frames by default; {@code ?framing=lines} or {@code raw} change only what
+ * the decoder cuts and what surrounds a message in the send buffer ({@link Framing}). Such a
+ * message always takes {@link #sendEncoded}, so the frames path is the same instructions as it
+ * would be without them.
  */
 public final class SocketConnection extends AbstractConnection {
     /** As the decoder's buffer: a 64 KiB message and its header go out in one write. */
-    private static final int SEND_BUFFER_BYTES = FrameDecoder.DEFAULT_BUFFER_BYTES;
+    private static final int SEND_BUFFER_BYTES = StreamDecoder.DEFAULT_BUFFER_BYTES;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final SocketChannel channel;
-    private final FrameDecoder decoder;
+    private final StreamDecoder decoder;
+    private final Framing framing;
+    /** The longest frame {@link #sendPayload} encodes itself: lines and raw never take that path. */
+    private final long directLimit;
     private final long spinNanos;
     private final PeerCredentials peer;
     private final BiasedLock sendLock = new BiasedLock();
@@ -71,10 +80,24 @@ public final class SocketConnection extends AbstractConnection {
      */
     public SocketConnection(Endpoint endpoint, SocketChannel channel, int maxFrame, long spinNanos,
             PeerCredentials peer) throws IOException {
+        this(endpoint, channel, maxFrame, spinNanos, peer, Framing.FRAMES);
+    }
+
+    /**
+     * As {@link #SocketConnection(Endpoint, SocketChannel, int, long, PeerCredentials)}, with a
+     * framing other than frames.
+     *
+     * @param framing how messages look on the wire
+     * @throws IOException if the channel cannot be configured
+     */
+    public SocketConnection(Endpoint endpoint, SocketChannel channel, int maxFrame, long spinNanos,
+            PeerCredentials peer, Framing framing) throws IOException {
         super(endpoint, endpoint.toString(), maxFrame);
         this.channel = channel;
         this.peer = peer;
-        this.decoder = new FrameDecoder(endpoint.toString(), maxFrame, FrameDecoder.DEFAULT_BUFFER_BYTES);
+        this.framing = framing;
+        this.directLimit = framing == Framing.FRAMES ? SEND_BUFFER_BYTES : -1;
+        this.decoder = framing.decoder(endpoint.toString(), maxFrame, StreamDecoder.DEFAULT_BUFFER_BYTES);
         this.spinNanos = spinNanos;
         channel.configureBlocking(false);
         this.readiness = new Readiness(channel, name, this::isClosedLocally, this::closedLocally);
@@ -163,7 +186,7 @@ public final class SocketConnection extends AbstractConnection {
         drained = decoder.sourceDrained();
         if (n < 0) {
             endOfStream = true;
-            if (decoder.midFrame()) {
+            if (decoder.endOfInput()) {
                 failure = new ConnectionClosedException(name + ": receive: peer closed in the middle of a"
                         + " frame (" + decoder.heldBytes() + " bytes of it received)");
                 throw failure;
@@ -195,7 +218,7 @@ public final class SocketConnection extends AbstractConnection {
         }
     }
 
-    /** Sends or queues the message as one frame. */
+    /** Sends or queues the message as one frame, or as its framing has it. */
     @Override
     protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean block = mode != SendMode.TRY_SEND;
@@ -207,8 +230,8 @@ public final class SocketConnection extends AbstractConnection {
                 throw closedLocally(mode.call);
             }
             long frameBytes = Frames.HEADER_BYTES + length;
-            if (frameBytes > SEND_BUFFER_BYTES) {
-                return sendLong(payload, offset, length, mode);
+            if (frameBytes > directLimit) {
+                return sendEncoded(payload, offset, length, mode);
             }
             if (!makeRoom((int) frameBytes, block, mode.call)) {
                 return false;
@@ -217,23 +240,47 @@ public final class SocketConnection extends AbstractConnection {
             Frames.putHeader(sendBuffer, frameStart, (int) length);
             Payloads.copy(payload, offset, 0, sendSegment, sendBuffer, frameStart + Frames.HEADER_BYTES, length);
             unsentEnd += (int) frameBytes;
-            if (mode == SendMode.WRITE) {
-                return true;
-            }
-            if (flushQueued(block, mode.call)) {
-                return true;
-            }
-            if (unsentStart <= frameStart) {
-                // Nothing of this frame went out: take it back, as a refused trySend must.
-                unsentEnd = frameStart;
-                resetIfEmpty();
-                return false;
-            }
-            startFlusher();
-            return true;
+            return queued(frameStart, mode);
         } finally {
             sendLock.unlock();
         }
+    }
+
+    /** Sends (or for a write, leaves) the queue after a frame was put at {@code frameStart}. */
+    private boolean queued(int frameStart, SendMode mode) throws IOException {
+        if (mode == SendMode.WRITE) {
+            return true;
+        }
+        if (flushQueued(mode != SendMode.TRY_SEND, mode.call)) {
+            return true;
+        }
+        if (unsentStart <= frameStart) {
+            // Nothing of this frame went out: take it back, as a refused trySend must.
+            unsentEnd = frameStart;
+            resetIfEmpty();
+            return false;
+        }
+        startFlusher();
+        return true;
+    }
+
+    /**
+     * Sends a frame longer than the buffer, or any message of another framing, as the framing
+     * puts it on the wire. An empty raw message is no bytes at all: it only sends the queue.
+     */
+    private boolean sendEncoded(Object payload, int offset, long length, SendMode mode) throws IOException {
+        framing.checkMessage(name, mode.call, payload, offset, length);
+        long total = framing.encodedLength(length);
+        if (total > SEND_BUFFER_BYTES) {
+            return sendLong(payload, offset, length, mode);
+        }
+        if (!makeRoom((int) total, mode != SendMode.TRY_SEND, mode.call)) {
+            return false;
+        }
+        int start = unsentEnd;
+        framing.copyEncoded(payload, offset, length, 0, total, sendSegment, sendBuffer, start);
+        unsentEnd += (int) total;
+        return queued(start, mode);
     }
 
     /** Makes the buffer's free tail at least {@code bytes} long, writing queued bytes if needed. */
@@ -254,7 +301,7 @@ public final class SocketConnection extends AbstractConnection {
     }
 
     /**
-     * Sends a frame longer than the buffer through it, piece by piece, after what is queued. A
+     * Sends a message longer than the buffer through it, piece by piece, after what is queued. A
      * write leaves its last piece queued.
      */
     private boolean sendLong(Object payload, int offset, long length, SendMode mode) throws IOException {
@@ -262,15 +309,14 @@ public final class SocketConnection extends AbstractConnection {
         if (!flushQueued(block, mode.call)) {
             return false;
         }
-        Frames.putHeader(sendBuffer, 0, (int) length);
-        unsentEnd = Frames.HEADER_BYTES;
+        long total = framing.encodedLength(length);
         long copied = 0;
         while (true) {
-            int chunk = (int) Math.min(SEND_BUFFER_BYTES - unsentEnd, length - copied);
-            Payloads.copy(payload, offset, copied, sendSegment, sendBuffer, unsentEnd, chunk);
+            int chunk = (int) Math.min(SEND_BUFFER_BYTES - unsentEnd, total - copied);
+            framing.copyEncoded(payload, offset, length, copied, chunk, sendSegment, sendBuffer, unsentEnd);
             unsentEnd += chunk;
             copied += chunk;
-            if (copied == length && mode == SendMode.WRITE) {
+            if (copied == total && mode == SendMode.WRITE) {
                 return true;
             }
             while (unsentEnd > 0) {
@@ -283,11 +329,11 @@ public final class SocketConnection extends AbstractConnection {
                     unsentEnd = 0;
                     return false;
                 } else {
-                    keepPending(payload, offset, copied, length - copied);
+                    keepPending(payload, offset, length, copied, total - copied);
                     return true;
                 }
             }
-            if (copied == length) {
+            if (copied == total) {
                 return true;
             }
         }
@@ -295,15 +341,15 @@ public final class SocketConnection extends AbstractConnection {
 
     /**
      * Moves the unsent rest of a long frame, the queued bytes then {@code rest} bytes of
-     * the message from its byte {@code from}, to {@code pending}, and starts a flusher that
-     * writes it.
+     * the encoded message from its byte {@code from}, to {@code pending}, and starts a flusher
+     * that writes it.
      */
-    private void keepPending(Object payload, int offset, long from, long rest) {
+    private void keepPending(Object payload, int offset, long length, long from, long rest) {
         int queued = unsentEnd - unsentStart;
         MemorySegment all = Arena.ofAuto().allocate(queued + rest);
         MemorySegment.copy(sendSegment, unsentStart, all, 0, queued);
         pending = all.asByteBuffer();
-        Payloads.copy(payload, offset, from, all, pending, queued, rest);
+        framing.copyEncoded(payload, offset, length, from, rest, all, pending, queued);
         unsentStart = 0;
         unsentEnd = 0;
         startFlusher();

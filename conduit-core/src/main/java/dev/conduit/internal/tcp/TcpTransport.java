@@ -5,6 +5,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Options;
+import dev.conduit.internal.frame.Framing;
 import dev.conduit.internal.socket.SocketConnection;
 import dev.conduit.internal.socket.SocketListener;
 import dev.conduit.internal.socket.Sockets;
@@ -18,7 +19,10 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Set;
 
-/** {@code tcp://HOST:PORT}: TCP with {@code TCP_NODELAY}; port 0 lets the listener pick one. */
+/**
+ * {@code tcp://HOST:PORT}: TCP with {@code TCP_NODELAY}; port 0 lets the listener pick one; frames,
+ * or lines or raw bytes with {@code ?framing=}.
+ */
 public final class TcpTransport implements TransportProvider {
 
     @Override
@@ -28,13 +32,14 @@ public final class TcpTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, Options.SPIN);
+        return Set.of(Options.MAX_FRAME, Options.SPIN, Framing.OPTION);
     }
 
     @Override
     public Listener listen(Endpoint endpoint) throws IOException {
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
+        Framing framing = Framing.of(endpoint);
         InetSocketAddress address = address(endpoint);
         ServerSocketChannel server = ServerSocketChannel.open();
         Endpoint resolved;
@@ -49,7 +54,7 @@ public final class TcpTransport implements TransportProvider {
         }
         return new SocketListener(resolved, server, channel -> {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            return new SocketConnection(resolved, channel, maxFrame, spin, null);
+            return new SocketConnection(resolved, channel, maxFrame, spin, null, framing);
         }, () -> { });
     }
 
@@ -57,6 +62,7 @@ public final class TcpTransport implements TransportProvider {
     public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
+        Framing framing = Framing.of(endpoint);
         InetSocketAddress address = address(endpoint);
         SocketChannel channel;
         try {
@@ -66,7 +72,7 @@ public final class TcpTransport implements TransportProvider {
                     + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        return new SocketConnection(endpoint, channel, maxFrame, spin, null);
+        return new SocketConnection(endpoint, channel, maxFrame, spin, null, framing);
     }
 
     private static String host(Endpoint endpoint) {

@@ -7,6 +7,7 @@ import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.ipcez.IpcezAck;
+import dev.conduit.internal.frame.Framing;
 import dev.conduit.internal.socket.SocketConnection;
 import dev.conduit.internal.socket.SocketListener;
 import dev.conduit.internal.socket.Sockets;
@@ -57,7 +58,7 @@ public final class UnixTransport implements TransportProvider {
     @Override
     public Set<String> optionNames() {
         return Set.of(Options.MAX_FRAME, Options.SPIN, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS,
-                IpcezAck.ACK, IpcezAck.ACK_TIMEOUT);
+                IpcezAck.ACK, IpcezAck.ACK_TIMEOUT, Framing.OPTION);
     }
 
     /**
@@ -90,6 +91,7 @@ public final class UnixTransport implements TransportProvider {
         Endpoint endpoint = socketEndpoint;
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
+        Framing framing = Framing.of(endpoint);
         int mode = Options.mode(endpoint, "mode", DEFAULT_MODE);
         AccessRules rules = AccessRules.of(endpoint);
         Path path = socketPath(endpoint).toAbsolutePath();
@@ -104,7 +106,7 @@ public final class UnixTransport implements TransportProvider {
                 channel.close();
                 return null;
             }
-            return new SocketConnection(endpoint, channel, maxFrame, spin, peer);
+            return new SocketConnection(endpoint, channel, maxFrame, spin, peer, framing);
         }, () -> removeIfOurs(path, fileKey));
     }
 
@@ -112,6 +114,7 @@ public final class UnixTransport implements TransportProvider {
     public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
+        Framing framing = Framing.of(endpoint);
         Path path = socketPath(endpoint);
         SocketChannel channel;
         try {
@@ -122,7 +125,7 @@ public final class UnixTransport implements TransportProvider {
             throw new IOException(endpoint + ": connect: no listener (" + why + ")"
                     + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
-        Connection connection = new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel));
+        Connection connection = new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel), framing);
         return IpcezAck.requested(endpoint) ? IpcezAck.connect(endpoint, connection) : connection;
     }
 

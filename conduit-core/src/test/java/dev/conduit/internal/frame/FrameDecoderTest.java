@@ -46,7 +46,7 @@ class FrameDecoderTest {
     }
 
     /** Feeds {@code input} in pieces whose sizes {@code splits} picks, collecting the frames. */
-    static List<byte[]> decode(FrameDecoder decoder, byte[] input, java.util.function.IntSupplier splits)
+    static List<byte[]> decode(StreamDecoder decoder, byte[] input, java.util.function.IntSupplier splits)
             throws FrameTooLongException {
         List<byte[]> out = new ArrayList<>();
         int offset = 0;
