@@ -50,7 +50,7 @@ class IzilangFifoInteropTest {
     }
 
     private BufferedReader python(String mode, Path fifo) throws IOException {
-        python = PythonPeer.start("python3", "izi_fifo_peer.py", mode, fifo.toString(), String.valueOf(COUNT));
+        python = PythonPeer.start("/usr/bin/python3", "izi_fifo_peer.py", mode, fifo.toString(), String.valueOf(COUNT));
         return new BufferedReader(new InputStreamReader(python.getInputStream(), StandardCharsets.UTF_8));
     }
 

@@ -116,10 +116,10 @@ class LineToolsInteropTest {
 
     @Test
     void unixListenerServesNetcat() throws Exception {
-        need("nc", "netcat-openbsd");
+        need("nc.openbsd", "netcat-openbsd");
         Path socket = dir.resolve("a.sock");
         try (Listener listener = Conduit.listen("unix:" + socket + "?framing=lines")) {
-            Process nc = start("nc", "-N", "-U", socket.toString());
+            Process nc = start("nc.openbsd", "-N", "-U", socket.toString());
             try (Connection peer = listener.accept()) {
                 talk(peer, nc);
             }
@@ -128,10 +128,10 @@ class LineToolsInteropTest {
 
     @Test
     void tcpListenerServesNetcat() throws Exception {
-        need("nc", "netcat-openbsd");
+        need("nc.openbsd", "netcat-openbsd");
         try (Listener listener = Conduit.listen("tcp://127.0.0.1:0?framing=lines")) {
             String port = listener.endpoint().address().substring("127.0.0.1:".length());
-            Process nc = start("nc", "-N", "127.0.0.1", port);
+            Process nc = start("nc.openbsd", "-N", "127.0.0.1", port);
             try (Connection peer = listener.accept()) {
                 talk(peer, nc);
             }
@@ -140,9 +140,9 @@ class LineToolsInteropTest {
 
     @Test
     void connectsToNetcatListeningOnAUnixSocket() throws Exception {
-        need("nc", "netcat-openbsd");
+        need("nc.openbsd", "netcat-openbsd");
         Path socket = dir.resolve("l.sock");
-        Process nc = start("nc", "-l", "-U", socket.toString());
+        Process nc = start("nc.openbsd", "-l", "-U", socket.toString());
         try (Connection c = Conduit.connect("unix:" + socket + "?framing=lines", WAIT)) {
             c.send("ping");
             assertEquals("ping", output(nc).readLine());
@@ -153,12 +153,12 @@ class LineToolsInteropTest {
 
     @Test
     void connectsToNetcatListeningOnTcp() throws Exception {
-        need("nc", "netcat-openbsd");
+        need("nc.openbsd", "netcat-openbsd");
         int port;
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        Process nc = start("nc", "-l", "127.0.0.1", String.valueOf(port));
+        Process nc = start("nc.openbsd", "-l", "127.0.0.1", String.valueOf(port));
         try (Connection c = Conduit.connect("tcp://127.0.0.1:" + port + "?framing=lines", WAIT)) {
             c.send("ping");
             assertEquals("ping", output(nc).readLine());

@@ -51,7 +51,7 @@ class PythonInteropTest {
     }
 
     private Process python(String mode, Path socket) throws IOException {
-        python = PythonPeer.start("python3", "mpc_peer.py", mode, socket.toString(), String.valueOf(COUNT));
+        python = PythonPeer.start("/usr/bin/python3", "mpc_peer.py", mode, socket.toString(), String.valueOf(COUNT));
         return python;
     }
 
