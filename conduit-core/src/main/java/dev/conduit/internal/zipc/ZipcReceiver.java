@@ -162,9 +162,13 @@ final class ZipcReceiver extends AbstractConnection {
         return senderGone;
     }
 
-    /** Waits up to {@code nanos} for the tail to move. */
+    /**
+     * Waits up to {@code nanos} for the tail to move past {@link #head}. The tail the queue is
+     * empty at is {@code head}, not a fresh read of the tail: a message published since
+     * {@link #tryTake} looked would otherwise be taken for the baseline and slept through.
+     */
     private void await(long nanos, boolean spin) {
-        int tail = queue.tail();
+        int tail = head;
         if (Thread.currentThread().isVirtual()) {
             LockSupport.parkNanos(Math.min(nanos, park));
             park = Math.min(2 * park, MAX_PARK_NANOS);
