@@ -4,6 +4,7 @@ import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.ByteArrayOutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -170,6 +172,22 @@ class FramingTest {
             cat.send("purr");
             assertEquals("meow", text(cat.receive(WAIT)));
             assertEquals("purr", text(cat.receive(WAIT)));
+        }
+    }
+
+    @Test
+    void spawnWithRawIsAByteStreamBothWays() throws Exception {
+        try (ProcessConnection cat = Conduit.spawn(new ProcessBuilder("cat"), "stdio?framing=raw")) {
+            cat.send("ab\n");
+            cat.send(new byte[] {0, 0, 0, 9}); // Under frames, a header; here four bytes like any other.
+            cat.send("cd");
+            ByteArrayOutputStream echoed = new ByteArrayOutputStream();
+            while (echoed.size() < 9) {
+                byte[] piece = cat.receive(WAIT);
+                assertNotNull(piece, "cat's bytes within " + WAIT + "; so far " + echoed.size());
+                echoed.write(piece);
+            }
+            assertArrayEquals(new byte[] {'a', 'b', '\n', 0, 0, 0, 9, 'c', 'd'}, echoed.toByteArray());
         }
     }
 
