@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,19 @@ final class LoadServerProcess implements AutoCloseable {
      * @param jvmOptions options for its JVM, such as {@code -Xmx256m}
      */
     LoadServerProcess(String endpoint, String mode, List<String> jvmOptions) throws IOException {
-        this.process = ChildJvm.builder(jvmOptions, LoadServer.class, endpoint, mode).start();
+        this(endpoint, mode, jvmOptions, null);
+    }
+
+    /**
+     * As {@link #LoadServerProcess(String, String, List)}, its standard error (its log) going to
+     * {@code stderr} instead of the test's.
+     */
+    LoadServerProcess(String endpoint, String mode, List<String> jvmOptions, Path stderr) throws IOException {
+        ProcessBuilder builder = ChildJvm.builder(jvmOptions, LoadServer.class, endpoint, mode);
+        if (stderr != null) {
+            builder.redirectError(stderr.toFile());
+        }
+        this.process = builder.start();
         try {
             this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);

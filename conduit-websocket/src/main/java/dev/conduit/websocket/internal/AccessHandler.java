@@ -19,7 +19,7 @@ import java.util.List;
 
 /**
  * A listener's gate, before the WebSocket handshake: the request path must be the endpoint's
- * (else 404), the bearer token must match if one is set (an {@code Authorization: Bearer}
+ * (else 404; a request that is not HTTP gets 400), the bearer token must match if one is set (an {@code Authorization: Bearer}
  * header, or {@code ?token=} for browsers, which cannot set headers; else 401), and a request
  * that carries an {@code Origin} must carry one of the allowed ones, if any are set (else 403).
  * A refused request gets its status and a closed connection, and is never seen by {@code accept}.
@@ -42,6 +42,13 @@ final class AccessHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(message);
             return;
         }
+        if (request.decoderResult().isFailure()) {
+            // Not HTTP at all (a TLS client, a port scan): Netty names it "/bad-request", which is no 404.
+            LOG.log(System.Logger.Level.INFO, "{0}: not an HTTP request from {1}: {2}; answered 400 Bad Request",
+                    settings.name(), peer, String.valueOf(request.decoderResult().cause()));
+            refuse(ctx, request, HttpResponseStatus.BAD_REQUEST);
+            return;
+        }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         HttpResponseStatus refusal = null;
         if (!uri.path().equals(settings.path())) {
@@ -55,20 +62,25 @@ final class AccessHandler extends ChannelInboundHandlerAdapter {
         if (refusal != null) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: refused {1} from {2}: {3}", settings.name(), uri.path(),
                     peer, refusal);
-            ReferenceCountUtil.release(request);
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, refusal,
-                    Unpooled.copiedBuffer(refusal + "\n", StandardCharsets.UTF_8));
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
-            response.headers().set(HttpHeaderNames.CONNECTION, "close");
-            if (refusal == HttpResponseStatus.UNAUTHORIZED) {
-                response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
-            }
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            refuse(ctx, request, refusal);
             return;
         }
         request.setUri(settings.path());
         ctx.fireChannelRead(request);
+    }
+
+    /** Answers {@code request} with {@code refusal} and closes once the answer is out. */
+    private static void refuse(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus refusal) {
+        ReferenceCountUtil.release(request);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, refusal,
+                Unpooled.copiedBuffer(refusal + "\n", StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        response.headers().set(HttpHeaderNames.CONNECTION, "close");
+        if (refusal == HttpResponseStatus.UNAUTHORIZED) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     private boolean tokenMatches(FullHttpRequest request, QueryStringDecoder uri) {

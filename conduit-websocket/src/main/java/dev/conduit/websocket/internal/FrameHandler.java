@@ -27,13 +27,17 @@ import java.io.IOException;
  * connection's end.
  */
 final class FrameHandler extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger("dev.conduit");
     private final WsSettings settings;
     private final WebSocketConnection connection;
+    private final String peer;
     private boolean open;
 
-    FrameHandler(WsSettings settings, WebSocketConnection connection) {
+    /** @param peer the peer's address, for the log */
+    FrameHandler(WsSettings settings, WebSocketConnection connection, String peer) {
         this.settings = settings;
         this.connection = connection;
+        this.peer = peer;
     }
 
     @Override
@@ -89,6 +93,8 @@ final class FrameHandler extends ChannelInboundHandlerAdapter {
         boolean tooLong = cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException c
                 && c.closeStatus() != null && c.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code();
         if (tooLong) {
+            LOG.log(System.Logger.Level.INFO, "{0}: {1} sent a message above maxFrame ({2} bytes); closed with"
+                    + " code 1009", settings.name(), peer, Integer.toString(settings.maxFrame()));
             // The length is not known here, only that it is more than maxFrame.
             connection.ended(new FrameTooLongException(settings.name() + ": receive", settings.maxFrame() + 1L,
                     settings.maxFrame()));
@@ -97,6 +103,15 @@ final class FrameHandler extends ChannelInboundHandlerAdapter {
                         .addListener(ChannelFutureListener.CLOSE);
             }
             return;
+        }
+        // Netty's decoder has sent its close frame (1002, 1007) already, if the error was the
+        // peer's; closing sends none (Pipelines): RFC 6455 allows nothing after a close frame.
+        if (cause instanceof CorruptedWebSocketFrameException) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: protocol error from {1}: {2}; closed", settings.name(), peer,
+                    cause.getMessage());
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "{0}: connection with {1} failed: {2}", settings.name(), peer,
+                    cause.toString());
         }
         connection.ended(new IOException("connection failed: " + cause, cause));
         ctx.close();

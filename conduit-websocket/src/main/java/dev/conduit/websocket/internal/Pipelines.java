@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -58,7 +57,10 @@ final class Pipelines {
                 .dropPongFrames(false)
                 .allowExtensions(s.compress())
                 .decoderConfig(decoder(s, true))
-                .sendCloseFrame(WebSocketCloseStatus.NORMAL_CLOSURE)
+                // Close frames are sent only where a close is meant (WebSocketConnection, FrameHandler,
+                // Netty's decoder on a protocol error): one sent on every close of the pipeline would
+                // follow the decoder's, and RFC 6455 allows nothing after a close frame.
+                .sendCloseFrame(null)
                 .build()));
         p.addLast(new WebSocketFrameAggregator(s.maxFrame()));
         p.addLast(last);
@@ -89,6 +91,8 @@ final class Pipelines {
                 .dropPongFrames(false)
                 // A program is not a web page: it sends no Origin, which listeners let through.
                 .generateOriginHeader(false)
+                // As on the server: only the close frames meant are sent.
+                .sendCloseFrame(null)
                 .build()));
         p.addLast(new WebSocketFrameAggregator(s.maxFrame()));
         p.addLast(last);

@@ -73,6 +73,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * comes, or after those two seconds, in the background.
  */
 final class WebSocketConnection extends AbstractConnection {
+    private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final int HIGH_WATER_BYTES = 4 << 20;
     /**
      * What the inboxes of all connections in this JVM may hold together before the keeper stops
@@ -99,6 +100,8 @@ final class WebSocketConnection extends AbstractConnection {
     private final WsSettings settings;
     private final SocketChannel socket;
     private final Readiness readiness;
+    /** The peer's address, for the log. */
+    private final String peer;
     private final ReentrantLock pipeLock = new ReentrantLock();
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -136,8 +139,8 @@ final class WebSocketConnection extends AbstractConnection {
                 call -> isClosedLocally() ? closedLocally(call) : ended(call));
         this.pipe = new EmbeddedChannel(false, false);
         pipe.config().setAllocator(ALLOCATOR);
-        FrameHandler last = new FrameHandler(settings, this);
-        String peer = String.valueOf(socket.getRemoteAddress());
+        this.peer = String.valueOf(socket.getRemoteAddress());
+        FrameHandler last = new FrameHandler(settings, this, peer);
         if (server) {
             Pipelines.server(pipe.pipeline(), settings, tls, peer, last);
         } else {
@@ -186,7 +189,7 @@ final class WebSocketConnection extends AbstractConnection {
         pipeLock.lock();
         try {
             pipe.register();
-            drainPipe();
+            drainPipe(true);
         } catch (Exception e) {
             throw new IOException(name + ": handshake: " + e, e);
         } finally {
@@ -303,11 +306,16 @@ final class WebSocketConnection extends AbstractConnection {
 
     // ---- the pipeline and the socket --------------------------------------------------------
 
-    /** Moves what the pipeline made into the outbox. Under pipeLock. */
-    private void drainPipe() {
+    /**
+     * Moves what the pipeline made into the outbox. Under pipeLock.
+     *
+     * @param control whether the protocol made it on its own (pongs, close frames, the
+     *                handshake) rather than a sender's message
+     */
+    private void drainPipe(boolean control) {
         for (Object out; (out = pipe.readOutbound()) != null; ) {
             if (out instanceof ByteBuf bytes) {
-                outbox.add(bytes);
+                outbox.add(bytes, control);
             } else {
                 ReferenceCountUtil.release(out);
             }
@@ -320,7 +328,7 @@ final class WebSocketConnection extends AbstractConnection {
      * closes once they are out. Under pipeLock.
      */
     private void afterPipe() throws IOException {
-        drainPipe();
+        drainPipe(true);
         writeOut("send");
         if (!pipe.isOpen() && open) {
             ended(new ConnectionClosedException("connection closed"));
@@ -373,6 +381,7 @@ final class WebSocketConnection extends AbstractConnection {
                 pipe.close();
             }
             afterPipe();
+            disconnectIfAnswersUnread();
         } finally {
             pipeLock.unlock();
         }
@@ -390,12 +399,41 @@ final class WebSocketConnection extends AbstractConnection {
         return ended(call);
     }
 
-    /** Closes the socket and wakes whoever waits on it; the connection object stays for its inbox. */
+    /**
+     * A peer that sends control frames (pings, say) and reads none of the answers would have
+     * them queue here without end: a ping flood grew a server's heap by gigabytes. Answers count
+     * against the outbox like data, and past {@link #OUTBOX_LIMIT} the peer is disconnected, not
+     * buffered. Data a slow peer has yet to read does not count: {@code send} waits for that.
+     * Under pipeLock.
+     */
+    private void disconnectIfAnswersUnread() {
+        long waiting = outbox.controlCharge();
+        if (waiting <= OUTBOX_LIMIT || end != null) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "{0}: {1} sends control frames but reads none of the answers: {2}"
+                + " bytes of pongs and close answers wait for it (limit {3}); disconnected", name, peer,
+                Long.toString(waiting), Integer.toString(OUTBOX_LIMIT));
+        ended(new ConnectionClosedException("disconnected: the peer sent pings but read none of the pongs ("
+                + waiting + " bytes waited, limit " + OUTBOX_LIMIT + ")"));
+        closeSocket();
+    }
+
+    /**
+     * Closes the socket, drops what waited to be written (it can go nowhere now) and wakes
+     * whoever waits on it; the connection object stays for its inbox.
+     */
     private void closeSocket() {
         try {
             socket.close();
         } catch (IOException e) {
             // Nothing more can be done with a socket that fails to close.
+        }
+        pipeLock.lock();
+        try {
+            outbox.clear();
+        } finally {
+            pipeLock.unlock();
         }
         readiness.wake();
     }
@@ -598,7 +636,7 @@ final class WebSocketConnection extends AbstractConnection {
                         pipe.writeOneOutbound(frame);
                         pipe.flushOutbound();
                         frame = null;
-                        drainPipe();
+                        drainPipe(false);
                         last = outbox.added();
                         if (mode != SendMode.WRITE || outbox.unwritten() >= WRITE_BATCH_BYTES) {
                             writeOut(mode.call);
@@ -827,7 +865,7 @@ final class WebSocketConnection extends AbstractConnection {
                         if (!released && pipe.isOpen() && end == null && socket.isOpen()) {
                             closeSent = true;
                             pipe.writeAndFlush(new CloseWebSocketFrame(closeStatus));
-                            drainPipe();
+                            drainPipe(true);
                         }
                     } finally {
                         pipeLock.unlock();

@@ -1,0 +1,188 @@
+package dev.conduit.websocket;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.Endpoint;
+import dev.conduit.Listener;
+import dev.conduit.testing.TempDir;
+import dev.conduit.websocket.LoadServerProcess.Stats;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static dev.conduit.websocket.LoadServerProcess.Stats.mib;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Peers that break the protocol on purpose: a ping flood that never reads its pongs (against a
+ * server in a child JVM with a small heap), a frame the protocol forbids, and a request that is
+ * not HTTP at all.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class WebSocketHostileTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    /** What the flooding server's heap may hold after collection: its base is about 10 MiB. */
+    private static final long FLOODED_HEAP_BYTES = 64L << 20;
+
+    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    /** Held here so that the logging framework cannot drop it, and its handler with it. */
+    private final Logger log = Logger.getLogger("dev.conduit");
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void captureTheLog() {
+        log.addHandler(capture);
+    }
+
+    @AfterEach
+    void stopCapturing() {
+        log.removeHandler(capture);
+    }
+
+    @Test
+    void aPingFloodThatReadsNoPongsIsDisconnectedAndTheHeapStaysBounded() throws Exception {
+        try (TempDir dir = new TempDir();
+             LoadServerProcess server = new LoadServerProcess("ws://127.0.0.1:0/flood", "echo",
+                     List.of("-Xmx256m"), dir.resolve("server.err"));
+             Connection good = Conduit.connect(server.endpoint(), WAIT)) {
+            echo(good, "before");
+            server.watch();
+            CompletableFuture<String> flood = CompletableFuture.supplyAsync(
+                    () -> floodWithPings(Endpoint.parse(server.endpoint())));
+            int during = 0;
+            while (!flood.isDone()) {
+                echo(good, "during " + during++);
+            }
+            String end = flood.get();
+            assertTrue(end.startsWith("disconnected"), "the flooder: " + end);
+            echo(good, "after");
+            try (Connection late = Conduit.connect(server.endpoint(), WAIT)) {
+                echo(late, "a new client after the flood");
+            }
+            Stats stats = server.stats();
+            System.out.println("ws ping flood: flooder " + end + "; " + during + " echoes during it; server heap after"
+                    + " collection at most " + mib(stats.get("watchedHeap")) + " (of " + mib(stats.get("heapMax"))
+                    + "), now " + mib(stats.get("heapUsed")));
+            assertTrue(stats.get("watchedHeap") < FLOODED_HEAP_BYTES, "server heap " + mib(stats.get("watchedHeap")));
+            assertEquals(0, stats.get("failures"), stats.text("firstFailure"));
+            String serverLog = Files.readString(dir.resolve("server.err"));
+            assertTrue(serverLog.contains("reads none of the answers"), "the server's log: " + serverLog);
+        }
+    }
+
+    private static void echo(Connection c, String text) throws IOException {
+        c.send(text);
+        assertEquals(text, new String(c.receive(WAIT), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Sends pings with the largest payload a control frame may have, never reading, until the
+     * server disconnects or 30 s pass.
+     *
+     * @return {@code disconnected after N MiB} or {@code still connected after N MiB}
+     */
+    private static String floodWithPings(Endpoint endpoint) {
+        byte[] mask = {0x11, 0x22, 0x33, 0x44};
+        ByteBuffer pings = ByteBuffer.allocate(512 * 131);
+        while (pings.hasRemaining()) {
+            pings.put((byte) 0x89).put((byte) (0x80 | 125)).put(mask).put(new byte[125]);
+        }
+        long sent = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (SocketChannel socket = RawWebSocket.handshake(endpoint, "/flood")) {
+            socket.configureBlocking(false);
+            while (System.nanoTime() - deadline < 0) {
+                int n = socket.write(pings.clear().position((int) (sent % pings.capacity())));
+                sent += n;
+                if (n == 0) {
+                    Thread.sleep(1);
+                }
+            }
+            return "still connected after " + mib(sent);
+        } catch (IOException e) {
+            return "disconnected after " + mib(sent) + " (" + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    @Test
+    void aProtocolErrorGetsExactlyOneCloseFrameAndIsLogged() throws Exception {
+        try (Listener listener = Conduit.listen("ws://127.0.0.1:0/bad");
+             SocketChannel raw = RawWebSocket.handshake(listener.endpoint(), "/bad")) {
+            raw.socket().setSoTimeout((int) WAIT.toMillis());
+            String peer = raw.getLocalAddress().toString();
+            RawWebSocket.sendMasked(raw, 0x3, new byte[] {1, 2, 3}); // opcode 3 is reserved
+            byte[] all = raw.socket().getInputStream().readAllBytes();
+            assertTrue(all.length >= 4, "read " + all.length + " bytes");
+            assertEquals((byte) 0x88, all[0], "a close frame");
+            int length = all[1];
+            assertEquals(2 + length, all.length, "one close frame and nothing after it: " + hex(all));
+            assertArrayEquals(new byte[] {0x03, (byte) 0xEA}, new byte[] {all[2], all[3]}, "code 1002");
+            assertTrue(logged.stream().anyMatch(r -> r.getLevel().intValue() >= Level.INFO.intValue()
+                    && r.getMessage().contains("protocol error") && format(r).contains(peer)),
+                    "a log line naming " + peer + ": " + logged.stream().map(WebSocketHostileTest::format).toList());
+        }
+    }
+
+    @Test
+    void aRequestThatIsNotHttpGets400() throws Exception {
+        try (Listener listener = Conduit.listen("ws://127.0.0.1:0/x")) {
+            String hostPort = listener.endpoint().address().substring(0, listener.endpoint().address().indexOf('/'));
+            int colon = hostPort.lastIndexOf(':');
+            try (SocketChannel raw = SocketChannel.open(new InetSocketAddress(hostPort.substring(0, colon),
+                    Integer.parseInt(hostPort.substring(colon + 1))))) {
+                raw.socket().setSoTimeout((int) WAIT.toMillis());
+                raw.write(ByteBuffer.wrap("SSH-2.0-OpenSSH_9.2\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+                String response = new String(raw.socket().getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertTrue(response.startsWith("HTTP/1.1 400 Bad Request"), response);
+            }
+            assertTrue(logged.stream().anyMatch(r -> r.getLevel().intValue() >= Level.INFO.intValue()
+                    && format(r).contains("400")), "a log line: " + logged.stream().map(WebSocketHostileTest::format)
+                    .toList());
+        }
+    }
+
+    private static String format(LogRecord r) {
+        return r.getParameters() == null ? r.getMessage()
+                : java.text.MessageFormat.format(r.getMessage(), r.getParameters());
+    }
+
+    private static String hex(byte[] bytes) {
+        return java.util.HexFormat.ofDelimiter(" ").formatHex(bytes);
+    }
+}
