@@ -5,6 +5,7 @@ import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.testing.TempDir;
+import dev.conduit.testing.Waits;
 import dev.conduit.websocket.LoadServerProcess.Stats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,12 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Peers that break the protocol on purpose: a ping flood that never reads its pongs (against a
- * server in a child JVM with a small heap), a frame the protocol forbids, and a request that is
- * not HTTP at all.
+ * server in a child JVM with a small heap), a frame the protocol forbids, a request that is not
+ * HTTP at all, and a client that connects and says nothing.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class WebSocketHostileTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** The listener's handshake time-out (websocket.md, Time-outs). */
+    private static final int HANDSHAKE_MILLIS = 10_000;
     /** What the flooding server's heap may hold after collection: its base is about 10 MiB. */
     private static final long FLOODED_HEAP_BYTES = 64L << 20;
 
@@ -174,6 +177,24 @@ class WebSocketHostileTest {
             assertTrue(logged.stream().anyMatch(r -> r.getLevel().intValue() >= Level.INFO.intValue()
                     && format(r).contains("400")), "a log line: " + logged.stream().map(WebSocketHostileTest::format)
                     .toList());
+        }
+    }
+
+    @Test
+    void aClientSilentThroughItsUpgradeIsClosedAndLogged() throws Exception {
+        try (Listener listener = Conduit.listen("ws://127.0.0.1:0/quiet")) {
+            String hostPort = listener.endpoint().address().substring(0, listener.endpoint().address().indexOf('/'));
+            int colon = hostPort.lastIndexOf(':');
+            try (SocketChannel silent = SocketChannel.open(new InetSocketAddress(hostPort.substring(0, colon),
+                    Integer.parseInt(hostPort.substring(colon + 1))))) {
+                // Twice the listener's handshake time-out: a socket still open then was never closed.
+                silent.socket().setSoTimeout(2 * HANDSHAKE_MILLIS);
+                assertEquals(-1, silent.socket().getInputStream().read(), "closed, no bytes");
+                String peer = silent.getLocalAddress().toString();
+                Waits.until("a log line naming " + peer, WAIT, () -> logged.stream().anyMatch(r ->
+                        r.getLevel().intValue() >= Level.INFO.intValue() && format(r).contains(peer)
+                        && format(r).contains("did not finish in time")));
+            }
         }
     }
 

@@ -796,9 +796,10 @@ final class WebSocketConnection extends AbstractConnection {
             if (settings.pingNanos() > 0) {
                 long silent = now - lastRead;
                 if (silent > settings.pingTimeoutNanos()) {
-                    ended(new ConnectionClosedException("connection lost: the peer sent nothing, not even a pong,"
-                            + " for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (pingTimeout "
-                            + TimeUnit.NANOSECONDS.toMillis(settings.pingTimeoutNanos()) + " ms)"));
+                    String why = "the peer sent nothing, not even a pong, for " + TimeUnit.NANOSECONDS.toMillis(silent)
+                            + " ms (pingTimeout " + TimeUnit.NANOSECONDS.toMillis(settings.pingTimeoutNanos()) + " ms)";
+                    LOG.log(System.Logger.Level.INFO, "{0}: {1}: {2}; closed", name, peer, why);
+                    ended(new ConnectionClosedException("connection lost: " + why));
                     closeSocket();
                     return;
                 }

@@ -10,6 +10,7 @@ import io.netty.handler.ssl.SslContext;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
@@ -90,8 +91,10 @@ final class WebSocketListener implements Listener {
             connection = WebSocketConnection.accept(settings, tls, socket,
                     System.nanoTime() + TimeUnit.SECONDS.toNanos(HANDSHAKE_SECONDS));
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "{0}: no WebSocket from {1}: {2}", name, socket.socket()
-                    .getRemoteSocketAddress(), e.toString());
+            // A client silent or too slow through its upgrade is the one worth a line: it held a socket for 10 s.
+            LOG.log(e instanceof SocketTimeoutException ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+                    "{0}: no WebSocket from {1}: {2}; closed", name, socket.socket().getRemoteSocketAddress(),
+                    e.toString());
             closeQuietly(socket);
             return;
         }
