@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,7 +32,6 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import static dev.conduit.websocket.LoadServerProcess.Stats.mib;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,19 +144,28 @@ class WebSocketHostileTest {
         }
     }
 
-    @Test
-    void aProtocolErrorGetsExactlyOneCloseFrameAndIsLogged() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"reserved opcode", "unmasked frame", "text that is not UTF-8"})
+    void aProtocolErrorGetsExactlyOneCloseFrameAndIsLogged(String error) throws Exception {
         try (Listener listener = Conduit.listen("ws://127.0.0.1:0/bad");
              SocketChannel raw = RawWebSocket.handshake(listener.endpoint(), "/bad")) {
             raw.socket().setSoTimeout((int) WAIT.toMillis());
             String peer = raw.getLocalAddress().toString();
-            RawWebSocket.sendMasked(raw, 0x3, new byte[] {1, 2, 3}); // opcode 3 is reserved
+            int code = 1002;
+            switch (error) {
+                case "reserved opcode" -> RawWebSocket.sendMasked(raw, 0x3, new byte[] {1, 2, 3});
+                case "unmasked frame" -> raw.write(ByteBuffer.wrap(new byte[] {(byte) 0x82, 1, 0}));
+                default -> {
+                    RawWebSocket.sendMasked(raw, 0x1, new byte[] {(byte) 0xC3, 0x28});
+                    code = 1007;
+                }
+            }
             byte[] all = raw.socket().getInputStream().readAllBytes();
             assertTrue(all.length >= 4, "read " + all.length + " bytes");
             assertEquals((byte) 0x88, all[0], "a close frame");
             int length = all[1];
             assertEquals(2 + length, all.length, "one close frame and nothing after it: " + hex(all));
-            assertArrayEquals(new byte[] {0x03, (byte) 0xEA}, new byte[] {all[2], all[3]}, "code 1002");
+            assertEquals(code, (all[2] & 0xFF) << 8 | all[3] & 0xFF, "the close code");
             assertTrue(logged.stream().anyMatch(r -> r.getLevel().intValue() >= Level.INFO.intValue()
                     && r.getMessage().contains("protocol error") && format(r).contains(peer)),
                     "a log line naming " + peer + ": " + logged.stream().map(WebSocketHostileTest::format).toList());
