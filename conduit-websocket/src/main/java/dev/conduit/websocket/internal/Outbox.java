@@ -34,6 +34,8 @@ final class Outbox {
     private final ByteBuffer stage = ByteBuffer.allocateDirect(STAGE_BYTES).limit(0);
     private long added;
     private long written;
+    /** Where {@link #clear()} first dropped bytes: none before it were dropped. */
+    private long droppedFrom = Long.MAX_VALUE;
 
     /**
      * Queues {@code bytes}, which the outbox now owns and releases once written.
@@ -114,7 +116,10 @@ final class Outbox {
         stage.flip();
     }
 
-    /** Drops what waits, releasing its buffers. */
+    /**
+     * Drops what waits, releasing its buffers. The dropped bytes count as {@link #written()} (so
+     * nothing waits for them) but not as {@link #delivered}.
+     */
     void clear() {
         for (ByteBuf b; (b = queue.poll()) != null; ) {
             b.release();
@@ -122,6 +127,16 @@ final class Outbox {
         control.clear();
         controlCharge = 0;
         stage.limit(0);
+        droppedFrom = Math.min(droppedFrom, written);
         written = added;
+    }
+
+    /**
+     * @param end a message's end, as {@link #added()} was after it
+     * @return whether all of its bytes went to the socket: {@link #written()} reached it, and
+     *         none of them was dropped by {@link #clear()}
+     */
+    boolean delivered(long end) {
+        return written >= end && end <= droppedFrom;
     }
 }

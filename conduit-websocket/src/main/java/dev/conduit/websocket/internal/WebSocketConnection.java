@@ -677,17 +677,21 @@ final class WebSocketConnection extends AbstractConnection {
         }
     }
 
-    /** Waits until the outbox has written its first {@code end} bytes. Under sendLock. */
+    /**
+     * Waits until the outbox has written its first {@code end} bytes. Under sendLock.
+     *
+     * @throws IOException if the connection ended first: its bytes were dropped, never sent
+     */
     private void awaitWritten(long end, String call) throws IOException {
         while (true) {
             pipeLock.lock();
             try {
-                if (outbox.written() >= end) {
+                if (outbox.delivered(end)) {
                     return;
                 }
                 checkSendable(call);
                 writeOut(call);
-                if (outbox.written() >= end) {
+                if (outbox.delivered(end)) {
                     return;
                 }
             } finally {
