@@ -1,21 +1,11 @@
 package dev.conduit.internal;
 
 import dev.conduit.Connection;
-import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.concurrent.BlockingDeque;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,29 +13,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@code shm:} maps rings, {@code ?protocol=conduit} exchanges hellos, {@code ?authkey=} runs
  * Python's challenge), accepting clients the way a socket listener does: a client's
  * {@code connect} returns once its handshake is done, whether or not anyone is in {@code accept}
- * yet, and {@code accept} hands connections out in the order the clients connected. A virtual
- * thread accepts handshake sockets and runs each handshake on a virtual thread of its own (so a
- * slow or foreign client holds up no one's handshake); each socket's future connection joins a
- * queue of at most {@value #READY} in arrival order, and beyond that new clients wait in the
- * socket's backlog. A client whose handshake failed is skipped. One whose handshake has run
- * for more than {@link #PATIENCE_NANOS} is passed over by clients that finished after it, so a
- * silent client holds {@code accept} up for that long at most, not until its handshake times
- * out. Messages and logs name the endpoint by {@link Endpoint#redacted()}.
+ * yet, and {@code accept} hands connections out in the order the clients connected
+ * ({@link ArrivalQueue}). A virtual thread accepts handshake sockets and runs each handshake on a
+ * virtual thread of its own (so a slow or foreign client holds up no one's handshake); at most
+ * {@value #READY} clients wait for {@code accept}, and beyond that new clients wait in the
+ * socket's backlog. A client whose handshake failed is skipped and logged. Messages and logs
+ * name the endpoint by {@link Endpoint#redacted()}.
  */
 public final class HandshakeListener implements Listener {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final int READY = 128;
-    /**
-     * How long a handshake keeps its place in the queue: far above a normal handshake (well
-     * under a millisecond), so order holds, and far below a handshake's time-out (seconds).
-     */
-    static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Put at the head of the queue by {@link #close()} and left there. */
-    private static final Pending CLOSED = new Pending(new CompletableFuture<>(), 0);
-
-    /** A client's connection, done once its handshake is, and when its socket was accepted. */
-    private record Pending(CompletableFuture<Connection> connection, long acceptedAt) {
-    }
 
     /** Sets up the connection for an accepted handshake socket. */
     @FunctionalInterface
@@ -57,12 +34,7 @@ public final class HandshakeListener implements Listener {
     private final String name;
     private final Listener sockets;
     private final Handshake handshake;
-    private final BlockingDeque<Pending> ready = new LinkedBlockingDeque<>(READY + 1);
-    /** One {@code accept} at a time looks at the queue, so none is taken out of turn. */
-    private final ReentrantLock acceptLock = new ReentrantLock();
-    /** Signalled whenever the queue gains an entry or an entry's handshake ends. */
-    private final ReentrantLock progressLock = new ReentrantLock();
-    private final Condition progress = progressLock.newCondition();
+    private final ArrivalQueue arrivals;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -75,137 +47,50 @@ public final class HandshakeListener implements Listener {
         this.name = endpoint.redacted();
         this.sockets = sockets;
         this.handshake = handshake;
+        this.arrivals = new ArrivalQueue(name, READY);
         Thread.ofVirtual().name("conduit-accept " + name).start(this::acceptSockets);
     }
 
     private void acceptSockets() {
         while (!closed.get()) {
             Connection socket;
-            Pending connection;
+            ArrivalQueue.Place place;
             try {
                 socket = sockets.accept();
-                connection = new Pending(new CompletableFuture<>(), System.nanoTime());
-                ready.put(connection);
+                place = arrivals.arrive();
             } catch (IOException | InterruptedException e) {
                 if (!closed.get()) {
                     LOG.log(System.Logger.Level.WARNING, "{0}: accept: {1}", name, e.getMessage());
                 }
                 return;
             }
-            signalProgress();
-            Thread.ofVirtual().name("conduit-handshake " + name).start(() -> serve(socket, connection));
+            Thread.ofVirtual().name("conduit-handshake " + name).start(() -> serve(socket, place));
         }
     }
 
-    private void serve(Connection socket, Pending connection) {
+    private void serve(Connection socket, ArrivalQueue.Place place) {
+        Connection made;
         try {
-            connection.connection().complete(handshake.serve(socket));
+            made = handshake.serve(socket);
         } catch (IOException | RuntimeException e) {
             if (!closed.get()) {
                 LOG.log(System.Logger.Level.WARNING, "{0}: accept: dropped a client: {1}", name, e.getMessage());
             }
             closeQuietly(socket);
-            connection.connection().completeExceptionally(e);
-        } finally {
-            signalProgress();
+            place.failed(e);
+            return;
         }
-        if (closed.get() && !connection.connection().isCompletedExceptionally() && ready.remove(connection)) {
-            closeQuietly(connection.connection().join());
-        }
-    }
-
-    private void signalProgress() {
-        progressLock.lock();
-        try {
-            progress.signalAll();
-        } finally {
-            progressLock.unlock();
-        }
+        place.done(made);
     }
 
     @Override
     public Connection accept() throws IOException {
-        return take(-1);
+        return arrivals.take(-1);
     }
 
     @Override
     public Connection accept(Duration timeout) throws IOException {
-        return take(AbstractConnection.toWaitNanos(timeout));
-    }
-
-    private Connection take(long waitNanos) throws IOException {
-        long deadline = System.nanoTime() + waitNanos;
-        try {
-            if (waitNanos < 0) {
-                acceptLock.lockInterruptibly();
-            } else if (!acceptLock.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
-                return null;
-            }
-            try {
-                while (true) {
-                    Pending next = awaitNext(waitNanos < 0 ? Long.MAX_VALUE : deadline);
-                    if (next == null) {
-                        return null;
-                    }
-                    if (next == CLOSED) {
-                        throw closed();
-                    }
-                    ready.remove(next);
-                    try {
-                        return next.connection().join();
-                    } catch (CompletionException | CancellationException e) {
-                        // Its handshake failed and was logged: on to the next client.
-                    }
-                }
-            } finally {
-                acceptLock.unlock();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException(name + ": accept: interrupted");
-        }
-    }
-
-    /**
-     * Waits for the first entry {@code accept} may take: {@link #CLOSED}, or the first whose
-     * handshake is over and behind which only entries past their patience wait.
-     *
-     * @return the entry, or {@code null} at the deadline
-     */
-    private Pending awaitNext(long deadline) throws InterruptedException {
-        progressLock.lockInterruptibly();
-        try {
-            while (true) {
-                long now = System.nanoTime();
-                long recheckAt = deadline;
-                for (Pending p : ready) {
-                    if (p == CLOSED || p.connection().isDone()) {
-                        return p;
-                    }
-                    if (now - p.acceptedAt() < PATIENCE_NANOS) {
-                        recheckAt = Math.min(deadline, p.acceptedAt() + PATIENCE_NANOS);
-                        break;
-                    }
-                }
-                if (closed.get()) {
-                    return CLOSED;
-                }
-                if (deadline != Long.MAX_VALUE && now - deadline >= 0) {
-                    return null;
-                }
-                if (recheckAt == Long.MAX_VALUE) {
-                    progress.await();
-                } else {
-                    progress.awaitNanos(recheckAt - now);
-                }
-            }
-        } finally {
-            progressLock.unlock();
-        }
-    }
-
-    private ConnectionClosedException closed() {
-        return new ConnectionClosedException(name + ": accept: listener closed");
+        return arrivals.take(AbstractConnection.toWaitNanos(timeout));
     }
 
     @Override
@@ -221,12 +106,7 @@ public final class HandshakeListener implements Listener {
         try {
             sockets.close();
         } finally {
-            Pending next;
-            while ((next = ready.pollFirst()) != null) {
-                next.connection().thenAccept(HandshakeListener::closeQuietly);
-            }
-            ready.offerFirst(CLOSED);
-            signalProgress();
+            arrivals.close();
         }
     }
 

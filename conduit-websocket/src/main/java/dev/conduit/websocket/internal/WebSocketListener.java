@@ -5,6 +5,7 @@ import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.ArrivalQueue;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.ssl.SslContext;
 
@@ -16,19 +17,18 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A WebSocket listener: a virtual thread accepts sockets, and each socket gets a virtual thread
  * of its own for its handshake, so a slow or silent client holds up no other; the handshake
- * has {@value #HANDSHAKE_SECONDS} s. A connection whose handshake is done joins a queue that
- * {@code accept} takes from, in the order the handshakes finished; a refused one (HTTP 401, 403,
- * 404) is never seen. A client's {@code connect} returns once its handshake is done, whether or
- * not anyone is in {@code accept}. Beyond {@value #READY} connections waiting, new ones are
- * closed with code 1013 (try again later).
+ * has {@value #HANDSHAKE_SECONDS} s. {@code accept} hands connections out in the order their
+ * clients connected, as a socket listener does ({@link ArrivalQueue}: a handshake that takes over
+ * a second is passed over by later ones); a refused one (HTTP 400, 401, 403, 404) is never
+ * seen. A client's {@code connect} returns once its handshake is done, whether or not anyone is
+ * in {@code accept}. Beyond {@value #READY} connections waiting, new ones are closed with code
+ * 1013 (try again later).
  */
 final class WebSocketListener implements Listener {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
@@ -40,10 +40,8 @@ final class WebSocketListener implements Listener {
     private final WsSettings settings;
     private final SslContext tls;
     private final ServerSocketChannel server;
-    /** Connections whose handshake is done, then {@link #CLOSED} once the listener is closed. */
-    private final BlockingQueue<Object> ready = new LinkedBlockingQueue<>();
-    /** Put last by {@link #close()}; whoever takes it puts it back for the next. */
-    private static final Object CLOSED = new Object();
+    /** Clients from the moment their sockets are accepted, handed to {@code accept} in that order. */
+    private final ArrivalQueue arrivals;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Thread acceptor;
 
@@ -57,6 +55,7 @@ final class WebSocketListener implements Listener {
         this.settings = settings;
         this.tls = tls;
         this.server = server;
+        this.arrivals = new ArrivalQueue(name, READY);
     }
 
     /** Starts accepting. */
@@ -80,11 +79,13 @@ final class WebSocketListener implements Listener {
                 closeQuietly(socket); // came in while close ran
                 return;
             }
-            Thread.ofVirtual().name("conduit-ws-handshake " + name).start(() -> handshake(socket));
+            ArrivalQueue.Place place = arrivals.tryArrive();
+            Thread.ofVirtual().name("conduit-ws-handshake " + name).start(() -> handshake(socket, place));
         }
     }
 
-    private void handshake(SocketChannel socket) {
+    /** @param place the client's place in the accept queue, or {@code null} if that was full */
+    private void handshake(SocketChannel socket, ArrivalQueue.Place place) {
         WebSocketConnection connection;
         try {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -96,9 +97,18 @@ final class WebSocketListener implements Listener {
                     "{0}: no WebSocket from {1}: {2}; closed", name, socket.socket().getRemoteSocketAddress(),
                     e.toString());
             closeQuietly(socket);
+            if (place != null) {
+                place.failed(e);
+            }
             return;
         }
-        opened(connection);
+        if (place == null) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: accept: {1} connections wait for accept already; closing a new"
+                    + " one (code 1013, try again later)", name, READY);
+            connection.closeWith(WebSocketCloseStatus.TRY_AGAIN_LATER);
+            return;
+        }
+        place.done(connection);
     }
 
     private static void closeQuietly(SocketChannel socket) {
@@ -109,47 +119,14 @@ final class WebSocketListener implements Listener {
         }
     }
 
-    private void opened(WebSocketConnection connection) {
-        if (closed.get()) {
-            connection.closeQuietly();
-            return;
-        }
-        if (ready.size() >= READY) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: accept: {1} connections wait for accept already; closing a new"
-                    + " one (code 1013, try again later)", name, READY);
-            connection.closeWith(WebSocketCloseStatus.TRY_AGAIN_LATER);
-            return;
-        }
-        ready.add(connection);
-        if (closed.get() && ready.remove(connection)) {
-            connection.closeQuietly(); // close ran between the look above and the add
-        }
-    }
-
     @Override
     public Connection accept() throws IOException {
-        return take(-1);
+        return arrivals.take(-1);
     }
 
     @Override
     public Connection accept(Duration timeout) throws IOException {
-        return take(AbstractConnection.toWaitNanos(timeout));
-    }
-
-    private Connection take(long waitNanos) throws IOException {
-        try {
-            Object next = waitNanos < 0 ? ready.take() : ready.poll(waitNanos, TimeUnit.NANOSECONDS);
-            if (next == CLOSED || (next == null && closed.get())) {
-                if (next == CLOSED) {
-                    ready.add(CLOSED);
-                }
-                throw new ConnectionClosedException(name + ": accept: listener closed");
-            }
-            return (WebSocketConnection) next;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException(name + ": accept: interrupted");
-        }
+        return arrivals.take(AbstractConnection.toWaitNanos(timeout));
     }
 
     @Override
@@ -173,12 +150,7 @@ final class WebSocketListener implements Listener {
                 Thread.currentThread().interrupt();
             }
         }
-        for (Object waiting; (waiting = ready.poll()) != null; ) {
-            if (waiting != CLOSED) {
-                ((WebSocketConnection) waiting).closeQuietly();
-            }
-        }
-        ready.add(CLOSED);
+        arrivals.close();
     }
 
     @Override
