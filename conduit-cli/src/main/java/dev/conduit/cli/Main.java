@@ -23,7 +23,8 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code conduit} command: {@code listen}, {@code connect}, {@code send} and {@code demo}.
+ * The {@code conduit} command: {@code listen}, {@code connect}, {@code send}, {@code demo} and
+ * {@code log}.
  *
  * <p>Exit codes: 0 on success, 1 when the command fails (one line {@code conduit: MESSAGE} on
  * standard error; {@code --verbose} adds the stack trace), 2 for a usage error.
@@ -80,6 +81,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new DemoCommand());
         cl.addSubcommand(new BenchCommand());
         cl.addSubcommand(new DemoPeerCommand());
+        cl.addSubcommand(new LogCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler(Main::usageError);
