@@ -15,8 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
@@ -55,7 +53,7 @@ public final class LogReceiver extends AbstractConnection {
     private final long spinNanos;
     /** {@code ?onDamage=skip}: go on past damage, counting it, rather than stop. */
     private final boolean skip;
-    private volatile LogDamage damage = new LogDamage(0, 0, List.of());
+    private final Damages damages;
     private final CRC32C crc = new CRC32C();
     private final Arena timespecs = Arena.ofShared();
     private final MemorySegment timespec = Libc.allocateTimespec(timespecs);
@@ -89,6 +87,7 @@ public final class LogReceiver extends AbstractConnection {
         this.directory = directory;
         this.spinNanos = spinNanos;
         this.skip = skip;
+        this.damages = new Damages(name + ": receive", skip);
         use(segment, offset);
     }
 
@@ -115,7 +114,7 @@ public final class LogReceiver extends AbstractConnection {
      *         call it
      */
     public LogDamage damage() {
-        return damage;
+        return damages.sofar();
     }
 
     /** @return how many records (or crash holes) this receiver skipped as abandoned or lost in a crash, for tests */
@@ -178,7 +177,10 @@ public final class LogReceiver extends AbstractConnection {
             }
             int length = (int) word;
             if (length == Segment.END_LENGTH) {
-                if (!misplacedEnd(s) && !atSegmentEnd(s)) {
+                String planted = Damages.misplacedEnd(s, offset);
+                if (planted != null) {
+                    damaged(s, planted);
+                } else if (!atSegmentEnd(s)) {
                     return null;
                 }
                 continue;
@@ -249,26 +251,6 @@ public final class LogReceiver extends AbstractConnection {
     }
 
     /**
-     * At an END record: a writer closes a segment only at the end of what was claimed, and claims
-     * nothing after it, so an END below the tail hint, or whose state is not END, was planted.
-     *
-     * @return whether it was (and the reader moved past it)
-     */
-    private boolean misplacedEnd(Segment s) throws IOException {
-        int state = s.stateAcquire(offset);
-        long hint = s.tailHint();
-        if (hint > offset) {
-            damaged(s, "an END marker before records claimed up to position " + (s.base + hint));
-        } else if (state != Segment.END && !Segment.uncommitted(state)) {
-            damaged(s, "an END marker with state word 0x" + Integer.toHexString(state) + " (expected " + Segment.END
-                    + ")");
-        } else {
-            return false;
-        }
-        return true;
-    }
-
-    /**
      * At the end of a segment's records: reports a file whose size is not what its header
      * says, once, then moves on to the next segment.
      *
@@ -290,24 +272,12 @@ public final class LogReceiver extends AbstractConnection {
         position = s.base + offset;
     }
 
-    /**
-     * Reports damage from {@code at} to {@code resume}: with {@code onDamage=stop}, by closing
-     * and throwing; with {@code skip}, by counting it.
-     */
+    /** Reports damage from {@code at} to {@code resume}: stops, or counts it and goes on. */
     private void report(Segment s, long at, String problem, long resume) throws IOException {
-        LogDamagedException e = new LogDamagedException(name + ": receive", s.file, s.base + at, problem + (skip
-                ? "; skipped " + (resume - at) + " bytes to position " + (s.base + resume)
-                : "; open with ?onDamage=skip to go on past it"));
-        if (!skip) {
-            throw fail(e);
+        LogDamagedException stop = damages.meet(s, at, problem, resume);
+        if (stop != null) {
+            throw fail(stop);
         }
-        LogDamage was = damage;
-        List<LogDamagedException> reports = new ArrayList<>(was.reports());
-        if (reports.size() == LogDamage.KEPT) {
-            reports.removeFirst();
-        }
-        reports.add(e);
-        damage = new LogDamage(was.places() + 1, was.bytes() + (resume - at), reports);
     }
 
     /**
