@@ -98,7 +98,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(),
-                "missing command (expected listen, connect, send, demo or bench)");
+                "missing command (expected listen, connect, send, demo, bench or log)");
     }
 
     private static int usageError(ParameterException e, String[] args) {
