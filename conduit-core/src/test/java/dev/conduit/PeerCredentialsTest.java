@@ -183,7 +183,7 @@ class PeerCredentialsTest {
     }
 
     /** @return a builder for {@code main} in a JVM running as user and group {@code id} */
-    private static ProcessBuilder as(int id, Class<?> main, String... args) {
+    static ProcessBuilder as(int id, Class<?> main, String... args) {
         List<String> command = new ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + id, "--regid=" + id,
                 "--clear-groups", "--"));
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -194,7 +194,7 @@ class PeerCredentialsTest {
     }
 
     /** @return what {@code child} printed, once it has ended */
-    private static String output(Process child) throws Exception {
+    static String output(Process child) throws Exception {
         try {
             String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the client ended");

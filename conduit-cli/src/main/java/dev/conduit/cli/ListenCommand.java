@@ -142,8 +142,14 @@ final class ListenCommand implements Callable<Integer> {
         try (receiver) {
             err.println("listening on " + Main.shown(endpoint));
             err.flush();
-            while (deliver(Main.shown(endpoint), receiver, null, receiver.receive())) {
-                // Until --count, or the shutdown hook closes the receiver.
+            boolean log = Endpoint.parse(endpoint).scheme().equals("log");
+            long damaged = 0;
+            // Until --count, or the shutdown hook closes the receiver.
+            for (boolean more = true; more; ) {
+                byte[] message = receiver.receive();
+                // Damage skipped (?onDamage=skip) is said before the message that came after it.
+                damaged = log ? LogCommand.reportDamage(receiver, damaged, err) : 0;
+                more = deliver(Main.shown(endpoint), receiver, null, message);
             }
         } catch (ConnectionClosedException e) {
             // The last sender left (fifo:), or the shutdown hook closed the receiver.

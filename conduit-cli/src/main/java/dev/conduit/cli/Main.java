@@ -23,7 +23,8 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code conduit} command: {@code listen}, {@code connect}, {@code send} and {@code demo}.
+ * The {@code conduit} command: {@code listen}, {@code connect}, {@code send}, {@code demo} and
+ * {@code log}.
  *
  * <p>Exit codes: 0 on success, 1 when the command fails (one line {@code conduit: MESSAGE} on
  * standard error; {@code --verbose} adds the stack trace), 2 for a usage error.
@@ -80,6 +81,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new DemoCommand());
         cl.addSubcommand(new BenchCommand());
         cl.addSubcommand(new DemoPeerCommand());
+        cl.addSubcommand(new LogCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler(Main::usageError);
@@ -96,7 +98,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(),
-                "missing command (expected listen, connect, send, demo or bench)");
+                "missing command (expected listen, connect, send, demo, bench or log)");
     }
 
     private static int usageError(ParameterException e, String[] args) {

@@ -47,7 +47,7 @@ final class CliTest {
     }
 
     /** One in-process run of {@code conduit}. */
-    private record Run(int code, String out, String err) {
+    record Run(int code, String out, String err) {
         List<String> outLines() {
             return out.lines().toList();
         }
@@ -57,7 +57,7 @@ final class CliTest {
         }
     }
 
-    private static Run run(String stdin, String... args) {
+    static Run run(String stdin, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.run(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), new PrintWriter(out),

@@ -1,12 +1,15 @@
 package dev.conduit.internal.log;
 
 import dev.conduit.Endpoint;
+import dev.conduit.LogDamagedException;
 import dev.conduit.internal.posix.Libc;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -77,7 +80,11 @@ final class LogDirectory {
             throw new IOException(name + ": open: " + path + " exists and is not a directory");
         }
         LogDirectory directory = new LogDirectory(path, segmentBytes, name);
-        directory.removeStaleTemporaries();
+        try {
+            directory.removeStaleTemporaries();
+        } catch (FileSystemException e) {
+            throw new IOException(name + ": open: " + explain(e), e);
+        }
         return directory;
     }
 
@@ -195,11 +202,35 @@ final class LogDirectory {
         }
         try {
             return Segment.map(file, base);
+        } catch (Segment.BadHeader e) {
+            throw new LogDamagedException(name + ": " + call, file, base, "not a segment: " + e.getMessage());
+        } catch (FileSystemException e) {
+            throw new IOException(name + ": " + call + ": " + explain(e), e);
         } catch (IOException e) {
             String why = String.valueOf(e.getMessage());
             throw new IOException(name + ": " + call + ": " + (why.contains(file.toString()) ? why : file + ": " + why),
                     e);
         }
+    }
+
+    /**
+     * @return what went wrong with a file, with the reason: a permission denied names the file's
+     *         owner and mode and who asked, since that is what the user must change
+     */
+    static String explain(FileSystemException e) {
+        String file = e.getFile();
+        if (!(e instanceof AccessDeniedException)) {
+            return e.getReason() == null ? file + ": " + e.getClass().getSimpleName() : e.getMessage();
+        }
+        String owner;
+        try {
+            Path p = Path.of(file);
+            owner = "owned by " + Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName() + ", mode "
+                    + PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) + "; ";
+        } catch (IOException | RuntimeException unknown) {
+            owner = ""; // its directory hides it too
+        }
+        return file + ": permission denied (" + owner + "this process runs as " + System.getProperty("user.name") + ")";
     }
 
     @Override

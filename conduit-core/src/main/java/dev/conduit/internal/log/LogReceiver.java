@@ -3,6 +3,8 @@ package dev.conduit.internal.log;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
+import dev.conduit.LogDamage;
+import dev.conduit.LogDamagedException;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.posix.Libc;
 
@@ -24,8 +26,12 @@ import java.util.zip.CRC32C;
  * until the next receive call (which may move to the next segment and unmap this one).
  *
  * <p>A record that is claimed but not committed is waited for while its writer's process is
- * alive, and skipped once it is gone; a committed record whose checksum does not match (torn
- * by a crash of the machine) is skipped. Neither is ever returned.
+ * alive (the same pid, and in a version 2 segment the same start time), and skipped once it is
+ * gone. Damage (a length that runs past the segment, a checksum that does not match, a state
+ * word the format does not know, a planted END, a file of the wrong size) is never returned:
+ * with {@code ?onDamage=stop} (the default) the receive call that meets it closes the receiver
+ * and throws {@link LogDamagedException}; with {@code skip} it goes on from the next plausible
+ * record ({@link Resync#pastDamage}) and counts what it passed over ({@link #damage()}).
  *
  * <p><b>Waiting.</b> At the end of the log a receiver spins for the {@code spin} budget, then
  * adds itself to the segment's waiters, looks once more, and sleeps in {@code FUTEX_WAIT} on the
@@ -45,6 +51,9 @@ public final class LogReceiver extends AbstractConnection {
 
     private final LogDirectory directory;
     private final long spinNanos;
+    /** {@code ?onDamage=skip}: go on past damage, counting it, rather than stop. */
+    private final boolean skip;
+    private final Damages damages;
     private final CRC32C crc = new CRC32C();
     private final Arena timespecs = Arena.ofShared();
     private final MemorySegment timespec = Libc.allocateTimespec(timespecs);
@@ -64,16 +73,21 @@ public final class LogReceiver extends AbstractConnection {
     private long holeCheckedAt = System.nanoTime();
     /** Whether the last {@link #roll()} could not make the next segment. */
     private boolean cannotRoll;
+    /** Whether this segment's {@link Segment#sizeProblem} was reported. */
+    private boolean sizeReported;
 
     /**
      * @param segment the segment to start in; owned from now on
      * @param offset  where in its data the first record to read starts: a record boundary
+     * @param skip    whether to go on past damage ({@code ?onDamage=skip}) rather than stop
      */
     LogReceiver(Endpoint endpoint, LogDirectory directory, Segment segment, long offset, int maxFrame,
-            long spinNanos) {
+            long spinNanos, boolean skip) {
         super(endpoint, endpoint.toString(), maxFrame);
         this.directory = directory;
         this.spinNanos = spinNanos;
+        this.skip = skip;
+        this.damages = new Damages(name + ": receive", skip);
         use(segment, offset);
     }
 
@@ -83,6 +97,7 @@ public final class LogReceiver extends AbstractConnection {
         view = s.data.asByteBuffer().asReadOnlyBuffer();
         offset = at;
         position = s.base + at;
+        sizeReported = false;
     }
 
     /**
@@ -94,7 +109,15 @@ public final class LogReceiver extends AbstractConnection {
         return position;
     }
 
-    /** @return how many records (or crash holes) this receiver skipped as torn or abandoned, for tests */
+    /**
+     * @return the damage this receiver skipped so far ({@code ?onDamage=skip}); any thread may
+     *         call it
+     */
+    public LogDamage damage() {
+        return damages.sofar();
+    }
+
+    /** @return how many records (or crash holes) this receiver skipped as abandoned or lost in a crash, for tests */
     long skipped() {
         return skipped;
     }
@@ -139,8 +162,8 @@ public final class LogReceiver extends AbstractConnection {
     private ByteBuffer tryNext() throws IOException {
         while (true) {
             Segment s = segment;
-            if (offset + Segment.RECORD_HEADER > s.capacity) {
-                if (!roll()) {
+            if (offset + Segment.RECORD_HEADER > s.readable) {
+                if (!atSegmentEnd(s)) {
                     return null;
                 }
                 continue;
@@ -154,44 +177,106 @@ public final class LogReceiver extends AbstractConnection {
             }
             int length = (int) word;
             if (length == Segment.END_LENGTH) {
-                if (!roll()) {
+                String planted = Damages.misplacedEnd(s, offset);
+                if (planted != null) {
+                    damaged(s, planted);
+                } else if (!atSegmentEnd(s)) {
                     return null;
                 }
                 continue;
             }
             long record = Segment.recordBytes(Integer.toUnsignedLong(length));
             if (length < 0 || offset + record > s.capacity) {
-                throw fail(new ConnectionClosedException(name + ": receive: the log is corrupt: a record of "
-                        + Integer.toUnsignedString(length) + " bytes at offset " + offset + " of " + s));
+                damaged(s, "a record of " + Integer.toUnsignedString(length) + " bytes runs past the end of the"
+                        + " segment's " + s.capacity + " data bytes");
+                continue;
+            }
+            if (offset + record > s.readable) {
+                // The file was cut short in this record: the rest of the segment is gone.
+                sizeReported = true;
+                report(s, offset, s.sizeProblem, s.capacity);
+                offset = s.capacity;
+                position = s.base + offset;
+                continue;
             }
             int state = s.stateAcquire(offset);
-            if (state == 0) {
-                if (Libc.processExists((int) (word >>> 32))) {
+            if (Segment.uncommitted(state)) {
+                if (Writers.alive((int) (word >>> 32), state)) {
                     return null;
                 }
                 // The writer is gone, so the state is final now: it may have committed just before.
                 state = s.stateAcquire(offset);
             }
-            long at = offset;
+            ByteBuffer message = take(s, length, record, state);
+            if (message != null) {
+                return message;
+            }
+        }
+    }
+
+    /**
+     * Takes the claimed record at {@code offset} whose writer is done with it, one way or another.
+     *
+     * @return its payload, or null if it was skipped or damaged (and the reader moved on)
+     */
+    private ByteBuffer take(Segment s, int length, long record, int state) throws IOException {
+        if (!Segment.knownState(state) || state == Segment.END) {
+            damaged(s, "state word 0x" + Integer.toHexString(state) + " on a record of " + length + " bytes (expected "
+                    + Segment.COMMITTED + " committed or " + Segment.ABANDONED + " abandoned)");
+            return null;
+        }
+        long at = offset;
+        if (state != Segment.COMMITTED) {
+            // Abandoned, or its writer died before committing it: that send never returned.
             offset += record;
-            if (state != Segment.COMMITTED) {
-                skipped++;
-                position = s.base + offset;
-                continue;
-            }
-            if (length > maxFrame) {
-                position = s.base + offset;
-                throw fail(new FrameTooLongException(name + ": receive", length, maxFrame));
-            }
-            int start = (int) at + Segment.RECORD_HEADER;
-            crc.reset();
-            crc.update(view.limit(start + length).position(start));
+            skipped++;
             position = s.base + offset;
-            if ((int) crc.getValue() != s.crc(at)) {
-                skipped++;
-                continue;
-            }
-            return view.limit(start + length).position(start);
+            return null;
+        }
+        if (length > maxFrame) {
+            position = s.base + offset + record;
+            throw fail(new FrameTooLongException(name + ": receive", length, maxFrame));
+        }
+        int start = (int) at + Segment.RECORD_HEADER;
+        crc.reset();
+        crc.update(view.limit(start + length).position(start));
+        if ((int) crc.getValue() != s.crc(at)) {
+            damaged(s, "checksum 0x" + Integer.toHexString(s.crc(at)) + " does not match the payload's 0x"
+                    + Long.toHexString(crc.getValue()) + " (a record of " + length + " bytes)");
+            return null;
+        }
+        offset += record;
+        position = s.base + offset;
+        return view.limit(start + length).position(start);
+    }
+
+    /**
+     * At the end of a segment's records: reports a file whose size is not what its header
+     * says, once, then moves on to the next segment.
+     *
+     * @return whether it moved
+     */
+    private boolean atSegmentEnd(Segment s) throws IOException {
+        if (s.sizeProblem != null && !sizeReported) {
+            sizeReported = true;
+            report(s, s.readable, s.sizeProblem, s.capacity);
+        }
+        return roll();
+    }
+
+    /** Meets damage at {@code offset}: throws, or skips to the next plausible record. */
+    private void damaged(Segment s, String problem) throws IOException {
+        long resume = skip ? Resync.pastDamage(s, offset, crc) : offset;
+        report(s, offset, problem, resume);
+        offset = resume;
+        position = s.base + offset;
+    }
+
+    /** Reports damage from {@code at} to {@code resume}: stops, or counts it and goes on. */
+    private void report(Segment s, long at, String problem, long resume) throws IOException {
+        LogDamagedException stop = damages.meet(s, at, problem, resume);
+        if (stop != null) {
+            throw fail(stop);
         }
     }
 
@@ -213,7 +298,7 @@ public final class LogReceiver extends AbstractConnection {
             return true; // claimed meanwhile: look again
         }
         if (hint > offset) {
-            offset = resync(s, offset + Segment.ALIGN, hint);
+            offset = Resync.pastHole(s, offset + Segment.ALIGN, hint);
         } else {
             long now = System.nanoTime();
             if (now - holeCheckedAt < SLICE_NANOS) {
@@ -228,26 +313,6 @@ public final class LogReceiver extends AbstractConnection {
         skipped++;
         position = s.base + offset;
         return true;
-    }
-
-    /** @return the first offset from {@code from} whose records lead exactly to {@code hint}, or the hint */
-    private static long resync(Segment s, long from, long hint) {
-        for (long candidate = from; candidate < hint; candidate += Segment.ALIGN) {
-            long at = candidate;
-            while (at < hint) {
-                long word = s.claimAcquire(at);
-                int length = (int) word;
-                long size = Segment.recordBytes(Integer.toUnsignedLong(length));
-                if (word == 0 || length < 0 || at + size > s.capacity) {
-                    break;
-                }
-                at += size;
-            }
-            if (at == hint) {
-                return candidate;
-            }
-        }
-        return hint;
     }
 
     private IOException fail(IOException e) throws IOException {
@@ -295,7 +360,7 @@ public final class LogReceiver extends AbstractConnection {
             }
             int spins = 0;
             do {
-                if (s.stateAcquire(at) != 0) {
+                if (!Segment.uncommitted(s.stateAcquire(at))) {
                     return;
                 }
                 Thread.onSpinWait();
@@ -319,8 +384,9 @@ public final class LogReceiver extends AbstractConnection {
         MemorySegment word = s.stateWord(at);
         sleepingOn = word;
         try {
-            if (s.readerSleeps(at) == 0 && !isClosedLocally()) {
-                Libc.futexWait(word, 0, timespec, sleep);
+            int state = s.readerSleeps(at);
+            if (Segment.uncommitted(state) && !isClosedLocally()) {
+                Libc.futexWait(word, state, timespec, sleep);
             }
         } finally {
             s.readerAwake();

@@ -35,6 +35,8 @@ public final class LogSender extends AbstractConnection {
     private final LogDirectory directory;
     private final boolean sync;
     private final int pid = Libc.getpid();
+    /** This process's start time, stamped on each claimed record until it is committed (0: unknown). */
+    private final int stamp = Writers.stamp(pid);
     private final BiasedLock sendLock = new BiasedLock();
     private final CRC32C crc = new CRC32C();
     // Under sendLock.
@@ -57,7 +59,8 @@ public final class LogSender extends AbstractConnection {
     private void use(Segment s) {
         segment = s;
         view = s.data.asByteBuffer();
-        next = s.tailHint();
+        // A file whose size is wrong is damaged: write nothing more into it, go on in the next one.
+        next = s.sizeProblem == null ? s.tailHint() : s.capacity;
     }
 
     @Override
@@ -128,6 +131,13 @@ public final class LogSender extends AbstractConnection {
             }
             long word = segment.claimAcquire(at);
             if (word == 0) {
+                long hint = segment.tailHint();
+                if (at < hint) {
+                    // Claims are contiguous up to the hint: this is a crash hole, or a damaged
+                    // length led here, into a payload. Nobody reads here; the end is at the hint.
+                    next = hint;
+                    continue;
+                }
                 if (at + record > segment.capacity) {
                     if (segment.claim(at, Segment.claimWord(Segment.END_LENGTH, pid))) {
                         segment.publishState(at, Segment.END);
@@ -136,6 +146,7 @@ public final class LogSender extends AbstractConnection {
                     continue;
                 }
                 if (segment.claim(at, Segment.claimWord(length, pid))) {
+                    segment.stamp(at, stamp);
                     next = at + record;
                     segment.setTailHint(next);
                     return at;
@@ -149,8 +160,16 @@ public final class LogSender extends AbstractConnection {
             }
             long size = Segment.recordBytes(Integer.toUnsignedLong(claimed));
             if (claimed < 0 || at + size > segment.capacity) {
-                throw new IOException(name + ": " + call + ": the log is corrupt: a record of "
-                        + Integer.toUnsignedString(claimed) + " bytes at offset " + at + " of " + segment);
+                // A damaged length: no one can step over it. Go on at the hint if it is further
+                // on; otherwise this segment's records end here for writers, and for readers
+                // (they move on when the next segment exists, as past a lost END).
+                long hint = segment.tailHint();
+                if (hint > at) {
+                    next = hint;
+                } else {
+                    roll(call);
+                }
+                continue;
             }
             next = at + size;
         }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.zip.CRC32C;
 
 /**
  * {@code log:PATH}: a durable, memory-mapped, append-only message log in the directory PATH
@@ -26,6 +27,8 @@ public final class LogTransport implements OneWayTransport {
     public static final String SEGMENT_SIZE = "segmentSize";
     /** {@code ?sync=none|always}: whether a sender writes each record to the disk before returning. */
     public static final String SYNC = "sync";
+    /** {@code ?onDamage=stop|skip}: what a receiver does at damage; {@code stop} by default. */
+    public static final String ON_DAMAGE = "onDamage";
     static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
     private static final long START = -1;
     private static final long END = -2;
@@ -37,7 +40,7 @@ public final class LogTransport implements OneWayTransport {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, Options.SPIN, FROM, SEGMENT_SIZE, SYNC);
+        return Set.of(Options.MAX_FRAME, Options.SPIN, FROM, SEGMENT_SIZE, SYNC, ON_DAMAGE);
     }
 
     /**
@@ -47,6 +50,7 @@ public final class LogTransport implements OneWayTransport {
     public MessageSender openSender(Endpoint endpoint, Duration timeout) throws IOException {
         checkSupported(endpoint);
         Options.refuse(endpoint, FROM, "a receiver's");
+        Options.refuse(endpoint, ON_DAMAGE, "a receiver's");
         boolean sync = switch (endpoint.option(SYNC).orElse("none")) {
             case "none" -> false;
             case "always" -> true;
@@ -74,6 +78,12 @@ public final class LogTransport implements OneWayTransport {
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
         long position = from(endpoint);
+        boolean skip = switch (endpoint.option(ON_DAMAGE).orElse("stop")) {
+            case "stop" -> false;
+            case "skip" -> true;
+            default -> throw new IllegalArgumentException("endpoint '" + endpoint + "': " + ON_DAMAGE + "="
+                    + endpoint.option(ON_DAMAGE).orElseThrow() + " (expected stop or skip)");
+        };
         LogDirectory directory = LogDirectory.open(endpoint, segmentBytes(endpoint));
         Segment segment = position == START ? directory.first()
                 : position == END ? directory.last() : directory.holding(position);
@@ -87,17 +97,31 @@ public final class LogTransport implements OneWayTransport {
                     segment = following;
                     continue;
                 }
-                if (at != stop && stop != Long.MAX_VALUE) {
+                if (at != stop && stop != Long.MAX_VALUE && !resumesAfterDamage(segment, stop)) {
                     String end = at < stop ? " (the log ends at " + (segment.base + at) + ")" : "";
                     throw new IOException(endpoint + ": open: position " + position + " is not where a record of "
                             + segment + " starts" + end);
                 }
-                return new LogReceiver(endpoint, directory, segment, at, maxFrame, spin);
+                return new LogReceiver(endpoint, directory, segment, stop == Long.MAX_VALUE ? at : stop, maxFrame,
+                        spin, skip);
             }
         } catch (IOException | RuntimeException e) {
             segment.close();
             throw e;
         }
+    }
+
+    /**
+     * @return whether {@code at}, which the chain of records from the segment's start does not
+     *         reach (damage is in the way), is where a receiver with {@code onDamage=skip} goes on
+     *         after it: a plausible record, or the end of the log
+     */
+    private static boolean resumesAfterDamage(Segment segment, long at) {
+        if (at % Segment.ALIGN != 0 || at + Segment.RECORD_HEADER > segment.readable) {
+            return false;
+        }
+        long hint = segment.tailHint();
+        return segment.claimAcquire(at) == 0 ? at == hint : Resync.plausible(segment, at, hint, new CRC32C());
     }
 
     /**
@@ -123,11 +147,13 @@ public final class LogTransport implements OneWayTransport {
      * Walks the records of {@code segment} from {@code at}, a record boundary, up to
      * {@code stop} or the first record not yet claimed.
      *
-     * @return where the walk stopped; -1 if it reached the segment's end record
+     * @return where the walk stopped; -1 if it reached the segment's end record, or a claim whose
+     *         length is damaged (as a sender does, so a receiver from the end reads what senders
+     *         write next)
      */
     private static long walk(Segment segment, long at, long stop) {
         while (at < stop) {
-            if (at + Segment.RECORD_HEADER > segment.capacity) {
+            if (at + Segment.RECORD_HEADER > segment.readable) {
                 return stop == Long.MAX_VALUE ? -1 : segment.capacity;
             }
             long word = segment.claimAcquire(at);
@@ -137,7 +163,11 @@ public final class LogTransport implements OneWayTransport {
             if ((int) word == Segment.END_LENGTH) {
                 return stop == Long.MAX_VALUE ? -1 : segment.capacity;
             }
-            at += Segment.recordBytes(Integer.toUnsignedLong((int) word));
+            long size = Segment.recordBytes(Integer.toUnsignedLong((int) word));
+            if ((int) word < 0 || at + size > segment.readable) {
+                return stop == Long.MAX_VALUE ? -1 : at;
+            }
+            at += size;
         }
         return at;
     }

@@ -20,7 +20,7 @@ import java.nio.file.StandardOpenOption;
  *
  * <pre>
  * header
- *    0  u64 magic "CNDTLOG1"      8  u32 version (1)     12  u32 header bytes (4096)
+ *    0  u64 magic "CNDTLOG1"      8  u32 version (2; 1 is read too)   12  u32 header bytes (4096)
  *   16  u64 file bytes           24  u64 base: the log position of the data area's first byte
  *   32  u32 pid of the creator
  *  128  u64 tail hint: a record boundary at or before the end, stored (release) after each claim
@@ -31,8 +31,9 @@ import java.nio.file.StandardOpenOption;
  *    0  u32 length of the payload, or {@link #END_LENGTH}     } claimed together, by one CAS
  *    4  u32 pid of the writer                                  } of the u64 from 0
  *    8  u32 CRC-32C of the payload
- *   12  u32 state: 0 claimed, {@link #COMMITTED}, {@link #END}, {@link #ABANDONED}; the futex word
- *           readers sleep on
+ *   12  u32 state: 0 claimed, {@link #COMMITTED}, {@link #END}, {@link #ABANDONED}, or (version 2)
+ *           claimed and stamped with the writer's start time (bit 31 set); the futex word readers
+ *           sleep on
  *   16  payload, then filler up to a multiple of 8
  * </pre>
  *
@@ -43,7 +44,9 @@ import java.nio.file.StandardOpenOption;
 final class Segment implements AutoCloseable {
     /** "CNDTLOG1" in ASCII, read as a little-endian u64. */
     static final long MAGIC = 0x31474F4C54444E43L;
-    static final int VERSION = 1;
+    /** Version 2 stamps a claimed record's state word with its writer's start time; 1 does not. */
+    static final int VERSION = 2;
+    static final int UNSTAMPED_VERSION = 1;
     static final int HEADER_BYTES = 4096;
     static final long MAGIC_AT = 0;
     static final long VERSION_AT = 8;
@@ -82,17 +85,30 @@ final class Segment implements AutoCloseable {
     final long base;
     /** Bytes in the data area. */
     final long capacity;
+    /**
+     * Bytes of the data area that are in the file: {@link #capacity}, unless the file was cut
+     * short (then the rest is missing, and reading it would fault).
+     */
+    final long readable;
+    /** Whether writers stamp claimed records with their start time (version 2). */
+    final boolean stamped;
+    /** What is wrong with the file's size, or null: it differs from what its header says. */
+    final String sizeProblem;
     final MemorySegment header;
     final MemorySegment data;
     private final Arena arena;
 
-    private Segment(Path file, Arena arena, MemorySegment mapping, long base) {
+    private Segment(Path file, Arena arena, MemorySegment mapping, long base, long capacity, boolean stamped,
+            String sizeProblem) {
         this.file = file;
         this.arena = arena;
         this.base = base;
         this.header = mapping.asSlice(0, HEADER_BYTES);
         this.data = mapping.asSlice(HEADER_BYTES);
-        this.capacity = data.byteSize();
+        this.capacity = capacity;
+        this.readable = Math.min(capacity, data.byteSize() & -ALIGN);
+        this.stamped = stamped;
+        this.sizeProblem = sizeProblem;
     }
 
     /**
@@ -100,7 +116,7 @@ final class Segment implements AutoCloseable {
      * file, with base 0. It is never unmapped: {@link #close()} does nothing.
      */
     static Segment inMemory(MemorySegment mapping) {
-        return new Segment(Path.of("memory"), null, mapping, 0);
+        return new Segment(Path.of("memory"), null, mapping, 0, mapping.byteSize() - HEADER_BYTES, true, null);
     }
 
     /** @return {@code n} rounded up to a multiple of {@value #ALIGN} */
@@ -111,6 +127,16 @@ final class Segment implements AutoCloseable {
     /** @return the bytes a record of {@code length} payload bytes takes */
     static long recordBytes(long length) {
         return align(RECORD_HEADER + length);
+    }
+
+    /** @return whether {@code state} says a record is claimed and not yet committed (stamped or not) */
+    static boolean uncommitted(int state) {
+        return state == 0 || state < 0;
+    }
+
+    /** @return whether {@code state} is one the format knows */
+    static boolean knownState(int state) {
+        return uncommitted(state) || state == COMMITTED || state == END || state == ABANDONED;
     }
 
     /** @return the u64 that claims a record: its length and the writer's pid */
@@ -135,41 +161,64 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * Maps an existing segment file read-write and checks its header.
+     * Maps an existing segment file read-write and checks its header. A file whose size is not
+     * the one its header gives is mapped all the same, as far as both reach: its
+     * {@link #sizeProblem} says what is wrong, and readers report it when they get there.
      *
      * @param expectedBase the base its name promises
-     * @throws IOException naming the file if it cannot be opened (a symbolic link is refused) or
-     *                     its header is not a segment's with that base
+     * @throws BadHeader   if its header is not a segment's with that base
+     * @throws IOException naming the file if it cannot be opened (a symbolic link is refused)
      */
     static Segment map(Path file, long expectedBase) throws IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS)) {
             long size = channel.size();
-            if (size < MIN_FILE_BYTES || size > MAX_FILE_BYTES) {
-                throw new IOException("log segment " + file + ": " + size + " bytes (expected " + MIN_FILE_BYTES
-                        + " to " + MAX_FILE_BYTES + ")");
+            if (size < HEADER_BYTES) {
+                throw new BadHeader(file + " is " + size + " bytes, less than a segment's header");
             }
-            MemorySegment mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
-            long magic = mapping.get(U64, MAGIC_AT);
-            int version = mapping.get(U32, VERSION_AT);
-            int headerBytes = mapping.get(U32, HEADER_BYTES_AT);
-            long fileBytes = mapping.get(U64, FILE_BYTES_AT);
-            long base = mapping.get(U64, BASE_AT);
-            if (magic != MAGIC) {
-                throw new IOException("log segment " + file + ": magic 0x" + Long.toHexString(magic)
-                        + " is not a Conduit log's (0x" + Long.toHexString(MAGIC) + ")");
-            }
-            if (version != VERSION || headerBytes != HEADER_BYTES || fileBytes != size || base != expectedBase
-                    || (size - HEADER_BYTES) % ALIGN != 0) {
-                throw new IOException("log segment " + file + ": header says version " + version + ", "
-                        + headerBytes + " header bytes, " + fileBytes + " bytes, base " + base + "; expected version "
-                        + VERSION + ", " + HEADER_BYTES + ", " + size + ", " + expectedBase);
-            }
-            return new Segment(file, arena, mapping, base);
+            ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(h, 0);
+            long fileBytes = checkHeader(file, h, expectedBase);
+            MemorySegment mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, Math.min(size, fileBytes), arena);
+            String sizeProblem = size == fileBytes ? null : "the file is " + size + " bytes; its header says "
+                    + fileBytes + (size < fileBytes ? " (cut short: " + (fileBytes - size) + " bytes missing)"
+                    : " (" + (size - fileBytes) + " bytes added)");
+            return new Segment(file, arena, mapping, expectedBase, fileBytes - HEADER_BYTES,
+                    h.getInt((int) VERSION_AT) != UNSTAMPED_VERSION, sizeProblem);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /** @return the file bytes the header gives, once it is known to be a segment's */
+    private static long checkHeader(Path file, ByteBuffer h, long expectedBase) throws BadHeader {
+        long magic = h.getLong((int) MAGIC_AT);
+        int version = h.getInt((int) VERSION_AT);
+        int headerBytes = h.getInt((int) HEADER_BYTES_AT);
+        long fileBytes = h.getLong((int) FILE_BYTES_AT);
+        long base = h.getLong((int) BASE_AT);
+        if (magic != MAGIC) {
+            throw new BadHeader("magic 0x" + Long.toHexString(magic) + " is not a Conduit log's (0x"
+                    + Long.toHexString(MAGIC) + ")");
+        }
+        if ((version != VERSION && version != UNSTAMPED_VERSION) || headerBytes != HEADER_BYTES || base != expectedBase
+                || fileBytes < MIN_FILE_BYTES || fileBytes > MAX_FILE_BYTES || (fileBytes - HEADER_BYTES) % ALIGN != 0) {
+            throw new BadHeader("header says version " + version + ", " + headerBytes + " header bytes, " + fileBytes
+                    + " bytes, base " + base + "; expected version " + UNSTAMPED_VERSION + " or " + VERSION + ", "
+                    + HEADER_BYTES + ", " + MIN_FILE_BYTES + " to " + MAX_FILE_BYTES + " (a multiple of " + ALIGN
+                    + " after the header), " + expectedBase);
+        }
+        return fileBytes;
+    }
+
+    /** A file whose header is not a segment's: the log is damaged there (or it is not a log). */
+    static final class BadHeader extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BadHeader(String problem) {
+            super(problem);
         }
     }
 
@@ -184,6 +233,13 @@ final class Segment implements AutoCloseable {
 
     int stateAcquire(long offset) {
         return (int) INT.getAcquire(data, offset + STATE);
+    }
+
+    /** Writer, just after its claim: stamps the state word with its start time, in a version 2 segment. */
+    void stamp(long offset, int stamp) {
+        if (stamped && stamp != 0) {
+            INT.setRelease(data, offset + STATE, stamp);
+        }
     }
 
     int crc(long offset) {
