@@ -206,6 +206,15 @@ public abstract sealed class StreamDecoder permits FrameDecoder, LineDecoder, Ra
         readIndex += count;
     }
 
+    /**
+     * Drops an incomplete message's array, so a closed connection that its owner still holds
+     * keeps no heap for it. The decoder must not be used afterwards.
+     */
+    public final void discard() {
+        large = null;
+        largeFilled = 0;
+    }
+
     /** Hands {@link #large}'s first {@code length} bytes over as the current message (no copy if exactly full). */
     final void takeLarge(int length) {
         frameArray = length == large.length ? large : Arrays.copyOf(large, length);
