@@ -71,6 +71,41 @@ class HostilePeersTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"unix", "tcp"})
+    void halfFramesAreClosedByTheFrameTimeout(String scheme) throws Exception {
+        String endpoint = (scheme.equals("unix") ? "unix:" + dir.resolve("half.sock") : "tcp://127.0.0.1:0")
+                + "?frameTimeout=1s";
+        try (CliProcess listener = CliProcess.start(List.of("-Xmx256m"), "listen", endpoint, "--echo")) {
+            String at = listener.awaitListening();
+            List<SocketChannel> halves = new ArrayList<>();
+            try {
+                for (int i = 0; i < 200; i++) {
+                    SocketChannel c = open(at);
+                    halves.add(c);
+                    c.write(ByteBuffer.allocate(8).putInt(DECLARED).putInt(42).flip());
+                }
+                echoes(at, "while 200 half frames wait");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                List<SocketChannel> open = new ArrayList<>(halves);
+                while (!open.isEmpty() && System.nanoTime() < deadline) {
+                    open.removeIf(HostilePeersTest::endedOrFailed);
+                    Thread.sleep(50);
+                }
+                assertEquals(0, open.size(), "half-frame connections still open after 20 s with frameTimeout=1s");
+            } finally {
+                for (SocketChannel c : halves) {
+                    c.close();
+                }
+            }
+            echoes(at, "after");
+            assertTrue(String.join("\n", listener.stderr()).contains("a frame was still incomplete"),
+                    listener.stderr().toString());
+            listener.process().destroy();
+            listener.awaitExit(Duration.ofSeconds(10));
+        }
+    }
+
     /**
      * Connects the attackers; each announces a 16 MiB frame and sends {@link #SENT} bytes of it.
      *
@@ -118,7 +153,8 @@ class HostilePeersTest {
         }
     }
 
-    private static SocketChannel open(String at) throws IOException {
+    private static SocketChannel open(String endpoint) throws IOException {
+        String at = endpoint.contains("?") ? endpoint.substring(0, endpoint.indexOf('?')) : endpoint;
         SocketAddress address;
         SocketChannel c;
         if (at.startsWith("unix:")) {
