@@ -6,9 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,6 +84,94 @@ public abstract class StreamSocketContract extends ListenerContract {
         assertTrue(e.getMessage().contains("peer closed in the middle of a frame (5 bytes of it received)"),
                 e.getMessage());
         assertThrows(ConnectionClosedException.class, server::tryReceive);
+    }
+
+    private Listener listen(String options) throws Exception {
+        return track(Conduit.listen(endpoint() + "&" + options));
+    }
+
+    private static byte[] header(int length) {
+        return ByteBuffer.allocate(4).putInt(length).array();
+    }
+
+    @Test
+    void halfAFrameIsClosedByTheFrameTimeout() throws Exception {
+        Listener listener = listen("frameTimeout=300ms");
+        try (SocketChannel raw = rawConnect(listener.endpoint())) {
+            Connection server = track(listener.accept(Duration.ofSeconds(10)));
+            write(raw, 0, 0, 0, 1, 'a', 0, 0, 0, 10, 'b', 'c');
+            assertArrayEquals(new byte[] {'a'}, server.receive(Duration.ofSeconds(10)));
+            ConnectionClosedException e = assertThrows(ConnectionClosedException.class, server::receive);
+            assertTrue(e.getMessage().startsWith(listener.endpoint() + ": receive: closed by this side: a frame was still"
+                    + " incomplete "), e.getMessage());
+            assertTrue(e.getMessage().endsWith(" after its first byte (6 bytes of it received; frameTimeout=300 ms)"),
+                    e.getMessage());
+            assertEquals(-1, raw.read(ByteBuffer.allocate(1)), "the connection was not closed");
+            assertThrows(ConnectionClosedException.class, server::tryReceive);
+        }
+    }
+
+    @Test
+    void aSilentPeerIsClosedByTheIdleTimeoutAndAWhisperingOneIsNot() throws Exception {
+        Listener listener = listen("idleTimeout=400ms");
+        try (SocketChannel raw = rawConnect(listener.endpoint())) {
+            Connection server = track(listener.accept(Duration.ofSeconds(10)));
+            for (int i = 0; i < 6; i++) {
+                write(raw, 0, 0, 0, 1, i);
+                assertArrayEquals(new byte[] {(byte) i}, server.receive(Duration.ofSeconds(10)));
+                Thread.sleep(100);
+            }
+            ConnectionClosedException e = assertThrows(ConnectionClosedException.class, server::receive);
+            assertEquals(listener.endpoint() + ": receive: closed by this side: the peer sent nothing for 400 ms"
+                    + " (idleTimeout=400 ms)", e.getMessage());
+            assertEquals(-1, raw.read(ByteBuffer.allocate(1)), "the connection was not closed");
+        }
+    }
+
+    @Test
+    void theGreediestConnectionIsClosedPastTheReceiveBudget() throws Exception {
+        Listener listener = listen("receiveBudget=600k");
+        try (SocketChannel greedy = rawConnect(listener.endpoint());
+             SocketChannel modest = rawConnect(listener.endpoint())) {
+            Connection first = track(listener.accept(Duration.ofSeconds(10)));
+            Connection second = track(listener.accept(Duration.ofSeconds(10)));
+            CompletableFuture<byte[]> a = receiveAsync(first);
+            CompletableFuture<byte[]> b = receiveAsync(second);
+            // 500,000 bytes of a 900,000-byte frame hold a 512 KiB array; 100,000 of the other's 128 KiB:
+            // together past the 600 KiB budget, whichever grows last.
+            write(greedy, header(900_000));
+            write(greedy, new byte[500_000]);
+            write(modest, header(200_000));
+            write(modest, new byte[100_000]);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> a.get(20, TimeUnit.SECONDS));
+            assertInstanceOf(ConnectionClosedException.class, e.getCause());
+            String message = e.getCause().getMessage();
+            assertTrue(message.startsWith(listener.endpoint() + ": receive: closed by this side: the receive budget"
+                    + " for partly received frames (614400 bytes, ?receiveBudget=) was exceeded ("), message);
+            assertTrue(message.endsWith("bytes held), and this connection held the most (524320 bytes)"), message);
+            write(modest, new byte[100_000]);
+            assertEquals(200_000, b.get(20, TimeUnit.SECONDS).length);
+        }
+    }
+
+    private static CompletableFuture<byte[]> receiveAsync(Connection connection) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                f.complete(connection.receive());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    private static void write(SocketChannel raw, int... bytes) throws Exception {
+        byte[] b = new byte[bytes.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) bytes[i];
+        }
+        write(raw, b);
     }
 
     @Test

@@ -35,9 +35,19 @@ final class CliProcess implements AutoCloseable {
      * @throws IOException if the JVM cannot be started
      */
     static CliProcess start(String... args) throws IOException {
+        return start(List.of(), args);
+    }
+
+    /**
+     * As {@link #start(String...)}, in a JVM given {@code jvmOptions} (such as {@code -Xmx256m}).
+     *
+     * @throws IOException if the JVM cannot be started
+     */
+    static CliProcess start(List<String> jvmOptions, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).start();
         p.getOutputStream().close();

@@ -2,17 +2,17 @@ package dev.conduit.internal.frame;
 
 import dev.conduit.FrameTooLongException;
 
-import java.nio.ByteBuffer;
-
 /**
  * Incremental decoder of length-prefixed frames (see {@link Frames}), correct whatever the
  * split of the input: one byte at a time, partial headers, many frames per read.
  *
  * <p>Bytes are read into one direct buffer, so channel reads need no hidden copy. A frame that
  * fits in the buffer is handed out as a read-only view into it, with no copy and no allocation.
- * A longer frame is collected into a heap array of exactly its declared length, filled as bytes
- * arrive, and that array is handed over whole. A declared length above {@code maxFrame} fails
- * before anything of that size is allocated. Bytes held at the end of the input are a frame cut
+ * A longer frame first waits in the buffer; once it fills the buffer it moves to a heap array
+ * that grows (doubling, up to exactly the declared length) as its bytes arrive, and that array
+ * is handed over whole. A header alone allocates nothing: a peer that announces 16 MiB and sends
+ * a few bytes holds those few bytes, in the buffer it has anyway, and one that sends N bytes of a
+ * long frame holds at most 2N. A declared length above {@code maxFrame} fails at once. Bytes held at the end of the input are a frame cut
  * short: {@link #endOfInput()} says so, and no message is made of them.
  *
  * <p>See {@link StreamDecoder} for the calls. Not thread-safe: one reader at a time.
@@ -21,8 +21,8 @@ public final class FrameDecoder extends StreamDecoder {
     /** As {@link StreamDecoder#DEFAULT_BUFFER_BYTES}. */
     public static final int DEFAULT_BUFFER_BYTES = StreamDecoder.DEFAULT_BUFFER_BYTES;
 
-    private byte[] large;
-    private int largeFilled;
+    /** The declared length of the frame being collected in {@code large}. */
+    private int largeLength;
 
     /**
      * @param context     the endpoint, for error messages
@@ -62,9 +62,13 @@ public final class FrameDecoder extends StreamDecoder {
                 throw new FrameTooLongException(context + ": receive (Java array limit)", length,
                         Frames.MAX_ARRAY_PAYLOAD);
             }
+            // Its bytes wait in the buffer until they fill it: a header costs no allocation.
+            compactIfNeeded(buffer.capacity());
+            if (writeIndex < buffer.capacity()) {
+                return false;
+            }
             readIndex += Frames.HEADER_BYTES;
-            large = new byte[(int) length];
-            largeFilled = 0;
+            largeLength = (int) length;
             return continueLarge();
         }
         if (available < needed) {
@@ -78,17 +82,12 @@ public final class FrameDecoder extends StreamDecoder {
     }
 
     private boolean continueLarge() {
-        int n = Math.min(writeIndex - readIndex, large.length - largeFilled);
-        buffer.get(readIndex, large, largeFilled, n);
-        readIndex += n;
-        largeFilled += n;
+        appendLarge(Math.min(writeIndex - readIndex, largeLength - largeFilled), largeLength);
         resetIfEmpty();
-        if (largeFilled < large.length) {
+        if (largeFilled < largeLength) {
             return false;
         }
-        frameArray = large;
-        frame = ByteBuffer.wrap(large).asReadOnlyBuffer();
-        large = null;
+        takeLarge(largeLength);
         return true;
     }
 

@@ -2,9 +2,6 @@ package dev.conduit.internal.frame;
 
 import dev.conduit.FrameTooLongException;
 
-import java.nio.ByteBuffer;
-import java.util.Arrays;
-
 /**
  * Cuts a byte stream into lines ({@code ?framing=lines}): a message is the bytes before each
  * {@code \n}, without the {@code \n} and without one {@code \r} just before it.
@@ -30,8 +27,6 @@ public final class LineDecoder extends StreamDecoder {
     /** Bytes after {@code readIndex} already known to hold no newline. */
     private int scanned;
     private boolean ended;
-    private byte[] large;
-    private int largeFilled;
 
     /**
      * @param context     the endpoint, for error messages
@@ -66,9 +61,7 @@ public final class LineDecoder extends StreamDecoder {
             return held > 0 && lastLine();
         }
         if (held == buffer.capacity()) {
-            large = new byte[growTo(held)];
-            buffer.get(readIndex, large, 0, held);
-            largeFilled = held;
+            appendLarge(held, limit());
             readIndex = 0;
             writeIndex = 0;
             scanned = 0;
@@ -91,10 +84,7 @@ public final class LineDecoder extends StreamDecoder {
         }
         int length = largeFilled > 0 && large[largeFilled - 1] == CR ? largeFilled - 1 : largeFilled;
         checkLine(length);
-        frameArray = length == large.length ? large : Arrays.copyOf(large, length);
-        frame = ByteBuffer.wrap(frameArray).asReadOnlyBuffer();
-        large = null;
-        largeFilled = 0;
+        takeLarge(length);
         return true;
     }
 
@@ -102,18 +92,12 @@ public final class LineDecoder extends StreamDecoder {
         long needed = (long) largeFilled + count;
         // Loosely (as if a \r came last): the exact check follows once the line's end is known.
         checkHeld(needed, true);
-        if (needed > large.length) {
-            large = Arrays.copyOf(large, growTo(needed));
-        }
-        buffer.get(readIndex, large, largeFilled, count);
-        largeFilled += count;
+        appendLarge(count, limit());
     }
 
-    /** @return an array size for {@code needed} bytes: doubled, but never past what a line may hold */
-    private int growTo(long needed) {
-        long limit = Math.min((long) maxFrame + 1, Frames.MAX_ARRAY_PAYLOAD);
-        long doubled = 2L * (large == null ? buffer.capacity() : large.length);
-        return (int) Math.max(needed, Math.min(doubled, limit));
+    /** @return the most bytes a line's array may ever need: the line and a {@code \r} */
+    private long limit() {
+        return Math.min((long) maxFrame + 1, Frames.MAX_ARRAY_PAYLOAD);
     }
 
     /** Hands out the bytes held at the end of the input as the last line. */

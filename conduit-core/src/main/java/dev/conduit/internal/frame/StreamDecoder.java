@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.Arrays;
 
 /**
  * What every byte-stream transport reads through: one direct buffer that input is read into,
@@ -34,6 +35,14 @@ public abstract sealed class StreamDecoder permits FrameDecoder, LineDecoder, Ra
     int writeIndex;
     ByteBuffer frame;
     byte[] frameArray;
+    /**
+     * Where a message longer than the buffer is collected, or null. It grows as the message's
+     * bytes arrive (see {@link #appendLarge}), never when a header merely announces a length, so
+     * a peer holds only as much of this process's memory as it really sent (at most twice that).
+     */
+    byte[] large;
+    /** How many bytes of {@link #large} hold the message so far. */
+    int largeFilled;
     private byte[] chunk;
     private boolean sourceDrained;
 
@@ -73,6 +82,15 @@ public abstract sealed class StreamDecoder permits FrameDecoder, LineDecoder, Ra
 
     /** @return how many bytes of the incomplete message are held, header included */
     public abstract long heldBytes();
+
+    /**
+     * @return the bytes of heap this decoder holds for an incomplete message beyond its read
+     *         buffer (the length of the array it grows as the message arrives); 0 in between
+     */
+    public final long heldArrayBytes() {
+        byte[] a = large;
+        return a == null ? 0 : a.length;
+    }
 
     /** @return the current message, read-only, valid until the next call; or null */
     public final ByteBuffer frame() {
@@ -165,6 +183,44 @@ public abstract sealed class StreamDecoder permits FrameDecoder, LineDecoder, Ra
         view.limit(to);
         view.position(from);
         frame = view;
+    }
+
+    /**
+     * Moves {@code count} bytes from the buffer's {@code readIndex} to the end of {@link #large},
+     * growing it first if they do not fit: to twice its size (the buffer's size counts as the
+     * size of no array yet), at least to what is needed, and never past {@code limit}. Growing
+     * by doubling copies each byte at most about twice, and keeps the array within twice the
+     * bytes that came.
+     *
+     * @param limit the most the array may ever need to hold, at least {@code largeFilled + count}
+     */
+    final void appendLarge(int count, long limit) {
+        long needed = (long) largeFilled + count;
+        if (large == null || needed > large.length) {
+            long doubled = 2L * (large == null ? buffer.capacity() : large.length);
+            int size = (int) Math.max(needed, Math.min(doubled, limit));
+            large = large == null ? new byte[size] : Arrays.copyOf(large, size);
+        }
+        buffer.get(readIndex, large, largeFilled, count);
+        largeFilled += count;
+        readIndex += count;
+    }
+
+    /**
+     * Drops an incomplete message's array, so a closed connection that its owner still holds
+     * keeps no heap for it. The decoder must not be used afterwards.
+     */
+    public final void discard() {
+        large = null;
+        largeFilled = 0;
+    }
+
+    /** Hands {@link #large}'s first {@code length} bytes over as the current message (no copy if exactly full). */
+    final void takeLarge(int length) {
+        frameArray = length == large.length ? large : Arrays.copyOf(large, length);
+        frame = ByteBuffer.wrap(frameArray).asReadOnlyBuffer();
+        large = null;
+        largeFilled = 0;
     }
 
     private void prepareWrite() {

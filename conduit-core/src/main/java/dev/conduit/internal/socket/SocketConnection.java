@@ -69,6 +69,10 @@ public final class SocketConnection extends AbstractConnection {
     private boolean drained;
     private boolean endOfStream;
     private IOException failure;
+    /** Null without time-outs and budget, so a client's receive path is as it was. */
+    private final ReceiveGuard guard;
+    /** Why this side closed the connection on its own (a time-out or the budget), or null. */
+    private volatile String evictedWhy;
 
     /**
      * @param endpoint the endpoint, as clients name it
@@ -92,6 +96,18 @@ public final class SocketConnection extends AbstractConnection {
      */
     public SocketConnection(Endpoint endpoint, SocketChannel channel, int maxFrame, long spinNanos,
             PeerCredentials peer, Framing framing) throws IOException {
+        this(endpoint, channel, maxFrame, spinNanos, peer, framing, ReceiveLimits.NONE);
+    }
+
+    /**
+     * As {@link #SocketConnection(Endpoint, SocketChannel, int, long, PeerCredentials, Framing)},
+     * with time-outs and a share of a receive budget.
+     *
+     * @param limits its time-outs and budget, {@link ReceiveLimits#NONE} for none
+     * @throws IOException if the channel cannot be configured
+     */
+    public SocketConnection(Endpoint endpoint, SocketChannel channel, int maxFrame, long spinNanos,
+            PeerCredentials peer, Framing framing, ReceiveLimits limits) throws IOException {
         super(endpoint, endpoint.toString(), maxFrame);
         this.channel = channel;
         this.peer = peer;
@@ -100,7 +116,8 @@ public final class SocketConnection extends AbstractConnection {
         this.decoder = framing.decoder(endpoint.toString(), maxFrame, StreamDecoder.DEFAULT_BUFFER_BYTES);
         this.spinNanos = spinNanos;
         channel.configureBlocking(false);
-        this.readiness = new Readiness(channel, name, this::isClosedLocally, this::closedLocally);
+        this.readiness = new Readiness(channel, name, this::isClosedLocally, this::closedHere);
+        this.guard = limits == ReceiveLimits.NONE ? null : new ReceiveGuard(limits, this, name, channel, peer);
     }
 
     @Override
@@ -123,6 +140,10 @@ public final class SocketConnection extends AbstractConnection {
         // A non-blocking call reads once whatever the last read found: bytes may have come since.
         boolean readOnce = waitNanos == 0;
         while (true) {
+            if (evictedWhy != null) {
+                decoder.discard();
+                throw evicted("receive");
+            }
             if (isClosedLocally()) {
                 throw closedLocally("receive");
             }
@@ -142,16 +163,22 @@ public final class SocketConnection extends AbstractConnection {
                 }
             }
             if (waitNanos == 0 || waitNanos == NEXT_IN_POLL) {
+                if (guard != null && waitNanos == 0) {
+                    guard.bound(0, decoder);
+                }
                 return false;
             }
             long left = waitNanos < 0 ? 0 : deadline - System.nanoTime();
             if (waitNanos > 0 && left <= 0) {
                 return false;
             }
+            if (guard != null) {
+                left = guard.bound(left, decoder);
+            }
             if (spin(waitNanos, deadline)) {
                 continue;
             }
-            readiness.await(SelectionKey.OP_READ, waitNanos < 0 ? 0 : deadline - System.nanoTime(), "receive");
+            readiness.await(SelectionKey.OP_READ, left, "receive");
             drained = false;
         }
     }
@@ -184,8 +211,14 @@ public final class SocketConnection extends AbstractConnection {
             throw lost("receive", e);
         }
         drained = decoder.sourceDrained();
+        if (n > 0 && guard != null) {
+            guard.read();
+        }
         if (n < 0) {
             endOfStream = true;
+            if (guard != null) {
+                guard.release();
+            }
             if (decoder.endOfInput()) {
                 failure = new ConnectionClosedException(name + ": receive: peer closed in the middle of a"
                         + " frame (" + decoder.heldBytes() + " bytes of it received)");
@@ -196,13 +229,46 @@ public final class SocketConnection extends AbstractConnection {
     }
 
     private boolean decode() throws FrameTooLongException {
+        boolean got;
         try {
-            return decoder.next();
+            got = decoder.next();
         } catch (FrameTooLongException e) {
             failure = e;
             closeQuietly();
             throw e;
         }
+        if (guard != null) {
+            guard.decoded(got, decoder);
+        }
+        return got;
+    }
+
+    /**
+     * Closes the connection on this side's own account (a time-out, or the receive budget): its
+     * receiver is told {@code why}. Does not block; any thread.
+     */
+    void evict(String why) {
+        if (evictedWhy == null) {
+            evictedWhy = why;
+        }
+        closeQuietly();
+        // close() may linger for a blocked sender: not on the thread that found this connection greedy.
+        Thread.ofVirtual().name("conduit-close " + name).start(() -> {
+            try {
+                close();
+            } catch (IOException e) {
+                // Closed all the same.
+            }
+        });
+    }
+
+    /** @return the exception for {@code call} on a connection this side closed, saying why */
+    ConnectionClosedException evicted(String call) {
+        return new ConnectionClosedException(name + ": " + call + ": " + evictedWhy);
+    }
+
+    private IOException closedHere(String call) {
+        return evictedWhy != null ? evicted(call) : closedLocally(call);
     }
 
     @Override
@@ -418,6 +484,9 @@ public final class SocketConnection extends AbstractConnection {
     }
 
     private IOException lost(String call, IOException e) {
+        if (evictedWhy != null) {
+            return evicted(call);
+        }
         if (isClosedLocally() || e instanceof AsynchronousCloseException) {
             return closedLocally(call);
         }
@@ -459,6 +528,9 @@ public final class SocketConnection extends AbstractConnection {
     }
 
     private void closeQuietly() {
+        if (guard != null) {
+            guard.release();
+        }
         try {
             channel.close();
         } catch (IOException e) {

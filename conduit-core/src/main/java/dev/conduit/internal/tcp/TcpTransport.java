@@ -6,6 +6,7 @@ import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.frame.Framing;
+import dev.conduit.internal.socket.ReceiveLimits;
 import dev.conduit.internal.socket.SocketConnection;
 import dev.conduit.internal.socket.SocketListener;
 import dev.conduit.internal.socket.Sockets;
@@ -17,6 +18,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -32,7 +34,9 @@ public final class TcpTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, Options.SPIN, Framing.OPTION);
+        Set<String> names = new HashSet<>(Set.of(Options.MAX_FRAME, Options.SPIN, Framing.OPTION));
+        names.addAll(ReceiveLimits.OPTIONS);
+        return Set.copyOf(names);
     }
 
     @Override
@@ -40,6 +44,7 @@ public final class TcpTransport implements TransportProvider {
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
         Framing framing = Framing.of(endpoint);
+        ReceiveLimits limits = ReceiveLimits.forListener(endpoint, true);
         InetSocketAddress address = address(endpoint);
         ServerSocketChannel server = ServerSocketChannel.open();
         Endpoint resolved;
@@ -54,7 +59,7 @@ public final class TcpTransport implements TransportProvider {
         }
         return new SocketListener(resolved, server, channel -> {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            return new SocketConnection(resolved, channel, maxFrame, spin, null, framing);
+            return new SocketConnection(resolved, channel, maxFrame, spin, null, framing, limits);
         }, () -> { });
     }
 
@@ -63,6 +68,7 @@ public final class TcpTransport implements TransportProvider {
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
         Framing framing = Framing.of(endpoint);
+        ReceiveLimits limits = ReceiveLimits.forClient(endpoint);
         InetSocketAddress address = address(endpoint);
         SocketChannel channel;
         try {
@@ -72,7 +78,7 @@ public final class TcpTransport implements TransportProvider {
                     + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        return new SocketConnection(endpoint, channel, maxFrame, spin, null, framing);
+        return new SocketConnection(endpoint, channel, maxFrame, spin, null, framing, limits);
     }
 
     private static String host(Endpoint endpoint) {

@@ -8,6 +8,7 @@ import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.ipcez.IpcezAck;
 import dev.conduit.internal.frame.Framing;
+import dev.conduit.internal.socket.ReceiveLimits;
 import dev.conduit.internal.socket.SocketConnection;
 import dev.conduit.internal.socket.SocketListener;
 import dev.conduit.internal.socket.Sockets;
@@ -30,6 +31,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -57,8 +59,10 @@ public final class UnixTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, Options.SPIN, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS,
-                IpcezAck.ACK, IpcezAck.ACK_TIMEOUT, Framing.OPTION);
+        Set<String> names = new HashSet<>(Set.of(Options.MAX_FRAME, Options.SPIN, "mode", AccessRules.ALLOW_USERS,
+                AccessRules.ALLOW_GROUPS, IpcezAck.ACK, IpcezAck.ACK_TIMEOUT, Framing.OPTION));
+        names.addAll(ReceiveLimits.OPTIONS);
+        return Set.copyOf(names);
     }
 
     /**
@@ -94,6 +98,7 @@ public final class UnixTransport implements TransportProvider {
         Framing framing = Framing.of(endpoint);
         int mode = Options.mode(endpoint, "mode", DEFAULT_MODE);
         AccessRules rules = AccessRules.of(endpoint);
+        ReceiveLimits limits = ReceiveLimits.forListener(endpoint, false);
         Path path = socketPath(endpoint).toAbsolutePath();
         replaceableOrFail(endpoint, path);
         ServerSocketChannel server = bindPrivately(endpoint, path, mode);
@@ -106,7 +111,7 @@ public final class UnixTransport implements TransportProvider {
                 channel.close();
                 return null;
             }
-            return new SocketConnection(endpoint, channel, maxFrame, spin, peer, framing);
+            return new SocketConnection(endpoint, channel, maxFrame, spin, peer, framing, limits);
         }, () -> removeIfOurs(path, fileKey));
     }
 
@@ -115,6 +120,7 @@ public final class UnixTransport implements TransportProvider {
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
         Framing framing = Framing.of(endpoint);
+        ReceiveLimits limits = ReceiveLimits.forClient(endpoint);
         Path path = socketPath(endpoint);
         SocketChannel channel;
         try {
@@ -125,7 +131,8 @@ public final class UnixTransport implements TransportProvider {
             throw new IOException(endpoint + ": connect: no listener (" + why + ")"
                     + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
-        Connection connection = new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel), framing);
+        Connection connection = new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel), framing,
+                limits);
         return IpcezAck.requested(endpoint) ? IpcezAck.connect(endpoint, connection) : connection;
     }
 

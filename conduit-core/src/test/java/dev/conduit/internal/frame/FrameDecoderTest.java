@@ -164,6 +164,50 @@ class FrameDecoderTest {
         assertTrue(usedHeap() - before < 256L << 20, "decoders allocated the declared lengths");
     }
 
+    @Test
+    void aHugeHeaderAndAFewBytesHoldOnlyTheBufferItHasAnyway() throws Exception {
+        FrameDecoder decoder = new FrameDecoder("t", 16 << 20, BUFFER);
+        decoder.feed(new byte[] {1, 0, 0, 0, 'a', 'b', 'c'}, 0, 7);
+        assertFalse(decoder.next());
+        assertEquals(0, decoder.heldArrayBytes());
+        assertEquals(7, decoder.heldBytes());
+        assertTrue(decoder.midFrame());
+    }
+
+    @Test
+    void aLongFrameHoldsAtMostTwiceTheBytesThatCame() throws Exception {
+        int length = 16 << 20;
+        FrameDecoder decoder = new FrameDecoder("t", length, BUFFER);
+        byte[] header = ByteBuffer.allocate(4).putInt(length).array();
+        decoder.feed(header, 0, 4);
+        byte[] piece = new byte[100];
+        long received = 0;
+        while (received < 1_000_000) {
+            assertFalse(decoder.next());
+            received += decoder.feed(piece, 0, piece.length);
+            assertTrue(decoder.heldArrayBytes() <= 2 * received, decoder.heldArrayBytes() + " held for " + received);
+        }
+        assertFalse(decoder.next());
+        assertTrue(decoder.heldArrayBytes() > 0);
+    }
+
+    @Test
+    void manyHugeHeadersWithAFewBytesAllocateAboutThoseBytes() throws Exception {
+        System.gc();
+        long before = usedHeap();
+        List<FrameDecoder> held = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            FrameDecoder decoder = new FrameDecoder("t", 16 << 20, StreamDecoder.DEFAULT_BUFFER_BYTES);
+            decoder.feed(new byte[] {1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8}, 0, 12);
+            assertFalse(decoder.next());
+            held.add(decoder);
+        }
+        // 300 frames of 16 MiB declared: 4.8 GiB if allocated on their headers.
+        assertTrue(usedHeap() - before < 64L << 20, "decoders allocated the declared lengths: "
+                + ((usedHeap() - before) >> 20) + " MiB");
+        assertEquals(300, held.stream().filter(StreamDecoder::midFrame).count());
+    }
+
     private static long usedHeap() {
         Runtime r = Runtime.getRuntime();
         return r.totalMemory() - r.freeMemory();
