@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * after it, so a silent client holds {@code accept} up for that long at most, not until its
  * handshake times out. Shared by {@link HandshakeListener} and the WebSocket listener.
  *
- * <p>Threads: {@link #arrive} and {@link #tryArrive} by the accepting thread, a place's
+ * <p>Threads: {@link #arrive} by the accepting thread, a place's
  * {@code done}/{@code failed} by its handshake's thread, {@link #take} by any number of
  * {@code accept} callers (one looks at the queue at a time, so none is served out of turn),
  * {@link #close} by anyone.
@@ -64,7 +64,6 @@ public final class ArrivalQueue {
     }
 
     private final String name;
-    private final int capacity;
     private final Place closedMark;
     private final BlockingDeque<Place> ready;
     private final ReentrantLock acceptLock = new ReentrantLock();
@@ -79,7 +78,6 @@ public final class ArrivalQueue {
      */
     public ArrivalQueue(String name, int capacity) {
         this.name = name;
-        this.capacity = capacity;
         // One more than the places, for the closed mark.
         this.ready = new LinkedBlockingDeque<>(capacity + 1);
         this.closedMark = new Place();
@@ -95,16 +93,6 @@ public final class ArrivalQueue {
     public Place arrive() throws InterruptedException {
         Place place = new Place();
         ready.putLast(place);
-        signalProgress();
-        return place;
-    }
-
-    /** @return the next place, or {@code null} at once if {@code capacity} places are taken */
-    public Place tryArrive() {
-        Place place = new Place();
-        if (ready.size() >= capacity || !ready.offerLast(place)) {
-            return null;
-        }
         signalProgress();
         return place;
     }

@@ -126,7 +126,7 @@ final class WebSocketConnection extends AbstractConnection {
     private volatile boolean closeSent;
     private volatile long lastRead = System.nanoTime();
     private volatile Future<?> tending;
-    private volatile WebSocketCloseStatus closeStatus = WebSocketCloseStatus.NORMAL_CLOSURE;
+    private static final WebSocketCloseStatus CLOSE_STATUS = WebSocketCloseStatus.NORMAL_CLOSURE;
 
     private WebSocketConnection(WsSettings settings, SocketChannel socket, boolean server, SslContext tls)
             throws IOException {
@@ -841,12 +841,6 @@ final class WebSocketConnection extends AbstractConnection {
 
     // ---- closing ----------------------------------------------------------------------------
 
-    /** Closes with close code {@code status}, e.g. a listener turning a client away. */
-    void closeWith(WebSocketCloseStatus status) {
-        closeStatus = status;
-        closeQuietly();
-    }
-
     /** {@link #close()}, for callers with no one to tell of a failure; it cannot fail anyway. */
     void closeQuietly() {
         try {
@@ -869,7 +863,7 @@ final class WebSocketConnection extends AbstractConnection {
                     try {
                         if (!released && pipe.isOpen() && end == null && socket.isOpen()) {
                             closeSent = true;
-                            pipe.writeAndFlush(new CloseWebSocketFrame(closeStatus));
+                            pipe.writeAndFlush(new CloseWebSocketFrame(CLOSE_STATUS));
                             drainPipe(true);
                         }
                     } finally {

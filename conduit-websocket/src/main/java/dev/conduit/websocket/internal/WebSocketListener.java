@@ -6,7 +6,6 @@ import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.ArrivalQueue;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.ssl.SslContext;
 
 import java.io.IOException;
@@ -27,8 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * clients connected, as a socket listener does ({@link ArrivalQueue}: a handshake that takes over
  * a second is passed over by later ones); a refused one (HTTP 400, 401, 403, 404) is never
  * seen. A client's {@code connect} returns once its handshake is done, whether or not anyone is
- * in {@code accept}. Beyond {@value #READY} connections waiting, new ones are closed with code
- * 1013 (try again later).
+ * in {@code accept}. Beyond {@value #READY} clients waiting for {@code accept}, new ones wait in
+ * the socket's backlog, as with any listener.
  */
 final class WebSocketListener implements Listener {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
@@ -79,12 +78,18 @@ final class WebSocketListener implements Listener {
                 closeQuietly(socket); // came in while close ran
                 return;
             }
-            ArrivalQueue.Place place = arrivals.tryArrive();
+            ArrivalQueue.Place place;
+            try {
+                place = arrivals.arrive();
+            } catch (InterruptedException e) {
+                closeQuietly(socket);
+                return;
+            }
             Thread.ofVirtual().name("conduit-ws-handshake " + name).start(() -> handshake(socket, place));
         }
     }
 
-    /** @param place the client's place in the accept queue, or {@code null} if that was full */
+    /** @param place the client's place in the accept queue */
     private void handshake(SocketChannel socket, ArrivalQueue.Place place) {
         WebSocketConnection connection;
         try {
@@ -97,15 +102,7 @@ final class WebSocketListener implements Listener {
                     "{0}: no WebSocket from {1}: {2}; closed", name, socket.socket().getRemoteSocketAddress(),
                     e.toString());
             closeQuietly(socket);
-            if (place != null) {
-                place.failed(e);
-            }
-            return;
-        }
-        if (place == null) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: accept: {1} connections wait for accept already; closing a new"
-                    + " one (code 1013, try again later)", name, READY);
-            connection.closeWith(WebSocketCloseStatus.TRY_AGAIN_LATER);
+            place.failed(e);
             return;
         }
         place.done(connection);
@@ -140,6 +137,8 @@ final class WebSocketListener implements Listener {
             return;
         }
         server.close();
+        // Before the wait below: an acceptor waiting for a place in a full queue gets one now.
+        arrivals.close();
         // A socket whose accepting thread is virtual closes only once that thread has left
         // accept: until then the port still takes connections, so wait for it.
         Thread t = acceptor;
@@ -150,7 +149,6 @@ final class WebSocketListener implements Listener {
                 Thread.currentThread().interrupt();
             }
         }
-        arrivals.close();
     }
 
     @Override
