@@ -153,7 +153,7 @@ class HostilePeersTest {
         }
     }
 
-    private static SocketChannel open(String endpoint) throws IOException {
+    static SocketChannel open(String endpoint) throws IOException {
         String at = endpoint.contains("?") ? endpoint.substring(0, endpoint.indexOf('?')) : endpoint;
         SocketAddress address;
         SocketChannel c;
@@ -176,7 +176,7 @@ class HostilePeersTest {
         }
     }
 
-    private static long residentBytes(long pid) throws IOException {
+    static long residentBytes(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;

@@ -164,6 +164,26 @@ public abstract class AbstractConnection implements Connection {
         return lock.tryLock();
     }
 
+    /**
+     * Runs {@code action} under the receive lock if no receiver holds it, or one gives it back
+     * within {@code nanos}; never if the calling thread holds it (a handler closing its own
+     * connection still reads the message it was lent). For a transport that frees the receive
+     * side's memory on close.
+     *
+     * @return whether {@code action} ran
+     */
+    protected final boolean runIfNotReceiving(long nanos, Runnable action) {
+        if (receiveLock.isHeldByCurrentThread() || !receiveLock.tryLock(nanos)) {
+            return false;
+        }
+        try {
+            action.run();
+            return true;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
     /** @return whether {@link #close()} has been called */
     protected final boolean isClosedLocally() {
         return closed.get();

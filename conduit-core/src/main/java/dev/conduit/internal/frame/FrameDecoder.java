@@ -2,6 +2,8 @@ package dev.conduit.internal.frame;
 
 import dev.conduit.FrameTooLongException;
 
+import java.nio.ByteBuffer;
+
 /**
  * Incremental decoder of length-prefixed frames (see {@link Frames}), correct whatever the
  * split of the input: one byte at a time, partial headers, many frames per read.
@@ -30,7 +32,17 @@ public final class FrameDecoder extends StreamDecoder {
      * @param bufferBytes the read buffer's size, at least 64
      */
     public FrameDecoder(String context, int maxFrame, int bufferBytes) {
-        super(context, maxFrame, bufferBytes);
+        this(context, maxFrame, ByteBuffer.allocateDirect(Math.max(bufferBytes, 0)));
+    }
+
+    /**
+     * As {@link #FrameDecoder(String, int, int)}, reading into {@code buffer}: a transport that frees its
+     * memory on close passes one it allocated itself.
+     *
+     * @param buffer the direct read buffer, whole, at least 64 bytes; the decoder owns it
+     */
+    public FrameDecoder(String context, int maxFrame, ByteBuffer buffer) {
+        super(context, maxFrame, buffer);
     }
 
     /**

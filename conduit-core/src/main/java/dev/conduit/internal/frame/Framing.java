@@ -80,10 +80,20 @@ public enum Framing {
      * @throws IllegalArgumentException as the decoder's constructor
      */
     public StreamDecoder decoder(String context, int maxFrame, int bufferBytes) {
+        return decoder(context, maxFrame, ByteBuffer.allocateDirect(Math.max(bufferBytes, 0)));
+    }
+
+    /**
+     * As {@link #decoder(String, int, int)}, reading into {@code buffer} (direct, whole, at least
+     * 64 bytes), which the decoder then owns.
+     *
+     * @return a new decoder
+     */
+    public StreamDecoder decoder(String context, int maxFrame, ByteBuffer buffer) {
         return switch (this) {
-            case FRAMES -> new FrameDecoder(context, maxFrame, bufferBytes);
-            case LINES -> new LineDecoder(context, maxFrame, bufferBytes);
-            case RAW -> new RawDecoder(context, maxFrame, bufferBytes);
+            case FRAMES -> new FrameDecoder(context, maxFrame, buffer);
+            case LINES -> new LineDecoder(context, maxFrame, buffer);
+            case RAW -> new RawDecoder(context, maxFrame, buffer);
         };
     }
 

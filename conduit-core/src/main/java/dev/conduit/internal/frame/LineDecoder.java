@@ -2,6 +2,8 @@ package dev.conduit.internal.frame;
 
 import dev.conduit.FrameTooLongException;
 
+import java.nio.ByteBuffer;
+
 /**
  * Cuts a byte stream into lines ({@code ?framing=lines}): a message is the bytes before each
  * {@code \n}, without the {@code \n} and without one {@code \r} just before it.
@@ -34,7 +36,17 @@ public final class LineDecoder extends StreamDecoder {
      * @param bufferBytes the read buffer's size, at least 64
      */
     public LineDecoder(String context, int maxFrame, int bufferBytes) {
-        super(context, maxFrame, bufferBytes);
+        this(context, maxFrame, ByteBuffer.allocateDirect(Math.max(bufferBytes, 0)));
+    }
+
+    /**
+     * As {@link #LineDecoder(String, int, int)}, reading into {@code buffer}: a transport that frees its
+     * memory on close passes one it allocated itself.
+     *
+     * @param buffer the direct read buffer, whole, at least 64 bytes; the decoder owns it
+     */
+    public LineDecoder(String context, int maxFrame, ByteBuffer buffer) {
+        super(context, maxFrame, buffer);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.conduit.internal.frame;
 
+import java.nio.ByteBuffer;
+
 /**
  * A byte stream taken as it comes ({@code ?framing=raw}, axeberg's byte pipes): whatever one
  * read brought is one message, cut at {@code maxFrame} bytes (and at the buffer's size), handed
@@ -16,7 +18,17 @@ public final class RawDecoder extends StreamDecoder {
      * @throws IllegalArgumentException if {@code maxFrame} is 0: no byte could ever be handed out
      */
     public RawDecoder(String context, int maxFrame, int bufferBytes) {
-        super(context, maxFrame, bufferBytes);
+        this(context, maxFrame, ByteBuffer.allocateDirect(Math.max(bufferBytes, 0)));
+    }
+
+    /**
+     * As {@link #RawDecoder(String, int, int)}, reading into {@code buffer}: a transport that frees its
+     * memory on close passes one it allocated itself.
+     *
+     * @param buffer the direct read buffer, whole, at least 64 bytes; the decoder owns it
+     */
+    public RawDecoder(String context, int maxFrame, ByteBuffer buffer) {
+        super(context, maxFrame, buffer);
         if (maxFrame < 1) {
             throw new IllegalArgumentException(context + ": maxFrame=" + maxFrame
                     + " (expected >= 1 with framing=raw, whose messages are the bytes as they come)");

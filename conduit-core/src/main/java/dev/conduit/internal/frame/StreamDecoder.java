@@ -46,16 +46,17 @@ public abstract sealed class StreamDecoder permits FrameDecoder, LineDecoder, Ra
     private byte[] chunk;
     private boolean sourceDrained;
 
-    StreamDecoder(String context, int maxFrame, int bufferBytes) {
+    /** @param buffer the direct read buffer, whole (position 0, limit its capacity); the decoder owns it */
+    StreamDecoder(String context, int maxFrame, ByteBuffer buffer) {
         if (maxFrame < 0) {
             throw new IllegalArgumentException("maxFrame: " + maxFrame + " (expected >= 0)");
         }
-        if (bufferBytes < 64) {
-            throw new IllegalArgumentException("bufferBytes: " + bufferBytes + " (expected >= 64)");
+        if (buffer.capacity() < 64) {
+            throw new IllegalArgumentException("bufferBytes: " + buffer.capacity() + " (expected >= 64)");
         }
         this.context = context;
         this.maxFrame = maxFrame;
-        this.buffer = ByteBuffer.allocateDirect(bufferBytes);
+        this.buffer = buffer;
         this.view = buffer.asReadOnlyBuffer();
     }
 

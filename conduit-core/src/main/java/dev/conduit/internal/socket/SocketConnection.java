@@ -49,6 +49,8 @@ public final class SocketConnection extends AbstractConnection {
     /** As the decoder's buffer: a 64 KiB message and its header go out in one write. */
     private static final int SEND_BUFFER_BYTES = StreamDecoder.DEFAULT_BUFFER_BYTES;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** How long close waits for a receiver to give the receive lock back, before leaving it to free the buffer. */
+    private static final long RECEIVER_LEAVES_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final SocketChannel channel;
     private final StreamDecoder decoder;
@@ -58,7 +60,9 @@ public final class SocketConnection extends AbstractConnection {
     private final long spinNanos;
     private final PeerCredentials peer;
     private final BiasedLock sendLock = new BiasedLock();
-    private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(SEND_BUFFER_BYTES);
+    /** Declared before the buffers it allocates; freed on close, not by the GC. */
+    private final ConnectionMemory memory = new ConnectionMemory(this);
+    private final ByteBuffer sendBuffer = memory.allocate(SEND_BUFFER_BYTES);
     private final MemorySegment sendSegment = MemorySegment.ofBuffer(sendBuffer);
     private final Readiness readiness;
     // Guarded by sendLock: the queue is pending (if any), then sendBuffer[unsentStart, unsentEnd).
@@ -113,7 +117,7 @@ public final class SocketConnection extends AbstractConnection {
         this.peer = peer;
         this.framing = framing;
         this.directLimit = framing == Framing.FRAMES ? SEND_BUFFER_BYTES : -1;
-        this.decoder = framing.decoder(endpoint.toString(), maxFrame, StreamDecoder.DEFAULT_BUFFER_BYTES);
+        this.decoder = framing.decoder(endpoint.toString(), maxFrame, memory.allocate(StreamDecoder.DEFAULT_BUFFER_BYTES));
         this.spinNanos = spinNanos;
         channel.configureBlocking(false);
         this.readiness = new Readiness(channel, name, this::isClosedLocally, this::closedHere);
@@ -127,12 +131,40 @@ public final class SocketConnection extends AbstractConnection {
 
     @Override
     protected ByteBuffer nextMessage(long waitNanos) throws IOException {
-        return awaitFrame(waitNanos) ? decoder.frame() : null;
+        try {
+            return awaitFrame(waitNanos) ? decoder.frame() : null;
+        } catch (IOException e) {
+            throw receiverLeaves(e);
+        }
     }
 
     @Override
     protected byte[] nextArray(long waitNanos) throws IOException {
-        return awaitFrame(waitNanos) ? decoder.frameArray() : null;
+        try {
+            return awaitFrame(waitNanos) ? decoder.frameArray() : null;
+        } catch (IOException e) {
+            throw receiverLeaves(e);
+        }
+    }
+
+    /**
+     * A receive that fails on a closed connection lent no view that is still in use (the last
+     * one was valid until this call), so the decoder's buffer can go now: close found this
+     * receiver holding the lock and left the freeing to it.
+     */
+    private IOException receiverLeaves(IOException e) {
+        if (isClosedLocally()) {
+            memory.release(ConnectionMemory.RECEIVE);
+        }
+        return e;
+    }
+
+    /** As {@link #receiverLeaves}, for a sender: under the send lock. */
+    private IOException senderLeaves(IOException e) {
+        if (isClosedLocally()) {
+            memory.release(ConnectionMemory.SEND);
+        }
+        return e;
     }
 
     private boolean awaitFrame(long waitNanos) throws IOException {
@@ -307,6 +339,8 @@ public final class SocketConnection extends AbstractConnection {
             Payloads.copy(payload, offset, 0, sendSegment, sendBuffer, frameStart + Frames.HEADER_BYTES, length);
             unsentEnd += (int) frameBytes;
             return queued(frameStart, mode);
+        } catch (IOException e) {
+            throw senderLeaves(e);
         } finally {
             sendLock.unlock();
         }
@@ -433,6 +467,7 @@ public final class SocketConnection extends AbstractConnection {
             }
         } catch (IOException e) {
             // The next send reports the broken connection; nothing here can.
+            senderLeaves(e);
         } finally {
             sendLock.unlock();
         }
@@ -508,10 +543,19 @@ public final class SocketConnection extends AbstractConnection {
             } catch (IOException e) {
                 // Closing anyway; the peer sees the connection end.
             } finally {
+                // Every later sender finds the connection closed before it touches the buffer.
+                memory.release(ConnectionMemory.SEND);
                 sendLock.unlock();
             }
         }
         closeQuietly();
+        // A receiver woken by closeQuietly gives the lock back at once; one that does not frees it itself.
+        runIfNotReceiving(RECEIVER_LEAVES_NANOS, () -> memory.release(ConnectionMemory.RECEIVE));
+    }
+
+    /** @return whether the connection's native buffers were freed (for tests) */
+    boolean buffersFreed() {
+        return memory.freed();
     }
 
     /** Gives queued bytes until {@code deadline} to go out, so an orderly close loses nothing. */
