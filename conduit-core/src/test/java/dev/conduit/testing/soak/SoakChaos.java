@@ -1,9 +1,5 @@
 package dev.conduit.testing.soak;
 
-import dev.conduit.Endpoint;
-import dev.conduit.internal.shm.ShmTransport;
-import dev.conduit.internal.unix.UnixTransport;
-import dev.conduit.queue.MessageQueue;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
 
@@ -12,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,7 +21,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * The chaos process's side of a {@link Soak}: starts the receiver and the sender runs in child
@@ -40,6 +34,11 @@ import java.util.stream.Stream;
  * receiver has seen the killed one's end of stream and opened a new end (fifo.md, "Whole
  * messages and many senders"), and that end comes only from a writer that had opened it. Not on
  * the spawned child either, whose process id this process learns only from its progress.
+ *
+ * <p>Receiver kills come when the receiver has processed a number of messages drawn the same
+ * way (plus up to 300 µs), interleaved with the sender kills ({@link #killReceiver}). A restarted
+ * receiver resumes from its {@link SoakLedger}; a two-way sender run that is alive connects
+ * again by itself, and one that had already sent everything is followed by a new run.
  *
  * <p>Waiting is polling the progress file with a stall limit, so a side that hangs fails the soak
  * with both sides' positions instead of hanging it. {@link #close} kills every child and removes
@@ -64,6 +63,7 @@ final class SoakChaos implements AutoCloseable {
     private final boolean earlyAllowed;
     private final SoakProgress progress;
     private final Set<Long> pids = new HashSet<>();
+    private final SoakLeftovers leftovers;
     /** The current receiver run's standard output, a line at a time. */
     private BlockingQueue<String> output;
     private Process receiver;
@@ -99,6 +99,7 @@ final class SoakChaos implements AutoCloseable {
             case "log" -> "log:" + dir.resolve("log");
             default -> "stdio";
         };
+        this.leftovers = new SoakLeftovers(transport, endpoint, name, mqKey, pids);
         this.progress = SoakProgress.open(progressFile);
     }
 
@@ -386,54 +387,7 @@ final class SoakChaos implements AutoCloseable {
         }
         try (SoakLedger ledger = SoakLedger.open(ledgerFile, SoakLedger.capacityFor(settings.messages()))) {
             return new SoakAudit(settings, most).audit(ledger, (int) progress.get(SoakProgress.RECEIVER_RUN), reports,
-                    endings, kills, receiverKills, seconds, leftovers());
-        }
-    }
-
-    /** @return where the pipe: and shm: sockets named after this soak are */
-    private List<Path> socketsByName() {
-        return List.of(UnixTransport.socketPath(Endpoint.parse("pipe:" + name)),
-                ShmTransport.socketPath(Endpoint.parse("shm:" + name)));
-    }
-
-    /** @return what the transport should have removed by now, but is still there */
-    private List<String> leftovers() throws IOException {
-        List<String> left = new ArrayList<>();
-        for (Path p : socketsByName()) {
-            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                left.add(p.toString());
-            }
-        }
-        if (endpoint.startsWith("unix:") || endpoint.startsWith("fifo:")) {
-            Path p = Path.of(endpoint.substring(5));
-            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                left.add(p.toString());
-            }
-        }
-        left.addAll(shmObjects());
-        if (transport.equals("log")) {
-            try (Stream<Path> files = Files.list(Path.of(endpoint.substring(4)))) {
-                files.filter(f -> f.getFileName().toString().startsWith(".tmp-")).forEach(f -> left.add(f.toString()));
-            }
-        }
-        if (transport.equals("mq") && queueExists()) {
-            left.add("System V message queue key " + mqKey);
-        }
-        return left;
-    }
-
-    private List<String> shmObjects() throws IOException {
-        try (Stream<Path> objects = Files.list(Path.of("/dev/shm"))) {
-            return objects.filter(o -> pids.stream().anyMatch(pid -> o.getFileName().toString()
-                    .startsWith("conduit-" + pid + "-"))).map(Path::toString).toList();
-        }
-    }
-
-    private boolean queueExists() {
-        try (MessageQueue q = MessageQueue.open(mqKey, MessageQueue.Options.DEFAULT.withExisting())) {
-            return q.id() >= 0;
-        } catch (IOException absent) {
-            return false;
+                    endings, kills, receiverKills, seconds, leftovers.list());
         }
     }
 
@@ -448,17 +402,7 @@ final class SoakChaos implements AutoCloseable {
             }
         } finally {
             progress.close();
-            for (Path p : socketsByName()) {
-                Files.deleteIfExists(p);
-            }
-            for (String object : shmObjects()) {
-                Files.deleteIfExists(Path.of(object));
-            }
-            if (transport.equals("mq") && queueExists()) {
-                try (MessageQueue q = MessageQueue.open(mqKey, MessageQueue.Options.DEFAULT.withExisting())) {
-                    q.remove();
-                }
-            }
+            leftovers.remove();
         }
     }
 }
