@@ -1,9 +1,5 @@
 package dev.conduit.testing.soak;
 
-import dev.conduit.Endpoint;
-import dev.conduit.internal.shm.ShmTransport;
-import dev.conduit.internal.unix.UnixTransport;
-import dev.conduit.queue.MessageQueue;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
 
@@ -12,14 +8,11 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -28,7 +21,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * The chaos process's side of a {@link Soak}: starts the receiver and the sender runs in child
@@ -42,6 +34,11 @@ import java.util.stream.Stream;
  * receiver has seen the killed one's end of stream and opened a new end (fifo.md, "Whole
  * messages and many senders"), and that end comes only from a writer that had opened it. Not on
  * the spawned child either, whose process id this process learns only from its progress.
+ *
+ * <p>Receiver kills come when the receiver has processed a number of messages drawn the same
+ * way (plus up to 300 µs), interleaved with the sender kills ({@link #killReceiver}). A restarted
+ * receiver resumes from its {@link SoakLedger}; a two-way sender run that is alive connects
+ * again by itself, and one that had already sent everything is followed by a new run.
  *
  * <p>Waiting is polling the progress file with a stall limit, so a side that hangs fails the soak
  * with both sides' positions instead of hanging it. {@link #close} kills every child and removes
@@ -60,12 +57,23 @@ final class SoakChaos implements AutoCloseable {
     private final String name;
     private final int mqKey;
     private final String endpoint;
+    private final Path ledgerFile;
+    private final Path endings;
+    private final int most;
+    private final boolean earlyAllowed;
     private final SoakProgress progress;
-    private final BlockingQueue<String> output = new LinkedBlockingQueue<>();
     private final Set<Long> pids = new HashSet<>();
+    private final SoakLeftovers leftovers;
+    /** The current receiver run's standard output, a line at a time. */
+    private BlockingQueue<String> output;
     private Process receiver;
     private Process sender;
     private String senderEndpoint;
+    private int senderRun;
+    private long opensAtStart;
+    private long lastSpawnedKilled;
+    private int kills;
+    private int receiverKills;
 
     SoakChaos(Soak.Settings settings, TempDir dir) throws IOException {
         this.settings = settings;
@@ -74,6 +82,10 @@ final class SoakChaos implements AutoCloseable {
         this.reports = dir.resolve("reports");
         this.receiverErrors = dir.resolve("receiver.err");
         this.senderErrors = dir.resolve("sender.err");
+        this.ledgerFile = dir.resolve("ledger");
+        this.endings = dir.resolve("endings");
+        this.most = most(transport);
+        this.earlyAllowed = !transport.equals("fifo") && !transport.equals("spawn");
         long pid = ProcessHandle.current().pid();
         this.name = "cdsoak-" + pid;
         this.mqKey = (int) (0x50000000L | (pid << 8 & 0x0FFFFF00L) | (settings.seed() & 0xFF));
@@ -87,20 +99,31 @@ final class SoakChaos implements AutoCloseable {
             case "log" -> "log:" + dir.resolve("log");
             default -> "stdio";
         };
+        this.leftovers = new SoakLeftovers(transport, endpoint, name, mqKey, pids);
         this.progress = SoakProgress.open(progressFile);
     }
 
     Soak.Result run() throws Exception {
         Random random = new Random(settings.seed());
-        long total = settings.messages();
-        long[] at = random.longs(settings.kills(), total / 100, Math.max(total / 100 + 1, total * 97 / 100))
-                .sorted().toArray();
-        boolean earlyAllowed = !transport.equals("fifo") && !transport.equals("spawn");
-        System.out.println("soak " + transport + ": " + endpoint + ", seed=" + settings.seed() + ", kills after "
-                + Arrays.toString(at) + " sends");
+        long[] at = killPoints(random, settings.kills());
+        long[] receiverAt = killPoints(random, settings.receiverKills());
+        System.out.println("soak " + transport + ": " + endpoint + ", seed=" + settings.seed() + ", sender kills after "
+                + Arrays.toString(at) + " sends, receiver kills after " + Arrays.toString(receiverAt) + " received");
         startReceiver();
         long began = System.nanoTime();
-        int kills = transport.equals("spawn") ? killSpawned(random, at) : killAndRestart(random, at, earlyAllowed);
+        for (int i = 0, j = 0; i < at.length || j < receiverAt.length; ) {
+            if (j == receiverAt.length || i < at.length && !receiverFirst(at[i], receiverAt[j])) {
+                if (transport.equals("spawn")) {
+                    killSpawned(random, at[i++]);
+                } else {
+                    killSender(random, at[i++]);
+                }
+            } else {
+                killReceiver(random, receiverAt[j++]);
+            }
+        }
+        ensureSender();
+        long total = settings.messages();
         await("the receiver to take all " + total + " messages", () -> !receiver.isAlive(), null);
         double seconds = (System.nanoTime() - began) / 1e9;
         if (sender != null && (!sender.waitFor(60, TimeUnit.SECONDS) || sender.exitValue() != 0)) {
@@ -110,116 +133,156 @@ final class SoakChaos implements AutoCloseable {
         if (receiver.exitValue() != 0) {
             throw new AssertionError(endpoint + ": the receiver exited with code " + receiver.exitValue() + errors());
         }
-        return result(kills, seconds);
+        return result(seconds);
     }
 
-    private int killAndRestart(Random random, long[] at, boolean earlyAllowed) throws IOException {
-        int run = 0;
-        int kills = 0;
-        long opensAtStart = 0;
-        for (long point : at) {
-            boolean early = earlyAllowed && random.nextInt(4) == 0;
-            long delay = early ? random.nextLong(1_500_000_000L) : random.nextLong(300_000);
-            if (sender == null) {
-                if (transport.equals("fifo")) {
-                    long opens = opensAtStart;
-                    await("the receiver to open a new end of the FIFO", () -> progress.get(SoakProgress.OPENS) > opens,
-                            null);
-                    opensAtStart = progress.get(SoakProgress.OPENS);
-                }
-                sender = startSender(++run);
-            }
-            long doneBefore = progress.get(SoakProgress.DONE);
-            Process current = sender;
-            if (early) {
-                // In the start-up or the connecting: a run that sends before the delay is over is killed then.
-                long deadline = System.nanoTime() + delay;
-                await("sender run " + run + " to start sending or " + delay / 1_000_000 + " ms to pass",
-                        () -> progress.get(SoakProgress.DONE) > doneBefore || System.nanoTime() - deadline >= 0,
-                        current);
-            } else {
-                await("sender run " + run + " to complete " + point + " sends", () -> current.isAlive()
-                        && progress.get(SoakProgress.DONE) >= point && progress.get(SoakProgress.DONE) > doneBefore,
-                        current);
-                LockSupport.parkNanos(delay);
-            }
-            if (!sender.isAlive()) {
-                throw new AssertionError(endpoint + ": sender run " + run + " exited with code " + sender.exitValue()
-                        + " before it was killed; " + state());
-            }
-            ChildJvm.kill(sender);
-            sender = null;
-            kills++;
+    /**
+     * Whether the receiver kill after {@code received} comes before the sender kill after
+     * {@code sends}: in that order, unless a {@code log:} sender, which the receiver does not
+     * hold back, might finish meanwhile; then when the receiver is there already.
+     */
+    private boolean receiverFirst(long sends, long received) {
+        return progress.get(SoakProgress.NEXT) >= received || received < sends && !transport.equals("log");
+    }
+
+    private long[] killPoints(Random random, int count) {
+        long total = settings.messages();
+        return random.longs(count, total / 100, Math.max(total / 100 + 1, total * 97 / 100)).sorted().toArray();
+    }
+
+    /** Starts a sender run if none is running; on {@code fifo:} only once the receiver has a new end open. */
+    private void ensureSender() throws IOException {
+        if (sender != null || transport.equals("spawn")) {
+            return;
         }
         if (transport.equals("fifo")) {
             long opens = opensAtStart;
             await("the receiver to open a new end of the FIFO", () -> progress.get(SoakProgress.OPENS) > opens, null);
+            opensAtStart = progress.get(SoakProgress.OPENS);
         }
-        sender = startSender(++run);
-        return kills;
+        sender = startSender(++senderRun);
     }
 
-    private int killSpawned(Random random, long[] at) {
-        long lastKilled = 0;
-        int kills = 0;
-        for (long point : at) {
-            long jitter = random.nextLong(300_000);
-            long killedRun = lastKilled;
-            long doneBefore = progress.get(SoakProgress.DONE);
-            await("a spawned sender run after run " + killedRun + " to complete " + point + " sends",
-                    () -> progress.get(SoakProgress.RUN) > killedRun && progress.get(SoakProgress.DONE) >= point
-                            && progress.get(SoakProgress.DONE) > doneBefore, null);
-            LockSupport.parkNanos(jitter);
-            long run = progress.get(SoakProgress.RUN);
-            long pid = progress.get(SoakProgress.PID);
-            pids.add(pid);
-            Optional<ProcessHandle> child = ProcessHandle.of(pid)
-                    .filter(h -> h.parent().map(ProcessHandle::pid).orElse(-1L) == receiver.pid());
-            ProcessHandle handle = child.orElseThrow(() -> new AssertionError(endpoint + ": spawned sender run "
-                    + run + " (pid " + pid + ") is not a live child of the receiver (pid " + receiver.pid() + ")"));
-            handle.destroyForcibly();
-            await("spawned sender run " + run + " (pid " + pid + ") to die", () -> !handle.isAlive(), null);
-            lastKilled = run;
-            kills++;
+    private void killSender(Random random, long point) throws IOException {
+        boolean early = earlyAllowed && random.nextInt(4) == 0;
+        long delay = early ? random.nextLong(1_500_000_000L) : random.nextLong(300_000);
+        ensureSender();
+        int run = senderRun;
+        long doneBefore = progress.get(SoakProgress.DONE);
+        Process current = sender;
+        if (early) {
+            // In the start-up or the connecting: a run that sends before the delay is over is killed then.
+            long deadline = System.nanoTime() + delay;
+            await("sender run " + run + " to start sending or " + delay / 1_000_000 + " ms to pass",
+                    () -> progress.get(SoakProgress.DONE) > doneBefore || System.nanoTime() - deadline >= 0, current);
+        } else {
+            await("sender run " + run + " to complete " + point + " sends", () -> current.isAlive()
+                    && progress.get(SoakProgress.DONE) >= point && progress.get(SoakProgress.DONE) > doneBefore,
+                    current);
+            LockSupport.parkNanos(delay);
         }
-        return kills;
+        if (!sender.isAlive()) {
+            throw new AssertionError(endpoint + ": sender run " + run + " exited with code " + sender.exitValue()
+                    + " before it was killed; " + state());
+        }
+        ChildJvm.kill(sender);
+        sender = null;
+        kills++;
+    }
+
+    private void killSpawned(Random random, long point) {
+        long jitter = random.nextLong(300_000);
+        long killedRun = lastSpawnedKilled;
+        long doneBefore = progress.get(SoakProgress.DONE);
+        await("a spawned sender run after run " + killedRun + " to complete " + point + " sends",
+                () -> progress.get(SoakProgress.RUN) > killedRun && progress.get(SoakProgress.DONE) >= point
+                        && progress.get(SoakProgress.DONE) > doneBefore, null);
+        LockSupport.parkNanos(jitter);
+        long run = progress.get(SoakProgress.RUN);
+        long pid = progress.get(SoakProgress.PID);
+        pids.add(pid);
+        Optional<ProcessHandle> child = ProcessHandle.of(pid)
+                .filter(h -> h.parent().map(ProcessHandle::pid).orElse(-1L) == receiver.pid());
+        ProcessHandle handle = child.orElseThrow(() -> new AssertionError(endpoint + ": spawned sender run "
+                + run + " (pid " + pid + ") is not a live child of the receiver (pid " + receiver.pid() + ")"));
+        handle.destroyForcibly();
+        await("spawned sender run " + run + " (pid " + pid + ") to die", () -> !handle.isAlive(), null);
+        lastSpawnedKilled = run;
+        kills++;
+    }
+
+    /**
+     * Kills the receiver once it has processed {@code point} messages (plus up to 300 µs), and
+     * starts it again. On {@code fifo:} the writer is killed with it: a FIFO's buffered bytes
+     * outlive its reader while a writer holds it open, and the killed reader may have taken half
+     * a message of them, so a new reader would start mid-frame; with both ends gone the kernel
+     * frees the pipe, and a new pair starts clean ({@link SoakAudit} says what that may lose).
+     */
+    private void killReceiver(Random random, long point) throws IOException, InterruptedException {
+        long jitter = random.nextLong(300_000);
+        ensureSender();
+        long receiverRun = progress.get(SoakProgress.RECEIVER_RUN);
+        await("receiver run " + receiverRun + " to process " + point + " messages",
+                () -> progress.get(SoakProgress.NEXT) >= point, null);
+        LockSupport.parkNanos(jitter);
+        ChildJvm.kill(receiver);
+        if (transport.equals("fifo")) {
+            ChildJvm.kill(sender);
+            sender = null;
+        }
+        receiverKills++;
+        startReceiver();
+        if (sender != null && !sender.isAlive()) {
+            if (sender.exitValue() != 0) {
+                throw new AssertionError(endpoint + ": sender run " + senderRun + " exited with code "
+                        + sender.exitValue() + " after receiver run " + receiverRun + " was killed; " + state());
+            }
+            // It had sent everything before the kill: a new run sends what the restarted receiver lacks.
+            sender = null;
+        }
     }
 
     private void startReceiver() throws IOException, InterruptedException {
         String mode = switch (transport) {
             case "fifo" -> "fifo";
-            case "mq", "log" -> "stream";
+            case "mq" -> "stream";
+            case "log" -> "log";
             case "spawn" -> "spawn";
             default -> "listen";
         };
-        List<String> command = command(SoakReceiver.class, mode,
-                transport.equals("log") ? endpoint + "?from=start" : endpoint, progressFile.toString(),
+        // A restarted receiver listens where the first one did (tcp: on the port it was given).
+        List<String> command = command(SoakReceiver.class, mode, senderEndpoint == null || transport.equals("log")
+                        ? endpoint : senderEndpoint, progressFile.toString(), ledgerFile.toString(), endings.toString(),
                 Long.toString(settings.messages()));
         if (transport.equals("spawn")) {
             command.addAll(senderCommand("{run}", "stdio"));
         }
-        receiver = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(receiverErrors.toFile()))
-                .start();
-        pids.add(receiver.pid());
-        Thread.ofPlatform().daemon().name("soak-receiver-output").start(this::readReceiverOutput);
-        String line = output.poll(60, TimeUnit.SECONDS);
+        Process started = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(receiverErrors.toFile())).start();
+        receiver = started;
+        pids.add(started.pid());
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        output = lines;
+        Thread.ofPlatform().daemon().name("soak-receiver-output").start(() -> readOutput(started, lines));
+        String line = lines.poll(60, TimeUnit.SECONDS);
         if (line == null || !line.startsWith("READY ")) {
             throw new AssertionError(endpoint + ": the receiver did not say READY in 60 s but " + line + errors());
         }
-        // A log's receiver reads from the start; its senders take no such option.
-        senderEndpoint = transport.equals("log") ? endpoint : line.substring("READY ".length());
+        if (senderEndpoint == null) {
+            senderEndpoint = transport.equals("log") ? endpoint : line.substring("READY ".length());
+        }
     }
 
-    private void readReceiverOutput() {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(receiver.getInputStream(),
+    private static void readOutput(Process process, BlockingQueue<String> lines) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
-                output.add(line);
+                lines.add(line);
             }
         } catch (IOException e) {
-            output.add("output unreadable: " + e);
+            lines.add("output unreadable: " + e);
         } finally {
-            output.add(END_OF_OUTPUT);
+            lines.add(END_OF_OUTPUT);
         }
     }
 
@@ -231,15 +294,23 @@ final class SoakChaos implements AutoCloseable {
         return p;
     }
 
-    private List<String> senderCommand(String run, String to) throws IOException {
-        // A System V message is at most msgmax bytes (8192 by default); nothing else here is limited below 64 KiB.
-        int most = transport.equals("mq")
+    private List<String> senderCommand(String run, String to) {
+        List<String> command = command(SoakSender.class, SoakAudit.oneWay(transport) ? "oneway" : "twoway", to,
+                progressFile.toString(), reports.toString(), run, Long.toString(settings.messages()),
+                Integer.toString(most));
+        if (settings.receiverKills() > 0) {
+            command.add("reconnect");
+        }
+        return command;
+    }
+
+    /** @return the largest payload: a System V message is at most msgmax bytes (8192 by default), others 64 KiB */
+    private static int most(String transport) throws IOException {
+        return transport.equals("mq")
                 // Files.readString reads "8" of "8192" here: procfs reports a size of 0.
                 ? Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/kernel/msgmax")).getFirst().strip())
                         - SoakMessages.STAMP
                 : 65536;
-        return command(SoakSender.class, oneWay() ? "oneway" : "twoway", to, progressFile.toString(), reports.toString(),
-                run, Long.toString(settings.messages()), Integer.toString(most));
     }
 
     private List<String> command(Class<?> main, String... args) {
@@ -281,7 +352,8 @@ final class SoakChaos implements AutoCloseable {
     }
 
     private String state() {
-        return "receiver next=" + progress.get(SoakProgress.NEXT) + " opens=" + progress.get(SoakProgress.OPENS)
+        return "receiver run=" + progress.get(SoakProgress.RECEIVER_RUN) + " next=" + progress.get(SoakProgress.NEXT)
+                + " opens=" + progress.get(SoakProgress.OPENS)
                 + ", sender run=" + progress.get(SoakProgress.RUN) + " pid=" + progress.get(SoakProgress.PID)
                 + " started=" + progress.get(SoakProgress.STARTED) + " done=" + progress.get(SoakProgress.DONE)
                 + " alive=" + (sender != null && sender.isAlive()) + errors();
@@ -304,108 +376,18 @@ final class SoakChaos implements AutoCloseable {
         return b.toString();
     }
 
-    private Soak.Result result(int kills, double seconds) throws IOException, InterruptedException {
-        Map<String, String> counts = new HashMap<>();
-        String endings = "";
+    private Soak.Result result(double seconds) throws IOException, InterruptedException {
+        boolean printed = false;
         for (String line = output.poll(30, TimeUnit.SECONDS); line != null && !line.equals(END_OF_OUTPUT);
                 line = output.poll(30, TimeUnit.SECONDS)) {
-            if (line.startsWith("RESULT ")) {
-                for (String pair : line.substring("RESULT ".length()).split(" ")) {
-                    counts.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
-                }
-            } else if (line.startsWith("ENDINGS ")) {
-                endings = line.substring("ENDINGS ".length());
-            }
+            printed |= line.startsWith("RESULT ");
         }
-        if (!counts.containsKey("messages")) {
+        if (!printed) {
             throw new AssertionError(endpoint + ": the receiver printed no RESULT line" + errors());
         }
-        Set<Long> gaps = new HashSet<>();
-        for (String g : counts.get("gaps").split(",")) {
-            if (!g.isEmpty()) {
-                gaps.add(Long.parseLong(g));
-            }
-        }
-        Map<Long, String> inFlight = new HashMap<>();
-        long senderLost = 0;
-        long beyond = 0;
-        for (String line : Files.exists(reports) ? Files.readAllLines(reports) : List.<String>of()) {
-            Map<String, String> r = new HashMap<>();
-            for (String pair : line.split(" ")) {
-                r.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
-            }
-            long seq = Long.parseLong(r.get("inflight"));
-            if (seq >= 0) {
-                inFlight.put(seq, r.get("arrived"));
-            }
-            senderLost += Long.parseLong(r.get("lost"));
-            beyond += Long.parseLong(r.get("beyond"));
-        }
-        long lost;
-        int arrived;
-        if (oneWay()) {
-            lost = gaps.stream().filter(g -> !inFlight.containsKey(g)).count();
-            arrived = (int) inFlight.keySet().stream().filter(s -> !gaps.contains(s)).count();
-        } else {
-            // A two-way sender resends what did not arrive, so any gap at all is a loss.
-            lost = gaps.size() + senderLost;
-            arrived = (int) inFlight.values().stream().filter("yes"::equals).count();
-        }
-        return new Soak.Result(settings, Long.parseLong(counts.get("messages")), kills, inFlight.size(), arrived, lost,
-                Long.parseLong(counts.get("dup")) + beyond, Long.parseLong(counts.get("reordered")),
-                Long.parseLong(counts.get("corrupt")), Long.parseLong(counts.get("errors")),
-                Long.parseLong(counts.get("torn")), seconds, endings, leftovers());
-    }
-
-    /** @return whether the sender cannot hear the receiver, so reports what was in flight instead */
-    private boolean oneWay() {
-        return transport.equals("fifo") || transport.equals("mq") || transport.equals("log");
-    }
-
-    /** @return where the pipe: and shm: sockets named after this soak are */
-    private List<Path> socketsByName() {
-        return List.of(UnixTransport.socketPath(Endpoint.parse("pipe:" + name)),
-                ShmTransport.socketPath(Endpoint.parse("shm:" + name)));
-    }
-
-    /** @return what the transport should have removed by now, but is still there */
-    private List<String> leftovers() throws IOException {
-        List<String> left = new ArrayList<>();
-        for (Path p : socketsByName()) {
-            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                left.add(p.toString());
-            }
-        }
-        if (endpoint.startsWith("unix:") || endpoint.startsWith("fifo:")) {
-            Path p = Path.of(endpoint.substring(5));
-            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                left.add(p.toString());
-            }
-        }
-        left.addAll(shmObjects());
-        if (transport.equals("log")) {
-            try (Stream<Path> files = Files.list(Path.of(endpoint.substring(4)))) {
-                files.filter(f -> f.getFileName().toString().startsWith(".tmp-")).forEach(f -> left.add(f.toString()));
-            }
-        }
-        if (transport.equals("mq") && queueExists()) {
-            left.add("System V message queue key " + mqKey);
-        }
-        return left;
-    }
-
-    private List<String> shmObjects() throws IOException {
-        try (Stream<Path> objects = Files.list(Path.of("/dev/shm"))) {
-            return objects.filter(o -> pids.stream().anyMatch(pid -> o.getFileName().toString()
-                    .startsWith("conduit-" + pid + "-"))).map(Path::toString).toList();
-        }
-    }
-
-    private boolean queueExists() {
-        try (MessageQueue q = MessageQueue.open(mqKey, MessageQueue.Options.DEFAULT.withExisting())) {
-            return q.id() >= 0;
-        } catch (IOException absent) {
-            return false;
+        try (SoakLedger ledger = SoakLedger.open(ledgerFile, SoakLedger.capacityFor(settings.messages()))) {
+            return new SoakAudit(settings, most).audit(ledger, (int) progress.get(SoakProgress.RECEIVER_RUN), reports,
+                    endings, kills, receiverKills, seconds, leftovers.list());
         }
     }
 
@@ -420,17 +402,7 @@ final class SoakChaos implements AutoCloseable {
             }
         } finally {
             progress.close();
-            for (Path p : socketsByName()) {
-                Files.deleteIfExists(p);
-            }
-            for (String object : shmObjects()) {
-                Files.deleteIfExists(Path.of(object));
-            }
-            if (transport.equals("mq") && queueExists()) {
-                try (MessageQueue q = MessageQueue.open(mqKey, MessageQueue.Options.DEFAULT.withExisting())) {
-                    q.remove();
-                }
-            }
+            leftovers.remove();
         }
     }
 }

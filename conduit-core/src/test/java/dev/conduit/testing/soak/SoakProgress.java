@@ -31,7 +31,14 @@ public final class SoakProgress implements AutoCloseable {
     /** Receiver ({@code fifo:}): how many times it has opened a receiving end. */
     public static final int OPENS = 5;
 
-    private static final int FIELDS = 8;
+    /** Receiver: the number of the current run, 1 for the first. */
+    public static final int RECEIVER_RUN = 6;
+    /** Receiver: the process id of the current run. */
+    public static final int RECEIVER_PID = 7;
+    /** Sender (two-way): the receiver run that answered its last connection. */
+    public static final int SEEN = 8;
+
+    private static final int FIELDS = 16;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private final Arena arena;

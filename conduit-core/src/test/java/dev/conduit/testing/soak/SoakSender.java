@@ -15,21 +15,27 @@ import java.time.Duration;
 /**
  * One run of the soak's sender, in a child JVM that the chaos process may kill at any moment.
  *
- * <p>Arguments: {@code oneway|twoway ENDPOINT PROGRESS REPORTS RUN TOTAL MOST}. It sends
+ * <p>Arguments: {@code oneway|twoway ENDPOINT PROGRESS REPORTS RUN TOTAL MOST [reconnect]}. It sends
  * messages {@link SoakMessages} numbers up to {@code TOTAL - 1}, each with at most {@code MOST}
  * payload bytes, recording in {@link SoakProgress} before and after each send. It resumes where
  * its predecessor left off:
  * <ul>
  * <li>{@code twoway}: the receiver's first message on the connection is the next sequence it
- *     expects (8 bytes). That is where sending resumes; the message that was in flight at the
- *     kill is sent again if it did not arrive. Fewer than the predecessor saw returned from
- *     {@code send} is loss; more than it started is a duplicate.</li>
+ *     expects and the receiver's run number (8 bytes each). That is where sending resumes; the
+ *     message that was in flight at the kill is sent again if it did not arrive. If the same
+ *     receiver run answered the predecessor, fewer than the predecessor saw returned from
+ *     {@code send} is loss; if a restarted receiver answers, the returned sends it lacks were
+ *     in the killed receiver's buffers or the connection's, never processed, and are sent
+ *     again ({@code resent}). More than it started is a duplicate. With {@code reconnect}
+ *     (receivers are being killed too), a connection that fails is made again, as a fresh
+ *     run would.</li>
  * <li>{@code oneway}: the receiver cannot answer, so the run resumes after the last message
  *     whose send was started. One whose send had not returned is reported as in flight: it
  *     may or may not have arrived, and the receiver must not count it as lost.</li>
  * </ul>
- * Each run appends one line to {@code REPORTS}:
- * {@code run=R inflight=SEQ|-1 arrived=yes|no|unknown lost=N beyond=N from=SEQ}.
+ * Each connection appends one line to {@code REPORTS}: {@code run=R inflight=SEQ|-1
+ * arrived=yes|no|unknown lost=N beyond=N from=SEQ receiver=R|0 resent=N again=yes|no}, where
+ * {@code again} marks a connection made again after one failed within the run.
  * {@code ENDPOINT} {@code stdio} is the child side of {@code Conduit.spawn}.
  */
 public final class SoakSender {
@@ -46,35 +52,56 @@ public final class SoakSender {
         int run = Integer.parseInt(args[4]);
         long total = Long.parseLong(args[5]);
         int most = Integer.parseInt(args[6]);
+        boolean reconnect = args.length > 7 && args[7].equals("reconnect") && !endpoint.equals("stdio");
         try (SoakProgress progress = SoakProgress.open(Path.of(args[2]))) {
             progress.set(SoakProgress.PID, ProcessHandle.current().pid());
             progress.set(SoakProgress.RUN, run);
-            long started = progress.get(SoakProgress.STARTED);
-            long done = progress.get(SoakProgress.DONE);
-            long inFlight = started > done ? done : -1;
-            if (twoWay) {
-                try (Connection c = endpoint.equals("stdio") ? Conduit.stdio() : Conduit.connect(endpoint, PATIENCE)) {
-                    byte[] answer = c.receive(PATIENCE);
-                    if (answer == null || answer.length != 8) {
-                        throw new IOException(endpoint + ": run " + run + ": expected the receiver's next sequence"
-                                + " (8 bytes), got " + (answer == null ? "nothing in " + PATIENCE : answer.length
-                                + " bytes"));
-                    }
-                    long next = ByteBuffer.wrap(answer).getLong();
-                    String arrived = inFlight < 0 ? "unknown" : next > inFlight ? "yes" : "no";
-                    report(reports, run, inFlight, arrived, Math.max(0, done - next), Math.max(0, next - started),
-                            next);
-                    progress.set(SoakProgress.DONE, next);
-                    progress.set(SoakProgress.STARTED, next);
-                    sendFrom(c, progress, run, next, total, most);
-                }
-            } else {
+            if (!twoWay) {
+                long started = progress.get(SoakProgress.STARTED);
+                long done = progress.get(SoakProgress.DONE);
                 try (MessageSender s = Conduit.openSender(endpoint, PATIENCE)) {
-                    report(reports, run, inFlight, "unknown", 0, 0, started);
+                    report(reports, run, started > done ? done : -1, "unknown", 0, 0, started, 0, 0, false);
                     progress.set(SoakProgress.DONE, started);
                     sendFrom(s, progress, run, started, total, most);
                 }
+                return;
             }
+            for (boolean again = false; ; again = true) {
+                try {
+                    connectAndSend(endpoint, progress, reports, run, total, most, again);
+                    return;
+                } catch (IOException e) {
+                    if (!reconnect) {
+                        throw e;
+                    }
+                    System.err.println("soak sender run " + run + ": connecting again after " + e);
+                }
+            }
+        }
+    }
+
+    private static void connectAndSend(String endpoint, SoakProgress progress, Path reports, int run, long total,
+            int most, boolean again) throws IOException {
+        long started = progress.get(SoakProgress.STARTED);
+        long done = progress.get(SoakProgress.DONE);
+        long inFlight = started > done ? done : -1;
+        try (Connection c = endpoint.equals("stdio") ? Conduit.stdio() : Conduit.connect(endpoint, PATIENCE)) {
+            byte[] answer = c.receive(PATIENCE);
+            if (answer == null || answer.length != 16) {
+                throw new IOException(endpoint + ": run " + run + ": expected the receiver's next sequence and run"
+                        + " (16 bytes), got " + (answer == null ? "nothing in " + PATIENCE : answer.length + " bytes"));
+            }
+            long next = ByteBuffer.wrap(answer).getLong(0);
+            long receiver = ByteBuffer.wrap(answer).getLong(8);
+            boolean sameReceiver = receiver == progress.get(SoakProgress.SEEN);
+            String arrived = inFlight < 0 ? "unknown" : next > inFlight ? "yes" : "no";
+            long shortfall = Math.max(0, done - next);
+            report(reports, run, inFlight, arrived, sameReceiver ? shortfall : 0, Math.max(0, next - started), next,
+                    receiver, sameReceiver ? 0 : shortfall, again);
+            progress.set(SoakProgress.SEEN, receiver);
+            progress.set(SoakProgress.DONE, next);
+            progress.set(SoakProgress.STARTED, next);
+            sendFrom(c, progress, run, next, total, most);
         }
     }
 
@@ -89,12 +116,16 @@ public final class SoakSender {
         }
     }
 
-    /** One line in one write(2) with O_APPEND, so a kill never leaves half of it. */
-    private static void report(Path reports, int run, long inFlight, String arrived, long lost, long beyond, long from)
-            throws IOException {
-        String line = "run=" + run + " inflight=" + inFlight + " arrived=" + arrived + " lost=" + lost
-                + " beyond=" + beyond + " from=" + from + "\n";
-        Files.write(reports, line.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
+    private static void report(Path reports, int run, long inFlight, String arrived, long lost, long beyond, long from,
+            long receiver, long resent, boolean again) throws IOException {
+        appendLine(reports, "run=" + run + " inflight=" + inFlight + " arrived=" + arrived + " lost=" + lost
+                + " beyond=" + beyond + " from=" + from + " receiver=" + receiver + " resent=" + resent
+                + " again=" + (again ? "yes" : "no"));
+    }
+
+    /** Appends {@code line} and a newline in one write(2) with O_APPEND, so a kill never leaves half of it. */
+    static void appendLine(Path file, String line) throws IOException {
+        Files.write(file, (line + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND, StandardOpenOption.WRITE);
     }
 }
