@@ -146,6 +146,6 @@ class UnixTransportTest extends StreamSocketContract {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.listen("unix:/tmp/x.sock?maxframe=5"));
         assertEquals("endpoint 'unix:/tmp/x.sock?maxframe=5': unknown option 'maxframe' for unix (known: ack,"
-                + " ackTimeout, allowGroups, allowUsers, framing, maxFrame, mode, spin)", e.getMessage());
+                + " ackTimeout, allowGroups, allowUsers, framing, maxFrame, mode, serverUsers, spin)", e.getMessage());
     }
 }
