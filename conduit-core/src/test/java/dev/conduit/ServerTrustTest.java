@@ -72,12 +72,14 @@ class ServerTrustTest {
                 default -> "unix:" + dir.resolve("squat.sock");
             };
             Path socket = place.equals("pipe") ? Path.of("/tmp/CoreFxPipe_conduit-squat-" + pid)
-                    : place.equals("shm") ? Path.of("/tmp/conduit-shm-conduit-squat-" + pid) : dir.resolve("squat.sock");
+                    : place.equals("shm") ? Path.of("/tmp/conduit-shm-conduit-squat-" + pid)
+                    : dir.resolve("squat.sock");
             Process squatter = others.as(OtherUsers.NOBODY, Squatter.class, endpoint + "?mode=0666").start();
             try {
                 int ready = squatter.getInputStream().read();
                 if (ready != 'R') {
-                    throw new AssertionError("the squatter did not start: " + (char) ready + OtherUsers.output(squatter));
+                    throw new AssertionError("the squatter did not start: " + (char) ready
+                            + OtherUsers.output(squatter));
                 }
 
                 IOException refused = assertThrows(IOException.class, () -> sendOne(endpoint, "secret"));
