@@ -1,8 +1,10 @@
 package dev.conduit;
 
 import dev.conduit.internal.posix.Libc;
+import dev.conduit.testing.OtherUsers;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,21 +21,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A log made by root (mode 0700) opened by {@code nobody}, through {@code setpriv} as in
- * {@link PeerCredentialsTest} (and skipped like it unless the tests run as root): the open fails
+ * {@link PeerCredentialsTest} ({@link OtherUsers}; skipped, saying why, unless the tests run as root): the open fails
  * with a message that says why, whatever {@code onDamage} says.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LogPermissionTest {
-    private static final int NOBODY = 65534;
+    private static final int NOBODY = OtherUsers.NOBODY;
+    private static OtherUsers users;
 
     @BeforeAll
     static void copyClassesForAnotherUser() throws IOException, URISyntaxException {
-        PeerCredentialsTest.copyClassesForAnotherUser();
+        String why = OtherUsers.unavailable().orElse(null);
+        if (why != null) {
+            System.err.println("LogPermissionTest skipped: " + why);
+        }
+        Assumptions.assumeTrue(why == null, why);
+        users = OtherUsers.copyClasses(LogPermissionTest.class);
     }
 
     @AfterAll
     static void removeCopies() throws IOException {
-        PeerCredentialsTest.removeCopies();
+        if (users != null) {
+            users.close();
+        }
     }
 
     @ParameterizedTest
@@ -46,7 +56,7 @@ class LogPermissionTest {
                 sender.send("root only");
             }
             String endpoint = "log:" + path + "?from=start&onDamage=" + onDamage;
-            String printed = PeerCredentialsTest.output(PeerCredentialsTest.as(NOBODY, Reader.class, endpoint).start());
+            String printed = OtherUsers.output(users.as(NOBODY, Reader.class, endpoint).start());
             assertEquals("refused " + endpoint + ": open: " + path + ": permission denied (owned by "
                     + Libc.userName(0).orElseThrow() + ", mode rwx------; this process runs as "
                     + Libc.userName(NOBODY).orElseThrow() + ")", printed.strip());

@@ -1,6 +1,7 @@
 package dev.conduit;
 
 import dev.conduit.internal.posix.Libc;
+import dev.conduit.testing.OtherUsers;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -14,15 +15,10 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -37,39 +33,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class PeerCredentialsTest {
-    private static final int NOBODY = 65534;
-    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    private static final int NOBODY = OtherUsers.NOBODY;
 
-    private static TempDir classes;
-    private static String classPath;
+    private static OtherUsers users;
 
     @BeforeAll
     static void copyClassesForAnotherUser() throws IOException, URISyntaxException {
-        String why = Libc.getuid() != 0 ? "the tests run as uid " + Libc.getuid() + ", not root, so they cannot"
-                + " start a client as another user"
-                : !Files.isExecutable(SETPRIV) ? "there is no " + SETPRIV + " to start a client as another user"
-                : Libc.userName(NOBODY).isEmpty() ? "this system has no user " + NOBODY + " to run the client as"
-                : null;
+        String why = OtherUsers.unavailable().orElse(null);
         if (why != null) {
             System.err.println("PeerCredentialsTest skipped: " + why);
         }
         Assumptions.assumeTrue(why == null, why);
-        classes = new TempDir();
-        open(classes.path());
-        List<String> entries = new ArrayList<>();
-        for (Class<?> c : new Class<?>[] {Conduit.class, PeerCredentialsTest.class}) {
-            Path from = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
-            Path to = classes.resolve(entries.size() + "");
-            copyOpen(from, to);
-            entries.add(to.toString());
-        }
-        classPath = String.join(":", entries);
+        users = OtherUsers.copyClasses(PeerCredentialsTest.class);
     }
 
     @AfterAll
     static void removeCopies() throws IOException {
-        if (classes != null) {
-            classes.close();
+        if (users != null) {
+            users.close();
         }
     }
 
@@ -83,7 +64,7 @@ class PeerCredentialsTest {
         "shm, allowUsers=0&allowGroups=" + NOBODY,
     })
     void aListedUserOrGroupGetsInAndIsNamed(String transport, String rules) throws Exception {
-        try (TempDir dir = openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
+        try (TempDir dir = OtherUsers.openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
                 "mode=0666&" + rules))) {
             CompletableFuture<String> served = serveOne(listener);
             String output = runAsNobody(listener.endpoint(), "hello");
@@ -95,7 +76,7 @@ class PeerCredentialsTest {
     @ParameterizedTest
     @ValueSource(strings = {"unix", "pipe", "shm"})
     void anUnlistedUserIsRefusedAndNeverAccepted(String transport) throws Exception {
-        try (TempDir dir = openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
+        try (TempDir dir = OtherUsers.openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
                 "mode=0666&allowUsers=0&allowGroups=0"))) {
             // A peer is refused when accept takes it from the backlog, so accept runs meanwhile.
             CompletableFuture<String> served = serveOne(listener);
@@ -113,10 +94,10 @@ class PeerCredentialsTest {
     @ParameterizedTest
     @ValueSource(strings = {"unix", "pipe", "shm"})
     void withoutAModeForOthersTheSocketRefusesThemFirst(String transport) throws Exception {
-        try (TempDir dir = openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
+        try (TempDir dir = OtherUsers.openDir(); Listener listener = Conduit.listen(endpoint(transport, dir,
                 "allowUsers=" + NOBODY))) {
             String output = runAsNobody(listener.endpoint(), "hello");
-            assertTrue(output.startsWith("refused ") && output.contains("Permission denied"), output);
+            assertTrue(output.startsWith("refused ") && output.contains(": connect: permission denied: "), output);
             assertNull(listener.accept(Duration.ofMillis(200)), "a refused peer reached accept");
         }
     }
@@ -127,10 +108,11 @@ class PeerCredentialsTest {
         // Root may hand a ring to its peer; anyone else can only share it through the socket's mode.
         int server = 40001;
         int client = 40002;
-        try (TempDir dir = openDir()) {
+        try (TempDir dir = OtherUsers.openDir()) {
             Files.setPosixFilePermissions(dir.path(), PosixFilePermissions.fromString("rwxrwxrwx"));
-            String endpoint = endpoint(transport, dir, "mode=0666&allowUsers=" + client);
-            Process listener = as(server, Server.class, endpoint).start();
+            // The client trusts the listener's user by name: neither is the other, nor root.
+            String endpoint = endpoint(transport, dir, "mode=0666&allowUsers=" + client + "&serverUsers=" + server);
+            Process listener = users.as(server, Server.class, endpoint).start();
             try {
                 int ready = listener.getInputStream().read();
                 if (ready != 'R') {
@@ -138,7 +120,7 @@ class PeerCredentialsTest {
                     throw new AssertionError("the listener running as " + server + " did not start: " + (char) ready
                             + new String(listener.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
                 }
-                String output = output(as(client, Client.class, endpoint, "hello").start());
+                String output = OtherUsers.output(users.as(client, Client.class, endpoint, "hello").start());
                 assertEquals("echo hello", output.strip(), output);
                 String served = new String(listener.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertEquals("served " + client, served.strip());
@@ -179,55 +161,7 @@ class PeerCredentialsTest {
 
     /** @return what the client, run as nobody:nogroup, printed */
     private static String runAsNobody(Endpoint endpoint, String message) throws Exception {
-        return output(as(NOBODY, Client.class, endpoint.toString(), message).start());
-    }
-
-    /** @return a builder for {@code main} in a JVM running as user and group {@code id} */
-    static ProcessBuilder as(int id, Class<?> main, String... args) {
-        List<String> command = new ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + id, "--regid=" + id,
-                "--clear-groups", "--"));
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
-                "-Duser.home=/tmp", "-cp", classPath, main.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true);
-    }
-
-    /** @return what {@code child} printed, once it has ended */
-    static String output(Process child) throws Exception {
-        try {
-            String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the client ended");
-            return output;
-        } finally {
-            child.destroyForcibly();
-        }
-    }
-
-    /** A directory others may enter, for a socket they are to reach. */
-    private static TempDir openDir() throws IOException {
-        TempDir dir = new TempDir();
-        open(dir.path());
-        return dir;
-    }
-
-    private static void open(Path dir) throws IOException {
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
-    private static void copyOpen(Path from, Path to) throws IOException {
-        try (Stream<Path> walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                    open(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
-                }
-            }
-        }
+        return OtherUsers.output(users.as(NOBODY, Client.class, endpoint.toString(), message).start());
     }
 
     /**
@@ -248,12 +182,14 @@ class PeerCredentialsTest {
     }
 
     /**
-     * The client: connects to {@code args[0]}, sends {@code args[1]} and prints {@code echo ANSWER},
-     * or {@code refused WHY} if it could not connect or the listener closed on it.
+     * The client: connects to {@code args[0]} (waiting up to {@code args[2]} seconds, 10 if not given),
+     * sends {@code args[1]} and prints {@code echo ANSWER}, or {@code refused WHY} if it could not
+     * connect or the listener closed on it.
      */
     public static final class Client {
         public static void main(String[] args) {
-            try (Connection c = Conduit.connect(args[0], Duration.ofSeconds(10))) {
+            Duration wait = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 10);
+            try (Connection c = Conduit.connect(args[0], wait)) {
                 c.send(args[1]);
                 byte[] answer = c.receive(Duration.ofSeconds(30));
                 System.out.println(answer == null ? "no answer in 30 s"

@@ -147,6 +147,6 @@ class UnixTransportTest extends StreamSocketContract {
                 () -> Conduit.listen("unix:/tmp/x.sock?maxframe=5"));
         assertEquals("endpoint 'unix:/tmp/x.sock?maxframe=5': unknown option 'maxframe' for unix (known: ack,"
                 + " ackTimeout, allowGroups, allowUsers, frameTimeout, framing, idleTimeout, maxFrame, mode, receiveBudget,"
-                + " spin)", e.getMessage());
+                + " serverUsers, spin)", e.getMessage());
     }
 }

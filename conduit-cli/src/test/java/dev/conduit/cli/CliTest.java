@@ -229,7 +229,8 @@ final class CliTest {
         CliProcess listen = closeLater(CliProcess.start("listen", endpoint));
         assertEquals(1, listen.awaitExit(EXIT_TIMEOUT));
         assertEquals(List.of("conduit: endpoint '" + endpoint + "': unknown option 'bogus' for unix"
-                + " (known: ack, ackTimeout, allowGroups, allowUsers, frameTimeout, framing, idleTimeout, maxFrame, mode, receiveBudget, spin)"), listen.stderr());
+                + " (known: ack, ackTimeout, allowGroups, allowUsers, frameTimeout, framing, idleTimeout, maxFrame, mode,"
+                + " receiveBudget, serverUsers, spin)"), listen.stderr());
         assertEquals(List.of(), listen.stdout());
     }
 

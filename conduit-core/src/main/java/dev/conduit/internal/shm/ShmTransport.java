@@ -10,6 +10,7 @@ import dev.conduit.internal.HandshakeListener;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.posix.Libc;
 import dev.conduit.internal.unix.AccessRules;
+import dev.conduit.internal.unix.ServerTrust;
 import dev.conduit.internal.unix.UnixPaths;
 import dev.conduit.internal.unix.UnixTransport;
 import dev.conduit.spi.TransportProvider;
@@ -62,7 +63,8 @@ public final class ShmTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, Options.SPIN, SIZE, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS);
+        return Set.of(Options.MAX_FRAME, Options.SPIN, SIZE, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS,
+                ServerTrust.SERVER_USERS);
     }
 
     @Override
@@ -88,12 +90,8 @@ public final class ShmTransport implements TransportProvider {
         checkSupported(endpoint);
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
-        Connection control;
-        try {
-            control = new UnixTransport().connect(controlEndpoint(endpoint, false), timeout);
-        } catch (IOException e) {
-            throw new IOException(endpoint + ": connect: no listener (" + e.getMessage() + ")", e);
-        }
+        // Checks who listens before anything is mapped or sent: a squatter on the name learns nothing.
+        Connection control = new UnixTransport().connect(controlEndpoint(endpoint, false), endpoint, timeout);
         try {
             RingFile file = clientHandshake(endpoint, control);
             return new ShmConnection(endpoint, file, false, control, maxFrame, spin);
@@ -127,14 +125,14 @@ public final class ShmTransport implements TransportProvider {
         return UnixPaths.inTemporaryDirectory(endpoint.toString(), "conduit-shm-" + endpoint.address());
     }
 
-    /** @return the {@code unix:} endpoint of the handshake socket, with the access options on the listening side */
+    /** @return the {@code unix:} endpoint of the handshake socket, with the access options of its side */
     private static Endpoint controlEndpoint(Endpoint endpoint, boolean listening) {
         Path path = socketPath(endpoint);
         Map<String, String> options = new HashMap<>();
-        if (listening) {
-            for (String name : new String[] {"mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS}) {
-                endpoint.option(name).ifPresent(v -> options.put(name, v));
-            }
+        String[] names = listening ? new String[] {"mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS}
+                : new String[] {ServerTrust.SERVER_USERS};
+        for (String name : names) {
+            endpoint.option(name).ifPresent(v -> options.put(name, v));
         }
         options.put(Options.SPIN, "0");
         return Endpoint.of("unix", path.toString(), options);
@@ -175,8 +173,7 @@ public final class ShmTransport implements TransportProvider {
 
     /** @return the client's user id, or -1 if the kernel's answer names no user this system knows */
     private static int peerUid(Connection control) {
-        return control.peerCredentials().map(peer -> peer.user().chars().allMatch(Character::isDigit)
-                ? Integer.parseUnsignedInt(peer.user()) : Libc.uidOf(peer.user()).orElse(-1)).orElse(-1);
+        return control.peerCredentials().map(peer -> ServerTrust.uid(peer.user())).orElse(-1);
     }
 
     private static RingFile clientHandshake(Endpoint endpoint, Connection control) throws IOException {

@@ -10,6 +10,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /** Connecting with a deadline, retrying while nobody listens yet, for every stream socket. */
 public final class Sockets {
@@ -36,6 +37,20 @@ public final class Sockets {
      */
     public static SocketChannel connect(ProtocolFamily family, SocketAddress address, long timeoutNanos)
             throws IOException {
+        return connect(family, address, timeoutNanos, e -> true);
+    }
+
+    /**
+     * As {@link #connect(ProtocolFamily, SocketAddress, long)}, but a failure that will not go away
+     * by waiting (e.g. permission denied) ends the tries at once.
+     *
+     * @param retryable answers whether an attempt's failure is worth another try
+     * @return the connected channel, in non-blocking mode
+     * @throws IOException the first failure {@code retryable} refuses, or the last attempt's failure once
+     *                     time is up
+     */
+    public static SocketChannel connect(ProtocolFamily family, SocketAddress address, long timeoutNanos,
+            Predicate<IOException> retryable) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         Backoff backoff = new Backoff(timeoutNanos);
         while (true) {
@@ -46,7 +61,7 @@ public final class Sockets {
                 }
                 throw new SocketTimeoutException("connect timed out");
             } catch (IOException e) {
-                if (!backoff.pause("connect to " + address)) {
+                if (!retryable.test(e) || !backoff.pause("connect to " + address)) {
                     throw e;
                 }
             }

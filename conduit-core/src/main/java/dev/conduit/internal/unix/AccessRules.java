@@ -40,7 +40,7 @@ public final class AccessRules {
     }
 
     /** @return the name the JDK reports for this user or group: its name, or the id if it has none */
-    private static String resolve(Endpoint endpoint, String option, String entry, boolean user) {
+    static String resolve(Endpoint endpoint, String option, String entry, boolean user) {
         if (entry.chars().allMatch(Character::isDigit)) {
             int id = Integer.parseUnsignedInt(entry);
             return (user ? Libc.userName(id) : Libc.groupName(id)).orElse(entry);

@@ -60,7 +60,7 @@ public final class UnixTransport implements TransportProvider {
     @Override
     public Set<String> optionNames() {
         Set<String> names = new HashSet<>(Set.of(Options.MAX_FRAME, Options.SPIN, "mode", AccessRules.ALLOW_USERS,
-                AccessRules.ALLOW_GROUPS, IpcezAck.ACK, IpcezAck.ACK_TIMEOUT, Framing.OPTION));
+                AccessRules.ALLOW_GROUPS, ServerTrust.SERVER_USERS, IpcezAck.ACK, IpcezAck.ACK_TIMEOUT, Framing.OPTION));
         names.addAll(ReceiveLimits.OPTIONS);
         return Set.copyOf(names);
     }
@@ -117,23 +117,57 @@ public final class UnixTransport implements TransportProvider {
 
     @Override
     public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
+        Connection connection = connect(endpoint, endpoint, timeout);
+        return IpcezAck.requested(endpoint) ? IpcezAck.connect(endpoint, connection) : connection;
+    }
+
+    /**
+     * Connects to the Unix socket {@code socketEndpoint} names, for it or for another transport's
+     * handshake, and closes before sending anything unless the listener runs as a user
+     * {@link ServerTrust} trusts.
+     *
+     * @param socketEndpoint the {@code unix:} or {@code pipe:} endpoint of the socket, with its options
+     * @param shown          the endpoint errors name, e.g. {@code shm:NAME}
+     * @param timeout        how long to keep trying while nobody listens
+     * @return the connection, named by {@code socketEndpoint}
+     * @throws IOException if nobody listened in time, if this user may not connect to the socket
+     *                     (at once, not retried), or if the socket file or the listener belongs to a user
+     *                     this client does not trust; each naming {@code shown}
+     */
+    public Connection connect(Endpoint socketEndpoint, Endpoint shown, Duration timeout) throws IOException {
+        Endpoint endpoint = socketEndpoint;
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
         Framing framing = Framing.of(endpoint);
         ReceiveLimits limits = ReceiveLimits.forClient(endpoint);
+        ServerTrust trust = ServerTrust.of(endpoint, shown);
         Path path = socketPath(endpoint);
-        SocketChannel channel;
+        trust.checkSocketFile(path);
+        SocketChannel channel = open(shown, path, timeout);
         try {
-            channel = Sockets.connect(StandardProtocolFamily.UNIX, UnixDomainSocketAddress.of(path),
-                    AbstractConnection.toWaitNanos(timeout));
+            PeerCredentials server = credentials(channel);
+            trust.checkListener(server);
+            return new SocketConnection(endpoint, channel, maxFrame, spin, server, framing, limits);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static SocketChannel open(Endpoint shown, Path path, Duration timeout) throws IOException {
+        try {
+            // The JDK reports a Unix socket's EACCES as a BindException (nothing else gives one on
+            // connect): the file's mode or a directory refuses this user, and waiting will not change it.
+            return Sockets.connect(StandardProtocolFamily.UNIX, UnixDomainSocketAddress.of(path),
+                    AbstractConnection.toWaitNanos(timeout), e -> !(e instanceof BindException));
+        } catch (BindException e) {
+            throw new IOException(shown + ": connect: permission denied: " + ServerTrust.refusal(path)
+                    + "; the listener's ?mode= says who may connect", e);
         } catch (IOException e) {
             String why = Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? e.getMessage() : "no socket file at " + path;
-            throw new IOException(endpoint + ": connect: no listener (" + why + ")"
+            throw new IOException(shown + ": connect: no listener (" + why + ")"
                     + (timeout.isZero() ? "" : " after waiting " + AbstractConnection.text(timeout)), e);
         }
-        Connection connection = new SocketConnection(endpoint, channel, maxFrame, spin, credentials(channel), framing,
-                limits);
-        return IpcezAck.requested(endpoint) ? IpcezAck.connect(endpoint, connection) : connection;
     }
 
     private static PeerCredentials credentials(SocketChannel channel) throws IOException {
