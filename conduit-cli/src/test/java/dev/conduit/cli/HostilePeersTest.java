@@ -50,7 +50,7 @@ class HostilePeersTest {
             List<SocketChannel> attackers = new ArrayList<>();
             try {
                 AtomicInteger refused = attack(at, attackers);
-                echoes(at, "during");
+                echoes(at, "during", listener);
                 assertTrue(refused.get() >= ATTACKERS / 2, refused + " attackers disconnected: the budget did not act");
                 long rss = residentBytes(listener.process().pid());
                 System.out.printf("%s: %d attackers (%d cut off by the budget); listener RSS %d MiB%n", scheme,
@@ -61,7 +61,7 @@ class HostilePeersTest {
                     c.close();
                 }
             }
-            echoes(at, "after");
+            echoes(at, "after", listener);
             assertFalse(String.join("\n", listener.stderr()).contains("OutOfMemoryError"), listener.stderr().toString());
             long start = System.nanoTime();
             listener.process().destroy();
@@ -85,7 +85,7 @@ class HostilePeersTest {
                     halves.add(c);
                     c.write(ByteBuffer.allocate(8).putInt(DECLARED).putInt(42).flip());
                 }
-                echoes(at, "while 200 half frames wait");
+                echoes(at, "while 200 half frames wait", listener);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 List<SocketChannel> open = new ArrayList<>(halves);
                 while (!open.isEmpty() && System.nanoTime() < deadline) {
@@ -98,7 +98,7 @@ class HostilePeersTest {
                     c.close();
                 }
             }
-            echoes(at, "after");
+            echoes(at, "after", listener);
             assertTrue(String.join("\n", listener.stderr()).contains("a frame was still incomplete"),
                     listener.stderr().toString());
             listener.process().destroy();
@@ -169,10 +169,15 @@ class HostilePeersTest {
         return c;
     }
 
-    private static void echoes(String at, String when) throws IOException {
+    /** A well-behaved client's round trip; on failure, what the listener printed says why. */
+    private static void echoes(String at, String when, CliProcess listener) throws IOException {
         try (Connection client = Conduit.connect(at, Duration.ofSeconds(10))) {
             client.send("well-behaved " + when);
             assertEquals("well-behaved " + when, client.receiveString(Duration.ofSeconds(20)));
+        } catch (IOException | AssertionError e) {
+            List<String> stderr = listener.stderr();
+            throw new AssertionError("a well-behaved client " + when + " the attack: " + e + "; the listener printed "
+                    + stderr.subList(Math.max(0, stderr.size() - 20), stderr.size()), e);
         }
     }
 

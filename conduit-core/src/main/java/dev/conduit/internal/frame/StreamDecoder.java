@@ -216,6 +216,18 @@ public abstract sealed class StreamDecoder permits FrameDecoder, LineDecoder, Ra
         largeFilled = 0;
     }
 
+    /**
+     * Drops a long frame's partial array, from any thread, for a connection closed under its
+     * receiver (evicted past its listener's receive budget): the memory is then the collector's
+     * at once, not once the receiving thread next runs, which under load can be long after the
+     * budget stopped counting it. A receiving thread in this decoder meanwhile may meet it half
+     * emptied; its connection reports the close instead of what that thread then throws.
+     */
+    public final void discardLarge() {
+        large = null;
+        largeFilled = 0;
+    }
+
     /** Hands {@link #large}'s first {@code length} bytes over as the current message (no copy if exactly full). */
     final void takeLarge(int length) {
         frameArray = length == large.length ? large : Arrays.copyOf(large, length);

@@ -260,13 +260,18 @@ public final class SocketConnection extends AbstractConnection {
         return n != 0;
     }
 
-    private boolean decode() throws FrameTooLongException {
+    private boolean decode() throws IOException {
         boolean got;
         try {
             got = decoder.next();
         } catch (FrameTooLongException e) {
             failure = e;
             closeQuietly();
+            throw e;
+        } catch (RuntimeException e) {
+            if (evictedWhy != null) {
+                throw evicted("receive"); // evict emptied the decoder under this thread
+            }
             throw e;
         }
         if (guard != null) {
@@ -284,6 +289,9 @@ public final class SocketConnection extends AbstractConnection {
             evictedWhy = why;
         }
         closeQuietly();
+        // The budget counts this connection's partial frame no more, so free it now, not when its
+        // receiving thread next runs: under load, that came after the heap ran out (HostilePeersTest).
+        decoder.discardLarge();
         // close() may linger for a blocked sender: not on the thread that found this connection greedy.
         Thread.ofVirtual().name("conduit-close " + name).start(() -> {
             try {
