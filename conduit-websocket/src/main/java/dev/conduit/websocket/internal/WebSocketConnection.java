@@ -876,7 +876,9 @@ final class WebSocketConnection extends AbstractConnection {
             // Nothing more can be done with a socket that fails to close.
         }
         guard.release();
-        readiness.wake();
+        // A channel registered with a selector is only shut for output until the selector lets it
+        // go: the peer could go on sending into it. Closing the selectors closes the socket now.
+        readiness.close();
     }
 
     /** Once the socket is closed: closes the pipeline if no one uses it, so its handlers free what they gathered. */
