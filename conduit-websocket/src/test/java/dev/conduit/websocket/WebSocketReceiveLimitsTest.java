@@ -34,6 +34,7 @@ import java.util.logging.Logger;
 
 import static dev.conduit.websocket.LoadServerProcess.Stats.mib;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -142,7 +143,7 @@ class WebSocketReceiveLimitsTest {
         try (TempDir dir = new TempDir();
              LoadServerProcess server = new LoadServerProcess("ws://127.0.0.1:0/big", "echo", List.of("-Xmx256m"),
                      dir.resolve("server.err"));
-             Connection good = Conduit.connect(server.endpoint(), WAIT)) {
+             Connection good = Conduit.connect(client(server), WAIT)) {
             echo(good, "before");
             server.watch();
             List<Future<String>> attacks = new ArrayList<>();
@@ -163,7 +164,7 @@ class WebSocketReceiveLimitsTest {
             }
             long cut = ends.stream().filter(s -> s.startsWith("cut off")).count();
             echo(good, "after");
-            try (Connection late = Conduit.connect(server.endpoint(), WAIT)) {
+            try (Connection late = Conduit.connect(client(server), WAIT)) {
                 echo(late, "a new client after the attack");
             }
             Stats stats = server.stats();
@@ -211,9 +212,15 @@ class WebSocketReceiveLimitsTest {
         return "ws://" + listener.endpoint().address();
     }
 
+    private static String client(LoadServerProcess server) {
+        return "ws://" + Endpoint.parse(server.endpoint()).address();
+    }
+
     private static void echo(Connection c, String text) throws IOException {
         c.send(text);
-        assertEquals(text, new String(c.receive(WAIT), StandardCharsets.UTF_8));
+        byte[] back = c.receive(WAIT);
+        assertNotNull(back, "no echo of '" + text + "' within " + WAIT);
+        assertEquals(text, new String(back, StandardCharsets.UTF_8));
     }
 
     /** @return what ended a receive on {@code c}; null if it got a message or nothing within {@link #WAIT} */
