@@ -71,6 +71,42 @@ final class RawWebSocket {
     }
 
     /**
+     * Sends the header of a masked binary frame, final or not, announcing {@code length} bytes
+     * and a zero mask, so the payload that follows is sent as it is.
+     */
+    static void sendHeader(SocketChannel socket, boolean fin, long length) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(14);
+        header.put((byte) ((fin ? 0x80 : 0) | 0x2));
+        if (length < 126) {
+            header.put((byte) (0x80 | length));
+        } else if (length < 65536) {
+            header.put((byte) (0x80 | 126)).putShort((short) length);
+        } else {
+            header.put((byte) (0x80 | 127)).putLong(length);
+        }
+        header.putInt(0);
+        socket.write(header.flip());
+    }
+
+    /**
+     * Reads the close frame the server sends, and then the end of the stream.
+     *
+     * @return its close code
+     * @throws IOException if something else came, the stream did not end after it, or the time-out passed
+     */
+    static int readCloseCode(SocketChannel socket) throws IOException {
+        byte[] head = read(socket, 2);
+        if ((head[0] & 0xFF) != 0x88 || head[1] < 2) {
+            throw new IOException("expected a close frame with a code, got " + (head[0] & 0xFF) + " " + head[1]);
+        }
+        byte[] body = read(socket, head[1]);
+        if (socket.socket().getInputStream().read() != -1) {
+            throw new IOException("bytes after the close frame");
+        }
+        return (body[0] & 0xFF) << 8 | body[1] & 0xFF;
+    }
+
+    /**
      * Reads exactly {@code n} bytes through the socket's stream, so its {@code soTimeout} holds.
      *
      * @throws IOException if the stream ends first, or the time-out passes

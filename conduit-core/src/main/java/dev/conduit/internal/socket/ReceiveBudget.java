@@ -21,8 +21,8 @@ public final class ReceiveBudget {
      */
     public static final ReceiveBudget PROCESS = new ReceiveBudget(Runtime.getRuntime().maxMemory() / 4);
 
-    /** A connection that holds part of the budget. */
-    interface Holder {
+    /** A connection that holds part of the budget (conduit-websocket's connections are ones too). */
+    public interface Holder {
         /**
          * Closes the connection because it held the most when the budget was exceeded. Must not
          * block: it may be called on another connection's receiving thread.
@@ -73,7 +73,7 @@ public final class ReceiveBudget {
      * @param holder the connection
      * @param bytes  the heap it keeps for its partial frame, 0 when none
      */
-    void hold(Holder holder, long bytes) {
+    public void hold(Holder holder, long bytes) {
         Holder victim;
         long victimHeld;
         long before;

@@ -31,13 +31,21 @@ final class FrameHandler extends ChannelInboundHandlerAdapter {
     private final WsSettings settings;
     private final WebSocketConnection connection;
     private final String peer;
+    private final MessageMeter meter;
+    private final boolean server;
     private boolean open;
 
-    /** @param peer the peer's address, for the log */
-    FrameHandler(WsSettings settings, WebSocketConnection connection, String peer) {
+    /**
+     * @param peer   the peer's address, for the log
+     * @param meter  what counts the partial messages, started once the handshake is done
+     * @param server whether this is the server's side, whose peer masks its frames
+     */
+    FrameHandler(WsSettings settings, WebSocketConnection connection, String peer, MessageMeter meter, boolean server) {
         this.settings = settings;
         this.connection = connection;
         this.peer = peer;
+        this.meter = meter;
+        this.server = server;
     }
 
     @Override
@@ -49,6 +57,7 @@ final class FrameHandler extends ChannelInboundHandlerAdapter {
             if (ctx.pipeline().get(WebSocketFrameDecoder.class) instanceof ByteToMessageDecoder decoder) {
                 decoder.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
             }
+            meter.start(ctx.pipeline(), ctx.pipeline().context(WebSocketFrameDecoder.class).name(), server);
             connection.opened();
         }
         super.userEventTriggered(ctx, event);

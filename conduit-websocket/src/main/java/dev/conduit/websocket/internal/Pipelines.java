@@ -35,14 +35,17 @@ final class Pipelines {
     }
 
     /**
-     * TLS, HTTP, the access gate, the handshake, message reassembly, then {@code last}.
+     * TLS, HTTP, the access gate, the handshake, message reassembly, then {@code last}; the
+     * meter watches the bytes after TLS and the fragments before reassembly.
      *
      * @param peer the client's address, for the log of refused requests
      */
-    static void server(ChannelPipeline p, WsSettings s, SslContext tls, String peer, FrameHandler last) {
+    static void server(ChannelPipeline p, WsSettings s, SslContext tls, String peer, MessageMeter meter,
+            FrameHandler last) {
         if (tls != null) {
             p.addLast(tls.newHandler(p.channel().alloc()));
         }
+        p.addLast(meter.input());
         p.addLast(new HttpServerCodec());
         p.addLast(new HttpObjectAggregator(HANDSHAKE_BYTES));
         p.addLast(new AccessHandler(s, peer));
@@ -62,15 +65,17 @@ final class Pipelines {
                 // follow the decoder's, and RFC 6455 allows nothing after a close frame.
                 .sendCloseFrame(null)
                 .build()));
+        p.addLast(meter.fragments());
         p.addLast(new WebSocketFrameAggregator(s.maxFrame()));
         p.addLast(last);
     }
 
-    /** TLS, HTTP, the handshake (with the token as a bearer header), reassembly, then {@code last}. */
-    static void client(ChannelPipeline p, WsSettings s, SslContext tls, FrameHandler last) {
+    /** TLS, HTTP, the handshake (with the token as a bearer header), reassembly, then {@code last}; metered as a server's. */
+    static void client(ChannelPipeline p, WsSettings s, SslContext tls, MessageMeter meter, FrameHandler last) {
         if (tls != null) {
             p.addLast(Tls.clientHandler(tls, p.channel().alloc(), s.host(), s.port()));
         }
+        p.addLast(meter.input());
         p.addLast(new HttpClientCodec());
         p.addLast(new HttpObjectAggregator(HANDSHAKE_BYTES));
         if (s.compress()) {
@@ -94,6 +99,7 @@ final class Pipelines {
                 // As on the server: only the close frames meant are sent.
                 .sendCloseFrame(null)
                 .build()));
+        p.addLast(meter.fragments());
         p.addLast(new WebSocketFrameAggregator(s.maxFrame()));
         p.addLast(last);
     }

@@ -6,6 +6,7 @@ import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Payloads;
 import dev.conduit.internal.frame.Frames;
 import dev.conduit.internal.socket.Readiness;
+import dev.conduit.internal.socket.ReceiveLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -102,6 +103,8 @@ final class WebSocketConnection extends AbstractConnection {
     private final Readiness readiness;
     /** The peer's address, for the log. */
     private final String peer;
+    /** Its time-outs and its share of the receive budget for partly received messages. */
+    private final MessageGuard guard;
     private final ReentrantLock pipeLock = new ReentrantLock();
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -128,8 +131,8 @@ final class WebSocketConnection extends AbstractConnection {
     private volatile Future<?> tending;
     private static final WebSocketCloseStatus CLOSE_STATUS = WebSocketCloseStatus.NORMAL_CLOSURE;
 
-    private WebSocketConnection(WsSettings settings, SocketChannel socket, boolean server, SslContext tls)
-            throws IOException {
+    private WebSocketConnection(WsSettings settings, ReceiveLimits limits, SocketChannel socket, boolean server,
+            SslContext tls) throws IOException {
         super(settings.endpoint(), settings.name(), settings.maxFrame());
         this.settings = settings;
         this.socket = socket;
@@ -140,37 +143,40 @@ final class WebSocketConnection extends AbstractConnection {
         this.pipe = new EmbeddedChannel(false, false);
         pipe.config().setAllocator(ALLOCATOR);
         this.peer = String.valueOf(socket.getRemoteAddress());
-        FrameHandler last = new FrameHandler(settings, this, peer);
+        MessageMeter meter = new MessageMeter();
+        this.guard = new MessageGuard(limits, this, meter, name, peer);
+        FrameHandler last = new FrameHandler(settings, this, peer, meter, server);
         if (server) {
-            Pipelines.server(pipe.pipeline(), settings, tls, peer, last);
+            Pipelines.server(pipe.pipeline(), settings, tls, peer, meter, last);
         } else {
-            Pipelines.client(pipe.pipeline(), settings, tls, last);
+            Pipelines.client(pipe.pipeline(), settings, tls, meter, last);
         }
     }
 
     /**
      * Does the handshake on {@code socket} as a server, on the calling thread.
      *
+     * @param limits   what the connection may cost: its time-outs and its budget
      * @param deadline a {@link System#nanoTime()} value
      * @return the open connection
      * @throws IOException if the peer was refused, went away or was too slow; the socket is then closed
      */
-    static WebSocketConnection accept(WsSettings settings, SslContext tls, SocketChannel socket, long deadline)
-            throws IOException {
-        return open(settings, tls, socket, true, deadline);
+    static WebSocketConnection accept(WsSettings settings, ReceiveLimits limits, SslContext tls, SocketChannel socket,
+            long deadline) throws IOException {
+        return open(settings, limits, tls, socket, true, deadline);
     }
 
     /** As {@link #accept}, as a client: the request goes out first. */
-    static WebSocketConnection connect(WsSettings settings, SslContext tls, SocketChannel socket, long deadline)
-            throws IOException {
-        return open(settings, tls, socket, false, deadline);
+    static WebSocketConnection connect(WsSettings settings, ReceiveLimits limits, SslContext tls, SocketChannel socket,
+            long deadline) throws IOException {
+        return open(settings, limits, tls, socket, false, deadline);
     }
 
-    private static WebSocketConnection open(WsSettings settings, SslContext tls, SocketChannel socket, boolean server,
-            long deadline) throws IOException {
+    private static WebSocketConnection open(WsSettings settings, ReceiveLimits limits, SslContext tls,
+            SocketChannel socket, boolean server, long deadline) throws IOException {
         WebSocketConnection c;
         try {
-            c = new WebSocketConnection(settings, socket, server, tls);
+            c = new WebSocketConnection(settings, limits, socket, server, tls);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
@@ -366,6 +372,7 @@ final class WebSocketConnection extends AbstractConnection {
         }
         lastRead = System.nanoTime();
         readBuffer.flip();
+        long held;
         pipeLock.lock();
         try {
             if (released || !pipe.isOpen()) {
@@ -382,9 +389,12 @@ final class WebSocketConnection extends AbstractConnection {
             }
             afterPipe();
             disconnectIfAnswersUnread();
+            held = guard.fed(lastRead);
         } finally {
             pipeLock.unlock();
         }
+        // Not under pipeLock: past the budget, another connection may be closed, which takes its own.
+        guard.account(held);
         return n;
     }
 
@@ -424,6 +434,7 @@ final class WebSocketConnection extends AbstractConnection {
      * whoever waits on it; the connection object stays for its inbox.
      */
     private void closeSocket() {
+        guard.release();
         try {
             socket.close();
         } catch (IOException e) {
@@ -760,6 +771,10 @@ final class WebSocketConnection extends AbstractConnection {
         if (isClosedLocally() || !socket.isOpen()) {
             // Over: the rounds stop even if the application never closes the connection.
             stopTending();
+            if (!socket.isOpen()) {
+                // Not while a close lingers for the peer's close frame: the pipeline reads it.
+                freePipe();
+            }
             return;
         }
         try {
@@ -772,6 +787,7 @@ final class WebSocketConnection extends AbstractConnection {
     }
 
     private void tendOnce() {
+        boolean paused = false;
         if (readLock.tryLock()) {
             try {
                 while (!endOfStream && end == null && !inboxFull() && !drained) {
@@ -782,6 +798,7 @@ final class WebSocketConnection extends AbstractConnection {
                 if (inboxFull()) {
                     // Not reading, so not hearing: the peer's silence says nothing.
                     lastRead = System.nanoTime();
+                    paused = true;
                 }
                 drained = false;
             } catch (IOException e) {
@@ -797,6 +814,14 @@ final class WebSocketConnection extends AbstractConnection {
                 return;
             }
             pipe.runScheduledPendingTasks();
+            if (paused) {
+                guard.paused(now);
+            }
+            MessageGuard.Overdue overdue = guard.overdue(now);
+            if (overdue != null) {
+                shut(overdue.status(), overdue.why());
+                return;
+            }
             if (settings.pingNanos() > 0) {
                 long silent = now - lastRead;
                 if (silent > settings.pingTimeoutNanos()) {
@@ -815,6 +840,59 @@ final class WebSocketConnection extends AbstractConnection {
             afterPipe();
         } catch (IOException e) {
             // As above.
+        } finally {
+            pipeLock.unlock();
+        }
+    }
+
+    /**
+     * Ends the connection from this side because a limit was reached: the peer gets a close frame
+     * with {@code status} if the socket takes it now, the pipeline closes (freeing what it held
+     * of a partial message), then the socket. Never waits for a lock, as the receive budget calls
+     * it from other connections' threads: if the pipeline is busy, the keeper frees it next round.
+     *
+     * @param why what the receiver is told, after {@code NAME: CALL: }
+     */
+    void shut(WebSocketCloseStatus status, String why) {
+        ended(new ConnectionClosedException(why));
+        if (pipeLock.tryLock()) {
+            try {
+                if (!released && pipe.isOpen()) {
+                    closeSent = true;
+                    pipe.writeAndFlush(new CloseWebSocketFrame(status));
+                    drainPipe(true);
+                    outbox.writeTo(socket);
+                }
+            } catch (IOException e) {
+                // Closing anyway.
+            } finally {
+                pipeLock.unlock();
+            }
+        }
+        freePipe();
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // Nothing more can be done with a socket that fails to close.
+        }
+        guard.release();
+        // A channel registered with a selector is only shut for output until the selector lets it
+        // go: the peer could go on sending into it. Closing the selectors closes the socket now.
+        readiness.close();
+    }
+
+    /** Once the socket is closed: closes the pipeline if no one uses it, so its handlers free what they gathered. */
+    private void freePipe() {
+        if (!pipeLock.tryLock()) {
+            return;
+        }
+        try {
+            outbox.clear();
+            if (!released && pipe.isOpen()) {
+                pipe.close();
+            }
+        } catch (RuntimeException e) {
+            // A handler's error at the pipeline's end: nothing is left to tell.
         } finally {
             pipeLock.unlock();
         }

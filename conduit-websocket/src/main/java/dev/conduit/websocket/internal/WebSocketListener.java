@@ -6,6 +6,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.ArrivalQueue;
+import dev.conduit.internal.socket.ReceiveLimits;
 import io.netty.handler.ssl.SslContext;
 
 import java.io.IOException;
@@ -37,6 +38,7 @@ final class WebSocketListener implements Listener {
     private final Endpoint endpoint;
     private final String name;
     private final WsSettings settings;
+    private final ReceiveLimits limits;
     private final SslContext tls;
     private final ServerSocketChannel server;
     /** Clients from the moment their sockets are accepted, handed to {@code accept} in that order. */
@@ -46,12 +48,15 @@ final class WebSocketListener implements Listener {
 
     /**
      * @param endpoint where it listens, with the port the socket got
+     * @param limits   what each connection may cost: time-outs and the receive budget
      * @param server   the bound socket, in blocking mode; the listener owns it
      */
-    WebSocketListener(Endpoint endpoint, WsSettings settings, SslContext tls, ServerSocketChannel server) {
+    WebSocketListener(Endpoint endpoint, WsSettings settings, ReceiveLimits limits, SslContext tls,
+            ServerSocketChannel server) {
         this.endpoint = endpoint;
         this.name = endpoint.redacted();
         this.settings = settings;
+        this.limits = limits;
         this.tls = tls;
         this.server = server;
         this.arrivals = new ArrivalQueue(name, READY);
@@ -94,7 +99,7 @@ final class WebSocketListener implements Listener {
         WebSocketConnection connection;
         try {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            connection = WebSocketConnection.accept(settings, tls, socket,
+            connection = WebSocketConnection.accept(settings, limits, tls, socket,
                     System.nanoTime() + TimeUnit.SECONDS.toNanos(HANDSHAKE_SECONDS));
         } catch (IOException | RuntimeException e) {
             // A client silent or too slow through its upgrade is the one worth a line: it held a socket for 10 s.

@@ -4,6 +4,7 @@ import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.socket.ReceiveLimits;
 import dev.conduit.internal.socket.Sockets;
 import dev.conduit.spi.TransportProvider;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
@@ -16,6 +17,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -34,9 +36,17 @@ public final class WebSocketTransport implements TransportProvider {
         return Set.of("ws", "wss");
     }
 
+    private static final Set<String> OPTION_NAMES = names();
+
+    private static Set<String> names() {
+        Set<String> names = new HashSet<>(WsSettings.NAMES);
+        names.addAll(ReceiveLimits.OPTIONS);
+        return Set.copyOf(names);
+    }
+
     @Override
     public Set<String> optionNames() {
-        return WsSettings.NAMES;
+        return OPTION_NAMES;
     }
 
     @Override
@@ -45,6 +55,8 @@ public final class WebSocketTransport implements TransportProvider {
         if (s.trustStore() != null) {
             throw new IllegalArgumentException("endpoint '" + s.name() + "': trustStore is for clients");
         }
+        // A network listener: a message left unfinished times out after 30 s, as on tcp://.
+        ReceiveLimits limits = ReceiveLimits.forListener(endpoint, true);
         SslContext tls = Tls.server(s);
         InetSocketAddress address = address(s, "listen");
         ServerSocketChannel server = ServerSocketChannel.open();
@@ -60,7 +72,7 @@ public final class WebSocketTransport implements TransportProvider {
         }
         Endpoint actual = s.port() == port ? endpoint : endpoint.withAddress(endpoint.address()
                 .replaceFirst(":0(?=/|$)", ":" + port));
-        WebSocketListener listener = new WebSocketListener(actual, WsSettings.of(actual), tls, server);
+        WebSocketListener listener = new WebSocketListener(actual, WsSettings.of(actual), limits, tls, server);
         listener.start();
         return listener;
     }
@@ -72,6 +84,7 @@ public final class WebSocketTransport implements TransportProvider {
             throw new IllegalArgumentException("endpoint '" + s.name() + "': cert, key, keyStore and origins are for"
                     + " listeners");
         }
+        ReceiveLimits limits = ReceiveLimits.forClient(endpoint);
         SslContext tls = Tls.client(s);
         long waitNanos = AbstractConnection.toWaitNanos(timeout);
         long deadline = System.nanoTime() + waitNanos;
@@ -85,7 +98,7 @@ public final class WebSocketTransport implements TransportProvider {
         long handshakeNanos = Math.max(MIN_HANDSHAKE_NANOS, deadline - System.nanoTime());
         try {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            return WebSocketConnection.connect(s, tls, socket, System.nanoTime() + handshakeNanos);
+            return WebSocketConnection.connect(s, limits, tls, socket, System.nanoTime() + handshakeNanos);
         } catch (SocketTimeoutException e) {
             throw new IOException(s.name() + ": connect: the WebSocket handshake did not finish within "
                     + TimeUnit.NANOSECONDS.toMillis(handshakeNanos) + " ms", e);
