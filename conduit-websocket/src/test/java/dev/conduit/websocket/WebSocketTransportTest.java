@@ -11,10 +11,13 @@ import dev.conduit.testing.TestPeers;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** {@code ws://} against the whole contract, and what only WebSocket has: paths, tokens, origins, pings. */
 class WebSocketTransportTest extends ListenerContract {
@@ -120,7 +124,33 @@ class WebSocketTransportTest extends ListenerContract {
             assertTrue(e.getMessage().contains("(pingTimeout 300 ms)"), e.getMessage());
             assertTrue(took < TimeUnit.SECONDS.toNanos(10), "took " + took / 1_000_000 + " ms");
             assertThrows(ConnectionClosedException.class, () -> server.send("x"));
+            assertSocketClosedUnder(silent);
         }
+    }
+
+    /**
+     * The server's socket is closed, not only shut for output (as a channel still registered with
+     * a selector is): the peer reads to the end of the stream, and what it sends then is refused
+     * with a reset instead of piling up unread on the server.
+     */
+    private static void assertSocketClosedUnder(SocketChannel peer) throws IOException {
+        peer.socket().setSoTimeout(10_000);
+        InputStream in = peer.socket().getInputStream();
+        byte[] sink = new byte[4096];
+        while (in.read(sink) >= 0) {
+            // The pings it never answered, then the end.
+        }
+        OutputStream out = peer.socket().getOutputStream();
+        for (int i = 0; i < 100; i++) {
+            try {
+                out.write(new byte[1024]);
+                out.flush();
+            } catch (IOException e) {
+                return; // Reset: the server's socket is gone.
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        fail("100 KiB sent after the server lost the peer were all taken: its socket was only half closed");
     }
 
     @Test

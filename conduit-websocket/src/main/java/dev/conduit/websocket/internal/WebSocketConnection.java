@@ -430,7 +430,7 @@ final class WebSocketConnection extends AbstractConnection {
     }
 
     /**
-     * Closes the socket, drops what waited to be written (it can go nowhere now) and wakes
+     * Closes the socket, drops what waited to be written (it can go nowhere now) and ends
      * whoever waits on it; the connection object stays for its inbox.
      */
     private void closeSocket() {
@@ -446,7 +446,10 @@ final class WebSocketConnection extends AbstractConnection {
         } finally {
             pipeLock.unlock();
         }
-        readiness.wake();
+        // A channel registered with a selector is only shut for output until the selector lets it
+        // go, so the peer could go on sending into it: closing the selectors closes the socket now,
+        // and whoever waits on them leaves with the connection's end.
+        readiness.close();
     }
 
     private void lingerAndCloseSocket() {
