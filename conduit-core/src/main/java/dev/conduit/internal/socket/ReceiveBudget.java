@@ -97,7 +97,7 @@ public final class ReceiveBudget {
                 + " connection held the most (" + victimHeld + " bytes)";
         LOG.log(System.Logger.Level.WARNING, "{0}: receive budget of {1} bytes for partly received frames exceeded"
                 + " ({2} bytes held); closing the connection holding the most ({3} bytes)",
-                victim.describe(), limit, before, victimHeld);
+                victim.describe(), Long.toString(limit), Long.toString(before), Long.toString(victimHeld));
         victim.evict(why);
         synchronized (this) {
             if (total <= limit) {
