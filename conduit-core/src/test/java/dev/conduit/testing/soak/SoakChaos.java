@@ -109,9 +109,13 @@ final class SoakChaos implements AutoCloseable {
         long[] receiverAt = killPoints(random, settings.receiverKills());
         System.out.println("soak " + transport + ": " + endpoint + ", seed=" + settings.seed() + ", sender kills after "
                 + Arrays.toString(at) + " sends, receiver kills after " + Arrays.toString(receiverAt) + " received");
+        long margin = Math.max(1_000, settings.messages() / 50);
         startReceiver();
         long began = System.nanoTime();
         for (int i = 0, j = 0; i < at.length || j < receiverAt.length; ) {
+            // A sender waits a little past its planned kill until it comes (log: senders are not
+            // held back by the receiver, and one outran its kill while a receiver restarted).
+            progress.set(SoakProgress.HOLD, i < at.length ? at[i] + margin : 0);
             if (j == receiverAt.length || i < at.length && !receiverFirst(at[i], receiverAt[j])) {
                 if (transport.equals("spawn")) {
                     killSpawned(random, at[i++]);
@@ -122,6 +126,7 @@ final class SoakChaos implements AutoCloseable {
                 killReceiver(random, receiverAt[j++]);
             }
         }
+        progress.set(SoakProgress.HOLD, 0);
         ensureSender();
         long total = settings.messages();
         await("the receiver to take all " + total + " messages", () -> !receiver.isAlive(), null);
@@ -176,9 +181,11 @@ final class SoakChaos implements AutoCloseable {
             await("sender run " + run + " to start sending or " + delay / 1_000_000 + " ms to pass",
                     () -> progress.get(SoakProgress.DONE) > doneBefore || System.nanoTime() - deadline >= 0, current);
         } else {
+            long hold = progress.get(SoakProgress.HOLD);
+            // A run waiting at the hold made its progress before this call began: kill it there.
             await("sender run " + run + " to complete " + point + " sends", () -> current.isAlive()
-                    && progress.get(SoakProgress.DONE) >= point && progress.get(SoakProgress.DONE) > doneBefore,
-                    current);
+                    && progress.get(SoakProgress.DONE) >= point && (progress.get(SoakProgress.DONE) > doneBefore
+                    || hold > 0 && progress.get(SoakProgress.DONE) >= hold), current);
             LockSupport.parkNanos(delay);
         }
         if (!sender.isAlive()) {
@@ -194,9 +201,11 @@ final class SoakChaos implements AutoCloseable {
         long jitter = random.nextLong(300_000);
         long killedRun = lastSpawnedKilled;
         long doneBefore = progress.get(SoakProgress.DONE);
+        long hold = progress.get(SoakProgress.HOLD);
         await("a spawned sender run after run " + killedRun + " to complete " + point + " sends",
                 () -> progress.get(SoakProgress.RUN) > killedRun && progress.get(SoakProgress.DONE) >= point
-                        && progress.get(SoakProgress.DONE) > doneBefore, null);
+                        && (progress.get(SoakProgress.DONE) > doneBefore
+                        || hold > 0 && progress.get(SoakProgress.DONE) >= hold), null);
         LockSupport.parkNanos(jitter);
         long run = progress.get(SoakProgress.RUN);
         long pid = progress.get(SoakProgress.PID);

@@ -37,6 +37,12 @@ public final class SoakProgress implements AutoCloseable {
     public static final int RECEIVER_PID = 7;
     /** Sender (two-way): the receiver run that answered its last connection. */
     public static final int SEEN = 8;
+    /**
+     * Chaos: a sender waits before sending message number {@code HOLD} (0: never), until it is
+     * killed or the hold moves, so a run cannot outrun the kill planned for it while the chaos
+     * process is busy elsewhere (restarting a receiver, say).
+     */
+    public static final int HOLD = 9;
 
     private static final int FIELDS = 16;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();

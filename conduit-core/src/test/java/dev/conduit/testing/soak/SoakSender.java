@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One run of the soak's sender, in a child JVM that the chaos process may kill at any moment.
@@ -109,6 +110,10 @@ public final class SoakSender {
             throws IOException {
         ByteBuffer message = ByteBuffer.allocate(SoakMessages.STAMP + most);
         for (long seq = from; seq < total; seq++) {
+            for (long hold = progress.get(SoakProgress.HOLD); hold > 0 && seq >= hold;
+                    hold = progress.get(SoakProgress.HOLD)) {
+                LockSupport.parkNanos(1_000_000);
+            }
             SoakMessages.fill(message, run, seq, SoakMessages.size(seq, most));
             progress.set(SoakProgress.STARTED, seq + 1);
             sender.send(message);
