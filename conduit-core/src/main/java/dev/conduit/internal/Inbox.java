@@ -163,8 +163,10 @@ public final class Inbox {
         int spins = 0;
         while (available == 0 && !producerClosed && !consumerClosed) {
             Thread.onSpinWait();
-            // The clock costs more than a poll: read it every few spins only.
-            if ((++spins & SPINS_PER_CLOCK_READ - 1) == 0 && System.nanoTime() - start - budget >= 0) {
+            // The clock costs more than a poll: read it every few spins only. An interrupt ends
+            // the spin, so the wait that follows throws it even under ?spin=forever.
+            if ((++spins & SPINS_PER_CLOCK_READ - 1) == 0
+                    && (System.nanoTime() - start - budget >= 0 || Thread.currentThread().isInterrupted())) {
                 break;
             }
         }
