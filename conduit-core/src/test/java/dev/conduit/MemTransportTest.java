@@ -1,5 +1,6 @@
 package dev.conduit;
 
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.net.BindException;
@@ -7,6 +8,7 @@ import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MemTransportTest extends ListenerContract {
     @Override
@@ -38,5 +40,41 @@ class MemTransportTest extends ListenerContract {
         FrameTooLongException e = assertThrows(FrameTooLongException.class, server::receive);
         assertEquals(listener.endpoint() + ": receive: frame length 11 exceeds maxFrame 10", e.getMessage());
         assertThrows(ConnectionClosedException.class, () -> client.send("x"));
+    }
+
+    @Test
+    void aMalformedSpinIsRefusedOnEitherSide() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conduit.listen("mem:spin-" + System.nanoTime() + "?spin=2s"));
+        assertTrue(e.getMessage().contains("spin=2s (expected a duration from 0 to 1 s"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Conduit.connect("mem:nobody?spin=often"));
+    }
+
+    /** The same contract with pure blocking: every wait parks at once. */
+    @Nested
+    class Blocking extends ListenerContract {
+        @Override
+        protected String endpoint() {
+            return MemTransportTest.this.endpoint() + "&spin=0";
+        }
+
+        @Override
+        protected boolean crossesProcesses() {
+            return false;
+        }
+    }
+
+    /** The same contract with pure spinning: no wait parks before a close, interrupt or time-out. */
+    @Nested
+    class Spinning extends ListenerContract {
+        @Override
+        protected String endpoint() {
+            return MemTransportTest.this.endpoint() + "&spin=forever";
+        }
+
+        @Override
+        protected boolean crossesProcesses() {
+            return false;
+        }
     }
 }

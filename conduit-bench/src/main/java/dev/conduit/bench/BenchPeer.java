@@ -36,8 +36,8 @@ import java.util.List;
  * is DIR and the options.
  * PLAN is {@code durationMillis,warmupMillis,maxMessages,pinServer}. The client of {@code stdio}
  * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
- * {@code -} as ADDRESS. {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one
- * each way: the server opens its receiver, says ready with DIR, then waits for the client's
+ * {@code -} as ADDRESS ({@code mem} takes {@code ?OPTIONS} instead when there are options).
+ * {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one each way: the server opens its receiver, says ready with DIR, then waits for the client's
  * receiver to open its sender. {@code mq} is a pair of System V queues, the same way round: the
  * server's key is its ADDRESS, the client's that key plus one. {@code zipc} is a pair of ZIPC queues,
  * {@code ADDRESS-c2s} and {@code ADDRESS-s2c}, ADDRESS being {@code /cb} and the server's pid.
@@ -152,7 +152,7 @@ public final class BenchPeer {
             case "stdio" -> new ConduitLink(Conduit.spawn(new ProcessBuilder(serverCommand(size, plan.pinServer()))
                     .redirectError(ProcessBuilder.Redirect.INHERIT)));
             case "mem" -> {
-                String endpoint = "mem:bench";
+                String endpoint = "mem:bench" + (address.equals("-") ? "" : address);
                 Listener listener = Conduit.listen(endpoint);
                 Thread server = Thread.ofPlatform().daemon().name("mem-server").start(() -> {
                     try (listener) {

@@ -150,7 +150,8 @@ public final class Harness implements AutoCloseable {
         Child server = null;
         Child client = null;
         try {
-            String address = "-";
+            // mem's client runs its server on a thread: its address is the options, if any.
+            String address = transport.equals("mem") && !plan.options().isEmpty() ? "?" + plan.options() : "-";
             if (!transport.equals("stdio") && !transport.equals("mem")) {
                 server = Child.start(dir, "server", command(pin ? "1" : "-", transport, "server", transport,
                         String.valueOf(size), dir.toString(), plan.options().isEmpty() ? "-" : plan.options()));

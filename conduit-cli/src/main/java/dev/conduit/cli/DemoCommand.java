@@ -35,7 +35,10 @@ import java.util.stream.IntStream;
  * and {@code shm:}, over a pair of FIFOs and a pair of System V queues (one each way), then with a
  * thread of this JVM over {@code mem:}, printing one table row per transport. This process
  * always listens and measures; the child connects and echoes. Every echo is checked byte for
- * byte. The child and the temporary directory are removed on every path, Ctrl-C included.
+ * byte. Each transport is warmed up until its median round trip stops falling (the JIT of both
+ * JVMs has compiled the path) or {@code --warmup} has passed, so its figures are not the cold
+ * first ones; a count-based warm-up of 2,000 round trips showed {@code ws:} at 6x what
+ * {@code conduit bench} measures. The child and the temporary directory are removed on every path, Ctrl-C included.
  */
 @Command(name = "demo", sortOptions = false,
         description = {"Round-trip messages with a child JVM over every transport and print the latencies.",
@@ -51,6 +54,13 @@ final class DemoCommand implements Callable<Integer> {
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration ACCEPT_POLL = Duration.ofMillis(20);
     private static final String ROW = "%-18s %10s %13s %16s %13s %11s%n";
+    /** Warm-up round trips between two looks at the median. */
+    private static final int WARMUP_CHUNK = 500;
+    /** Chunks in a row whose median is within {@link #SETTLED_RATIO} of the best so far: settled. */
+    private static final int SETTLED_CHUNKS = 4;
+    private static final double SETTLED_RATIO = 0.9;
+    /** The least warm-up: the JIT compiles in the background, and a quiet spell is not the end of it. */
+    private static final long MIN_WARMUP_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
 
     @Spec
     private CommandSpec spec;
@@ -63,9 +73,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "Payload size, from 8 to 1048576 bytes. Default: ${DEFAULT-VALUE}.")
     private int size;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2000",
-            description = "Round trips run first on each transport and not recorded. Default: ${DEFAULT-VALUE}.")
-    private int warmup;
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "1500ms",
+            description = "Most warm-up per transport, not recorded: round trips run until the median settles"
+                    + " (at least 300 ms) or this has passed; 0ms for none. Default: ${DEFAULT-VALUE}.")
+    private String warmup;
+
+    private Duration warmupLimit;
 
     private PrintWriter out;
     private PingPong pingPong;
@@ -83,8 +96,11 @@ final class DemoCommand implements Callable<Integer> {
             ProcessConnection child = cleanup.child(Conduit.spawn(childCommand()));
             out.printf(Locale.ROOT, "Conduit demo: a child JVM (pid %d) echoes messages over each transport%n",
                     child.process().pid());
-            out.printf(Locale.ROOT, "%,d round trips of %,d-byte payloads per transport, after %,d warm-up round trips;"
-                    + " every echo is checked byte for byte.%n%n", messages, size, warmup);
+            out.printf(Locale.ROOT, "%,d round trips of %,d-byte payloads per transport, each after a warm-up of up to"
+                    + " %s (until its median settles); every echo is checked byte for byte.%n", messages, size,
+                    Durations.format(warmupLimit));
+            out.printf("These are quick figures from one short run; for careful ones, side by side with C and other"
+                    + " libraries, run: conduit bench (docs/benchmarks.md).%n%n");
             out.flush();
             awaitReady(child);
             return runAll(child, cleanup, pid);
@@ -107,8 +123,11 @@ final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--size " + size + " (expected " + PingPong.MIN_SIZE
                     + " to " + MAX_SIZE + " bytes)");
         }
-        if (warmup < 0) {
-            throw new ParameterException(spec.commandLine(), "--warmup " + warmup + " (expected >= 0)");
+        try {
+            warmupLimit = warmup.equals("0") ? Duration.ZERO : Durations.parse(warmup);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--warmup " + warmup + " (expected a duration such as"
+                    + " 1500ms or 2s)");
         }
     }
 
@@ -208,8 +227,9 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private RoundTrips overStdio(ProcessConnection child, String label) throws IOException {
-        child.send("stdio " + ((long) warmup + messages));
+        child.send("stdio");
         RoundTrips trips = measure(child, label);
+        child.send(new byte[0]);
         expectDone(child);
         return trips;
     }
@@ -229,7 +249,8 @@ final class DemoCommand implements Callable<Integer> {
     private RoundTrips inProcess(String endpoint, String label) throws IOException {
         try (Listener listener = Conduit.listen(endpoint)) {
             AtomicReference<String> answer = new AtomicReference<>();
-            Thread echoer = Thread.ofVirtual().name("conduit-demo echo " + endpoint).start(() -> {
+            // A platform thread, as a user after speed would run it: a virtual thread never spins.
+            Thread echoer = Thread.ofPlatform().daemon().name("conduit-demo echo " + endpoint).start(() -> {
                 try {
                     DemoPeerCommand.echoAt(listener.endpoint().toString());
                     answer.set(DemoPeerCommand.DONE);
@@ -281,10 +302,31 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private RoundTrips measure(MessageSender out, MessageReceiver in, String label) throws IOException {
-        if (warmup > 0) {
-            pingPong.run(out, in, label, 0, warmup);
+        return pingPong.run(out, in, label, warmUp(out, in, label), messages);
+    }
+
+    /**
+     * Runs round trips in chunks until {@link #SETTLED_CHUNKS} chunks in a row have not bettered
+     * the best median by more than a tenth (after {@link #MIN_WARMUP_NANOS}), or the warm-up
+     * limit has passed.
+     *
+     * @return how many round trips it ran: the measured ones' first sequence number
+     */
+    private long warmUp(MessageSender out, MessageReceiver in, String label) throws IOException {
+        long start = System.nanoTime();
+        long seq = 0;
+        long best = Long.MAX_VALUE;
+        int settled = 0;
+        while (System.nanoTime() - start < warmupLimit.toNanos()) {
+            long median = pingPong.run(out, in, label, seq, WARMUP_CHUNK).percentile(0.50);
+            seq += WARMUP_CHUNK;
+            settled = median >= SETTLED_RATIO * best ? settled + 1 : 0;
+            best = Math.min(best, median);
+            if (settled >= SETTLED_CHUNKS && System.nanoTime() - start >= MIN_WARMUP_NANOS) {
+                break;
+            }
         }
-        return pingPong.run(out, in, label, warmup, messages);
+        return seq;
     }
 
     private static Connection acceptFromChild(Listener listener, ProcessConnection child) throws IOException {

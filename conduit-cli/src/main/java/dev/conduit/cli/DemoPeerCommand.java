@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
  * parent                              child
  *                                     ready            (once, at start)
  * stdio N                             echoes N messages on this connection, then: done
+ * stdio                               echoes until an empty message, then: done
  * echo ENDPOINT                       connects, echoes until the parent closes, then: done
  * relay IN OUT                        opens a receiver on the one-way endpoint IN and a sender
  *                                     on OUT, echoes until an empty message, then: done
@@ -59,7 +60,7 @@ final class DemoPeerCommand implements Callable<Integer> {
      * Carries out one command.
      *
      * @param control the connection the command came on
-     * @param command {@code stdio N} or {@code echo ENDPOINT}
+     * @param command {@code stdio}, {@code stdio N}, {@code echo ENDPOINT} or {@code relay IN OUT}
      * @return {@link #DONE}, or {@link #ERROR} and why
      */
     static String obey(Connection control, String command) {
@@ -68,7 +69,13 @@ final class DemoPeerCommand implements Callable<Integer> {
         String argument = space < 0 ? "" : command.substring(space + 1);
         try {
             switch (verb) {
-                case "stdio" -> echo(control, Long.parseLong(argument));
+                case "stdio" -> {
+                    if (argument.isEmpty()) {
+                        echoUntilEmpty(control, control);
+                    } else {
+                        echo(control, Long.parseLong(argument));
+                    }
+                }
                 case "echo" -> echoAt(argument);
                 case "relay" -> relay(argument.substring(0, argument.indexOf(' ')),
                         argument.substring(argument.indexOf(' ') + 1));
@@ -104,9 +111,18 @@ final class DemoPeerCommand implements Callable<Integer> {
     static void relay(String in, String out) throws IOException {
         try (MessageReceiver receiver = Conduit.openReceiver(in);
              MessageSender sender = Conduit.openSender(out, CONNECT_TIMEOUT)) {
-            for (byte[] m = receiver.receive(); m.length > 0; m = receiver.receive()) {
-                sender.send(m);
-            }
+            echoUntilEmpty(receiver, sender);
+        }
+    }
+
+    /**
+     * Sends every message back unchanged until an empty one, which no payload is. Blocks throughout.
+     *
+     * @throws IOException if the connection fails or closes first
+     */
+    static void echoUntilEmpty(MessageReceiver in, MessageSender out) throws IOException {
+        for (byte[] m = in.receive(); m.length > 0; m = in.receive()) {
+            out.send(m);
         }
     }
 

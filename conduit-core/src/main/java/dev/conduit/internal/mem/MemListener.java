@@ -18,20 +18,23 @@ final class MemListener implements Listener {
     private final Endpoint endpoint;
     private final int maxFrame;
     private final long capacity;
+    private final long spinNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final ArrayDeque<QueueConnection> backlog = new ArrayDeque<>();
     private boolean closed;
 
-    MemListener(Endpoint endpoint, int maxFrame, long capacity) {
+    MemListener(Endpoint endpoint, int maxFrame, long capacity, long spinNanos) {
         this.endpoint = endpoint;
         this.maxFrame = maxFrame;
         this.capacity = capacity;
+        this.spinNanos = spinNanos;
     }
 
     /** @return the client's end, or null if this listener has closed */
-    Connection connect(Endpoint client, int clientMax) {
-        QueueConnection[] ends = MemTransport.pair(client, endpoint, clientMax, maxFrame, capacity);
+    Connection connect(Endpoint client, int clientMax, long clientSpin) {
+        QueueConnection[] ends = MemTransport.pair(client, endpoint, clientMax, maxFrame, capacity, clientSpin,
+                spinNanos);
         lock.lock();
         try {
             if (closed) {

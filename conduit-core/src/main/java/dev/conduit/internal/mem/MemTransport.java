@@ -23,7 +23,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * {@code mem:NAME}: connections inside this JVM, with the same semantics as sockets. Each
  * direction is an {@link Inbox} of {@code ?capacity=} bytes (1 MiB by default), so a slow
- * receiver blocks the sender as a full socket would.
+ * receiver blocks the sender as a full socket would. A receiver polls for its endpoint's
+ * {@code ?spin=} before it parks (as {@code shm:} and the sockets do), so an active peer's
+ * messages pass without a thread wake-up each.
  */
 public final class MemTransport implements TransportProvider {
     private static final String CAPACITY = "capacity";
@@ -38,13 +40,13 @@ public final class MemTransport implements TransportProvider {
 
     @Override
     public Set<String> optionNames() {
-        return Set.of(Options.MAX_FRAME, CAPACITY);
+        return Set.of(Options.MAX_FRAME, CAPACITY, Options.SPIN);
     }
 
     @Override
     public Listener listen(Endpoint endpoint) throws IOException {
         MemListener listener = new MemListener(endpoint, Options.maxFrame(endpoint),
-                Options.size(endpoint, CAPACITY, DEFAULT_CAPACITY, 1, Long.MAX_VALUE));
+                Options.size(endpoint, CAPACITY, DEFAULT_CAPACITY, 1, Long.MAX_VALUE), Options.spinNanos(endpoint));
         if (LISTENERS.putIfAbsent(endpoint.address(), listener) != null) {
             throw new BindException(endpoint + ": listen: address already in use in this JVM");
         }
@@ -54,10 +56,12 @@ public final class MemTransport implements TransportProvider {
     @Override
     public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + AbstractConnection.toWaitNanos(timeout);
+        int maxFrame = Options.maxFrame(endpoint);
+        long spin = Options.spinNanos(endpoint);
         while (true) {
             MemListener listener = LISTENERS.get(endpoint.address());
             if (listener != null) {
-                Connection c = listener.connect(endpoint, Options.maxFrame(endpoint));
+                Connection c = listener.connect(endpoint, maxFrame, spin);
                 if (c != null) {
                     return c;
                 }
@@ -74,10 +78,14 @@ public final class MemTransport implements TransportProvider {
         }
     }
 
-    /** Pairs two connections through two inboxes; the listener's end waits in its backlog. */
-    static QueueConnection[] pair(Endpoint client, Endpoint server, int clientMax, int serverMax, long capacity) {
-        Inbox toServer = new Inbox(server.toString(), capacity);
-        Inbox toClient = new Inbox(client.toString(), capacity);
+    /**
+     * Pairs two connections through two inboxes; the listener's end waits in its backlog. Each
+     * inbox spins as its consumer's endpoint says.
+     */
+    static QueueConnection[] pair(Endpoint client, Endpoint server, int clientMax, int serverMax, long capacity,
+            long clientSpin, long serverSpin) {
+        Inbox toServer = new Inbox(server.toString(), capacity, serverSpin);
+        Inbox toClient = new Inbox(client.toString(), capacity, clientSpin);
         QueueConnection[] ends = new QueueConnection[2];
         ends[0] = new QueueConnection(client, client.toString(), clientMax, toClient, toServer, () -> { }, false);
         ends[1] = new QueueConnection(server, server.toString(), serverMax, toServer, toClient, () -> { }, false);
