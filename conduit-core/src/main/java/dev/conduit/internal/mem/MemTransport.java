@@ -46,7 +46,8 @@ public final class MemTransport implements TransportProvider {
     @Override
     public Listener listen(Endpoint endpoint) throws IOException {
         MemListener listener = new MemListener(endpoint, Options.maxFrame(endpoint),
-                Options.size(endpoint, CAPACITY, DEFAULT_CAPACITY, 1, Long.MAX_VALUE), Options.spinNanos(endpoint));
+                Options.size(endpoint, CAPACITY, DEFAULT_CAPACITY, 1, Long.MAX_VALUE),
+                Options.spinNanosInProcess(endpoint));
         if (LISTENERS.putIfAbsent(endpoint.address(), listener) != null) {
             throw new BindException(endpoint + ": listen: address already in use in this JVM");
         }
@@ -57,7 +58,7 @@ public final class MemTransport implements TransportProvider {
     public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + AbstractConnection.toWaitNanos(timeout);
         int maxFrame = Options.maxFrame(endpoint);
-        long spin = Options.spinNanos(endpoint);
+        long spin = Options.spinNanosInProcess(endpoint);
         while (true) {
             MemListener listener = LISTENERS.get(endpoint.address());
             if (listener != null) {
