@@ -151,8 +151,7 @@ final class BenchCommand implements Callable<Integer> {
                         err.println("conduit: " + m.transport() + " skipped at " + size + " B: " + why.get());
                         continue;
                     }
-                    rows.add(CBaselines.run(((Availability.Ready) c).binary(), m, size, iterations(m, size, plan),
-                            CBaselines.DEFAULT_TIMEOUT, baselineEnvironment()));
+                    rows.add(bestOfThree(((Availability.Ready) c).binary(), m, size, plan));
                 }
             }
             progress.step("done", total, total);
@@ -171,6 +170,29 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * Measures a C baseline three times over a third of the counts each and keeps the best of each
+     * figure: the baseline is the mechanism's limit, and one time slice lost to a neighbour (4 ms
+     * here) is a large part of a ring's run, which made {@code c-shm} swing threefold between runs.
+     */
+    private Measurement bestOfThree(Path binary, Mechanism m, int size, Harness.Plan plan) throws IOException {
+        Map<Mode, Iterations> third = new java.util.EnumMap<>(Mode.class);
+        iterations(m, size, plan).forEach((mode, n) -> third.put(mode, new Iterations(Math.max(1, n.count() / 3),
+                n.warmup())));
+        Measurement best = null;
+        for (int run = 0; run < 3; run++) {
+            Measurement next = CBaselines.run(binary, m, size, third, CBaselines.DEFAULT_TIMEOUT, baselineEnvironment());
+            best = best == null ? next : new Measurement(best.transport(), best.kind(), size,
+                    next.latency().p50() < best.latency().p50() ? next.latency() : best.latency(),
+                    faster(best.throughput(), next.throughput()), faster(best.batched(), next.batched()));
+        }
+        return best;
+    }
+
+    private static Measurement.Throughput faster(Measurement.Throughput a, Measurement.Throughput b) {
+        return b.messagesPerSecond() > a.messagesPerSecond() ? b : a;
     }
 
     /**
