@@ -8,8 +8,8 @@
  *           pipe       two pipe(2)s
  *           fifo       two mkfifo FIFOs in a private temporary directory
  *           sysv       two System V message queues (IPC_PRIVATE), one msgsnd per message
- *           shm        one single-producer single-consumer ring per direction in shared memory;
- *                      the receiver spins
+ *           shm        one single-producer single-consumer ring per direction in shared memory,
+ *                      published by each record's length; a waiting side spins, then also yields
  *           shm-futex  the same rings; the receiver spins 5 µs (CONDUIT_BASELINE_SPIN_NS), then sleeps in
  *                      FUTEX_WAIT, and the sender calls FUTEX_WAKE only when a waiter is announced
  *   MODE    pingpong   round trips: the parent sends, the child echoes the whole message back
