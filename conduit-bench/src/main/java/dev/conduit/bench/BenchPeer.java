@@ -28,16 +28,20 @@ import java.util.List;
  *
  * <pre>
  * BenchPeer server TRANSPORT SIZE DIR OPTIONS  listen; print "ready ADDRESS"; serve one client
- * BenchPeer client TRANSPORT SIZE ADDRESS PLAN connect; run the plan; print one result line
+ * BenchPeer client TRANSPORT SIZE ADDRESS PLAN OPTIONS
+ *                                              connect; run the plan; print "phase N" as each
+ *                                              phase ends, then one result line
  * </pre>
  *
  * OPTIONS are endpoint options for Conduit's socket, shared-memory and log transports
- * ({@code spin=0}), or {@code -}. {@code log} is a pair of logs in DIR, one each way; its ADDRESS
+ * ({@code spin=0}), or {@code -}; the client uses them only for {@code mem}, whose server it runs
+ * ({@code stdio} takes none). With {@code -Dconduit.bench.virtual=true} both sides run on a virtual
+ * thread, and so does the server a client starts. {@code log} is a pair of logs in DIR, one each way; its ADDRESS
  * is DIR and the options.
  * PLAN is {@code durationMillis,warmupMillis,maxMessages,pinServer}. The client of {@code stdio}
  * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
- * {@code -} as ADDRESS ({@code mem} takes {@code ?OPTIONS} instead when there are options).
- * {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one each way: the server opens its receiver, says ready with DIR, then waits for the client's
+ * {@code -} as ADDRESS. {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one
+ * each way: the server opens its receiver, says ready with DIR, then waits for the client's
  * receiver to open its sender. {@code mq} is a pair of System V queues, the same way round: the
  * server's key is its ADDRESS, the client's that key plus one. {@code zipc} is a pair of ZIPC queues,
  * {@code ADDRESS-c2s} and {@code ADDRESS-s2c}, ADDRESS being {@code /cb} and the server's pid.
@@ -53,18 +57,46 @@ public final class BenchPeer {
     private BenchPeer() {
     }
 
+    /**
+     * Runs one side, on a virtual thread if {@code -Dconduit.bench.virtual=true}, and exits.
+     *
+     * @param args as in the class comment
+     * @throws Exception whatever the side threw, which fails the run
+     */
     public static void main(String[] args) throws Exception {
+        if (!Boolean.getBoolean(Jvm.VIRTUAL)) {
+            run(args);
+            System.exit(0);
+        }
+        Exception[] failure = new Exception[1];
+        Thread.ofVirtual().name("bench-" + args[0]).start(() -> {
+            try {
+                run(args);
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+        }).join();
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        System.exit(0);
+    }
+
+    private static void run(String[] args) throws Exception {
         String transport = args[1];
         int size = Integer.parseInt(args[2]);
         if (args[0].equals("server")) {
             serve(transport, size, args[3], args.length > 4 && !args[4].equals("-") ? "?" + args[4] : "");
         } else {
             Session.Plan plan = Session.Plan.parse(args[4]);
-            try (Link link = connect(transport, size, args[3], plan)) {
-                System.out.println(Session.drive(link, size, plan));
+            String query = args.length > 5 && !args[5].equals("-") ? "?" + args[5] : "";
+            try (Link link = connect(transport, size, args[3], plan, query)) {
+                System.out.println(Session.drive(link, size, plan, phase -> {
+                    System.out.println(phase);
+                    System.out.flush();
+                }));
             }
         }
-        System.exit(0);
     }
 
     private static void serve(String transport, int size, String dir, String query) throws Exception {
@@ -145,16 +177,22 @@ public final class BenchPeer {
         }
     }
 
-    private static Link connect(String transport, int size, String address, Session.Plan plan) throws Exception {
+    private static Link connect(String transport, int size, String address, Session.Plan plan, String options)
+            throws Exception {
+        if (transport.equals("stdio") && !options.isEmpty()) {
+            throw new IllegalArgumentException("stdio rows take no endpoint options (given " + options + ")");
+        }
         return switch (transport) {
             case "unix", "pipe", "tcp", "ws", "shm" ->
                     new ConduitLink(Conduit.connect(address, Duration.ofSeconds(30)));
             case "stdio" -> new ConduitLink(Conduit.spawn(new ProcessBuilder(serverCommand(size, plan.pinServer()))
                     .redirectError(ProcessBuilder.Redirect.INHERIT)));
             case "mem" -> {
-                String endpoint = "mem:bench" + (address.equals("-") ? "" : address);
+                String endpoint = "mem:bench" + options;
                 Listener listener = Conduit.listen(endpoint);
-                Thread server = Thread.ofPlatform().daemon().name("mem-server").start(() -> {
+                Thread.Builder builder = Boolean.getBoolean(Jvm.VIRTUAL) ? Thread.ofVirtual()
+                        : Thread.ofPlatform().daemon(true);
+                Thread server = builder.name("mem-server").start(() -> {
                     try (listener) {
                         Session.serve(new ConduitLink(listener.accept()), size);
                     } catch (Exception e) {
@@ -225,7 +263,8 @@ public final class BenchPeer {
     }
 
     private static List<String> serverCommand(int size, String pin) {
-        List<String> command = new ArrayList<>(Jvm.command(pin, "stdio"));
+        List<String> command = new ArrayList<>(Jvm.command(pin, "stdio",
+                Boolean.getBoolean(Jvm.VIRTUAL) ? List.of("-D" + Jvm.VIRTUAL + "=true") : List.of()));
         command.addAll(List.of("server", "stdio", String.valueOf(size), "-"));
         return command;
     }

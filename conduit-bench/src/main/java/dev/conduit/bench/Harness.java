@@ -38,9 +38,32 @@ public final class Harness implements AutoCloseable {
      * @param warmup      warm-up time per phase, not recorded
      * @param maxMessages upper bound on messages per phase
      * @param options     endpoint options for the Conduit socket transports, e.g. {@code spin=0}; empty for none
+     * @param virtualThreads whether both processes run their Conduit sides on virtual threads
+     * @param stallTimeout how much longer than planned a phase may take before the run is given up
+     *                     as {@link Stalled}
      */
     public record Plan(List<String> transports, List<Integer> sizes, Duration duration, Duration warmup,
-            long maxMessages, String options) {
+            long maxMessages, String options, boolean virtualThreads, Duration stallTimeout) {
+        /** The default {@link #stallTimeout}: far beyond a shared machine's hiccups, short of a hung run. */
+        public static final Duration STALL_TIMEOUT = Duration.ofSeconds(20);
+
+        /** A plan on platform threads with the default {@link #STALL_TIMEOUT}. */
+        public Plan(List<String> transports, List<Integer> sizes, Duration duration, Duration warmup,
+                long maxMessages, String options) {
+            this(transports, sizes, duration, warmup, maxMessages, options, false, STALL_TIMEOUT);
+        }
+    }
+
+    /**
+     * A run given up because a side said nothing for longer than its phase's bound (JeroMQ
+     * sometimes stalls for seconds): a row to skip with this message as its reason, not a failure.
+     */
+    public static final class Stalled extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Stalled(String message) {
+            super(message);
+        }
     }
 
     /** Told of each step, for a progress bar. */
@@ -54,8 +77,11 @@ public final class Harness implements AutoCloseable {
         void step(String label, int done, int total);
     }
 
+    /** How long a child JVM may take to start and connect, on top of its first phase. */
+    private static final long STARTUP_MILLIS = 60_000;
     private final Path workDir;
     private final boolean pin;
+    private final List<String> jvmOptions;
 
     /**
      * Makes a fresh working directory for sockets and per-run files, under the system's temp directory.
@@ -63,8 +89,14 @@ public final class Harness implements AutoCloseable {
      * @throws IOException if it cannot be created
      */
     public Harness() throws IOException {
+        this(List.of());
+    }
+
+    /** @param jvmOptions added to every child JVM's command line (tests make a side stall with them) */
+    Harness(List<String> jvmOptions) throws IOException {
         this.workDir = Files.createTempDirectory("conduit-bench-");
         this.pin = canPin();
+        this.jvmOptions = List.copyOf(jvmOptions);
     }
 
     /** Removes the working directory. */
@@ -92,11 +124,12 @@ public final class Harness implements AutoCloseable {
     }
 
     /**
+     * @param transport a row as {@link Row#parse} reads it
      * @return why {@code transport} cannot carry messages of {@code size} bytes here, or empty if
      *         it can: {@code mq} is bound by the kernel's {@code msgmax}, as C's System V queues are
      */
     public static Optional<String> unsupported(String transport, int size) {
-        return switch (transport) {
+        return switch (Row.parse(transport).transport()) {
             case "mq" -> CBaselines.unsupported(CBaselines.Mechanism.SYSV, size);
             case "node-ws" -> NODE_PEER.isPresent() ? Optional.empty() : Optional.of("needs node on the PATH and "
                     + NODE_SCRIPT + " with its packages (npm ci in interop/node), under the working directory"
@@ -131,48 +164,47 @@ public final class Harness implements AutoCloseable {
     }
 
     /**
-     * Measures one transport at one size.
+     * Measures one row at one size.
      *
-     * @return the measurement
-     * @throws IOException naming the transport and quoting the children's errors, if a run failed
-     *                     (a wrong payload included) or timed out
+     * @param row a transport or peer, with endpoint options of its own ({@link Row#parse})
+     * @return the measurement, named {@link Row#name}
+     * @throws IOException naming the row and quoting the children's errors, if a run failed
+     *                     (a wrong payload included) or timed out; {@link Stalled} if a side
+     *                     went quiet for longer than the plan's stall time-out
+     * @throws IllegalArgumentException if the row cannot be read
      */
-    public Measurement measure(String transport, int size, Plan plan) throws IOException, InterruptedException {
+    public Measurement measure(String row, int size, Plan plan) throws IOException, InterruptedException {
+        Row parsed = Row.parse(row);
+        String transport = parsed.transport();
+        String name = parsed.name(plan.virtualThreads());
         Kind kind = BenchPeer.CONDUIT.contains(transport) ? Kind.CONDUIT : Kind.PEER;
-        if (kind == Kind.PEER && !BenchPeer.PEERS.contains(transport)) {
-            throw new IllegalArgumentException("unknown transport " + transport + " (expected one of "
-                    + BenchPeer.CONDUIT + " or " + BenchPeer.PEERS + ")");
-        }
+        String options = parsed.options(plan.options());
         Path dir = Files.createTempDirectory(workDir, "run");
         Session.Plan session = new Session.Plan(plan.duration().toMillis(), plan.warmup().toMillis(),
                 plan.maxMessages(), pin ? "1" : "-");
-        long limitMillis = 5 * (plan.duration().toMillis() + plan.warmup().toMillis()) + 60_000;
         Child server = null;
         Child client = null;
         try {
-            // mem's client runs its server on a thread: its address is the options, if any.
-            String address = transport.equals("mem") && !plan.options().isEmpty() ? "?" + plan.options() : "-";
+            String address = "-";
             if (!transport.equals("stdio") && !transport.equals("mem")) {
-                server = Child.start(dir, "server", command(pin ? "1" : "-", transport, "server", transport,
-                        String.valueOf(size), dir.toString(), plan.options().isEmpty() ? "-" : plan.options()));
-                String ready = server.line(60_000);
+                server = Child.start(dir, "server", command(pin ? "1" : "-", transport, plan, "server", transport,
+                        String.valueOf(size), dir.toString(), options.isEmpty() ? "-" : options));
+                String ready = server.line(STARTUP_MILLIS);
                 if (ready == null || !ready.startsWith("ready ")) {
-                    throw server.failure(transport + " " + size + " B: server did not get ready (said: " + ready + ")");
+                    throw server.failure(name + " " + size + " B: server did not get ready (said: " + ready + ")");
                 }
                 address = ready.substring("ready ".length());
             }
             String clientPin = pin && !transport.equals("mem") ? "0" : "-";
-            client = Child.start(dir, "client", command(clientPin, transport, "client", transport,
-                    String.valueOf(size), address, session.toString()));
-            String result = client.line(limitMillis);
-            if (result == null || !result.contains("p50_ns=")) {
-                throw client.failure(transport + " " + size + " B: no result (said: " + result + ")");
-            }
-            client.awaitExit(transport, 30_000);
+            client = Child.start(dir, "client", command(clientPin, transport, plan, "client", transport,
+                    String.valueOf(size), address, session.toString(),
+                    parsed.options().isEmpty() ? "-" : parsed.options()));
+            String result = awaitResult(client, name + " " + size + " B", plan);
+            client.awaitExit(name, 30_000);
             if (server != null) {
-                server.awaitExit(transport, 30_000);
+                server.awaitExit(name, 30_000);
             }
-            return parse(transport, kind, size, result);
+            return parse(name, kind, size, result);
         } finally {
             Child.kill(client);
             Child.kill(server);
@@ -180,23 +212,54 @@ public final class Harness implements AutoCloseable {
         }
     }
 
-    private static List<String> command(String pin, String transport, String... args) {
+    /**
+     * Reads the client's line per phase ({@link Session#PHASE}), each within its planned time
+     * plus the stall time-out (the first also within {@link #STARTUP_MILLIS}), then its result.
+     */
+    private static String awaitResult(Child client, String what, Plan plan) throws IOException, InterruptedException {
+        long d = plan.duration().toMillis();
+        long w = plan.warmup().toMillis();
+        long[] planned = {STARTUP_MILLIS + w + d, w, d, w, d};
+        long stall = plan.stallTimeout().toMillis();
+        for (int phase = 0; phase < planned.length; phase++) {
+            String line = client.line(planned[phase] + stall);
+            if (line == null && client.process.isAlive()) {
+                throw new Stalled(what + ": stalled: phase " + (phase + 1) + " of " + planned.length + " ("
+                        + Session.PHASE_NAMES.get(phase) + ") said nothing for " + (planned[phase] + stall) / 1000
+                        + " s (its planned time plus the stall time-out of " + stall / 1000 + " s); skipped");
+            }
+            if (line == null || !line.equals(Session.PHASE + (phase + 1))) {
+                throw client.failure(what + ": no result (said: " + line + ")");
+            }
+        }
+        String result = client.line(stall);
+        if (result == null || !result.contains("p50_ns=")) {
+            throw client.failure(what + ": no result (said: " + result + ")");
+        }
+        return result;
+    }
+
+    private List<String> command(String pin, String transport, Plan plan, String... args) {
         if (transport.equals("node-ws")) {
             List<String> command = new ArrayList<>(pin.equals("-") ? List.of() : List.of("taskset", "-c", pin));
             command.addAll(List.of("node", NODE_PEER.orElseThrow().toString()));
             command.addAll(List.of(args));
             return command;
         }
-        List<String> command = new ArrayList<>(Jvm.command(pin, transport));
+        List<String> jvm = new ArrayList<>(jvmOptions);
+        if (plan.virtualThreads()) {
+            jvm.add("-D" + Jvm.VIRTUAL + "=true");
+        }
+        List<String> command = new ArrayList<>(Jvm.command(pin, transport, jvm));
         command.addAll(List.of(args));
         return command;
     }
 
-    static Measurement parse(String transport, Kind kind, int size, String line) {
+    static Measurement parse(String name, Kind kind, int size, String line) {
         Map<String, Long> v = keyValues(line);
         Latency latency = new Latency(v.get("p50_ns"), v.get("p90_ns"), v.get("p99_ns"), v.get("p999_ns"),
                 v.get("max_ns"), v.get("count"));
-        return new Measurement(transport, kind, size, latency,
+        return new Measurement(name, kind, size, latency,
                 new Throughput(v.get("tp_messages"), v.get("tp_nanos"), size),
                 new Throughput(v.get("batch_messages"), v.get("batch_nanos"), size));
     }

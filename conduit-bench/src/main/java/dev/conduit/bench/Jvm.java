@@ -9,15 +9,19 @@ import java.util.List;
  * Extra JVM options come from the environment variable {@code CONDUIT_BENCH_JVM_OPTS}.
  */
 final class Jvm {
+    /** The system property that puts a child's Conduit sides on virtual threads ({@code --virtual-threads}). */
+    static final String VIRTUAL = "conduit.bench.virtual";
+
     private Jvm() {
     }
 
     /**
      * @param pin       a {@code taskset} CPU list such as {@code 1}, or {@code -} for no pinning
      * @param transport the transport, for transport-specific JVM flags
+     * @param options   more JVM options, such as {@code -Dconduit.bench.virtual=true}
      * @return the command up to and including the main class
      */
-    static List<String> command(String pin, String transport) {
+    static List<String> command(String pin, String transport, List<String> options) {
         List<String> command = new ArrayList<>();
         if (!pin.equals("-")) {
             command.addAll(List.of("taskset", "-c", pin));
@@ -35,6 +39,7 @@ final class Jvm {
             command.add("--sun-misc-unsafe-memory-access=allow");
             command.add("-Daeron.print.configuration=false");
         }
+        command.addAll(options);
         String extra = System.getenv("CONDUIT_BENCH_JVM_OPTS");
         if (extra != null && !extra.isBlank()) {
             command.addAll(List.of(extra.strip().split("\\s+")));

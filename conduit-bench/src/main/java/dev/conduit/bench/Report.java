@@ -37,9 +37,17 @@ public final class Report {
         this.command = command;
     }
 
-    /** @return the C baseline for a transport, if one measures the same mechanism */
+    /**
+     * @param transport a row's name: a transport, perhaps with options and {@code [virtual]}
+     *                  ({@code unix?protocol=conduit [virtual]})
+     * @return the C baseline for its transport, if one measures the same mechanism
+     */
     public static Optional<String> baselineFor(String transport) {
-        return Optional.ofNullable(BASELINES.get(transport));
+        int end = transport.length();
+        for (char c : new char[] {'?', ' '}) {
+            end = transport.indexOf(c) < 0 ? end : Math.min(end, transport.indexOf(c));
+        }
+        return Optional.ofNullable(BASELINES.get(transport.substring(0, end)));
     }
 
     private Optional<Measurement> find(String transport, int size) {
@@ -107,7 +115,8 @@ public final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("machine: ").append(machine.summary()).append('\n');
         sb.append("command: ").append(command).append("\n\n");
-        String format = "%-11s %7s %9s %9s %12s %9s %13s %8s %8s %8s %9s%n";
+        int width = Math.max(11, rows.stream().mapToInt(r -> r.transport().length()).max().orElse(0));
+        String format = "%-" + width + "s %7s %9s %9s %12s %9s %13s %8s %8s %8s %9s%n";
         sb.append(String.format(Locale.ROOT, format, "transport", "size", "p50 µs", "p99 µs", "msgs/s", "MB/s",
                 "batched m/s", "p50/C", "m/s÷C", "p50/peer", "m/s÷peer"));
         for (Measurement r : ordered()) {

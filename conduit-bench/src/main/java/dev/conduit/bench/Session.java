@@ -21,12 +21,23 @@ import java.util.concurrent.TimeUnit;
  *     {@value #BATCH_BYTES} bytes of frames (as the C baseline packs one write).</li>
  * </ol>
  *
- * Any wrong message throws, which fails the run loudly.
+ * Any wrong message throws, which fails the run loudly. The client says {@code phase N} on its
+ * standard output as each phase ends, so the harness can tell a stalled side from a slow one.
  */
 public final class Session {
     /** Bytes of frames between flushes in the batched phases: as the C baseline's one write. */
     static final int BATCH_BYTES = 64 * 1024;
     private static final int PHASES = 5;
+    /** What the client says as phase N (from 1) ends: this, then N. */
+    static final String PHASE = "phase ";
+    /** The phases, in order. */
+    static final java.util.List<String> PHASE_NAMES = java.util.List.of("ping-pong", "throughput warm-up",
+            "throughput", "batched warm-up", "batched");
+    /**
+     * Test hook: the client stops for good before this phase (from 1), as a stalled peer would;
+     * 0 for never.
+     */
+    static final String STALL_PROPERTY = "conduit.bench.stallBeforePhase";
     private static final long HISTOGRAM_MAX_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private Session() {
@@ -73,14 +84,32 @@ public final class Session {
         }
     }
 
-    /** Runs every phase as the client and returns the result as {@code key=value} pairs. */
-    static String drive(Link link, int size, Plan plan) throws Exception {
+    /**
+     * Runs every phase as the client and returns the result as {@code key=value} pairs.
+     *
+     * @param progress told {@link #PHASE} and the phase's number as each phase ends
+     */
+    static String drive(Link link, int size, Plan plan, java.util.function.Consumer<String> progress)
+            throws Exception {
         Payloads payloads = new Payloads(size);
-        Histogram rtt = pingPong(link, payloads, plan);
-        throughput(link, payloads, plan.warmupMillis(), plan.maxMessages(), false);
-        long[] single = throughput(link, payloads, plan.durationMillis(), plan.maxMessages(), false);
-        throughput(link, payloads, plan.warmupMillis(), plan.maxMessages(), true);
-        long[] batched = throughput(link, payloads, plan.durationMillis(), plan.maxMessages(), true);
+        int stallBefore = Integer.getInteger(STALL_PROPERTY, 0);
+        long[][] rates = new long[PHASES][];
+        Histogram rtt = null;
+        for (int phase = 1; phase <= PHASES; phase++) {
+            if (phase == stallBefore) {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            boolean measured = phase != 2 && phase != 4;
+            if (phase == 1) {
+                rtt = pingPong(link, payloads, plan);
+            } else {
+                rates[phase - 1] = throughput(link, payloads, measured ? plan.durationMillis() : plan.warmupMillis(),
+                        plan.maxMessages(), phase >= 4);
+            }
+            progress.accept(PHASE + phase);
+        }
+        long[] single = rates[2];
+        long[] batched = rates[4];
         return "p50_ns=" + rtt.getValueAtPercentile(50) + " p90_ns=" + rtt.getValueAtPercentile(90)
                 + " p99_ns=" + rtt.getValueAtPercentile(99) + " p999_ns=" + rtt.getValueAtPercentile(99.9)
                 + " max_ns=" + rtt.getMaxValue() + " count=" + rtt.getTotalCount()

@@ -36,6 +36,18 @@ class ReportTest {
     }
 
     @Test
+    void rowsWithOptionsOrOnVirtualThreadsKeepTheirNameAndTheirBaseline() {
+        Measurement acked = row("unix?protocol=conduit&ack=true [virtual]", Kind.CONDUIT, 22_000, 250_000, 2_000_000);
+        Report report = new Report(List.of(acked, row("c-uds", Kind.BASELINE, 10_000, 600_000, 5_000_000)), MACHINE,
+                "conduit bench");
+        assertEquals(2.2, report.ratios(acked).get("ratio_to_baseline"), 1e-9);
+        assertTrue(report.table().lines().anyMatch(l -> l.startsWith("unix?protocol=conduit&ack=true [virtual]  "
+                + "  64 B      22.0      44.0 ")), report.table());
+        assertTrue(report.json().contains("{\"transport\": \"unix?protocol=conduit&ack=true [virtual]\", \"kind\":"
+                + " \"conduit\", \"size\": 64,"), report.json());
+    }
+
+    @Test
     void rowsWithoutABaselineHaveNoRatioToIt() {
         Measurement tcp = row("tcp", Kind.CONDUIT, 30_000, 1, 1);
         Report report = new Report(List.of(tcp), MACHINE, "conduit bench");

@@ -63,7 +63,10 @@ public final class CBaselines {
         FIFO("fifo"),
         /** Two System V message queues; payloads are at most the kernel's {@code msgmax}. */
         SYSV("sysv"),
-        /** A single-producer single-consumer ring per direction in shared memory; the receiver spins. */
+        /**
+         * A single-producer single-consumer ring per direction in shared memory, published by each
+         * record's length (no shared tail); the receiver spins, then also yields its CPU.
+         */
         SHM("shm"),
         /** The same rings; the receiver spins a few microseconds, then sleeps on a futex. */
         SHM_FUTEX("shm-futex");
@@ -79,9 +82,17 @@ public final class CBaselines {
             return id;
         }
 
-        /** @return whether the batched mode packs many frames into one call (streams do; the others run throughput) */
+        /**
+         * @return whether the batched mode packs many frames into one call or publication (streams
+         *         and rings do; System V queues run throughput)
+         */
         public boolean batches() {
-            return this == UDS || this == PIPE || this == FIFO;
+            return this != SYSV;
+        }
+
+        /** @return whether this is one of the shared-memory rings, which reach tens of millions of messages a second */
+        public boolean ring() {
+            return this == SHM || this == SHM_FUTEX;
         }
 
         /** @return the row name in a {@link Measurement}, e.g. {@code c-shm-futex} */
@@ -112,8 +123,9 @@ public final class CBaselines {
         /** One way, one write (or msgsnd, or ring record) per message. Fills {@link Measurement#throughput()}. */
         THROUGHPUT("throughput"),
         /**
-         * One way, as many whole frames per write as fit in 64 KiB; for {@code sysv} and the rings,
-         * which have nothing to batch, the same as {@link #THROUGHPUT}. Fills {@link Measurement#batched()}.
+         * One way, as many whole frames per write (or ring records per publication) as fit in 64 KiB;
+         * for {@code sysv}, which has nothing to batch, the same as {@link #THROUGHPUT}. Fills
+         * {@link Measurement#batched()}.
          */
         BATCHED("batched");
 

@@ -8,14 +8,15 @@
  *           pipe       two pipe(2)s
  *           fifo       two mkfifo FIFOs in a private temporary directory
  *           sysv       two System V message queues (IPC_PRIVATE), one msgsnd per message
- *           shm        one single-producer single-consumer ring per direction in shared memory;
- *                      the receiver spins
+ *           shm        one single-producer single-consumer ring per direction in shared memory,
+ *                      published by each record's length; a waiting side spins, then also yields
  *           shm-futex  the same rings; the receiver spins 5 µs (CONDUIT_BASELINE_SPIN_NS), then sleeps in
  *                      FUTEX_WAIT, and the sender calls FUTEX_WAKE only when a waiter is announced
  *   MODE    pingpong   round trips: the parent sends, the child echoes the whole message back
  *           throughput one way, one write/msgsnd/ring record per message, one ack at the end
  *           batched    one way; uds/pipe/fifo write as many whole frames as fit in 64 KiB per
- *                      write(); sysv and shm have no batched writes and run throughput
+ *                      write(); shm and shm-futex publish that many bytes of records at once;
+ *                      sysv has no batched writes and runs throughput
  *   SIZE    payload bytes, 8..1048576 (sysv: also at most the kernel's msgmax)
  *   COUNT   messages (or round trips) measured; WARMUP more are run first and not measured
  *
@@ -66,6 +67,7 @@
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -77,7 +79,7 @@
 #define MIN_SIZE 8u
 #define HEADER 4u
 #define BATCH_BYTES (64u * 1024u)
-#define RING_MIN_BYTES (256u * 1024u)
+#define RING_MIN_BYTES (1024u * 1024u) /* as Conduit's shm: the same slack for a descheduled side */
 #define RING_PAD 0xFFFFFFFFu
 #define SPIN_NS 5000ULL
 #define FUTEX_TIMEOUT_NS 100000000L
@@ -254,31 +256,79 @@ static void crc_init(void) {
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t c, const uint8_t *p, size_t n) {
-    uint64_t w, c64 = c;
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&w, p, 8);
-        c64 = _mm_crc32_u64(c64, w);
-    }
-    c = (uint32_t) c64;
-    for (; n > 0; p++, n--) {
-        c = _mm_crc32_u8(c, *p);
+#define CRC_TARGET __attribute__((target("sse4.2")))
+#define CRC_U64(c, w) ((uint32_t) _mm_crc32_u64((c), (w)))
+#define CRC_U8(c, b) _mm_crc32_u8((c), (b))
+#elif defined(__aarch64__) && defined(HWCAP_CRC32)
+#define CRC_TARGET __attribute__((target("+crc")))
+#define CRC_U64(c, w) __crc32cd((c), (w))
+#define CRC_U8(c, b) __crc32cb((c), (b))
+#endif
+
+/*
+ * The instruction has a latency of three cycles and a throughput of one, so one stream of it
+ * runs at a third of the CPU's speed: 1 KiB took ~130 ns a side, and the C ring lost to Java's
+ * CRC32C intrinsic, which runs three streams. So does this, for payloads of g_crc_block * 3
+ * bytes and more: three interleaved streams over three blocks, joined by shifting the first
+ * two over the blocks after them (crc(s, A B) = shift_|B|(crc(s, A)) ^ crc(0, B); the shift
+ * is linear, a table per byte of the register, built for the one block length a run uses).
+ */
+static uint32_t g_crc_block;          /* bytes per stream, a multiple of 8, or 0 for one stream */
+static uint32_t g_crc_shift[4][256];  /* the register shifted over g_crc_block zero bytes */
+
+#ifdef CRC_TARGET
+CRC_TARGET static uint32_t crc_zeros(uint32_t c, uint32_t n) {
+    for (uint32_t i = 0; i < n; i += 8) {
+        c = CRC_U64(c, 0);
     }
     return c;
 }
-#elif defined(__aarch64__) && defined(HWCAP_CRC32)
-__attribute__((target("+crc"))) static uint32_t crc_hw(uint32_t c, const uint8_t *p, size_t n) {
-    uint64_t w;
+
+static inline uint32_t crc_shift(uint32_t c) {
+    return g_crc_shift[0][c & 0xFF] ^ g_crc_shift[1][(c >> 8) & 0xFF] ^ g_crc_shift[2][(c >> 16) & 0xFF]
+           ^ g_crc_shift[3][c >> 24];
+}
+
+/* Readies the three streams for payloads of `size` bytes (all of a run's are that size). */
+static void crc_streams(uint32_t n) {
+    g_crc_block = n >= 3 * 64 ? (n / 3) & ~7u : 0;
+    for (int k = 0; g_crc_block != 0 && k < 4; k++) {
+        for (uint32_t b = 0; b < 256; b++) {
+            g_crc_shift[k][b] = crc_zeros(b << (8 * k), g_crc_block);
+        }
+    }
+}
+
+CRC_TARGET static uint32_t crc_hw(uint32_t c, const uint8_t *p, size_t n) {
+    uint64_t w, w1, w2;
+    if (g_crc_block != 0 && n >= 3 * (size_t) g_crc_block) {
+        uint32_t c1 = 0, c2 = 0, b = g_crc_block;
+        for (uint32_t i = 0; i < b; i += 8) {
+            memcpy(&w, p + i, 8);
+            memcpy(&w1, p + b + i, 8);
+            memcpy(&w2, p + 2 * b + i, 8);
+            c = CRC_U64(c, w);
+            c1 = CRC_U64(c1, w1);
+            c2 = CRC_U64(c2, w2);
+        }
+        c = crc_shift(crc_shift(c) ^ c1) ^ c2;
+        p += 3 * (size_t) b;
+        n -= 3 * (size_t) b;
+    }
     for (; n >= 8; p += 8, n -= 8) {
         memcpy(&w, p, 8);
-        c = __crc32cd(c, w);
+        c = CRC_U64(c, w);
     }
     for (; n > 0; p++, n--) {
-        c = __crc32cb(c, *p);
+        c = CRC_U8(c, *p);
     }
     return c;
 }
 #else
+static void crc_streams(uint32_t n) {
+    (void) n;
+}
+
 static uint32_t crc_hw(uint32_t c, const uint8_t *p, size_t n) {
     (void) p;
     (void) n;
@@ -314,6 +364,9 @@ static inline void put_golden(uint8_t *p, uint32_t seq, uint32_t room) {
 
 static void make_template(void) {
     crc_init();
+    if (g_crc_hw) {
+        crc_streams(g_size - 8);
+    }
     g_template = malloc(g_size);
     if (g_template == NULL) {
         die("cannot allocate %u bytes for the payload", g_size);
@@ -506,27 +559,38 @@ static uint32_t q_recv(int q, struct qmsg *m, size_t cap, unsigned long long ind
  * One direction. Positions only grow; a record at position p lives at data[p & mask]:
  * a 4-byte length (native order), the payload, padding to 8 bytes. A record that would run
  * past the end is preceded by RING_PAD, which sends the reader back to data[0].
- * tail: written by the producer only (release) after every record; head: by the consumer only
- * (release), every eighth of the ring and whenever it runs dry. Each sits on its own 64-byte
- * line so neither side's stores evict the other's. The consumer reads records in place.
- * The ring is at least 256 KiB and at least four of the largest records.
+ *
+ * The length is the publication, as in Aeron's and Conduit's rings: there is no shared tail,
+ * so the only line both sides write per message is the record itself, which the consumer has
+ * to read anyway. A producer keeps the first header of what it has not published yet aside
+ * (`pending`), writes the rest of its records plainly, zeroes the header after them (which
+ * the consumer will wait on next: it was last written a lap ago, so it may hold anything),
+ * and then stores the kept length with release: one publication per message (throughput,
+ * pingpong) or per 64 KiB of records (batched), and the consumer reads a whole batch after
+ * one acquire. Lengths are never 0, so 0 means "not yet".
+ *
+ * head: by the consumer only (release), every eighth of the ring and whenever it runs dry, on
+ * its own 64-byte line; the producer reads it only when its cached copy says the ring is full.
+ * The ring is at least 1 MiB (Conduit's default) and at least four of the largest records.
  */
 struct ring {
-    _Alignas(64) _Atomic uint64_t tail;
-    _Atomic uint64_t wakes;
+    _Alignas(64) _Atomic uint64_t wakes;
     _Alignas(64) _Atomic uint64_t head;
     _Atomic uint64_t waits;
     _Alignas(64) _Atomic uint32_t waiting; /* futex word: 1 = the consumer may be asleep */
 };
 
 #define RING_DATA_OFFSET 256u
+#define RING_SPIN_POLLS 4096u /* polls (~50-100 µs) before a waiter also yields its CPU */
 
 struct ring_end {
     struct ring *ctl;
     uint8_t *data;
-    uint64_t cap, pos, cached; /* cached: the other side's last seen position */
+    uint64_t cap, pos, cached; /* producer: cached is the consumer's last seen head */
     int futex;
     uint64_t published;        /* consumer: the head last stored */
+    _Atomic uint32_t *pending; /* producer: the first unpublished header, or NULL */
+    uint32_t pending_len;      /* ... and the length it will hold */
 };
 
 static uint64_t g_ring_cap;
@@ -535,32 +599,30 @@ static inline uint64_t record_bytes(uint32_t len) {
     return (HEADER + (uint64_t) len + 7) & ~(uint64_t) 7;
 }
 
-static uint8_t *ring_claim(struct ring_end *e, uint32_t len, unsigned long long index) {
-    uint64_t rec = record_bytes(len), idx = e->pos & (e->cap - 1), to_end = e->cap - idx;
-    uint64_t need = rec <= to_end ? rec : to_end + rec;
-    while (e->pos + need - e->cached > e->cap) {
-        e->cached = atomic_load_explicit(&e->ctl->head, memory_order_acquire);
-        if (e->pos + need - e->cached > e->cap) {
-            check_child(index);
-            relax();
-        }
-    }
-    if (rec > to_end) {
-        uint32_t pad = RING_PAD;
-        memcpy(e->data + idx, &pad, HEADER);
-        e->pos += to_end;
-        idx = 0;
-    }
-    memcpy(e->data + idx, &len, HEADER);
-    return e->data + idx + HEADER;
+static inline _Atomic uint32_t *ring_header(struct ring_end *e, uint64_t idx) {
+    return (_Atomic uint32_t *) (void *) (e->data + idx);
 }
 
-static void ring_commit(struct ring_end *e, uint32_t len) {
-    e->pos += record_bytes(len);
-    atomic_store_explicit(&e->ctl->tail, e->pos, memory_order_release);
+/* Waits for the other process a bounded time with the CPU's pause, then also yields: pinned
+ * processes that share a CPU with a busy neighbour (or with each other) still make progress. */
+static inline void wait_a_little(unsigned polls) {
+    if (polls >= RING_SPIN_POLLS) {
+        sched_yield();
+    } else {
+        relax();
+    }
+}
+
+static void ring_publish(struct ring_end *e) {
+    if (e->pending == NULL) {
+        return;
+    }
+    atomic_store_explicit(ring_header(e, e->pos & (e->cap - 1)), 0, memory_order_relaxed);
+    atomic_store_explicit(e->pending, e->pending_len, memory_order_release);
+    e->pending = NULL;
     if (e->futex) {
-        /* Pairs with the consumer's seq_cst store of waiting and load of tail: one of the two
-         * sides sees the other's store, so a consumer never sleeps through a record. */
+        /* Pairs with the consumer's seq_cst store of waiting and load of the header: one of the
+         * two sides sees the other's store, so a consumer never sleeps through a record. */
         atomic_thread_fence(memory_order_seq_cst);
         if (atomic_load_explicit(&e->ctl->waiting, memory_order_relaxed) != 0
                 && atomic_exchange(&e->ctl->waiting, 0) != 0) {
@@ -570,24 +632,63 @@ static void ring_commit(struct ring_end *e, uint32_t len) {
     }
 }
 
+static void ring_put_header(struct ring_end *e, uint64_t idx, uint32_t len) {
+    if (e->pending == NULL) {
+        e->pending = ring_header(e, idx);
+        e->pending_len = len;
+    } else {
+        atomic_store_explicit(ring_header(e, idx), len, memory_order_relaxed);
+    }
+}
+
+static uint8_t *ring_claim(struct ring_end *e, uint32_t len, unsigned long long index) {
+    uint64_t rec = record_bytes(len), idx = e->pos & (e->cap - 1), to_end = e->cap - idx;
+    uint64_t need = (rec <= to_end ? rec : to_end + rec) + 8; /* + the next record's zeroed header */
+    for (unsigned polls = 0; e->pos + need - e->cached > e->cap; polls++) {
+        ring_publish(e); /* a consumer waiting for what is held back could never free space */
+        e->cached = atomic_load_explicit(&e->ctl->head, memory_order_acquire);
+        if (e->pos + need - e->cached > e->cap) {
+            check_child(index);
+            wait_a_little(polls);
+        }
+    }
+    if (rec > to_end) {
+        ring_put_header(e, idx, RING_PAD);
+        e->pos += to_end;
+        idx = 0;
+    }
+    ring_put_header(e, idx, len);
+    return e->data + idx + HEADER;
+}
+
+/* Ends a record; publishes it (and any held back) unless `hold`. */
+static void ring_commit(struct ring_end *e, uint32_t len, int hold) {
+    e->pos += record_bytes(len);
+    if (!hold) {
+        ring_publish(e);
+    }
+}
+
 static void publish_head(struct ring_end *e) {
     e->published = e->pos;
     atomic_store_explicit(&e->ctl->head, e->pos, memory_order_release);
 }
 
-static void ring_wait(struct ring_end *e, unsigned long long index) {
+/* Waits until the header at the consumer's position is non-zero, and returns it. */
+static uint32_t ring_wait(struct ring_end *e, unsigned long long index) {
+    _Atomic uint32_t *h = ring_header(e, e->pos & (e->cap - 1));
     uint64_t spin_from = 0;
     if (e->published != e->pos) {
         publish_head(e);
     }
     for (unsigned polls = 0;; polls++) {
-        e->cached = atomic_load_explicit(&e->ctl->tail, memory_order_acquire);
-        if (e->cached != e->pos) {
-            return;
+        uint32_t len = atomic_load_explicit(h, memory_order_acquire);
+        if (len != 0) {
+            return len;
         }
         check_child(index);
         if (!e->futex || (g_spin_ns > 0 && (polls & 63) != 63)) {
-            relax();
+            wait_a_little(polls);
             continue;
         }
         uint64_t t = now_ns();
@@ -598,10 +699,10 @@ static void ring_wait(struct ring_end *e, unsigned long long index) {
             continue;
         }
         atomic_store(&e->ctl->waiting, 1);
-        e->cached = atomic_load(&e->ctl->tail);
-        if (e->cached != e->pos) {
+        len = atomic_load(h);
+        if (len != 0) {
             atomic_store_explicit(&e->ctl->waiting, 0, memory_order_relaxed);
-            return;
+            return len;
         }
         atomic_fetch_add_explicit(&e->ctl->waits, 1, memory_order_relaxed);
         /* The time-out only lets the parent notice a dead child; a wake normally comes first. */
@@ -616,11 +717,11 @@ static void ring_wait(struct ring_end *e, unsigned long long index) {
 /* Returns the next record's payload, valid until ring_release. */
 static const uint8_t *ring_peek(struct ring_end *e, uint32_t *len, unsigned long long index) {
     for (;;) {
-        if (e->cached == e->pos) {
-            ring_wait(e, index);
-        }
         uint64_t idx = e->pos & (e->cap - 1);
-        memcpy(len, e->data + idx, HEADER);
+        *len = atomic_load_explicit(ring_header(e, idx), memory_order_acquire);
+        if (*len == 0) {
+            *len = ring_wait(e, index);
+        }
         if (*len != RING_PAD) {
             return e->data + idx + HEADER;
         }
@@ -656,17 +757,19 @@ static void endpoint_buffers(struct endpoint *ep) {
     ep->batch = 1;
     if (ep->kind == STREAM && g_mode == BATCHED && frame_bytes <= BATCH_BYTES) {
         ep->batch = BATCH_BYTES / frame_bytes;
+    } else if (ep->kind == RING && g_mode == BATCHED && record_bytes(g_size) <= BATCH_BYTES) {
+        ep->batch = BATCH_BYTES / record_bytes(g_size);
     }
     ep->in.cap = 2 * (frame_bytes > BATCH_BYTES ? frame_bytes : BATCH_BYTES);
     ep->in.buf = malloc(ep->in.cap);
-    ep->frame = malloc(frame_bytes * ep->batch);
+    ep->frame = malloc(frame_bytes * (ep->kind == STREAM ? ep->batch : 1));
     ep->m_cap = g_size;
     ep->m_out = malloc(sizeof(struct qmsg) + ep->m_cap);
     ep->m_in = malloc(sizeof(struct qmsg) + ep->m_cap);
     if (ep->in.buf == NULL || ep->frame == NULL || ep->m_out == NULL || ep->m_in == NULL) {
         die("cannot allocate buffers for size %u", g_size);
     }
-    for (uint32_t i = 0; i < ep->batch; i++) {
+    for (uint32_t i = 0; i < (ep->kind == STREAM ? ep->batch : 1); i++) {
         put_be32(ep->frame + i * frame_bytes, g_size);
         memcpy(ep->frame + i * frame_bytes + HEADER, g_template, g_size);
     }
@@ -700,8 +803,9 @@ static void send_messages(struct endpoint *ep, unsigned long long first, unsigne
             uint8_t *p = ring_claim(&ep->r_out, g_size, i);
             memcpy(p, g_template, g_size);
             stamp(p, i);
-            ring_commit(&ep->r_out, g_size);
             i++;
+            /* batched: one publication per `batch` records, and for the last of the call */
+            ring_commit(&ep->r_out, g_size, (i - first) % ep->batch != 0 && i < first + n);
             break;
         }
         }
@@ -742,7 +846,7 @@ static void echo(struct endpoint *ep, const uint8_t *p, uint32_t len, unsigned l
     case RING: {
         uint8_t *q = ring_claim(&ep->r_out, len, index);
         memcpy(q, p, len);
-        ring_commit(&ep->r_out, len);
+        ring_commit(&ep->r_out, len, 0);
         break;
     }
     }
@@ -764,7 +868,7 @@ static void send_ack(struct endpoint *ep, unsigned long long received, unsigned 
     }
     case RING:
         memcpy(ring_claim(&ep->r_out, 4, index), ack + HEADER, 4);
-        ring_commit(&ep->r_out, 4);
+        ring_commit(&ep->r_out, 4, 0);
         break;
     }
 }
@@ -850,6 +954,13 @@ static void parent_pingpong(struct endpoint *ep, char *out, size_t cap) {
     free(rtt);
 }
 
+/* How often this process lost its CPU to another while it could have run: a run with many was
+ * disturbed by a neighbour, which matters more to a spinning ring than to a blocking socket. */
+static long involuntary_switches(void) {
+    struct rusage u;
+    return getrusage(RUSAGE_SELF, &u) == 0 ? u.ru_nivcsw : 0;
+}
+
 /* Runs the parent's side and writes the figures (without a newline) into out. */
 static void parent_role(struct endpoint *ep, char *out, size_t cap) {
     int n = snprintf(out, cap, "mech=%s mode=%s size=%u count=%llu warmup=%llu", g_mech, MODES[g_mode],
@@ -862,15 +973,19 @@ static void parent_role(struct endpoint *ep, char *out, size_t cap) {
         send_messages(ep, 0, g_warmup);
         wait_ack(ep, g_warmup, g_warmup);
     }
+    long preempted = involuntary_switches();
     uint64_t t0 = now_ns();
     send_messages(ep, g_warmup, g_count);
     wait_ack(ep, g_count, g_warmup + g_count);
     uint64_t nanos = now_ns() - t0;
+    preempted = involuntary_switches() - preempted;
     double per_s = nanos == 0 ? 0 : g_count * 1e9 / (double) nanos;
-    n += snprintf(out + n, cap - (size_t) n, " nanos=%llu msgs_per_s=%.0f mb_per_s=%.1f",
-                  (unsigned long long) nanos, per_s, per_s * g_size / 1e6);
-    if (g_mode == BATCHED && ep->kind != STREAM) {
+    n += snprintf(out + n, cap - (size_t) n, " nanos=%llu msgs_per_s=%.0f mb_per_s=%.1f preempted=%ld",
+                  (unsigned long long) nanos, per_s, per_s * g_size / 1e6, preempted);
+    if (g_mode == BATCHED && ep->kind == SYSV) {
         snprintf(out + n, cap - (size_t) n, " batched=same-as-throughput");
+    } else if (g_mode == BATCHED && ep->kind == RING) {
+        snprintf(out + n, cap - (size_t) n, " records_per_publication=%u", ep->batch);
     } else if (g_mode == BATCHED) {
         snprintf(out + n, cap - (size_t) n, " frames_per_write=%u", ep->batch);
     }
@@ -1142,7 +1257,9 @@ static void finish(struct shared *sh, enum kind kind, char *line, size_t cap) {
     g_finishing = 1;
     close(sh->ctl[1]);
     int status;
-    while (waitpid(g_child, &status, 0) < 0) {
+    struct rusage child_usage;
+    memset(&child_usage, 0, sizeof child_usage);
+    while (wait4(g_child, &status, 0, &child_usage) < 0) {
         if (errno != EINTR) {
             die_errno("waitpid%s", "");
         }
@@ -1153,6 +1270,7 @@ static void finish(struct shared *sh, enum kind kind, char *line, size_t cap) {
     }
     remove_resources();
     size_t n = strlen(line);
+    n += (size_t) snprintf(line + n, cap - n, " child_preempted=%ld", child_usage.ru_nivcsw);
     if (g_cpu[0] >= 0) {
         n += (size_t) snprintf(line + n, cap - n, " cpus=%d,%d", g_cpu[0], g_cpu[1]);
     } else {
