@@ -98,6 +98,9 @@ async function drive(socket, size, plan) {
   }
   socket.send(Buffer.alloc(0), { binary: true });
   await receive();
+  // As the Java client does: the harness tells a stalled side from a slow one by these lines.
+  const phaseDone = (n) => process.stdout.write(`phase ${n}\n`);
+  phaseDone(1);
   async function throughput(millis) {
     const start = now();
     const stop = start + millis * 1e6;
@@ -117,10 +120,14 @@ async function drive(socket, size, plan) {
     return [sent, now() - start];
   }
   await throughput(warmupMs);
+  phaseDone(2);
   const single = await throughput(durationMs);
+  phaseDone(3);
   // ws writes each message to the socket as it is sent: no separate batching to measure.
   await throughput(warmupMs);
+  phaseDone(4);
   const batched = await throughput(durationMs);
+  phaseDone(5);
   rtts.sort((a, b) => a - b);
   return `p50_ns=${percentile(rtts, 0.5)} p90_ns=${percentile(rtts, 0.9)} p99_ns=${percentile(rtts, 0.99)}`
       + ` p999_ns=${percentile(rtts, 0.999)} max_ns=${rtts[rtts.length - 1]} count=${rtts.length}`
