@@ -41,6 +41,62 @@ public final class ReceiveBudget {
         void stopCounting();
     }
 
+    /**
+     * A connection's share of a budget (or of none): what it holds now, and whether that still
+     * counts. The two connections' guards, stream sockets' and WebSocket's, extend it and add
+     * only how the connection is closed.
+     */
+    public abstract static class Share implements Holder {
+        private final ReceiveBudget budget;
+        private final String description;
+        private long accounted;
+        private volatile boolean counting = true;
+
+        /**
+         * @param budget      the budget, or {@code null} for none (a client's connection)
+         * @param description the connection's endpoint and peer, for the log
+         */
+        protected Share(ReceiveBudget budget, String description) {
+            this.budget = budget;
+            this.description = description;
+        }
+
+        /**
+         * Records that the connection now holds {@code held} bytes of partial messages; past the
+         * budget, the greediest holder is closed. By the connection's receiving side, under no
+         * lock that closing another connection could need.
+         */
+        public final void account(long held) {
+            if (budget != null && held != accounted) {
+                accounted = held;
+                budget.hold(this, held);
+            }
+        }
+
+        /** Gives the connection's share back, for good. Any thread; idempotent. */
+        public final void release() {
+            counting = false;
+            if (budget != null) {
+                budget.hold(this, 0);
+            }
+        }
+
+        @Override
+        public final String describe() {
+            return description;
+        }
+
+        @Override
+        public final boolean counting() {
+            return counting;
+        }
+
+        @Override
+        public final void stopCounting() {
+            counting = false;
+        }
+    }
+
     private static final System.Logger LOG = System.getLogger("dev.conduit");
 
     private final long limit;

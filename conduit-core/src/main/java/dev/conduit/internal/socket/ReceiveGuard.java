@@ -15,24 +15,21 @@ import java.time.Duration;
  * on times nothing out (its bytes wait in the kernel's socket buffer then, not in this heap).
  * Everything but {@link #evict} and {@link #release} is for the receiving thread alone.
  */
-final class ReceiveGuard implements ReceiveBudget.Holder {
+final class ReceiveGuard extends ReceiveBudget.Share {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
 
     private final ReceiveLimits limits;
     private final SocketConnection connection;
-    private final String description;
     private final boolean timed;
     private long lastRead = System.nanoTime();
     private long frameStart;
     private boolean frameOpen;
-    private long accounted;
-    private volatile boolean counting = true;
 
     ReceiveGuard(ReceiveLimits limits, SocketConnection connection, String name, SocketChannel channel,
             PeerCredentials peer) {
+        super(limits.budget(), name + " (peer " + peerOf(channel, peer) + ")");
         this.limits = limits;
         this.connection = connection;
-        this.description = name + " (peer " + peerOf(channel, peer) + ")";
         this.timed = limits.timed();
     }
 
@@ -56,12 +53,7 @@ final class ReceiveGuard implements ReceiveBudget.Holder {
 
     /** Notes what the decoder holds after {@code next()}: the frame clock and the budget. */
     void decoded(boolean gotFrame, StreamDecoder decoder) {
-        if (limits.budget() != null) {
-            long held = decoder.heldArrayBytes();
-            if (held != accounted) {
-                account(held);
-            }
-        }
+        account(decoder.heldArrayBytes());
         if (limits.frameNanos() > 0) {
             if (!decoder.midFrame()) {
                 frameOpen = false;
@@ -70,19 +62,6 @@ final class ReceiveGuard implements ReceiveBudget.Holder {
                 frameOpen = true;
                 frameStart = lastRead;
             }
-        }
-    }
-
-    private void account(long held) {
-        accounted = held;
-        limits.budget().hold(this, held);
-    }
-
-    /** Gives the connection's share of the budget back, for good. Any thread; idempotent. */
-    void release() {
-        counting = false;
-        if (limits.budget() != null) {
-            limits.budget().hold(this, 0);
         }
     }
 
@@ -127,7 +106,7 @@ final class ReceiveGuard implements ReceiveBudget.Holder {
     }
 
     private IOException expired(String why, System.Logger.Level level) {
-        LOG.log(level, "{0}: {1}", description, why);
+        LOG.log(level, "{0}: {1}", describe(), why);
         connection.evict(why);
         return connection.evicted("receive");
     }
@@ -139,20 +118,5 @@ final class ReceiveGuard implements ReceiveBudget.Holder {
     @Override
     public void evict(String why) {
         connection.evict(why);
-    }
-
-    @Override
-    public boolean counting() {
-        return counting;
-    }
-
-    @Override
-    public void stopCounting() {
-        counting = false;
-    }
-
-    @Override
-    public String describe() {
-        return description;
     }
 }

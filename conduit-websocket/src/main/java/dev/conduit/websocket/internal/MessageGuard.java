@@ -20,27 +20,23 @@ import java.time.Duration;
  * {@link #overdue} run under the connection's pipeline lock; {@link #account} outside it (the
  * budget may close another connection, which takes that one's lock).
  */
-final class MessageGuard implements ReceiveBudget.Holder {
+final class MessageGuard extends ReceiveBudget.Share {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
 
     private final ReceiveLimits limits;
     private final WebSocketConnection connection;
     private final MessageMeter meter;
-    private final String description;
     // Under the pipeline lock.
     private long lastActive = System.nanoTime();
     private long messageStart;
     private boolean messageOpen;
-    // The feeding thread's (under the read lock).
-    private long accounted;
-    private volatile boolean counting = true;
 
     /** @param peer the peer's address, for the log */
     MessageGuard(ReceiveLimits limits, WebSocketConnection connection, MessageMeter meter, String name, String peer) {
+        super(limits.budget(), name + " (peer " + peer + ")");
         this.limits = limits;
         this.connection = connection;
         this.meter = meter;
-        this.description = name + " (peer " + peer + ")";
     }
 
     /** What to close a connection with, and why. */
@@ -76,25 +72,6 @@ final class MessageGuard implements ReceiveBudget.Holder {
     }
 
     /**
-     * Tells the budget what the connection holds now; past the budget, the connection holding
-     * the most is closed. Not under the pipeline lock.
-     */
-    void account(long held) {
-        if (limits.budget() != null && held != accounted) {
-            accounted = held;
-            limits.budget().hold(this, held);
-        }
-    }
-
-    /** Gives the connection's share of the budget back, for good. Any thread; idempotent. */
-    void release() {
-        counting = false;
-        if (limits.budget() != null) {
-            limits.budget().hold(this, 0);
-        }
-    }
-
-    /**
      * The keeper's check, under the pipeline lock; logs what it finds.
      *
      * @return why to close the connection now, or null
@@ -104,13 +81,13 @@ final class MessageGuard implements ReceiveBudget.Holder {
             String why = "closed by this side: a message was still incomplete " + text(now - messageStart)
                     + " after its first byte (" + meter.received() + " bytes of it received; frameTimeout="
                     + text(limits.frameNanos()) + ")";
-            LOG.log(System.Logger.Level.WARNING, "{0}: {1}", description, why);
+            LOG.log(System.Logger.Level.WARNING, "{0}: {1}", describe(), why);
             return new Overdue(WebSocketCloseStatus.POLICY_VIOLATION, why);
         }
         if (limits.idleNanos() > 0 && now - lastActive >= limits.idleNanos()) {
             String why = "closed by this side: the peer sent no message for " + text(now - lastActive)
                     + " (idleTimeout=" + text(limits.idleNanos()) + "; pings and pongs do not count)";
-            LOG.log(System.Logger.Level.INFO, "{0}: {1}", description, why);
+            LOG.log(System.Logger.Level.INFO, "{0}: {1}", describe(), why);
             return new Overdue(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, why);
         }
         return null;
@@ -123,20 +100,5 @@ final class MessageGuard implements ReceiveBudget.Holder {
     @Override
     public void evict(String why) {
         connection.shut(WebSocketCloseStatus.MESSAGE_TOO_BIG, why);
-    }
-
-    @Override
-    public String describe() {
-        return description;
-    }
-
-    @Override
-    public boolean counting() {
-        return counting;
-    }
-
-    @Override
-    public void stopCounting() {
-        counting = false;
     }
 }
