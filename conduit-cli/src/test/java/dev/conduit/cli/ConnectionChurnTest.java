@@ -2,6 +2,7 @@ package dev.conduit.cli;
 
 import dev.conduit.Conduit;
 import dev.conduit.Listener;
+import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,13 +10,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,9 +49,11 @@ class ConnectionChurnTest {
             long pid = listener.process().pid();
             cycles(at, 200);
             long before = HostilePeersTest.residentBytes(pid);
+            long descriptors = descriptors(pid);
             cycles(at, CYCLES);
             // The last connections close on the listener's threads just after the client's end.
-            Thread.sleep(500);
+            Waits.until("the listener to close the cycles' connections", Duration.ofSeconds(20),
+                    () -> descriptors(pid) <= descriptors);
             long growth = HostilePeersTest.residentBytes(pid) - before;
             System.out.printf("%s: %d connect/echo/close cycles; listener RSS grew %d MiB%n", scheme, CYCLES,
                     growth >> 20);
@@ -112,5 +118,14 @@ class ConnectionChurnTest {
             frames.clear().position(frames.capacity());
         }
         return c;
+    }
+
+    /** @return how many file descriptors process {@code pid} has open now */
+    private static long descriptors(long pid) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return fds.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.conduit.cli;
 
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
+import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,12 +87,12 @@ class HostilePeersTest {
                     c.write(ByteBuffer.allocate(8).putInt(DECLARED).putInt(42).flip());
                 }
                 echoes(at, "while 200 half frames wait", listener);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 List<SocketChannel> open = new ArrayList<>(halves);
-                while (!open.isEmpty() && System.nanoTime() < deadline) {
-                    open.removeIf(HostilePeersTest::endedOrFailed);
-                    Thread.sleep(50);
-                }
+                Waits.until("the half-frame connections to be closed by frameTimeout=1s", Duration.ofSeconds(20),
+                        () -> {
+                            open.removeIf(HostilePeersTest::endedOrFailed);
+                            return open.isEmpty();
+                        });
                 assertEquals(0, open.size(), "half-frame connections still open after 20 s with frameTimeout=1s");
             } finally {
                 for (SocketChannel c : halves) {
@@ -135,11 +136,10 @@ class HostilePeersTest {
         // A refused attacker may have written all its bytes (into a large TCP buffer) before the listener
         // read them and closed it: its read ends. Past the budget, at least half must be cut off.
         List<SocketChannel> open = new ArrayList<>(attackers);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (ATTACKERS - open.size() < ATTACKERS / 2 && System.nanoTime() < deadline) {
+        Waits.until("half of the attackers to be cut off by the receive budget", Duration.ofSeconds(20), () -> {
             open.removeIf(HostilePeersTest::endedOrFailed);
-            Thread.sleep(50);
-        }
+            return ATTACKERS - open.size() >= ATTACKERS / 2;
+        });
         refused.set(ATTACKERS - open.size());
         return refused;
     }

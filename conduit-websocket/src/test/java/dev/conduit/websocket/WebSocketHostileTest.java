@@ -17,6 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -126,21 +128,21 @@ class WebSocketHostileTest {
         }
         long sent = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try (SocketChannel socket = RawWebSocket.handshake(endpoint, "/flood")) {
+        try (SocketChannel socket = RawWebSocket.handshake(endpoint, "/flood");
+             Selector writable = Selector.open()) {
             socket.configureBlocking(false);
+            socket.register(writable, SelectionKey.OP_WRITE);
             while (System.nanoTime() - deadline < 0) {
                 int n = socket.write(pings.clear().position((int) (sent % pings.capacity())));
                 sent += n;
                 if (n == 0) {
-                    Thread.sleep(1);
+                    writable.select(10); // until the server takes more, or its reset ends the write
+                    writable.selectedKeys().clear();
                 }
             }
             return "still connected after " + mib(sent);
         } catch (IOException e) {
             return "disconnected after " + mib(sent) + " (" + e.getMessage() + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
         }
     }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -97,11 +98,14 @@ class WebSocketReceiveLimitsTest {
             CompletableFuture<Throwable> receive = CompletableFuture.supplyAsync(() -> receiveFails(served), threads);
             RawWebSocket.sendHeader(trickler, true, 100);
             CompletableFuture<Integer> sent = CompletableFuture.supplyAsync(() -> trickle(trickler, 100, 300), threads);
-            // Whole messages 300 ms apart, 3 s long: nothing is incomplete for a second.
-            for (int i = 0; i < 10; i++) {
+            // Whole messages 300 ms apart, until the trickler is cut off and at least past the frame
+            // time-out: none of them is incomplete for a second.
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            for (int i = 0; i < 5 || !sent.isDone(); i++) {
+                assertTrue(System.nanoTime() - deadline < 0, "the trickler still sending after " + WAIT);
                 whisperer.send("whisper " + i);
                 assertEquals("whisper " + i, new String(whispered.receive(WAIT), StandardCharsets.UTF_8));
-                Thread.sleep(300);
+                pace(300);
             }
             assertEquals(1008, RawWebSocket.readCloseCode(trickler), "policy violation");
             assertTrue(sent.get() < 100, "the trickler was cut off before it finished: sent " + sent.get());
@@ -124,10 +128,14 @@ class WebSocketReceiveLimitsTest {
             silent.socket().setSoTimeout((int) WAIT.toMillis());
             String peer = silent.getLocalAddress().toString();
             // Nobody receives on the silent peer's connection: the keeper's clock closes it anyway.
-            for (int i = 0; i < 8; i++) {
+            // The talker goes on, a message every 300 ms, until the silent peer's close frame is there
+            // and at least past the idle time-out.
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            for (int i = 0; i < 5 || silent.socket().getInputStream().available() == 0; i++) {
+                assertTrue(System.nanoTime() - deadline < 0, "the silent peer still open after " + WAIT);
                 talker.send("talk " + i);
                 assertEquals("talk " + i, new String(talked.receive(WAIT), StandardCharsets.UTF_8));
-                Thread.sleep(300);
+                pace(300);
             }
             assertEquals(1001, RawWebSocket.readCloseCode(silent), "going away");
             var e = assertThrows(ConnectionClosedException.class, () -> unread.receive(WAIT));
@@ -238,15 +246,18 @@ class WebSocketReceiveLimitsTest {
         int sent = 0;
         try {
             for (; sent < length; sent++) {
-                Thread.sleep(paceMillis);
+                pace(paceMillis);
                 socket.write(ByteBuffer.wrap(new byte[] {'x'}));
             }
         } catch (IOException e) {
             // Closed by the server: the point.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         return sent;
+    }
+
+    /** A slow peer's pace between its writes: what the test is about, not a wait for a state. */
+    private static void pace(long millis) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
 
     private void assertLogged(Level level, String peer, String what) {
