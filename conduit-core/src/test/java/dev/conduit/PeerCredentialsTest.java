@@ -4,7 +4,6 @@ import dev.conduit.internal.posix.Libc;
 import dev.conduit.testing.OtherUsers;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,12 +38,7 @@ class PeerCredentialsTest {
 
     @BeforeAll
     static void copyClassesForAnotherUser() throws IOException, URISyntaxException {
-        String why = OtherUsers.unavailable().orElse(null);
-        if (why != null) {
-            System.err.println("PeerCredentialsTest skipped: " + why);
-        }
-        Assumptions.assumeTrue(why == null, why);
-        users = OtherUsers.copyClasses(PeerCredentialsTest.class);
+        users = OtherUsers.forTest(PeerCredentialsTest.class);
     }
 
     @AfterAll

@@ -3,7 +3,6 @@ package dev.conduit;
 import dev.conduit.testing.OtherUsers;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,13 +35,8 @@ class ServerTrustTest {
     private static OtherUsers users;
 
     private static OtherUsers users() throws Exception {
-        String why = OtherUsers.unavailable().orElse(null);
-        if (why != null) {
-            System.err.println("ServerTrustTest skipped: " + why);
-        }
-        Assumptions.assumeTrue(why == null, why);
         if (users == null) {
-            users = OtherUsers.copyClasses(ServerTrustTest.class);
+            users = OtherUsers.forTest(ServerTrustTest.class);
         }
         return users;
     }

@@ -3,6 +3,8 @@ package dev.conduit.testing;
 import dev.conduit.Conduit;
 import dev.conduit.internal.posix.Libc;
 
+import org.junit.jupiter.api.Assumptions;
+
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +46,23 @@ public final class OtherUsers implements AutoCloseable {
                 : !Files.isExecutable(SETPRIV) ? "there is no " + SETPRIV + " to start a process as another user"
                 : Libc.userName(NOBODY).isEmpty() ? "this system has no user " + NOBODY + " to run a process as"
                 : null);
+    }
+
+    /**
+     * For a test class's set-up: skips the calling test (saying why on standard error) where no
+     * child can run as another user, and otherwise copies the classes as {@link #copyClasses} does.
+     *
+     * @param testClass the test class, named in the skip line; its tree is copied
+     * @return the copies, to start children from; close them when the class is done
+     * @throws IOException if copying fails
+     */
+    public static OtherUsers forTest(Class<?> testClass) throws IOException, URISyntaxException {
+        String why = unavailable().orElse(null);
+        if (why != null) {
+            System.err.println(testClass.getSimpleName() + " skipped: " + why);
+        }
+        Assumptions.assumeTrue(why == null, why);
+        return copyClasses(testClass);
     }
 
     /**

@@ -8,9 +8,9 @@ import dev.conduit.Listener;
 import dev.conduit.testing.TempDir;
 import dev.conduit.websocket.LoadServerProcess.Stats;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,17 +21,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static dev.conduit.websocket.LoadServerProcess.Stats.mib;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,32 +53,11 @@ class WebSocketReceiveLimitsTest {
     private static final long ATTACKED_HEAP_BYTES = 160L << 20;
 
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    /** Held here so that the logging framework cannot drop it, and its handler with it. */
-    private final Logger log = Logger.getLogger("dev.conduit");
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeEach
-    void captureTheLog() {
-        log.addHandler(capture);
-    }
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     @AfterEach
-    void stopCapturing() {
-        log.removeHandler(capture);
+    void stopThreads() {
         threads.shutdownNow();
     }
 
@@ -112,7 +87,7 @@ class WebSocketReceiveLimitsTest {
             Throwable e = receive.get();
             assertTrue(e instanceof ConnectionClosedException && e.getMessage().contains("frameTimeout=1 s"),
                     "the receiver: " + e);
-            assertLogged(Level.WARNING, peer, "still incomplete");
+            log.assertHas(Level.WARNING, peer, "still incomplete");
             whisperer.send("still open");
             assertEquals("still open", new String(whispered.receive(WAIT), StandardCharsets.UTF_8));
         }
@@ -140,7 +115,7 @@ class WebSocketReceiveLimitsTest {
             assertEquals(1001, RawWebSocket.readCloseCode(silent), "going away");
             var e = assertThrows(ConnectionClosedException.class, () -> unread.receive(WAIT));
             assertTrue(e.getMessage().contains("idleTimeout=1 s"), e.getMessage());
-            assertLogged(Level.INFO, peer, "sent no message");
+            log.assertHas(Level.INFO, peer, "sent no message");
         }
     }
 
@@ -260,14 +235,5 @@ class WebSocketReceiveLimitsTest {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
 
-    private void assertLogged(Level level, String peer, String what) {
-        assertTrue(logged.stream().anyMatch(r -> r.getLevel().intValue() >= level.intValue() && format(r).contains(peer)
-                        && format(r).contains(what)),
-                "a log line naming " + peer + ": " + logged.stream().map(WebSocketReceiveLimitsTest::format).toList());
-    }
 
-    private static String format(LogRecord r) {
-        return r.getParameters() == null ? r.getMessage()
-                : java.text.MessageFormat.format(r.getMessage(), r.getParameters());
-    }
 }
