@@ -69,6 +69,8 @@ public abstract class AbstractConnection implements Connection {
     private final BiasedLock receiveLock = new BiasedLock();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean lost;
+    /** Set once, by a subclass's constructor: whether {@link #messageTaken} is wanted. */
+    private boolean reportsTaken;
     private final AtomicReference<Thread> loop = new AtomicReference<>();
     private final AtomicReference<AsyncReceiver<byte[]>> async = new AtomicReference<>();
 
@@ -136,11 +138,20 @@ public abstract class AbstractConnection implements Connection {
      * so {@code receiveAsync}) got it, and after the handler of {@code poll} or {@code onMessage}
      * returned (or threw) with it. Called under the receive lock, by the receiving thread. The
      * default does nothing; a transport that acknowledges messages to its peer (ipcez's
-     * semaphores) does it here.
+     * semaphores) does it here, and asks for the calls with {@link #reportTakenMessages()}.
      *
      * @throws IOException if the acknowledgement failed
      */
     protected void messageTaken() throws IOException {
+    }
+
+    /**
+     * Asks for {@link #messageTaken()} after each message; called from the constructor. Without it
+     * the receive paths skip the call, which would otherwise be a call per message on every
+     * transport for the one that acknowledges.
+     */
+    protected final void reportTakenMessages() {
+        reportsTaken = true;
     }
 
     /**
@@ -318,7 +329,7 @@ public abstract class AbstractConnection implements Connection {
         receiveLock.lock();
         try {
             byte[] message = nextArray(waitNanos);
-            if (message != null) {
+            if (message != null && reportsTaken) {
                 messageTaken();
             }
             return message;
@@ -368,7 +379,9 @@ public abstract class AbstractConnection implements Connection {
                 try {
                     handler.onMessage(message);
                 } finally {
-                    messageTaken();
+                    if (reportsTaken) {
+                        messageTaken();
+                    }
                 }
             }
             return handled;
@@ -431,7 +444,9 @@ public abstract class AbstractConnection implements Connection {
                 try {
                     handler.onMessage(message);
                 } finally {
-                    messageTaken();
+                    if (reportsTaken) {
+                        messageTaken();
+                    }
                 }
             }
         } catch (Throwable t) {

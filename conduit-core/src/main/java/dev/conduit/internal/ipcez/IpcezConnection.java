@@ -54,6 +54,7 @@ final class IpcezConnection extends AbstractConnection {
         this.raw = raw;
         this.semaphores = semaphores;
         this.ackTimeoutNanos = IpcezAck.ackTimeoutNanos(endpoint);
+        reportTakenMessages();
     }
 
     @Override
