@@ -114,10 +114,10 @@ public final class Inbox {
      * @throws InterruptedException      if interrupted while waiting
      */
     public byte[] take(long waitNanos) throws IOException, InterruptedException {
-        long start = spin(waitNanos);
+        long spun = spin(waitNanos);
         lock.lock();
         try {
-            long remaining = waitNanos <= 0 ? waitNanos : waitNanos - (System.nanoTime() - start);
+            long remaining = waitNanos <= 0 ? waitNanos : waitNanos - spun;
             while (queue.isEmpty()) {
                 if (consumerClosed) {
                     throw new ConnectionClosedException(endpoint + ": receive: connection closed locally");
@@ -152,13 +152,14 @@ public final class Inbox {
      * Polls, without the lock, until a message or a close comes, the spin budget is spent or
      * {@code waitNanos} has passed. Not when the caller would not wait, nor on a virtual thread.
      *
-     * @return when the wait began, for the time left after the spin
+     * @return the nanoseconds spent spinning, to take off the wait; 0 without a spin (and without
+     *         reading the clock, which a take that does not spin need not pay for)
      */
     private long spin(long waitNanos) {
-        long start = System.nanoTime();
         if (spinNanos == 0 || waitNanos == 0 || available > 0 || Thread.currentThread().isVirtual()) {
-            return start;
+            return 0;
         }
+        long start = System.nanoTime();
         long budget = waitNanos < 0 ? spinNanos : Math.min(spinNanos, waitNanos);
         int spins = 0;
         while (available == 0 && !producerClosed && !consumerClosed) {
@@ -170,7 +171,7 @@ public final class Inbox {
                 break;
             }
         }
-        return start;
+        return System.nanoTime() - start;
     }
 
     private IOException endOfStream() {
