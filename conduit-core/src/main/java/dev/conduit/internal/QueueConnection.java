@@ -21,6 +21,24 @@ public class QueueConnection extends AbstractConnection {
     private final Runnable onClose;
     private final boolean outboundWritten;
     private final Framing framing;
+    private final DirectSender direct;
+
+    /**
+     * Writes a {@code send}'s message into a byte stream on the sender's own thread, past the
+     * outbound queue, returning once it is there (a process's pipe): see
+     * {@link #QueueConnection(Endpoint, String, int, Inbox, Inbox, Runnable, Framing, DirectSender)}.
+     */
+    public interface DirectSender {
+        /**
+         * Writes one message, framed, into the stream. Blocks while the stream is full. Called by
+         * any number of threads at once; must not interleave messages.
+         *
+         * @param payload the message, in a form {@link Payloads} reads
+         * @throws IOException {@link dev.conduit.ConnectionClosedException} if the stream is closed
+         *                     or the write failed
+         */
+        void send(Object payload, int offset, long length) throws IOException;
+    }
 
     /**
      * @param endpoint the endpoint
@@ -53,6 +71,26 @@ public class QueueConnection extends AbstractConnection {
         this.onClose = onClose;
         this.outboundWritten = outboundWritten;
         this.framing = framing;
+        this.direct = null;
+    }
+
+    /**
+     * For a pump that writes {@code outbound} out and says so, as
+     * {@link #QueueConnection(Endpoint, String, int, Inbox, Inbox, Runnable, boolean, Framing)}
+     * with {@code outboundWritten}, whose {@code send} writes on the sender's thread: once
+     * everything queued before it is written, {@code direct} writes it.
+     *
+     * @param direct writes a {@code send}'s message, after what the pump wrote
+     */
+    public QueueConnection(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound,
+            Runnable onClose, Framing framing, DirectSender direct) {
+        super(endpoint, name, maxFrame);
+        this.inbound = inbound;
+        this.outbound = outbound;
+        this.onClose = onClose;
+        this.outboundWritten = true;
+        this.framing = framing;
+        this.direct = direct;
     }
 
     @Override
@@ -82,12 +120,19 @@ public class QueueConnection extends AbstractConnection {
      * drains it) already batches. Where a pump writes the queue out, {@code send} then waits
      * until the pump has written it (and everything before it), so a message a returned
      * {@code send} took is in the pipe, not in this process's memory, if the process is killed;
-     * a written or try-sent one is there once {@code flush} returns.
+     * a written or try-sent one is there once {@code flush} returns. With a {@link DirectSender},
+     * {@code send} waits for what is queued and then writes its message itself.
      */
     @Override
     protected final boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         framing.checkMessage(name, mode.call, payload, offset, length);
         try {
+            if (direct != null && mode == SendMode.SEND) {
+                // What this thread wrote or try-sent before goes first.
+                outbound.awaitWritten(mode.call);
+                direct.send(payload, offset, length);
+                return true;
+            }
             boolean queued = outbound.put(Payloads.toArray(payload, offset, length), mode != SendMode.TRY_SEND);
             if (queued && outboundWritten && mode == SendMode.SEND) {
                 outbound.awaitWritten(mode.call);

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * Frames (or lines, or raw bytes, with {@code ?framing=}) over a child's standard input and
  * output ({@link #spawn}) or this process's own ({@code stdio}, {@link #stdio}). Each connection runs a reader and a writer thread between
  * the streams and its inboxes, so time-outs, {@code tryReceive} and {@code trySend} work on
- * plain pipes.
+ * plain pipes; a {@code send} writes into the pipe on its own thread ({@link PipeWriter}).
  */
 public final class ProcessTransport implements TransportProvider {
     private static final long INBOX_BYTES = 1 << 20;
@@ -101,12 +101,13 @@ public final class ProcessTransport implements TransportProvider {
         Framing framing = Framing.of(endpoint);
         Inbox inbound = new Inbox(name, INBOX_BYTES);
         Inbox outbound = new Inbox(name, INBOX_BYTES);
-        StreamPumps pumps = new StreamPumps(name, maxFrame, framing, in, out, inbound, outbound,
+        PipeWriter writer = new PipeWriter(name, framing, out, outbound);
+        StreamPumps pumps = new StreamPumps(name, maxFrame, framing, in, inbound, writer,
                 () -> process == null ? "" : exitNote(process));
         QueueConnection connection = process == null
-                ? new QueueConnection(endpoint, name, maxFrame, inbound, outbound, () -> awaitWriter(pumps), true,
-                        framing)
-                : new Child(endpoint, name, maxFrame, framing, inbound, outbound, pumps, process);
+                ? new QueueConnection(endpoint, name, maxFrame, inbound, outbound, () -> awaitWriter(pumps), framing,
+                        writer)
+                : new Child(endpoint, name, maxFrame, framing, inbound, outbound, writer, pumps, process);
         pumps.start();
         return connection;
     }
@@ -135,8 +136,8 @@ public final class ProcessTransport implements TransportProvider {
         private final Process process;
 
         Child(Endpoint endpoint, String name, int maxFrame, Framing framing, Inbox inbound, Inbox outbound,
-                StreamPumps pumps, Process process) {
-            super(endpoint, name, maxFrame, inbound, outbound, () -> reap(pumps, process), true, framing);
+                PipeWriter writer, StreamPumps pumps, Process process) {
+            super(endpoint, name, maxFrame, inbound, outbound, () -> reap(pumps, process), framing, writer);
             this.process = process;
         }
 

@@ -3,40 +3,33 @@ package dev.conduit.internal.process;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.internal.Inbox;
-import dev.conduit.internal.frame.Frames;
 import dev.conduit.internal.frame.Framing;
 import dev.conduit.internal.frame.StreamDecoder;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.util.function.Supplier;
 
 /**
  * The two threads that move messages between a pair of byte streams and a connection's inboxes,
  * framed as the connection's {@link Framing} has it:
- * a reader decoding messages into {@code inbound}, a writer encoding {@code outbound} messages
- * (flushing whenever it has nothing more queued, so bursts are batched into few writes, or a
- * sender waits for its message to be out, and then telling {@code outbound} what is written).
+ * a reader decoding messages into {@code inbound}, and a writer running {@link PipeWriter#pump}
+ * (what {@code write} and {@code trySend} queued; a {@code send} writes on its own thread).
  */
 final class StreamPumps {
-    private static final int OUTPUT_BUFFER_BYTES = 64 * 1024;
-
     private final Thread reader;
     private final Thread writer;
 
     /**
      * @param endNote what to add to the end-of-stream message, e.g. the child's exit code
      */
-    StreamPumps(String name, int maxFrame, Framing framing, InputStream in, OutputStream out, Inbox inbound,
-            Inbox outbound, Supplier<String> endNote) {
+    StreamPumps(String name, int maxFrame, Framing framing, InputStream in, Inbox inbound, PipeWriter out,
+            Supplier<String> endNote) {
         StreamDecoder decoder = framing.decoder(name, maxFrame, StreamDecoder.DEFAULT_BUFFER_BYTES);
         reader = Thread.ofPlatform().daemon().name("conduit-reader " + name)
                 .unstarted(() -> read(name, decoder, in, inbound, endNote));
         writer = Thread.ofPlatform().daemon().name("conduit-writer " + name)
-                .unstarted(() -> write(framing, out, outbound));
+                .unstarted(out::pump);
     }
 
     void start() {
@@ -76,27 +69,6 @@ final class StreamPumps {
                     + e.getMessage(), e));
         } catch (InterruptedException e) {
             inbound.closeProducer(new ConnectionClosedException(name + ": receive: reader interrupted", e));
-        }
-    }
-
-    private static void write(Framing framing, OutputStream rawOut, Inbox outbound) {
-        ByteBuffer header = ByteBuffer.allocate(Frames.HEADER_BYTES);
-        try (OutputStream out = new BufferedOutputStream(rawOut, OUTPUT_BUFFER_BYTES)) {
-            try {
-                while (true) {
-                    byte[] message = outbound.take(-1);
-                    framing.writeTo(out, message, header);
-                    if (outbound.shouldWriteOut()) {
-                        out.flush();
-                        outbound.takenWritten();
-                    }
-                }
-            } catch (ConnectionClosedException e) {
-                // This side closed and everything queued was written: close the stream below.
-            }
-        } catch (IOException | InterruptedException e) {
-            // The peer is gone (EPIPE) or the writer was stopped: senders must hear of it.
-            outbound.closeConsumer();
         }
     }
 }
