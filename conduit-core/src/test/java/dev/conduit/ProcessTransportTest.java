@@ -81,6 +81,21 @@ class ProcessTransportTest {
     }
 
     @Test
+    void whatAReturnedSendTookOutlivesTheChild() throws Exception {
+        int count = 5000;
+        try (ProcessConnection child = Conduit.spawn(ChildJvm.builder(TestPeers.class, "send-halt", "stdio",
+                Integer.toString(count)))) {
+            for (int i = 0; i < count; i++) {
+                assertEquals(TestPeers.haltMessage(i), child.receiveString(Duration.ofSeconds(30)), "message " + i);
+            }
+            ConnectionClosedException e = assertThrows(ConnectionClosedException.class,
+                    () -> child.receive(Duration.ofSeconds(30)));
+            assertTrue(e.getMessage().contains("connection closed by peer"), e.getMessage());
+            assertEquals(0, child.process().waitFor());
+        }
+    }
+
+    @Test
     void spawnOptionsMustBeAStdioEndpoint() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.spawn(new ProcessBuilder("true"), "unix:/tmp/x"));

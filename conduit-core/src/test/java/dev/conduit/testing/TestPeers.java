@@ -15,6 +15,9 @@ import java.util.concurrent.CountDownLatch;
  * <li>{@code hold ENDPOINT}: connect, send {@code ready}, then never read, never exit.</li>
  * <li>{@code echo ENDPOINT}: connect and send every message back until the peer closes.</li>
  * <li>{@code send-hold ENDPOINT}: open a one-way sender, send {@code ready}, then never exit.</li>
+ * <li>{@code send-halt ENDPOINT COUNT}: connect, send {@link #haltMessage} 0 to COUNT-1 (most
+ *     with {@code write}, every tenth and the last with {@code send}), then halt at once: what a
+ *     returned {@code send} took must reach the peer all the same.</li>
  * <li>{@code relay ENDPOINT}: join this process's stdio and a connection to ENDPOINT, copying
  *     messages both ways; when either side closes, close the other and exit.</li>
  * </ul>
@@ -30,6 +33,7 @@ public final class TestPeers {
             case "echo" -> echo(endpoint);
             case "relay" -> relay(endpoint);
             case "send-hold" -> sendHold(endpoint);
+            case "send-halt" -> sendHalt(endpoint, Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -44,6 +48,23 @@ public final class TestPeers {
         MessageSender s = Conduit.openSender(endpoint);
         s.send("ready");
         new CountDownLatch(1).await();
+    }
+
+    /** @return message {@code i} of {@code send-halt}: 4 KiB, so what is queued takes a while to write */
+    public static String haltMessage(int i) {
+        return "m" + i + "x".repeat(4096);
+    }
+
+    private static void sendHalt(String endpoint, int count) throws Exception {
+        Connection c = Conduit.connect(endpoint, Duration.ofSeconds(10));
+        for (int i = 0; i < count; i++) {
+            if (i % 10 == 9 || i == count - 1) {
+                c.send(haltMessage(i));
+            } else {
+                c.write(haltMessage(i));
+            }
+        }
+        Runtime.getRuntime().halt(0);
     }
 
     private static void echo(String endpoint) throws Exception {
