@@ -5,6 +5,7 @@ import dev.conduit.Connection;
 import dev.conduit.Listener;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
+import dev.conduit.ProcessConnection;
 import dev.conduit.bench.link.AeronLink;
 import dev.conduit.bench.link.ConduitLink;
 import dev.conduit.bench.link.RawSocketLink;
@@ -14,10 +15,13 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +57,9 @@ public final class BenchPeer {
             "mq", "log", "zipc");
     /** Other libraries, measured the same way. */
     public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq", "node-ws");
+
+    /** The stdio client's child, once spawned: its pinning is checked after the run. */
+    private static long stdioChild;
 
     private BenchPeer() {
     }
@@ -92,6 +99,9 @@ public final class BenchPeer {
             String query = args.length > 5 && !args[5].equals("-") ? "?" + args[5] : "";
             try (Link link = connect(transport, size, args[3], plan, query)) {
                 System.out.println(Session.drive(link, size, plan, phase -> {
+                    if (stdioChild > 0 && phase.equals(Session.PHASE + 1)) {
+                        checkPinned(stdioChild, plan.pinServer());
+                    }
                     System.out.println(phase);
                     System.out.flush();
                 }));
@@ -185,8 +195,12 @@ public final class BenchPeer {
         return switch (transport) {
             case "unix", "pipe", "tcp", "ws", "shm" ->
                     new ConduitLink(Conduit.connect(address, Duration.ofSeconds(30)));
-            case "stdio" -> new ConduitLink(Conduit.spawn(new ProcessBuilder(serverCommand(size, plan.pinServer()))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT)));
+            case "stdio" -> {
+                ProcessConnection child = Conduit.spawn(new ProcessBuilder(serverCommand(size, plan.pinServer()))
+                        .redirectError(ProcessBuilder.Redirect.INHERIT));
+                stdioChild = child.process().pid();
+                yield new ConduitLink(child);
+            }
             case "mem" -> {
                 String endpoint = "mem:bench" + options;
                 Listener listener = Conduit.listen(endpoint);
@@ -260,6 +274,32 @@ public final class BenchPeer {
     private static String log(String dir, String name, String query, String more) {
         String options = more.isEmpty() ? query : (query.isEmpty() ? "?" : query + "&") + more;
         return "log:" + Path.of(dir, name) + options;
+    }
+
+    /**
+     * Fails the run unless the stdio child ran where it was pinned (the CPU other than its
+     * client's): an unpinned child shares its parent's CPU, and its round trip is then a
+     * measure of the scheduler. Called after the first phase, while the child runs.
+     *
+     * @param pin the {@code taskset} CPU list the child was given, or {@code -} for none
+     * @throws UncheckedIOException if the child may run elsewhere, or its status cannot be read
+     */
+    private static void checkPinned(long pid, String pin) {
+        if (pin.equals("-")) {
+            return;
+        }
+        String allowed;
+        try {
+            allowed = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(l -> l.startsWith("Cpus_allowed_list:")).map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .findFirst().orElse("?");
+        } catch (IOException e) {
+            throw new UncheckedIOException("stdio: cannot read the child's (pid " + pid + ") CPUs", e);
+        }
+        if (!allowed.equals(pin)) {
+            throw new UncheckedIOException(new IOException("stdio: the child (pid " + pid + ") may run on CPUs "
+                    + allowed + ", not on CPU " + pin + " only, as it was pinned"));
+        }
     }
 
     private static List<String> serverCommand(int size, String pin) {

@@ -39,6 +39,7 @@ public record Machine(String cpu, int cpus, String os, String jdk, String date, 
     /** @return one line for the head of a table */
     public String summary() {
         return cpu + ", " + cpus + " CPUs, " + os + ", " + jdk + ", " + date
-                + (pinned ? ", each process pinned to its own CPU" : ", processes not pinned");
+                + (pinned ? ", each process pinned to its own CPU (stdio's child too, which its client spawns: on"
+                        + " the CPU other than its client's, checked)" : ", processes not pinned");
     }
 }

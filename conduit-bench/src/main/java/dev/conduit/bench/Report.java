@@ -144,6 +144,8 @@ public final class Report {
         sb.append("\"cpu\": ").append(quote(machine.cpu())).append(", \"cpus\": ").append(machine.cpus())
                 .append(", \"os\": ").append(quote(machine.os())).append(", \"jdk\": ").append(quote(machine.jdk()))
                 .append(", \"date\": ").append(quote(machine.date())).append(", \"pinned\": ").append(machine.pinned())
+                .append(", \"stdio_child_cpu\": ")
+                .append(quote(machine.pinned() ? "the other CPU from its client's" : "unpinned"))
                 .append("},\n  \"command\": ").append(quote(command)).append(",\n  \"rows\": [");
         String separator = "\n    ";
         for (Measurement r : ordered()) {

@@ -62,7 +62,8 @@ class ReportTest {
                 row("c-uds", Kind.BASELINE, 10_000, 600_000, 5_000_000)), MACHINE, "conduit bench --size \"64\"");
         String json = report.json();
         assertTrue(json.startsWith("{\n  \"machine\": {\"cpu\": \"cpu\", \"cpus\": 2, \"os\": \"Linux\", \"jdk\": \"JDK 25\","
-                + " \"date\": \"2026-11-22T00:00Z\", \"pinned\": true},\n  \"command\": \"conduit bench --size \\\"64\\\"\""),
+                + " \"date\": \"2026-11-22T00:00Z\", \"pinned\": true,"
+                + " \"stdio_child_cpu\": \"the other CPU from its client's\"},\n  \"command\": \"conduit bench --size \\\"64\\\"\""),
                 json);
         assertTrue(json.contains("{\"transport\": \"unix\", \"kind\": \"conduit\", \"size\": 64, \"p50_ns\": 11000,"
                 + " \"p90_ns\": 11000, \"p99_ns\": 22000, \"p999_ns\": 33000, \"max_ns\": 44000, \"round_trips\": 1000,"
