@@ -1,5 +1,6 @@
 package dev.conduit.internal;
 
+import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.internal.frame.Framing;
@@ -130,7 +131,7 @@ public class QueueConnection extends AbstractConnection {
             if (direct != null && mode == SendMode.SEND) {
                 // What this thread wrote or try-sent before goes first.
                 outbound.awaitWritten(mode.call);
-                direct.send(payload, offset, length);
+                sendDirect(payload, offset, length);
                 return true;
             }
             boolean queued = outbound.put(Payloads.toArray(payload, offset, length), mode != SendMode.TRY_SEND);
@@ -141,6 +142,15 @@ public class QueueConnection extends AbstractConnection {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw interrupted(mode.call);
+        }
+    }
+
+    private void sendDirect(Object payload, int offset, long length) throws IOException {
+        try {
+            direct.send(payload, offset, length);
+        } catch (ConnectionClosedException e) {
+            // A close here ends a write blocked on a full pipe by ending the child (EPIPE): say so.
+            throw isClosedLocally() ? closedLocally(SendMode.SEND.call) : e;
         }
     }
 
