@@ -8,6 +8,7 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.threads.Pauser;
 import net.openhft.chronicle.wire.DocumentContext;
 
 import java.lang.foreign.MemorySegment;
@@ -18,8 +19,11 @@ import java.nio.file.Path;
  * Chronicle Queue, the peer of Conduit's {@code log:}: a pair of queues, one each way, as the
  * {@code log} row is a pair of logs. A side appends each message as one excerpt (one
  * {@code writingDocument} per message: Chronicle has no batch to flush) and tails the other
- * queue from its start, busy-spinning at its end as Chronicle's own tailers do (it has no
- * blocking read). {@link #receiveChecked} checks each excerpt where it lies in the mapped file,
+ * queue from its start. Chronicle has no blocking read: at the end of the queue a tailer
+ * waits with {@code Pauser.balanced()}, as Chronicle's own services do (it spins, then yields,
+ * then sleeps for longer and longer up to a millisecond). A pure busy spin does worse on a
+ * shared machine: measured pinned, a descheduled spinner took round trips from µs to 1-800 ms,
+ * where the {@code log} row's receiver sleeps in the kernel and lets its CPU go. {@link #receiveChecked} checks each excerpt where it lies in the mapped file,
  * as a user decoding in place would, and as the {@code log} row does.
  *
  * <p>Chronicle does not keep an empty excerpt (a tailer reads one byte of padding back), so the
@@ -32,6 +36,7 @@ public final class ChronicleLink implements Link {
     private final ChronicleQueue inQueue;
     private final ExcerptAppender appender;
     private final ExcerptTailer tailer;
+    private final Pauser pauser = Pauser.balanced();
     private byte[] received = new byte[64];
     private int lastLength = -1;
     /** The mapped chunk {@link #view} covers, and where in the file it starts and ends. */
@@ -71,6 +76,7 @@ public final class ChronicleLink implements Link {
                     int length = (int) bytes.readRemaining();
                     if (length == EMPTY.length) {
                         lastLength = 0;
+                        pauser.reset();
                         return received;
                     }
                     if (received.length < length) {
@@ -78,10 +84,11 @@ public final class ChronicleLink implements Link {
                     }
                     bytes.read(received, 0, length);
                     lastLength = length;
+                    pauser.reset();
                     return received;
                 }
             }
-            Thread.onSpinWait();
+            pauser.pause();
         }
     }
 
@@ -91,9 +98,10 @@ public final class ChronicleLink implements Link {
         while (true) {
             try (DocumentContext dc = tailer.readingDocument()) {
                 if (!dc.isPresent()) {
-                    Thread.onSpinWait();
+                    pauser.pause();
                     continue;
                 }
+                pauser.reset();
                 Bytes<?> bytes = dc.wire().bytes();
                 long length = bytes.readRemaining();
                 if (length == EMPTY.length) {
