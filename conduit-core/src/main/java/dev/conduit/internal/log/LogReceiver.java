@@ -48,6 +48,10 @@ public final class LogReceiver extends AbstractConnection {
     private static final long VIRTUAL_PARK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final int SPINS_PER_CLOCK_READ = 64;
+    private static final long PAGE = 4096;
+    /** How far past the end of the log a waiting reader puts pages in the page cache, and in what steps. */
+    static final long POPULATE_AHEAD = 1 << 20;
+    private static final long POPULATE_STEP = 256 << 10;
 
     private final LogDirectory directory;
     private final long spinNanos;
@@ -75,6 +79,10 @@ public final class LogReceiver extends AbstractConnection {
     private boolean cannotRoll;
     /** Whether this segment's {@link Segment#sizeProblem} was reported. */
     private boolean sizeReported;
+    /** The offset in {@code segment.data} up to which {@link #populateAhead} put pages in the page cache. */
+    private long populated;
+    /** Whether the kernel takes {@code MADV_POPULATE_READ} (since Linux 5.14). */
+    private boolean populating = true;
 
     /**
      * @param segment the segment to start in; owned from now on
@@ -98,6 +106,7 @@ public final class LogReceiver extends AbstractConnection {
         offset = at;
         position = s.base + at;
         sizeReported = false;
+        populated = 0;
     }
 
     /**
@@ -120,6 +129,11 @@ public final class LogReceiver extends AbstractConnection {
     /** @return how many records (or crash holes) this receiver skipped as abandoned or lost in a crash, for tests */
     long skipped() {
         return skipped;
+    }
+
+    /** @return how far into its segment this receiver put pages in the page cache; -1 if the kernel refused; for tests */
+    long populated() {
+        return populating ? populated : -1;
     }
 
     @Override
@@ -352,6 +366,7 @@ public final class LogReceiver extends AbstractConnection {
     private void await(long deadline, boolean spin) {
         Segment s = segment;
         long at = offset;
+        populateAhead(s, at);
         boolean virtual = Thread.currentThread().isVirtual();
         if (spin && spinNanos > 0 && !virtual) {
             long until = System.nanoTime() + Math.min(spinNanos, Long.MAX_VALUE / 4);
@@ -392,6 +407,27 @@ public final class LogReceiver extends AbstractConnection {
             s.readerAwake();
             sleepingOn = null;
         }
+    }
+
+    /**
+     * With nothing to read, puts the pages past the end of the log (up to {@value #POPULATE_AHEAD}
+     * bytes ahead, in steps of 256 KiB) in the page cache, read-only: the kernel makes and zeroes
+     * a file's new page on its first fault, and it is cheaper here, while this reader waits,
+     * than in the writer's fault on its way to committing the record a reader waits for. Nothing
+     * in the file changes (the pages read as the zeros they are), so what a crash leaves is the same.
+     */
+    private void populateAhead(Segment s, long at) {
+        long from = Math.max(populated, at & -PAGE);
+        long to = Math.min(at + POPULATE_AHEAD, s.readable) & -PAGE;
+        if (!populating || to - from < POPULATE_STEP) {
+            return;
+        }
+        try {
+            populating = Libc.madvise(s.data.asSlice(from, to - from), Libc.MADV_POPULATE_READ);
+        } catch (IOException e) {
+            populating = false; // Advice only: the writer's faults do the same work.
+        }
+        populated = to;
     }
 
     @Override
