@@ -33,7 +33,8 @@ import java.util.zip.CRC32C;
  * and throws {@link LogDamagedException}; with {@code skip} it goes on from the next plausible
  * record ({@link Resync#pastDamage}) and counts what it passed over ({@link #damage()}).
  *
- * <p><b>Waiting.</b> At the end of the log a receiver spins for the {@code spin} budget, then
+ * <p><b>Waiting.</b> At the end of the log a receiver first puts the pages ahead in the page
+ * cache for the writer ({@link PagesAhead}), spins for the {@code spin} budget, then
  * adds itself to the segment's waiters, looks once more, and sleeps in {@code FUTEX_WAIT} on the
  * state word of the record it waits for, for at most {@value #SLICE_MILLIS} ms at a time, so it
  * notices a dead writer or a local close within a slice. Writers wake the word only when the
@@ -48,10 +49,6 @@ public final class LogReceiver extends AbstractConnection {
     private static final long VIRTUAL_PARK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final int SPINS_PER_CLOCK_READ = 64;
-    private static final long PAGE = 4096;
-    /** How far past the end of the log a waiting reader puts pages in the page cache, and in what steps. */
-    static final long POPULATE_AHEAD = 1 << 20;
-    private static final long POPULATE_STEP = 256 << 10;
 
     private final LogDirectory directory;
     private final long spinNanos;
@@ -79,10 +76,7 @@ public final class LogReceiver extends AbstractConnection {
     private boolean cannotRoll;
     /** Whether this segment's {@link Segment#sizeProblem} was reported. */
     private boolean sizeReported;
-    /** The offset in {@code segment.data} up to which {@link #populateAhead} put pages in the page cache. */
-    private long populated;
-    /** Whether the kernel takes {@code MADV_POPULATE_READ} (since Linux 5.14). */
-    private boolean populating = true;
+    private final PagesAhead pagesAhead = new PagesAhead();
 
     /**
      * @param segment the segment to start in; owned from now on
@@ -106,7 +100,7 @@ public final class LogReceiver extends AbstractConnection {
         offset = at;
         position = s.base + at;
         sizeReported = false;
-        populated = 0;
+        pagesAhead.reset();
     }
 
     /**
@@ -133,7 +127,7 @@ public final class LogReceiver extends AbstractConnection {
 
     /** @return how far into its segment this receiver put pages in the page cache; -1 if the kernel refused; for tests */
     long populated() {
-        return populating ? populated : -1;
+        return pagesAhead.populated();
     }
 
     @Override
@@ -366,7 +360,7 @@ public final class LogReceiver extends AbstractConnection {
     private void await(long deadline, boolean spin) {
         Segment s = segment;
         long at = offset;
-        populateAhead(s, at);
+        pagesAhead.populate(s, at);
         boolean virtual = Thread.currentThread().isVirtual();
         if (spin && spinNanos > 0 && !virtual) {
             long until = System.nanoTime() + Math.min(spinNanos, Long.MAX_VALUE / 4);
@@ -407,27 +401,6 @@ public final class LogReceiver extends AbstractConnection {
             s.readerAwake();
             sleepingOn = null;
         }
-    }
-
-    /**
-     * With nothing to read, puts the pages past the end of the log (up to {@value #POPULATE_AHEAD}
-     * bytes ahead, in steps of 256 KiB) in the page cache, read-only: the kernel makes and zeroes
-     * a file's new page on its first fault, and it is cheaper here, while this reader waits,
-     * than in the writer's fault on its way to committing the record a reader waits for. Nothing
-     * in the file changes (the pages read as the zeros they are), so what a crash leaves is the same.
-     */
-    private void populateAhead(Segment s, long at) {
-        long from = Math.max(populated, at & -PAGE);
-        long to = Math.min(at + POPULATE_AHEAD, s.readable) & -PAGE;
-        if (!populating || to - from < POPULATE_STEP) {
-            return;
-        }
-        try {
-            populating = Libc.madvise(s.data.asSlice(from, to - from), Libc.MADV_POPULATE_READ);
-        } catch (IOException e) {
-            populating = false; // Advice only: the writer's faults do the same work.
-        }
-        populated = to;
     }
 
     @Override

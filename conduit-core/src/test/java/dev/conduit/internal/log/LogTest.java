@@ -294,7 +294,7 @@ class LogTest {
         assertNull(receiver.receive(Duration.ofMillis(1)));
         long populated = receiver.populated();
         Assumptions.assumeTrue(populated >= 0, "skipped: this kernel has no MADV_POPULATE_READ (Linux 5.14)");
-        assertEquals(LogReceiver.POPULATE_AHEAD, populated);
+        assertEquals(PagesAhead.AHEAD, populated);
         sender.send("second");
         assertEquals("second", receiver.receiveString(WAIT));
         byte[] file = Files.readAllBytes(dir.resolve("log").resolve("0000000000000000.log"));
