@@ -33,9 +33,8 @@ import java.util.zip.CRC32C;
  * and throws {@link LogDamagedException}; with {@code skip} it goes on from the next plausible
  * record ({@link Resync#pastDamage}) and counts what it passed over ({@link #damage()}).
  *
- * <p><b>Waiting.</b> At the end of the log a receiver first puts the pages ahead in the page
- * cache for the writer ({@link PagesAhead}), spins for the {@code spin} budget, then
- * adds itself to the segment's waiters, looks once more, and sleeps in {@code FUTEX_WAIT} on the
+ * <p><b>Waiting.</b> At the end of the log a receiver spins for the {@code spin} budget, puts
+ * the pages ahead in the page cache for the writer ({@link PagesAhead}), then adds itself to the segment's waiters, looks once more, and sleeps in {@code FUTEX_WAIT} on the
  * state word of the record it waits for, for at most {@value #SLICE_MILLIS} ms at a time, so it
  * notices a dead writer or a local close within a slice. Writers wake the word only when the
  * waiters say someone sleeps. Virtual threads park instead.
@@ -360,7 +359,6 @@ public final class LogReceiver extends AbstractConnection {
     private void await(long deadline, boolean spin) {
         Segment s = segment;
         long at = offset;
-        pagesAhead.populate(s, at);
         boolean virtual = Thread.currentThread().isVirtual();
         if (spin && spinNanos > 0 && !virtual) {
             long until = System.nanoTime() + Math.min(spinNanos, Long.MAX_VALUE / 4);
@@ -376,6 +374,8 @@ public final class LogReceiver extends AbstractConnection {
             } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0
                     || (System.nanoTime() - until < 0 && !isClosedLocally()));
         }
+        // Only once the spin found nothing: a record that comes within it is not held up by the work.
+        pagesAhead.populate(s, at);
         long sleep = deadline == 0 ? SLICE_NANOS : Math.min(SLICE_NANOS, deadline - System.nanoTime());
         if (sleep <= 0) {
             return;
