@@ -33,8 +33,8 @@ import java.util.zip.CRC32C;
  * and throws {@link LogDamagedException}; with {@code skip} it goes on from the next plausible
  * record ({@link Resync#pastDamage}) and counts what it passed over ({@link #damage()}).
  *
- * <p><b>Waiting.</b> At the end of the log a receiver spins for the {@code spin} budget, puts
- * the pages ahead in the page cache for the writer ({@link PagesAhead}), then adds itself to the segment's waiters, looks once more, and sleeps in {@code FUTEX_WAIT} on the
+ * <p><b>Waiting.</b> At the end of the log a receiver spins for the {@code spin} budget, then
+ * adds itself to the segment's waiters, looks once more, and sleeps in {@code FUTEX_WAIT} on the
  * state word of the record it waits for, for at most {@value #SLICE_MILLIS} ms at a time, so it
  * notices a dead writer or a local close within a slice. Writers wake the word only when the
  * waiters say someone sleeps. Virtual threads park instead.
@@ -75,7 +75,6 @@ public final class LogReceiver extends AbstractConnection {
     private boolean cannotRoll;
     /** Whether this segment's {@link Segment#sizeProblem} was reported. */
     private boolean sizeReported;
-    private final PagesAhead pagesAhead = new PagesAhead();
 
     /**
      * @param segment the segment to start in; owned from now on
@@ -99,7 +98,6 @@ public final class LogReceiver extends AbstractConnection {
         offset = at;
         position = s.base + at;
         sizeReported = false;
-        pagesAhead.reset();
     }
 
     /**
@@ -122,11 +120,6 @@ public final class LogReceiver extends AbstractConnection {
     /** @return how many records (or crash holes) this receiver skipped as abandoned or lost in a crash, for tests */
     long skipped() {
         return skipped;
-    }
-
-    /** @return how far into its segment this receiver put pages in the page cache; -1 if the kernel refused; for tests */
-    long populated() {
-        return pagesAhead.populated();
     }
 
     @Override
@@ -374,8 +367,6 @@ public final class LogReceiver extends AbstractConnection {
             } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0
                     || (System.nanoTime() - until < 0 && !isClosedLocally()));
         }
-        // Only once the spin found nothing: a record that comes within it is not held up by the work.
-        pagesAhead.populate(s, at);
         long sleep = deadline == 0 ? SLICE_NANOS : Math.min(SLICE_NANOS, deadline - System.nanoTime());
         if (sleep <= 0) {
             return;

@@ -594,34 +594,6 @@ public final class Libc {
         }
     }
 
-    private static final MethodHandle MADVISE = downcall("madvise", FunctionDescriptor.of(INT, ADDRESS, SIZE_T, INT),
-            ERRNO);
-    /**
-     * {@code madvise} advice (Linux 5.14): fault the range's pages in for reading, as touching each
-     * would, in one call: a file's pages that are not in the page cache yet are put there.
-     */
-    public static final int MADV_POPULATE_READ = 22;
-
-    /**
-     * {@code madvise(mapping, size, advice)} on a page-aligned mapping. Blocks while the kernel
-     * does what the advice asks (populating pages: as long as their page faults would take).
-     *
-     * @return whether the kernel took it ({@code false}: {@code EINVAL}, advice it does not know)
-     * @throws ErrnoException with {@code errno} and its text, for any other failure
-     */
-    public static boolean madvise(MemorySegment mapping, int advice) throws IOException {
-        try {
-            checked((arena, state) -> (int) MADVISE.invokeExact(state, mapping, mapping.byteSize(), advice),
-                    () -> "madvise(" + mapping + ", " + mapping.byteSize() + ", " + advice + ")");
-            return true;
-        } catch (ErrnoException e) {
-            if (e.errno() == EINVAL) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
     // ---- Named FIFOs (fifo:): mkfifo, open, read/write, ppoll, fcntl pipe sizes, statx --------------------
     //
     // read and write take the buffer as an address number, not a segment: the FIFO's hot path then

@@ -13,7 +13,6 @@ import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
 import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -282,29 +281,6 @@ class LogTest {
         Waits.until("the receiver sleeps in FUTEX_WAIT", WAIT, () -> Waits.isIn(reader, "Libc", "futexWait"));
         sender.send("wake up");
         assertEquals("wake up", got.get(10, TimeUnit.SECONDS));
-    }
-
-    @Test
-    void aWaitingReceiverPutsThePagesAheadInThePageCacheAndChangesNothingInTheFile() throws Exception {
-        LogReceiver receiver = (LogReceiver) receiver("?from=start&spin=0");
-        MessageSender sender = sender("");
-        sender.send("first");
-        assertEquals("first", receiver.receiveString(WAIT));
-        assertEquals(0, receiver.populated(), "populated before it had to wait");
-        assertNull(receiver.receive(Duration.ofMillis(1)));
-        long populated = receiver.populated();
-        Assumptions.assumeTrue(populated >= 0, "skipped: this kernel has no MADV_POPULATE_READ (Linux 5.14)");
-        assertEquals(PagesAhead.AHEAD, populated);
-        sender.send("second");
-        assertEquals("second", receiver.receiveString(WAIT));
-        byte[] file = Files.readAllBytes(dir.resolve("log").resolve("0000000000000000.log"));
-        for (int i = Segment.HEADER_BYTES + 2 * 24; i < file.length; i++) {
-            assertEquals(0, file[i], "byte " + i + " of the segment");
-        }
-        // A segment with less than a step of room ahead is left alone.
-        LogReceiver small = (LogReceiver) track(Conduit.openReceiver("log:" + dir.resolve("small") + "?segmentSize=8k"));
-        assertNull(small.receive(Duration.ofMillis(1)));
-        assertEquals(0, small.populated());
     }
 
     @Test
