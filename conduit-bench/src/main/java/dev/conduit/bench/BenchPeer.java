@@ -7,6 +7,7 @@ import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 import dev.conduit.ProcessConnection;
 import dev.conduit.bench.link.AeronLink;
+import dev.conduit.bench.link.ChronicleLink;
 import dev.conduit.bench.link.ConduitLink;
 import dev.conduit.bench.link.RawSocketLink;
 import dev.conduit.bench.link.ZmqLink;
@@ -44,7 +45,8 @@ import java.util.List;
  * is DIR and the options.
  * PLAN is {@code durationMillis,warmupMillis,maxMessages,pinServer}. The client of {@code stdio}
  * spawns its server itself, and that of {@code mem} runs it on a thread, so both take
- * {@code -} as ADDRESS. {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one
+ * {@code -} as ADDRESS. {@code chronicle} is a pair of Chronicle queues in DIR, laid out as {@code log}'s
+ * pair; its ADDRESS is DIR. {@code fifo} is a pair of FIFOs in DIR, {@code c2s} and {@code s2c}, one
  * each way: the server opens its receiver, says ready with DIR, then waits for the client's
  * receiver to open its sender. {@code mq} is a pair of System V queues, the same way round: the
  * server's key is its ADDRESS, the client's that key plus one. {@code zipc} is a pair of ZIPC queues,
@@ -56,7 +58,7 @@ public final class BenchPeer {
     public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "ws", "shm", "stdio", "mem", "fifo",
             "mq", "log", "zipc");
     /** Other libraries, measured the same way. */
-    public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq", "node-ws");
+    public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq", "node-ws", "chronicle");
 
     /** The stdio client's child, once spawned: its pinning is checked after the run. */
     private static long stdioChild;
@@ -131,6 +133,25 @@ public final class BenchPeer {
                      MessageSender out = Conduit.openSender(log(dir, "to-client", "", ""))) {
                     ready(dir + query);
                     Session.serve(new ConduitLink(out, in), size);
+                }
+            }
+            case "chronicle" -> {
+                // Made before "ready", so the client's tailer finds the queue it tails.
+                ChronicleLink link;
+                try {
+                    link = new ChronicleLink(Path.of(dir, "to-client"), Path.of(dir, "to-server"));
+                } catch (RuntimeException | Error e) {
+                    // A JDK or platform Chronicle does not support (without its flags it throws an
+                    // AssertionError from its static set-up): the row is skipped, not failed.
+                    if (e instanceof VirtualMachineError) {
+                        throw e;
+                    }
+                    System.out.println(Harness.UNAVAILABLE + "Chronicle Queue cannot run here: " + e);
+                    return;
+                }
+                try (link) {
+                    ready(dir);
+                    Session.serve(link, size);
                 }
             }
             case "fifo" -> {
@@ -223,6 +244,7 @@ public final class BenchPeer {
                 MessageSender out = Conduit.openSender(log(dir, "to-server", "", ""));
                 yield new ConduitLink(out, Conduit.openReceiver(log(dir, "to-client", query, "from=start")));
             }
+            case "chronicle" -> new ChronicleLink(Path.of(address, "to-server"), Path.of(address, "to-client"));
             case "fifo" -> {
                 int q = address.indexOf('?');
                 String dir = q < 0 ? address : address.substring(0, q);

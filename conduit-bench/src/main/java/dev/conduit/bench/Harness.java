@@ -56,7 +56,9 @@ public final class Harness implements AutoCloseable {
 
     /**
      * A run given up because a side said nothing for longer than its phase's bound (JeroMQ
-     * sometimes stalls for seconds): a row to skip with this message as its reason, not a failure.
+     * sometimes stalls for seconds), or because a peer's library cannot run here (the server
+     * said {@link #UNAVAILABLE} instead of ready): a row to skip with this message as its
+     * reason, not a failure.
      */
     public static final class Stalled extends IOException {
         private static final long serialVersionUID = 1L;
@@ -76,6 +78,9 @@ public final class Harness implements AutoCloseable {
          */
         void step(String label, int done, int total);
     }
+
+    /** What a server says instead of {@code ready} when its peer library cannot run here, then why. */
+    static final String UNAVAILABLE = "unavailable ";
 
     /** How long a child JVM may take to start and connect, on top of its first phase. */
     private static final long STARTUP_MILLIS = 60_000;
@@ -190,6 +195,9 @@ public final class Harness implements AutoCloseable {
                 server = Child.start(dir, "server", command(pin ? "1" : "-", transport, plan, "server", transport,
                         String.valueOf(size), dir.toString(), options.isEmpty() ? "-" : options));
                 String ready = server.line(STARTUP_MILLIS);
+                if (ready != null && ready.startsWith(UNAVAILABLE)) {
+                    throw new Stalled(name + " " + size + " B: skipped: " + ready.substring(UNAVAILABLE.length()));
+                }
                 if (ready == null || !ready.startsWith("ready ")) {
                     throw server.failure(name + " " + size + " B: server did not get ready (said: " + ready + ")");
                 }

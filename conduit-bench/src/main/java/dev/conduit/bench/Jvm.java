@@ -12,6 +12,26 @@ final class Jvm {
     /** The system property that puts a child's Conduit sides on virtual threads ({@code --virtual-threads}). */
     static final String VIRTUAL = "conduit.bench.virtual";
 
+    /**
+     * What Chronicle Queue needs on JDK 25 (its documented list for Java 17 and later): it
+     * reaches JDK internals for mapped memory, cleaners and {@code sun.misc.Unsafe}. Its usage
+     * analytics and start-up banner are turned off. Only the Chronicle JVMs get these flags.
+     */
+    private static final List<String> CHRONICLE = List.of(
+            "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
+            "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+            "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-Dchronicle.analytics.disable=true",
+            "-Dchronicle.announcer.disable=true");
+
     private Jvm() {
     }
 
@@ -38,6 +58,9 @@ final class Jvm {
             command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
             command.add("--sun-misc-unsafe-memory-access=allow");
             command.add("-Daeron.print.configuration=false");
+        }
+        if (transport.equals("chronicle")) {
+            command.addAll(CHRONICLE);
         }
         command.addAll(options);
         String extra = System.getenv("CONDUIT_BENCH_JVM_OPTS");

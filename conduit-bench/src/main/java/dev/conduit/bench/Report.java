@@ -22,6 +22,13 @@ public final class Report {
             "unix", "c-uds", "pipe", "c-uds", "raw-uds", "c-uds", "stdio", "c-pipe", "aeron", "c-shm",
             "fifo", "c-fifo", "mq", "c-sysv", "shm", "c-shm", "zipc", "c-shm");
 
+    /**
+     * The peer a transport is compared with in the peer columns when the run has it, rather than
+     * the best peer: the one that does the same job ({@code log}, a durable log, with Chronicle
+     * Queue, not with Aeron's in-memory IPC).
+     */
+    private static final Map<String, String> PEERS = Map.of("log", "chronicle");
+
     private final List<Measurement> rows;
     private final Machine machine;
     private final String command;
@@ -43,11 +50,16 @@ public final class Report {
      * @return the C baseline for its transport, if one measures the same mechanism
      */
     public static Optional<String> baselineFor(String transport) {
-        int end = transport.length();
+        return Optional.ofNullable(BASELINES.get(transportOf(transport)));
+    }
+
+    /** @return a row's transport, without its options and {@code [virtual]} */
+    private static String transportOf(String row) {
+        int end = row.length();
         for (char c : new char[] {'?', ' '}) {
-            end = transport.indexOf(c) < 0 ? end : Math.min(end, transport.indexOf(c));
+            end = row.indexOf(c) < 0 ? end : Math.min(end, row.indexOf(c));
         }
-        return Optional.ofNullable(BASELINES.get(transport.substring(0, end)));
+        return row.substring(0, end);
     }
 
     private Optional<Measurement> find(String transport, int size) {
@@ -95,7 +107,16 @@ public final class Report {
                         row.batched().messagesPerSecond() / b.batched().messagesPerSecond());
             }
         });
-        if (row.kind() == Kind.CONDUIT) {
+        Optional<Measurement> peer = Optional.ofNullable(PEERS.get(transportOf(row.transport()))).flatMap(p -> find(p, row.size()));
+        if (peer.isPresent()) {
+            Measurement p = peer.get();
+            if (row.latency() != null && p.latency() != null) {
+                ratios.put("ratio_to_peer", (double) row.latency().p50() / p.latency().p50());
+            }
+            if (row.throughput() != null && p.throughput() != null) {
+                ratios.put("throughput_ratio_to_peer", best(row).messagesPerSecond() / best(p).messagesPerSecond());
+            }
+        } else if (row.kind() == Kind.CONDUIT) {
             bestPeerP50(row.size()).ifPresent(p -> ratios.put("ratio_to_best_peer", row.latency().p50() / p));
             bestPeerRate(row.size()).ifPresent(p -> ratios.put("throughput_ratio_to_best_peer",
                     best(row).messagesPerSecond() / p));
@@ -128,13 +149,14 @@ public final class Report {
                     r.throughput() == null ? "-" : String.format(Locale.ROOT, "%.1f", best(r).megabytesPerSecond()),
                     r.batched() == null ? "-" : count(r.batched().messagesPerSecond()),
                     times(ratio.get("ratio_to_baseline")), times(ratio.get("batched_ratio_to_baseline")),
-                    times(ratio.get("ratio_to_best_peer")), times(ratio.get("throughput_ratio_to_best_peer"))));
+                    times(ratio.getOrDefault("ratio_to_peer", ratio.get("ratio_to_best_peer"))),
+                    times(ratio.getOrDefault("throughput_ratio_to_peer", ratio.get("throughput_ratio_to_best_peer")))));
         }
         sb.append("\nmsgs/s: one send per message; MB/s: payload bytes per second in the faster of the two"
                 + " throughput phases (usually the batched one);"
                 + " p50/C: Conduit p50 over the C baseline's for the same mechanism (lower is better);"
                 + " m/s÷C: batched throughput over the C baseline's batched throughput (higher is better);"
-                + " peer columns compare with the best peer at that size.\n");
+                + " peer columns compare with the best peer at that size (log: with chronicle, when it ran).\n");
         return sb.toString();
     }
 

@@ -36,6 +36,22 @@ class ReportTest {
     }
 
     @Test
+    void theLogIsComparedWithChronicleNotWithTheBestPeer() {
+        Measurement log = row("log?spin=0", Kind.CONDUIT, 3_000, 400_000, 500_000);
+        Report report = new Report(List.of(log, row("chronicle", Kind.PEER, 2_000, 1_000_000, 1_000_000),
+                row("aeron", Kind.PEER, 1_000, 8_000_000, 9_000_000)), MACHINE, "conduit bench");
+        Map<String, Double> r = report.ratios(log);
+        assertEquals(1.5, r.get("ratio_to_peer"), 1e-9);
+        assertEquals(0.5, r.get("throughput_ratio_to_peer"), 1e-9);
+        assertEquals(null, r.get("ratio_to_best_peer"));
+        assertTrue(report.table().lines().anyMatch(l -> l.startsWith("log?spin=0") && l.endsWith("1.50x     0.50x")),
+                report.table());
+        Map<String, Double> alone = new Report(List.of(log, row("aeron", Kind.PEER, 1_000, 8_000_000, 9_000_000)),
+                MACHINE, "conduit bench").ratios(log);
+        assertEquals(3.0, alone.get("ratio_to_best_peer"), 1e-9);
+    }
+
+    @Test
     void rowsWithOptionsOrOnVirtualThreadsKeepTheirNameAndTheirBaseline() {
         Measurement acked = row("unix?protocol=conduit&ack=true [virtual]", Kind.CONDUIT, 22_000, 250_000, 2_000_000);
         Report report = new Report(List.of(acked, row("c-uds", Kind.BASELINE, 10_000, 600_000, 5_000_000)), MACHINE,

@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--transport", paramLabel = "LIST", split = ",",
             description = "Conduit transports to measure (default: all of unix, pipe, tcp, shm, stdio, mem, log);"
-                    + " peers raw-uds, aeron, zmq may be named too. A Conduit row may carry endpoint options of its"
+                    + " peers raw-uds, aeron, zmq, chronicle may be named too. A Conduit row may carry endpoint options of its"
                     + " own, e.g. 'unix?protocol=conduit,unix?protocol=conduit&ack=true', and is named so in the"
                     + " table and the JSON.")
     private List<String> transports = new ArrayList<>(BenchPeer.CONDUIT);
@@ -86,7 +86,8 @@ final class BenchCommand implements Callable<Integer> {
                     + " as stalled and skipped. Default: ${DEFAULT-VALUE}.")
     private String stallTimeout;
 
-    @Option(names = "--peers", description = "Also measure the peers: raw JDK Unix socket, Aeron IPC, JeroMQ.")
+    @Option(names = "--peers", description = "Also measure the peers: raw JDK Unix socket, Aeron IPC, JeroMQ,"
+            + " Chronicle Queue (the log's peer, in its peer columns).")
     private boolean peers;
 
     @Option(names = "--no-baselines", negatable = true, defaultValue = "true",
