@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedSet;
 
 /**
  * Entry point: listen, connect, spawn a child to talk to, or talk to a parent over stdio.
@@ -27,6 +28,18 @@ import java.util.Objects;
  */
 public final class Conduit {
     private Conduit() {
+    }
+
+    /**
+     * The endpoint schemes this program can use: the built-in transports' and those of every
+     * {@link dev.conduit.spi.TransportProvider} found on its class or module path (such as
+     * {@code ws} and {@code wss} with conduit-websocket). Does not block once the transports are
+     * loaded (the first call to any method of this class loads them); any thread may call it.
+     *
+     * @return the schemes, in lower case and alphabetical order; unmodifiable
+     */
+    public static SortedSet<String> schemes() {
+        return Transports.schemes();
     }
 
     /**

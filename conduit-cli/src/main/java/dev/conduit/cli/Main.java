@@ -1,5 +1,6 @@
 package dev.conduit.cli;
 
+import dev.conduit.Conduit;
 import dev.conduit.Endpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,8 +32,6 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "conduit", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class, sortOptions = false, usageHelpAutoWidth = true,
-        description = "Inter-process messaging from the command line. An ENDPOINT is unix:PATH, pipe:NAME,"
-                + " tcp://HOST:PORT, mem:NAME or stdio, with options after '?' (e.g. unix:/tmp/app.sock?mode=0660).",
         footer = {"", "Try 'conduit demo' to see every transport round-trip messages with a child JVM."})
 public final class Main implements Callable<Integer> {
     /** Exit code of a command that failed. */
@@ -75,11 +74,16 @@ public final class Main implements Callable<Integer> {
      */
     static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // From the registry, so a transport plugged in from another jar shows up too.
+        cl.getCommandSpec().usageMessage().description("Inter-process messaging from the command line. An ENDPOINT"
+                + " is SCHEME:ADDRESS with options after '?' (e.g. unix:/tmp/app.sock?mode=0660, tcp://127.0.0.1:7000,"
+                + " ws://127.0.0.1:8080/chat); the schemes of this build: " + String.join(", ", Conduit.schemes())
+                + ". Durations are a whole number and a unit (50us, 500ms, 5s, 1m); sizes bytes, 64k or 16m.");
         cl.addSubcommand(new ListenCommand());
         cl.addSubcommand(new ConnectCommand(in));
         cl.addSubcommand(new SendCommand());
         cl.addSubcommand(new DemoCommand());
-        cl.addSubcommand(new BenchCommand());
+        cl.addSubcommand("bench", BenchLoader.command());
         cl.addSubcommand(new DemoPeerCommand());
         cl.addSubcommand(new LogCommand());
         cl.setOut(out);

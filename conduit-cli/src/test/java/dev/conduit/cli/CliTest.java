@@ -344,7 +344,7 @@ final class CliTest {
             assertTrue(run.err().startsWith("conduit: "), run.err());
         }
         assertEquals("conduit: Invalid value for option '--timeout': invalid duration 'soon' (expected a whole number"
-                + " and a unit ms, s, m or h, e.g. 500ms, 5s, 1m) (see 'conduit connect --help')",
+                + " and a unit ns, us, ms, s, m or h, e.g. 50us, 500ms, 5s or 1m) (see 'conduit connect --help')",
                 run("", "connect", "mem:x", "--timeout", "soon").err().strip());
     }
 
@@ -354,6 +354,12 @@ final class CliTest {
         assertEquals(0, help.code());
         assertTrue(help.out().startsWith("Usage: conduit "), help.out());
         assertFalse(help.out().contains("demo-peer"), "the hidden command is listed");
+        // Every scheme the registry knows, conduit-websocket's found through the SPI among them.
+        String flat = help.out().replaceAll("\\s+", " ");
+        assertTrue(flat.contains("the schemes of this build: " + String.join(", ", dev.conduit.Conduit.schemes()) + "."),
+                help.out());
+        assertTrue(dev.conduit.Conduit.schemes().containsAll(List.of("unix", "shm", "ws", "wss", "zipc")),
+                dev.conduit.Conduit.schemes().toString());
         for (String command : List.of("listen", "connect", "send", "demo")) {
             Run sub = run("", command, "--help");
             assertEquals(0, sub.code(), command);

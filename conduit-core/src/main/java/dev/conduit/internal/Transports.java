@@ -14,10 +14,12 @@ import dev.conduit.internal.tcp.TcpTransport;
 import dev.conduit.internal.unix.UnixTransport;
 import dev.conduit.spi.TransportProvider;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -43,6 +45,11 @@ public final class Transports {
         return Map.copyOf(map);
     }
 
+    /** @return the schemes served here, built-in and found, in alphabetical order */
+    public static SortedSet<String> schemes() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(PROVIDERS.keySet()));
+    }
+
     /**
      * @param endpoint the endpoint
      * @return the transport serving its scheme, having checked its option names
@@ -56,7 +63,7 @@ public final class Transports {
                 case "ws", "wss" -> "the WebSocket transport is not on the class path (add the module"
                         + " dev.conduit:conduit-websocket)";
                 default -> "no transport for scheme '" + endpoint.scheme() + "' is available in this build"
-                        + " (available: " + String.join(", ", new TreeSet<>(PROVIDERS.keySet())) + ")";
+                        + " (available: " + String.join(", ", schemes()) + ")";
             });
         }
         for (String name : endpoint.options().keySet()) {
