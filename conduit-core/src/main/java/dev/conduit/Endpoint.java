@@ -294,13 +294,19 @@ public final class Endpoint {
         return set.stream().sorted().toArray(String[]::new);
     }
 
-    /** @return the scheme in lower case, e.g. {@code unix}, {@code tcp} */
+    /**
+     * The scheme, which picks the transport.
+     *
+     * @return the scheme in lower case, e.g. {@code unix}, {@code tcp}
+     */
     public String scheme() {
         return scheme;
     }
 
     /**
-     * @return whether messages go one way only: {@code fifo:}, {@code mq:}, {@code log:} and {@code zipc:},
+     * Whether this endpoint carries messages one way only.
+     *
+     * @return {@code true} for {@code fifo:}, {@code mq:}, {@code log:} and {@code zipc:},
      *         opened with {@link Conduit#openSender} and {@link Conduit#openReceiver} rather
      *         than {@link Conduit#listen} and {@link Conduit#connect}
      */
@@ -309,6 +315,8 @@ public final class Endpoint {
     }
 
     /**
+     * The address, without scheme or options.
+     *
      * @return the part after the scheme and before the query: a path ({@code unix}), a name
      *         ({@code pipe}, {@code mem}), {@code host:port} ({@code tcp}), {@code host:port/path}
      *         ({@code ws}); empty for {@code stdio}
@@ -317,20 +325,30 @@ public final class Endpoint {
         return address;
     }
 
-    /** @return the options, in the order written; unmodifiable */
+    /**
+     * All the options, as written in the query.
+     *
+     * @return option names to their percent-decoded values, in the order written; unmodifiable,
+     *         empty when there is no query
+     */
     public Map<String, String> options() {
         return options;
     }
 
     /**
+     * One option's value.
+     *
      * @param name an option name, case-sensitive
-     * @return its value, if the endpoint has it
+     * @return its percent-decoded value, or empty if the endpoint does not have it
      */
     public Optional<String> option(String name) {
         return Optional.ofNullable(options.get(name));
     }
 
     /**
+     * A copy of this endpoint at another address, e.g. once a listener knows its port. A bare
+     * endpoint stays bare.
+     *
      * @param newAddress the replacement address, e.g. with a resolved port
      * @return this endpoint with another address and the same options
      * @throws IllegalArgumentException if the address is invalid for the scheme
@@ -353,9 +371,12 @@ public final class Endpoint {
     }
 
     /**
+     * The endpoint written for messages and logs, without its secrets.
+     *
      * @return the endpoint as messages and logs should show it: the values of options that carry
-     *         secrets ({@code token}, {@code authkey}, and any whose name ends in {@code Password}) replaced by
-     *         {@code ***}; the same as {@link #toString()} when there are none
+     *         secrets ({@code token}, {@code authkey}, and any whose name ends in
+     *         {@code Password}) replaced by {@code ***}; the same as {@link #toString()} when
+     *         there are none
      */
     public String redacted() {
         return written(true);

@@ -31,6 +31,15 @@ public final class WebSocketTransport implements TransportProvider {
     /** How long a handshake may take after the TCP connection, even with a shorter time-out. */
     private static final long MIN_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(WebSocketListener.HANDSHAKE_SECONDS);
 
+    /**
+     * Makes the provider; {@link java.util.ServiceLoader} calls this when Conduit first looks for
+     * a transport. Holds no state: listeners and connections are made by {@link #listen} and
+     * {@link #connect}.
+     */
+    public WebSocketTransport() {
+        // Public and without arguments, as ServiceLoader requires.
+    }
+
     @Override
     public Set<String> schemes() {
         return Set.of("ws", "wss");
