@@ -1,6 +1,7 @@
 package dev.conduit.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Unmatched;
 
 import java.io.File;
 import java.io.IOException;
@@ -20,9 +21,9 @@ import java.util.stream.Stream;
  * Finds {@code conduit bench}, which lives in the conduit-bench module with libraries (Aeron,
  * JeroMQ, JMH, Chronicle Queue) that the other commands must not carry. In order: on this class
  * path (the CLI's tests); in the jars the system property {@value #PATH} names (folders stand
- * for the jars in them; {@code bin/conduit} sets it in a source checkout); in {@code lib/bench}
- * beside the CLI's jar, where the bench's archive unpacks. Without them, {@code bench} is a
- * command that says where to get it.
+ * for the jars in them; {@code bin/conduit} sets it in a source checkout); in {@code bench}
+ * beside the CLI's jar ({@code lib/bench} in the release archive), where the bench's archive
+ * unpacks. Without them, {@code bench} is a command that says where to get it.
  */
 final class BenchLoader {
     /** System property: the bench's jars, or folders of them, separated by the path separator. */
@@ -90,7 +91,7 @@ final class BenchLoader {
             return Stream.of(property.split(File.pathSeparator)).filter(s -> !s.isBlank()).map(Path::of).toList();
         }
         Path home = cliHome();
-        return home == null ? List.of() : List.of(home.resolve("lib").resolve("bench"));
+        return home == null ? List.of() : List.of(home.resolve("bench"));
     }
 
     private static String places() {
@@ -121,6 +122,9 @@ final class BenchLoader {
             + " conduit-bench's archive, unpacked over this one).")
     static final class Missing implements Callable<Integer> {
         private final String where;
+        /** Whatever the user asked the bench for: the answer is the same. */
+        @Unmatched
+        private List<String> arguments;
 
         Missing(String where) {
             this.where = where;
