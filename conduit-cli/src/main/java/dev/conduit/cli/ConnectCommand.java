@@ -106,6 +106,11 @@ final class ConnectCommand implements Callable<Integer> {
             awaitEnd();
         }
         loop.join(Duration.ofSeconds(1));
+        return outcome();
+    }
+
+    /** @return the exit code: 0 if the input ended first, {@link Main#EXIT_PEER_ENDED} if the peer did */
+    private int outcome() throws Exception {
         synchronized (lock) {
             if (failure instanceof Exception e) {
                 throw e;
@@ -116,8 +121,8 @@ final class ConnectCommand implements Callable<Integer> {
             if (peerEnded != null && !inputEnded) {
                 return Main.peerEnded(spec.commandLine().getErr(), peerEnded);
             }
+            return 0;
         }
-        return 0;
     }
 
     /**
