@@ -72,6 +72,24 @@ public interface MessageReceiver extends AutoCloseable {
     }
 
     /**
+     * Whether the message this receiver handed out last, by any of its calls or to an
+     * {@link #onMessage} handler, was sent as text: a WebSocket text frame ({@code ws:},
+     * {@code wss:}). Every other transport carries bytes only and answers {@code false}, as does
+     * a receiver that has handed out nothing yet. Never blocks; costs those transports nothing.
+     *
+     * <p>Exact for the thread that received the message, until that thread or another receives
+     * again: ask right after {@code receive} returns, or inside the handler. With
+     * {@link #receiveAsync()} and {@link #asPublisher()}, which receive on threads of their own,
+     * the answer may already belong to a later message.
+     *
+     * @return {@code true} if the last message was text, {@code false} if binary or if the
+     *         transport does not tell
+     */
+    default boolean lastReceivedWasText() {
+        return false;
+    }
+
+    /**
      * Hands up to {@code limit} messages that are already here to {@code handler}, without
      * blocking and, where the transport allows it, without copying: each view is valid only
      * during its call. An exception from the handler propagates; the message it was handling

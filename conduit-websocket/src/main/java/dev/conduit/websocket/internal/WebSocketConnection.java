@@ -111,7 +111,8 @@ final class WebSocketConnection extends AbstractConnection {
     // Guarded by pipeLock.
     private final EmbeddedChannel pipe;
     private final Outbox outbox = new Outbox();
-    private final ArrayDeque<ByteBuf> inbox = new ArrayDeque<>();
+    /** Whole messages, as the frames they came in: binary or text, which the receiver may ask. */
+    private final ArrayDeque<WebSocketFrame> inbox = new ArrayDeque<>();
     private long inboxBytes;
     /** The message the last {@link #nextMessage} lent out, released by the next receive or close. */
     private ByteBuf lent;
@@ -120,6 +121,8 @@ final class WebSocketConnection extends AbstractConnection {
     // Guarded by readLock.
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BYTES);
     private boolean drained;
+    /** Whether the message taken last came as a text frame, for {@link #lastReceivedWasText()}. */
+    private boolean lastText;
     private boolean endOfStream;
     /** Why the stream ended; the first reason stays. */
     private volatile IOException end;
@@ -295,11 +298,11 @@ final class WebSocketConnection extends AbstractConnection {
         return closeSent;
     }
 
-    /** Queues a message from the peer. */
-    void deliver(ByteBuf message) {
+    /** Queues a message from the peer: a binary or text frame, now this connection's to release. */
+    void deliver(WebSocketFrame message) {
         inbox.add(message);
-        inboxBytes += message.readableBytes();
-        INBOXES_BYTES.add(message.readableBytes());
+        inboxBytes += message.content().readableBytes();
+        INBOXES_BYTES.add(message.content().readableBytes());
     }
 
     /** Ends the stream after the queued messages, with {@code why}; the first reason stays. */
@@ -539,7 +542,19 @@ final class WebSocketConnection extends AbstractConnection {
         }
     }
 
-    /** @return the next queued message, now the caller's to release; gives back the one lent before */
+    /**
+     * {@inheritDoc} Here, whether the message came in text frames (opcode 1) rather than binary
+     * ones (opcode 2).
+     */
+    @Override
+    public boolean lastReceivedWasText() {
+        return lastText;
+    }
+
+    /**
+     * @return the next queued message, now the caller's to release (noting whether it came as
+     *         text); gives back the one lent before. Called under {@code readLock}.
+     */
     private ByteBuf takeQueued() {
         pipeLock.lock();
         try {
@@ -547,11 +562,14 @@ final class WebSocketConnection extends AbstractConnection {
                 lent.release();
                 lent = null;
             }
-            ByteBuf message = inbox.poll();
-            if (message != null) {
-                inboxBytes -= message.readableBytes();
-                INBOXES_BYTES.add(-message.readableBytes());
+            WebSocketFrame frame = inbox.poll();
+            if (frame == null) {
+                return null;
             }
+            ByteBuf message = frame.content();
+            inboxBytes -= message.readableBytes();
+            INBOXES_BYTES.add(-message.readableBytes());
+            lastText = frame instanceof TextWebSocketFrame;
             return message;
         } finally {
             pipeLock.unlock();
@@ -1013,7 +1031,7 @@ final class WebSocketConnection extends AbstractConnection {
                     // An error a handler kept for the pipeline's end: nothing is left to tell.
                 }
                 outbox.clear();
-                for (ByteBuf b; (b = inbox.poll()) != null; ) {
+                for (WebSocketFrame b; (b = inbox.poll()) != null; ) {
                     b.release();
                 }
                 INBOXES_BYTES.add(-inboxBytes);
