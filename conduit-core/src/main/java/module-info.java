@@ -10,6 +10,7 @@ module dev.conduit {
     exports dev.conduit.channel;
     exports dev.conduit.queue;
     exports dev.conduit.spi;
+    exports dev.conduit.spi.support;
     // The WebSocket module builds its connections on the same base as the built-in transports.
     exports dev.conduit.internal to dev.conduit.websocket;
     exports dev.conduit.internal.frame to dev.conduit.websocket;
