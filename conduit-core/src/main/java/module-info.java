@@ -13,7 +13,6 @@ module dev.conduit {
     exports dev.conduit.spi.support;
     // The WebSocket module builds its connections on the same base as the built-in transports.
     exports dev.conduit.internal to dev.conduit.websocket;
-    exports dev.conduit.internal.frame to dev.conduit.websocket;
     exports dev.conduit.internal.socket to dev.conduit.websocket;
 
     uses dev.conduit.spi.TransportProvider;

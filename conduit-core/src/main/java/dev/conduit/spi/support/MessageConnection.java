@@ -3,8 +3,10 @@ package dev.conduit.spi.support;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
+import dev.conduit.FrameTooLongException;
 import dev.conduit.MessageHandler;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.frame.Frames;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -67,12 +69,27 @@ public abstract class MessageConnection implements Connection {
     protected abstract ByteBuffer nextMessage(long waitNanos) throws IOException;
 
     /**
+     * As {@link #nextMessage}, as an array the caller keeps. The default copies the view; a
+     * transport that already holds the message as an array of its own hands it over instead.
+     *
+     * @param waitNanos as {@link #nextMessage}
+     * @return the message, or {@code null} if none came in time
+     * @throws IOException as {@link #nextMessage}
+     */
+    protected byte[] nextArray(long waitNanos) throws IOException {
+        return core.copyNext(waitNanos);
+    }
+
+    /**
      * Sends or queues one message, already checked against {@code maxFrame} and for a local
      * close. May be called by many threads at once: must not interleave messages, and must keep
      * the order of the calls whatever their modes.
      *
      * @param message the message: a view of the caller's array, buffer or segment, valid only
-     *                during the call (copy what is kept); read-only
+     *                during the call (copy what is kept), and not to be written into. A
+     *                {@code send} from an array comes as a heap segment of that array
+     *                ({@link MemorySegment#heapBase()}), which a transport that finishes with the
+     *                message before {@code send} returns may lend on without copying
      * @param mode    how: see {@link SendMode}
      * @return whether the message was taken ({@code false} only for {@link SendMode#TRY_SEND})
      * @throws IOException {@link ConnectionClosedException} if closed, or a failure
@@ -142,6 +159,30 @@ public abstract class MessageConnection implements Connection {
      */
     protected final ConnectionClosedException closedByPeer(String call, Throwable cause) {
         return core.peerClose(call, cause);
+    }
+
+    /**
+     * Makes the exception for a call whose wait was interrupted; the caller leaves the thread's
+     * interrupt flag set.
+     *
+     * @param call the API call, e.g. {@code receive} or {@link SendMode#call()}
+     * @return {@code NAME: CALL: interrupted}
+     */
+    protected final InterruptedIOException interrupted(String call) {
+        return core.interruptedCall(call);
+    }
+
+    /**
+     * Refuses a message longer than {@code maxFrame}, for sends this class does not check itself
+     * (a transport's own {@code send(CharSequence)}, say).
+     *
+     * @param mode   the send's mode, for the message
+     * @param length the message's length in bytes
+     * @throws FrameTooLongException {@code NAME: CALL: frame length L exceeds maxFrame M} if
+     *                               {@code length} is above {@link #maxFrame()}
+     */
+    protected final void checkSendLength(SendMode mode, long length) throws FrameTooLongException {
+        Frames.checkSendLength(name(), mode.call(), length, maxFrame());
     }
 
     @Override
@@ -285,6 +326,19 @@ public abstract class MessageConnection implements Connection {
             return closedByPeer(call, cause);
         }
 
+        InterruptedIOException interruptedCall(String call) {
+            return interrupted(call);
+        }
+
+        byte[] copyNext(long waitNanos) throws IOException {
+            return super.nextArray(waitNanos);
+        }
+
+        @Override
+        protected byte[] nextArray(long waitNanos) throws IOException {
+            return MessageConnection.this.nextArray(waitNanos == NEXT_IN_POLL ? 0 : waitNanos);
+        }
+
         @Override
         protected ByteBuffer nextMessage(long waitNanos) throws IOException {
             ByteBuffer view = MessageConnection.this.nextMessage(waitNanos == NEXT_IN_POLL ? 0 : waitNanos);
@@ -301,7 +355,7 @@ public abstract class MessageConnection implements Connection {
                 case MemorySegment segment -> segment;
                 default -> throw new IllegalStateException("payload " + payload.getClass());
             };
-            return MessageConnection.this.sendMessage(message.asReadOnly(), switch (mode) {
+            return MessageConnection.this.sendMessage(message, switch (mode) {
                 case SEND -> dev.conduit.spi.support.SendMode.SEND;
                 case TRY_SEND -> dev.conduit.spi.support.SendMode.TRY_SEND;
                 case WRITE -> dev.conduit.spi.support.SendMode.WRITE;

@@ -1,8 +1,8 @@
 package dev.conduit.websocket.internal;
 
-import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.socket.ReceiveBudget;
 import dev.conduit.internal.socket.ReceiveLimits;
+import dev.conduit.spi.support.Timeouts;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 
 import java.time.Duration;
@@ -94,7 +94,7 @@ final class MessageGuard extends ReceiveBudget.Share {
     }
 
     private static String text(long nanos) {
-        return AbstractConnection.text(Duration.ofNanos(nanos));
+        return Timeouts.text(Duration.ofNanos(nanos));
     }
 
     @Override
