@@ -2,10 +2,10 @@ package dev.conduit.websocket.internal;
 
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.FrameTooLongException;
-import dev.conduit.internal.socket.Readiness;
-import dev.conduit.internal.socket.ReceiveLimits;
 import dev.conduit.spi.support.MessageConnection;
+import dev.conduit.spi.support.ReceiveLimits;
 import dev.conduit.spi.support.SendMode;
+import dev.conduit.spi.support.SocketReadiness;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -101,7 +101,7 @@ final class WebSocketConnection extends MessageConnection {
 
     private final WsSettings settings;
     private final SocketChannel socket;
-    private final Readiness readiness;
+    private final SocketReadiness readiness;
     /** The peer's address, for the log. */
     private final String peer;
     /** Its time-outs and its share of the receive budget for partly received messages. */
@@ -139,7 +139,7 @@ final class WebSocketConnection extends MessageConnection {
         this.socket = socket;
         socket.configureBlocking(false);
         // A wait ends once the connection is closed here or its stream has ended.
-        this.readiness = new Readiness(socket, name(), () -> isClosedLocally() || end != null,
+        this.readiness = new SocketReadiness(socket, name(), () -> isClosedLocally() || end != null,
                 call -> isClosedLocally() ? closedLocally(call) : ended(call));
         this.pipe = new EmbeddedChannel(false, false);
         pipe.config().setAllocator(ALLOCATOR);

@@ -4,8 +4,8 @@ import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
-import dev.conduit.internal.ArrivalQueue;
-import dev.conduit.internal.socket.ReceiveLimits;
+import dev.conduit.spi.support.ArrivalQueue;
+import dev.conduit.spi.support.ReceiveLimits;
 import dev.conduit.spi.support.Timeouts;
 import io.netty.handler.ssl.SslContext;
 
