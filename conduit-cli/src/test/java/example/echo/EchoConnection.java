@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 
 /** One end of an {@code echo:} pair, built only on Conduit's exported support for transports. */
-final class EchoConnection extends MessageConnection {
+class EchoConnection extends MessageConnection {
     private final Pipe in;
     private final Pipe out;
 

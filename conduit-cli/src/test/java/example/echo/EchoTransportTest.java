@@ -5,6 +5,8 @@ import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.ListenerContract;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
 import dev.conduit.SessionContract;
 import dev.conduit.TransportUnavailableException;
 import org.junit.jupiter.api.Nested;
@@ -44,6 +46,19 @@ class EchoTransportTest extends ListenerContract {
     }
 
     @Test
+    void aPluggedInOneWaySchemeIsOpenedByOpenSenderAndOpenReceiver() throws Exception {
+        String endpoint = "echoq:q-" + System.nanoTime();
+        assertTrue(Endpoint.parse(endpoint).isOneWay());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conduit.connect(endpoint));
+        assertEquals(endpoint + ": connect: echoq carries messages one way: use Conduit.openSender", e.getMessage());
+        try (MessageReceiver receiver = Conduit.openReceiver(endpoint);
+                MessageSender sender = Conduit.openSender(endpoint)) {
+            sender.send("one way");
+            assertEquals("one way", receiver.receiveString(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
     void itsOptionsAreCheckedAgainstWhatItLists() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.connect("echo:x?colour=red"));
@@ -57,7 +72,7 @@ class EchoTransportTest extends ListenerContract {
                 () -> Conduit.connect("nosuch:x"));
         assertTrue(e.getMessage().startsWith("nosuch:x: no transport for scheme 'nosuch' is available in this build"
                 + " (available: "), e.getMessage());
-        assertTrue(e.getMessage().contains("(available: echo, fifo, "), e.getMessage());
+        assertTrue(e.getMessage().contains("(available: echo, echoq, fifo, "), e.getMessage());
     }
 
     /** The session protocol, layered over whichever transport serves the scheme. */
