@@ -27,6 +27,18 @@ public interface TransportProvider {
     Set<String> schemes();
 
     /**
+     * Names those of {@link #schemes()} that carry messages one way: Conduit opens their
+     * endpoints with {@link #openSender} and {@link #openReceiver}, and refuses
+     * {@link #listen} and {@link #connect} for them (and the reverse for the other schemes).
+     * Asked once, with {@link #schemes()}. The default, for two-way transports, names none.
+     *
+     * @return the one-way schemes, in lower case; a subset of {@link #schemes()}
+     */
+    default Set<String> oneWaySchemes() {
+        return Set.of();
+    }
+
+    /**
      * Names the endpoint options this transport accepts; Conduit refuses an endpoint with any
      * other option (an {@link IllegalArgumentException} naming it) before calling this
      * provider. Called on every use of an endpoint, from any thread, so it should be cheap.

@@ -3,10 +3,10 @@ package dev.conduit.websocket.internal;
 import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
-import dev.conduit.internal.AbstractConnection;
-import dev.conduit.internal.socket.ReceiveLimits;
-import dev.conduit.internal.socket.Sockets;
 import dev.conduit.spi.TransportProvider;
+import dev.conduit.spi.support.ReceiveLimits;
+import dev.conduit.spi.support.SocketReadiness;
+import dev.conduit.spi.support.Timeouts;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.ssl.SslContext;
 
@@ -72,7 +72,7 @@ public final class WebSocketTransport implements TransportProvider {
         int port;
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(address, Sockets.BACKLOG);
+            server.bind(address, SocketReadiness.BACKLOG);
             port = ((InetSocketAddress) server.getLocalAddress()).getPort();
         } catch (IOException e) {
             server.close();
@@ -95,14 +95,14 @@ public final class WebSocketTransport implements TransportProvider {
         }
         ReceiveLimits limits = ReceiveLimits.forClient(endpoint);
         SslContext tls = Tls.client(s);
-        long waitNanos = AbstractConnection.toWaitNanos(timeout);
+        long waitNanos = Timeouts.waitNanos(timeout);
         long deadline = System.nanoTime() + waitNanos;
         SocketChannel socket;
         try {
-            socket = Sockets.connect(null, address(s, "connect"), waitNanos);
+            socket = SocketReadiness.connect(null, address(s, "connect"), waitNanos);
         } catch (IOException e) {
             throw new IOException(s.name() + ": connect: no listener at " + s.host() + ":" + s.port()
-                    + (waitNanos > 0 ? " after waiting " + AbstractConnection.text(timeout) : ""), e);
+                    + (waitNanos > 0 ? " after waiting " + Timeouts.text(timeout) : ""), e);
         }
         long handshakeNanos = Math.max(MIN_HANDSHAKE_NANOS, deadline - System.nanoTime());
         try {
