@@ -3,6 +3,8 @@
 //   node ws_peer.js client URL [TOKEN]   connect (Authorization: Bearer TOKEN if given), then echo
 //   node ws_peer.js server               listen on 127.0.0.1, port chosen; print "listening PORT";
 //                                        serve one client, echoing
+//   node ws_peer.js ask URL TEXT         connect, send TEXT as a text message, print the answer as
+//                                        "text N CONTENT" or "binary N", then close (as a browser would)
 //
 // Echoing sends each message back as it came, binary or text, and prints "binary N" or "text N"
 // (N bytes) per message, so the test can check how frames arrived. A text message "fragment" is
@@ -37,6 +39,19 @@ if (mode === 'client') {
   const socket = new WebSocket(url, { headers, maxPayload: 64 * 1024 * 1024 });
   socket.on('open', () => process.stdout.write('open\n'));
   echo(socket);
+} else if (mode === 'ask') {
+  const text = token; // the third argument: for ask, the message
+  const socket = new WebSocket(url);
+  socket.on('open', () => socket.send(text, { binary: false }));
+  socket.on('message', (data, isBinary) => {
+    process.stdout.write((isBinary ? 'binary ' + data.length : 'text ' + data.length + ' ' + data) + '\n');
+    socket.close(1000);
+  });
+  socket.on('close', (code) => process.exit(code === 1000 || code === 1005 ? 0 : 1));
+  socket.on('error', (e) => {
+    process.stderr.write('ws_peer: ' + e.message + '\n');
+    process.exit(2);
+  });
 } else if (mode === 'server') {
   const server = new WebSocket.Server({ host: '127.0.0.1', port: 0, maxPayload: 64 * 1024 * 1024 });
   server.on('listening', () => process.stdout.write('listening ' + server.address().port + '\n'));
@@ -45,6 +60,6 @@ if (mode === 'client') {
     socket.on('close', () => server.close());
   });
 } else {
-  process.stderr.write('usage: ws_peer.js client URL [TOKEN] | server\n');
+  process.stderr.write('usage: ws_peer.js client URL [TOKEN] | server | ask URL TEXT\n');
   process.exit(64);
 }

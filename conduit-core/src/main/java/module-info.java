@@ -1,8 +1,8 @@
 /**
- * Conduit: inter-process messaging for the JVM. Start with {@link dev.conduit.Conduit}.
+ * Conduit: inter-process messaging for the JVM. Start with {@link dev.conduit.Conduit}; to add a
+ * transport from another module, see {@link dev.conduit.spi.TransportProvider} and
+ * {@link dev.conduit.spi.support}.
  */
-// dev.conduit.websocket is built after this module, so javac cannot see it here.
-@SuppressWarnings("module")
 module dev.conduit {
     requires jdk.net;
 
@@ -10,10 +10,7 @@ module dev.conduit {
     exports dev.conduit.channel;
     exports dev.conduit.queue;
     exports dev.conduit.spi;
-    // The WebSocket module builds its connections on the same base as the built-in transports.
-    exports dev.conduit.internal to dev.conduit.websocket;
-    exports dev.conduit.internal.frame to dev.conduit.websocket;
-    exports dev.conduit.internal.socket to dev.conduit.websocket;
+    exports dev.conduit.spi.support;
 
     uses dev.conduit.spi.TransportProvider;
 }

@@ -12,7 +12,11 @@ public final class AckTimeoutException extends IOException {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    /** @param message the endpoint, the call, the message's number and the time-out */
+    /**
+     * Makes the exception with its detail message.
+     *
+     * @param message the endpoint, the call, the message's number and the time-out
+     */
     public AckTimeoutException(String message) {
         super(message);
     }

@@ -14,12 +14,18 @@ public final class AuthenticationException extends IOException {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    /** @param message the endpoint, the step and what went wrong, without the key */
+    /**
+     * Makes the exception with its detail message.
+     *
+     * @param message the endpoint, the step and what went wrong, without the key
+     */
     public AuthenticationException(String message) {
         super(message);
     }
 
     /**
+     * Makes the exception with its detail message and the failure that caused it.
+     *
      * @param message the endpoint, the step and what went wrong, without the key
      * @param cause   the failure that ended the challenge, e.g. the peer closing the connection
      */

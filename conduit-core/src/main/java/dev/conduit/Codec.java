@@ -11,6 +11,8 @@ import java.nio.ByteBuffer;
  */
 public interface Codec<T> {
     /**
+     * Encodes {@code value} as the bytes of one message. Called by any sending thread.
+     *
      * @param value a value, never {@code null}
      * @return its bytes: a new array or one the caller may not keep, never {@code null}; the
      *         caller sends them at once
@@ -18,6 +20,8 @@ public interface Codec<T> {
     byte[] encode(T value);
 
     /**
+     * Decodes one message into a value. Called by the receiving thread.
+     *
      * @param message the bytes of one message, from its position to its limit; read-only and
      *                valid only during the call (it may be a view into shared memory), so a
      *                decoder must copy what it keeps
@@ -26,17 +30,28 @@ public interface Codec<T> {
      */
     T decode(ByteBuffer message) throws CodecException;
 
-    /** @return what the codec decodes, for error messages, e.g. {@code UTF-8 text} */
+    /**
+     * Names what this codec decodes, for error messages.
+     *
+     * @return a short phrase, e.g. {@code UTF-8 text}; by default the class's simple name
+     */
     default String description() {
         return getClass().getSimpleName();
     }
 
-    /** @return the identity codec: a message is its bytes (copied out on receive) */
+    /**
+     * The codec for raw bytes.
+     *
+     * @return the identity codec: a message is its bytes (sent as given, copied out on receive)
+     */
     static Codec<byte[]> bytes() {
         return BuiltinCodecs.BYTES;
     }
 
     /**
+     * The codec for text as UTF-8. Encoding is {@link String#getBytes(java.nio.charset.Charset)},
+     * so an unpaired surrogate is sent as {@code ?}.
+     *
      * @return UTF-8 text; decoding is strict: a malformed or truncated sequence is a
      *         {@link CodecException} naming its offset, never a replacement character
      */

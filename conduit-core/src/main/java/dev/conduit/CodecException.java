@@ -12,12 +12,18 @@ public final class CodecException extends IOException {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    /** @param message what is wrong with the bytes */
+    /**
+     * Makes the exception with its detail message.
+     *
+     * @param message what is wrong with the bytes
+     */
     public CodecException(String message) {
         super(message);
     }
 
     /**
+     * Makes the exception with its detail message and the decoder's exception that caused it.
+     *
      * @param message what is wrong with the bytes
      * @param cause   the decoder's own exception
      */

@@ -1,16 +1,14 @@
 package dev.conduit;
 
-import dev.conduit.internal.HandshakeListener;
+import dev.conduit.internal.Layers;
 import dev.conduit.internal.Transports;
-import dev.conduit.internal.auth.Authkey;
 import dev.conduit.internal.process.ProcessTransport;
-import dev.conduit.internal.session.SessionConnection;
-import dev.conduit.internal.session.SessionProtocol;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedSet;
 
 /**
  * Entry point: listen, connect, spawn a child to talk to, or talk to a parent over stdio.
@@ -27,6 +25,18 @@ import java.util.Objects;
  */
 public final class Conduit {
     private Conduit() {
+    }
+
+    /**
+     * The endpoint schemes this program can use: the built-in transports' and those of every
+     * {@link dev.conduit.spi.TransportProvider} found on its class or module path (such as
+     * {@code ws} and {@code wss} with conduit-websocket). Does not block once the transports are
+     * loaded (the first call to any method of this class loads them); any thread may call it.
+     *
+     * @return the schemes, in lower case and alphabetical order; unmodifiable
+     */
+    public static SortedSet<String> schemes() {
+        return Transports.schemes();
     }
 
     /**
@@ -51,23 +61,7 @@ public final class Conduit {
      */
     public static Listener listen(Endpoint endpoint) throws IOException {
         requireTwoWay(endpoint, "listen", "openReceiver");
-        Authkey authkey = Authkey.of(endpoint);
-        Endpoint plain = Authkey.strip(endpoint);
-        boolean session = SessionProtocol.requested(plain);
-        if (session || authkey != null) {
-            // Python's challenge comes first, on the raw frames, then the session's hellos.
-            Endpoint raw = session ? SessionProtocol.rawEndpoint(plain) : plain;
-            Listener sockets = Transports.forEndpoint(raw).listen(raw);
-            Endpoint resolved = Endpoint.of(plain.scheme(), sockets.endpoint().address(), plain.options());
-            Endpoint shown = Authkey.restore(resolved, endpoint);
-            return new HandshakeListener(shown, sockets, c -> {
-                if (authkey != null) {
-                    authkey.asListener(c, shown);
-                }
-                return session ? SessionConnection.open(resolved, c) : c;
-            });
-        }
-        return Transports.forEndpoint(endpoint).listen(endpoint);
+        return Layers.listen(endpoint);
     }
 
     /**
@@ -121,15 +115,7 @@ public final class Conduit {
     public static Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         requireWait(timeout);
         requireTwoWay(endpoint, "connect", "openSender");
-        Authkey authkey = Authkey.of(endpoint);
-        Endpoint plain = Authkey.strip(endpoint);
-        boolean session = SessionProtocol.requested(plain);
-        Endpoint raw = session ? SessionProtocol.rawEndpoint(plain) : plain;
-        Connection connection = Transports.forEndpoint(raw).connect(raw, timeout);
-        if (authkey != null) {
-            authkey.asClient(connection, endpoint);
-        }
-        return session ? SessionConnection.open(plain, connection) : connection;
+        return Layers.connect(endpoint, timeout);
     }
 
     /**
@@ -208,14 +194,18 @@ public final class Conduit {
         }
     }
 
-    private static void requireTwoWay(Endpoint endpoint, String call, String instead) {
+    private static void requireTwoWay(Endpoint endpoint, String call, String instead)
+            throws TransportUnavailableException {
+        Transports.served(endpoint);
         if (endpoint.isOneWay()) {
             throw new IllegalArgumentException(endpoint.redacted() + ": " + call + ": " + endpoint.scheme()
                     + " carries messages one way: use Conduit." + instead);
         }
     }
 
-    private static void requireOneWay(Endpoint endpoint, String call, String instead) {
+    private static void requireOneWay(Endpoint endpoint, String call, String instead)
+            throws TransportUnavailableException {
+        Transports.served(endpoint);
         if (!endpoint.isOneWay()) {
             throw new IllegalArgumentException(endpoint.redacted() + ": " + call + ": " + endpoint.scheme()
                     + " carries messages both ways: use Conduit." + instead);

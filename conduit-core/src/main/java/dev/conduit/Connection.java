@@ -11,10 +11,17 @@ import java.util.function.Consumer;
  * different threads at the same time.
  */
 public interface Connection extends MessageSender, MessageReceiver {
-    /** @return the endpoint this connection was made for, with any port or path resolved */
+    /**
+     * The endpoint of this connection. Never blocks; any thread may call it.
+     *
+     * @return the endpoint this connection was made for, with any port or path resolved
+     */
     Endpoint endpoint();
 
     /**
+     * Who the peer is, for transports that can ask the kernel. Never blocks; any thread may call
+     * it.
+     *
      * @return the peer's user and group as the kernel reports them, for local sockets; empty
      *         for transports that cannot tell
      */
@@ -22,16 +29,29 @@ public interface Connection extends MessageSender, MessageReceiver {
         return Optional.empty();
     }
 
-    /** @return {@code false} once this side closed or the connection was found lost */
+    /**
+     * Whether this connection is still usable. Never blocks; any thread may call it. A lost
+     * connection is found only by a call that fails, so {@code true} does not promise that the
+     * next call succeeds.
+     *
+     * @return {@code false} once this side closed or the connection was found lost
+     */
     boolean isOpen();
 
     /**
      * Sends {@code request} and waits for its reply; many may be in flight on one connection,
-     * from any threads. Needs {@code ?protocol=conduit} on both ends.
+     * from any threads. Needs {@code ?protocol=conduit} on both ends. Blocks until the reply
+     * arrives or {@code timeout} passes.
      *
-     * @return the reply
-     * @throws AckTimeoutException           if no reply came within {@code timeout}
+     * @param request the request's bytes, at most {@code maxFrame} long; not retained
+     * @param timeout how long to wait for the reply; zero or negative means the reply must
+     *                already be there, so the call times out at once
+     * @return the reply, never {@code null}
+     * @throws AckTimeoutException           if no reply came within {@code timeout}; a reply
+     *                                       that comes later is dropped
      * @throws ConnectionClosedException     if the connection ends first
+     * @throws FrameTooLongException         if {@code request} is longer than {@code maxFrame};
+     *                                       nothing is sent
      * @throws UnsupportedOperationException if the connection speaks raw frames
      * @throws IOException                   for other failures
      */
@@ -42,8 +62,12 @@ public interface Connection extends MessageSender, MessageReceiver {
     /**
      * Serves the peer's requests on a new virtual thread: each goes to {@code handler} with a
      * {@link Reply}. Ends like {@link #onMessage}: silently on a local close, else through
-     * {@code onError} once. Needs {@code ?protocol=conduit} on both ends.
+     * {@code onError} once. Needs {@code ?protocol=conduit} on both ends. Never blocks; any
+     * thread may call it, while no serving loop runs on this connection.
      *
+     * @param handler called on the serving thread with each request, one at a time, in order
+     * @param onError called once, on the serving thread, with what ended the loop: the
+     *                connection's loss or close by the peer, or the handler's exception
      * @return the serving loop's thread
      * @throws IllegalStateException         if requests are already being served
      * @throws UnsupportedOperationException if the connection speaks raw frames
@@ -53,6 +77,9 @@ public interface Connection extends MessageSender, MessageReceiver {
     }
 
     /**
+     * Wraps this connection to send and receive values through {@code codec}. Never blocks.
+     *
+     * @param <T>   the type of the values
      * @param codec turns values into messages and back
      * @return a view of this connection that sends and receives values of type {@code T};
      *         closing it closes this connection. Raw calls on this connection stay usable.

@@ -11,6 +11,8 @@ public final class ConnectionClosedException extends IOException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Makes the exception with its detail message.
+     *
      * @param message names the endpoint, the call and who closed
      */
     public ConnectionClosedException(String message) {
@@ -18,6 +20,8 @@ public final class ConnectionClosedException extends IOException {
     }
 
     /**
+     * Makes the exception with its detail message and the failure that ended the connection.
+     *
      * @param message names the endpoint, the call and who closed
      * @param cause   the failure that ended the connection
      */

@@ -1,5 +1,6 @@
 package dev.conduit;
 
+import dev.conduit.internal.Transports;
 import dev.conduit.internal.unix.UnixPaths;
 import dev.conduit.internal.zipc.ZipcTransport;
 
@@ -39,7 +40,10 @@ import java.util.regex.Pattern;
  * <tr><td>{@code mem:NAME}</td><td>in this JVM</td></tr>
  * <tr><td>{@code stdio} or {@code -}</td><td>this process's standard input and output</td></tr>
  * <tr><td>{@code ws://…}, {@code wss://…}</td><td>WebSocket (module conduit-websocket)</td></tr>
- * <tr><td>anything else</td><td>"bare": a remote URL, or a local Unix socket path, chosen as
+ * <tr><td>{@code SCHEME:ADDRESS}, any other scheme</td><td>the transport a
+ *     {@link dev.conduit.spi.TransportProvider} registers for it; the address is kept as
+ *     written (with its {@code //}, if any), and the options are parsed as for every scheme</td></tr>
+ * <tr><td>anything else, and {@code HOST:PORT[/PATH]}</td><td>"bare": a remote URL, or a local Unix socket path, chosen as
  *     ipcez does from the environment variables {@code target} and {@code os} ({@code os} in any
  *     case); a local one's {@code maxFrame} is ipcez's 4 MiB by default, and with {@code ?ack=ipcez}
  *     it speaks ipcez's semaphore acknowledgements ({@link #isBare()})</td></tr>
@@ -56,6 +60,7 @@ public final class Endpoint {
             Set.of("unix", "pipe", "tcp", "mem", "stdio", "fifo", "shm", "mq", "log", "ws", "wss", "zipc");
     /** Schemes that carry messages one way, opened with {@code openSender}/{@code openReceiver}. */
     private static final Set<String> ONE_WAY_SCHEMES = Set.of("fifo", "mq", "log", "zipc");
+    private static final Pattern SCHEME_NAME = Pattern.compile("[a-z][a-z0-9+.-]*");
     private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):(.*)", Pattern.DOTALL);
     /** What follows {@code host:} in a bare {@code host:port/path}: not a scheme's address. */
     private static final Pattern HOST_PORT_REST = Pattern.compile("[0-9]{1,5}(/.*)?", Pattern.DOTALL);
@@ -122,13 +127,10 @@ public final class Endpoint {
         Matcher m = SCHEME.matcher(text);
         if (m.matches() && !isWindowsDrive(m.group(1), hostOs)) {
             String scheme = m.group(1).toLowerCase(Locale.ROOT);
-            if (SCHEMES.contains(scheme)) {
+            // Any other well-formed scheme is a plugged-in transport's: the registry decides
+            // when the endpoint is used whether one serves it.
+            if (SCHEMES.contains(scheme) || !HOST_PORT_REST.matcher(m.group(2)).matches()) {
                 return parseWithScheme(text, scheme, m.group(2));
-            }
-            if (!HOST_PORT_REST.matcher(m.group(2)).matches()) {
-                throw new IllegalArgumentException("endpoint '" + text + "': unknown scheme '" + m.group(1)
-                        + "' (expected one of " + String.join(", ", sorted(SCHEMES))
-                        + "; for a socket path containing ':' write unix:PATH)");
             }
         }
         if (text.equals("stdio") || text.startsWith("stdio?")) {
@@ -140,7 +142,9 @@ public final class Endpoint {
     /**
      * Makes an endpoint from its parts, validated as {@link #parse} would.
      *
-     * @param scheme  one of the known schemes
+     * @param scheme  a scheme (RFC 3986: a letter, then letters, digits, {@code +}, {@code -} or
+     *                {@code .}), matched in lower case; built-in or served by a
+     *                {@link dev.conduit.spi.TransportProvider}
      * @param address the part after {@code scheme:} (after {@code scheme://} for tcp, ws, wss)
      * @param options option names to values
      * @return the endpoint
@@ -148,9 +152,9 @@ public final class Endpoint {
      */
     public static Endpoint of(String scheme, String address, Map<String, String> options) {
         String s = scheme.toLowerCase(Locale.ROOT);
-        if (!SCHEMES.contains(s)) {
-            throw new IllegalArgumentException("unknown scheme '" + scheme + "' (expected one of "
-                    + String.join(", ", sorted(SCHEMES)) + ")");
+        if (!SCHEME_NAME.matcher(s).matches()) {
+            throw new IllegalArgumentException("invalid scheme '" + scheme + "' (expected a letter, then letters,"
+                    + " digits, '+', '-' or '.')");
         }
         Endpoint e = new Endpoint(s, address, options);
         options.keySet().forEach(name -> checkOptionName(e.redacted(), name));
@@ -269,7 +273,10 @@ public final class Endpoint {
                     throw new IllegalArgumentException("endpoint '" + text + "': expected zipc:/NAME; " + problem);
                 }
             }
-            default -> requireNonEmpty(text, address, scheme + ":NAME");
+            case "mem", "shm", "mq", "log" -> requireNonEmpty(text, address, scheme + ":NAME");
+            default -> {
+                // A plugged-in transport's address is its own to judge.
+            }
         }
     }
 
@@ -290,25 +297,30 @@ public final class Endpoint {
         return "linux";
     }
 
-    private static String[] sorted(Set<String> set) {
-        return set.stream().sorted().toArray(String[]::new);
-    }
-
-    /** @return the scheme in lower case, e.g. {@code unix}, {@code tcp} */
+    /**
+     * The scheme, which picks the transport.
+     *
+     * @return the scheme in lower case, e.g. {@code unix}, {@code tcp}
+     */
     public String scheme() {
         return scheme;
     }
 
     /**
-     * @return whether messages go one way only: {@code fifo:}, {@code mq:}, {@code log:} and {@code zipc:},
-     *         opened with {@link Conduit#openSender} and {@link Conduit#openReceiver} rather
+     * Whether this endpoint carries messages one way only.
+     *
+     * @return {@code true} for {@code fifo:}, {@code mq:}, {@code log:} and {@code zipc:}, and
+     *         for a scheme a {@link dev.conduit.spi.TransportProvider} lists in
+     *         {@link dev.conduit.spi.TransportProvider#oneWaySchemes()}; such endpoints are opened with {@link Conduit#openSender} and {@link Conduit#openReceiver} rather
      *         than {@link Conduit#listen} and {@link Conduit#connect}
      */
     public boolean isOneWay() {
-        return ONE_WAY_SCHEMES.contains(scheme);
+        return ONE_WAY_SCHEMES.contains(scheme) || !SCHEMES.contains(scheme) && Transports.isOneWay(scheme);
     }
 
     /**
+     * The address, without scheme or options.
+     *
      * @return the part after the scheme and before the query: a path ({@code unix}), a name
      *         ({@code pipe}, {@code mem}), {@code host:port} ({@code tcp}), {@code host:port/path}
      *         ({@code ws}); empty for {@code stdio}
@@ -317,20 +329,30 @@ public final class Endpoint {
         return address;
     }
 
-    /** @return the options, in the order written; unmodifiable */
+    /**
+     * All the options, as written in the query.
+     *
+     * @return option names to their percent-decoded values, in the order written; unmodifiable,
+     *         empty when there is no query
+     */
     public Map<String, String> options() {
         return options;
     }
 
     /**
+     * One option's value.
+     *
      * @param name an option name, case-sensitive
-     * @return its value, if the endpoint has it
+     * @return its percent-decoded value, or empty if the endpoint does not have it
      */
     public Optional<String> option(String name) {
         return Optional.ofNullable(options.get(name));
     }
 
     /**
+     * A copy of this endpoint at another address, e.g. once a listener knows its port. A bare
+     * endpoint stays bare.
+     *
      * @param newAddress the replacement address, e.g. with a resolved port
      * @return this endpoint with another address and the same options
      * @throws IllegalArgumentException if the address is invalid for the scheme
@@ -353,9 +375,12 @@ public final class Endpoint {
     }
 
     /**
+     * The endpoint written for messages and logs, without its secrets.
+     *
      * @return the endpoint as messages and logs should show it: the values of options that carry
-     *         secrets ({@code token}, {@code authkey}, and any whose name ends in {@code Password}) replaced by
-     *         {@code ***}; the same as {@link #toString()} when there are none
+     *         secrets ({@code token}, {@code authkey}, and any whose name ends in
+     *         {@code Password}) replaced by {@code ***}; the same as {@link #toString()} when
+     *         there are none
      */
     public String redacted() {
         return written(true);

@@ -10,10 +10,14 @@ import java.io.IOException;
 public final class FrameTooLongException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The declared or offered length in bytes. */
     private final long length;
+    /** The connection's {@code maxFrame} in bytes. */
     private final long maximum;
 
     /**
+     * Makes the exception; its message is {@code context: frame length L exceeds maxFrame M}.
+     *
      * @param context names the endpoint and the call
      * @param length  the declared or offered length in bytes
      * @param maximum the configured maximum in bytes
@@ -24,12 +28,20 @@ public final class FrameTooLongException extends IOException {
         this.maximum = maximum;
     }
 
-    /** @return the declared or offered length in bytes */
+    /**
+     * The length that was too long.
+     *
+     * @return the declared (on receive) or offered (on send) length in bytes
+     */
     public long length() {
         return length;
     }
 
-    /** @return the configured maximum in bytes */
+    /**
+     * The limit the length went over.
+     *
+     * @return the connection's configured {@code maxFrame} in bytes
+     */
     public long maximum() {
         return maximum;
     }

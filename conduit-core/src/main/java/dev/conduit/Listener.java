@@ -21,12 +21,16 @@ public interface Listener extends AutoCloseable {
     /**
      * Waits at most {@code timeout} for a client.
      *
+     * @param timeout how long to wait; zero or negative means only take a client already
+     *                waiting
      * @return the new connection, or {@code null} if none connected in time
      * @throws IOException as {@link #accept()}
      */
     Connection accept(Duration timeout) throws IOException;
 
     /**
+     * The endpoint this listener accepts at. Never blocks; any thread may call it.
+     *
      * @return the endpoint clients connect to, with a chosen port or resolved path filled in
      *         (for {@code tcp://host:0}, the port the system picked)
      */

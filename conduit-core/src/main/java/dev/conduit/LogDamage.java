@@ -20,7 +20,10 @@ public record LogDamage(long places, long bytes, List<LogDamagedException> repor
     public static final int KEPT = 64;
 
     /**
+     * Makes a report of damage skipped; {@code reports} is copied.
+     *
      * @throws IllegalArgumentException if a count is negative
+     * @throws NullPointerException     if {@code reports} is or contains {@code null}
      */
     public LogDamage {
         if (places < 0 || bytes < 0) {

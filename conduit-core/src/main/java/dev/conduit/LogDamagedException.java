@@ -20,14 +20,20 @@ public final class LogDamagedException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path segment;
+    /** The log position where the damage starts. */
     private final long position;
+    /** What is wrong there, without the endpoint, file and position. */
     private final String problem;
 
     /**
+     * Makes the exception; its message joins the context, the position, the segment and the
+     * problem.
+     *
      * @param context  names the endpoint and the call, e.g. {@code log:/var/tmp/events: receive}
      * @param segment  the segment file the damage is in
      * @param position the log position where the damage starts
      * @param problem  what is wrong, e.g. {@code checksum 0x1234abcd does not match the payload's 0x0}
+     * @throws NullPointerException if {@code segment} or {@code problem} is {@code null}
      */
     public LogDamagedException(String context, Path segment, long position, String problem) {
         super(context + ": damaged log at position " + position + " (" + segment + "): " + problem);
@@ -36,17 +42,30 @@ public final class LogDamagedException extends IOException {
         this.problem = Objects.requireNonNull(problem, "problem");
     }
 
-    /** @return the segment file the damage is in */
+    /**
+     * Where the damage is on disk.
+     *
+     * @return the segment file the damage is in; {@code null} if this exception was deserialized
+     *         (the path is not serialized)
+     */
     public Path segment() {
         return segment;
     }
 
-    /** @return the log position where the damage starts */
+    /**
+     * Where the damage is in the log.
+     *
+     * @return the log position where the damage starts, as {@link LogPosition#offset()} counts it
+     */
     public long position() {
         return position;
     }
 
-    /** @return what is wrong there, without the endpoint, file and position */
+    /**
+     * What the receiver found wrong.
+     *
+     * @return what is wrong there, without the endpoint, file and position
+     */
     public String problem() {
         return problem;
     }

@@ -22,6 +22,8 @@ import java.util.Objects;
  */
 public record LogPosition(long offset) {
     /**
+     * Makes a position from its byte offset.
+     *
      * @throws IllegalArgumentException if {@code offset} is negative
      */
     public LogPosition {
@@ -47,7 +49,11 @@ public record LogPosition(long offset) {
         throw new IllegalArgumentException("LogPosition.of: " + receiver + " is not a log: receiver");
     }
 
-    /** @return the position in decimal, as {@code ?from=} takes it */
+    /**
+     * The position as an endpoint option takes it.
+     *
+     * @return the offset in decimal, as {@code ?from=} takes it
+     */
     @Override
     public String toString() {
         return Long.toString(offset);

@@ -10,6 +10,9 @@ import java.nio.ByteBuffer;
 @FunctionalInterface
 public interface MessageHandler {
     /**
+     * Handles one message, on the thread that receives it. An exception thrown here propagates
+     * to the receive call or ends the {@code onMessage} loop; the message counts as consumed.
+     *
      * @param message read-only, positioned at the first payload byte, with
      *                {@code remaining()} equal to the message length
      */

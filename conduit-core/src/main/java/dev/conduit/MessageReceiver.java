@@ -35,6 +35,7 @@ public interface MessageReceiver extends AutoCloseable {
     /**
      * Waits at most {@code timeout} for a whole message.
      *
+     * @param timeout how long to wait; zero or negative means no wait, as {@link #tryReceive()}
      * @return the message, or {@code null} if none arrived in time
      * @throws IOException as {@link #receive()}
      */
@@ -62,6 +63,7 @@ public interface MessageReceiver extends AutoCloseable {
     /**
      * As {@link #receive(Duration)}, decoding the message as UTF-8.
      *
+     * @param timeout how long to wait; zero or negative means no wait
      * @return the message as a string, or {@code null} if none arrived in time
      * @throws IOException as {@link #receive()}
      */
@@ -70,11 +72,31 @@ public interface MessageReceiver extends AutoCloseable {
     }
 
     /**
+     * Whether the message this receiver handed out last, by any of its calls or to an
+     * {@link #onMessage} handler, was sent as text: a WebSocket text frame ({@code ws:},
+     * {@code wss:}). Every other transport carries bytes only and answers {@code false}, as does
+     * a receiver that has handed out nothing yet. Never blocks; costs those transports nothing.
+     *
+     * <p>Exact for the thread that received the message, until that thread or another receives
+     * again: ask right after {@code receive} returns, or inside the handler. With
+     * {@link #receiveAsync()} and {@link #asPublisher()}, which receive on threads of their own,
+     * the answer may already belong to a later message.
+     *
+     * @return {@code true} if the last message was text, {@code false} if binary or if the
+     *         transport does not tell
+     */
+    default boolean lastReceivedWasText() {
+        return false;
+    }
+
+    /**
      * Hands up to {@code limit} messages that are already here to {@code handler}, without
      * blocking and, where the transport allows it, without copying: each view is valid only
      * during its call. An exception from the handler propagates; the message it was handling
      * counts as consumed.
      *
+     * @param handler called on this thread with each message, in order
+     * @param limit   the most messages to hand over, at least 1
      * @return how many messages were handled; {@code 0} if none was here
      * @throws IllegalArgumentException  if {@code limit < 1}
      * @throws ConnectionClosedException if the connection is closed and no message remained
@@ -90,6 +112,9 @@ public interface MessageReceiver extends AutoCloseable {
      * receiving loop that must not allocate. Blocks; the wait is the transport's own (for
      * {@code shm:} a spin, then a futex sleep).
      *
+     * @param handler called on this thread with each message, in order
+     * @param limit   the most messages to hand over, at least 1
+     * @param timeout how long to wait for the first message; zero or negative means no wait
      * @return how many messages were handled; {@code 0} if none arrived in time
      * @throws IllegalArgumentException  if {@code limit < 1}
      * @throws ConnectionClosedException as {@link #poll(MessageHandler, int)}, also when the
@@ -126,8 +151,11 @@ public interface MessageReceiver extends AutoCloseable {
      * (a view valid during the call, as for {@link #poll}). The loop ends when the connection
      * is closed by this side, silently, or when the connection is lost or the handler throws:
      * then {@code onError} is called exactly once with the cause and the loop ends.
-     * A peer's orderly close is reported as a {@link ConnectionClosedException}.
+     * A peer's orderly close is reported as a {@link ConnectionClosedException}. Never blocks.
      *
+     * @param handler called on the loop's thread with each message, in order
+     * @param onError called once, on the loop's thread, with what ended the loop, unless this side
+     *                closed the connection
      * @return the loop's thread, for joining
      * @throws IllegalStateException if a loop is already running on this receiver
      */

@@ -37,6 +37,7 @@ public interface MessageSender extends AutoCloseable {
     /**
      * Sends {@code message} whole, blocking while the peer is full.
      *
+     * @param message the message: all of the segment's bytes, at most {@code maxFrame}
      * @throws ConnectionClosedException if the connection is closed, by either side, before or
      *                                   while sending
      * @throws FrameTooLongException     if the message is longer than {@code maxFrame}
@@ -47,6 +48,7 @@ public interface MessageSender extends AutoCloseable {
     /**
      * Sends the bytes between the buffer's position and limit; see {@link #send(MemorySegment)}.
      *
+     * @param message the message: its bytes from position to limit, at most {@code maxFrame}
      * @throws IOException as {@link #send(MemorySegment)}
      */
     default void send(ByteBuffer message) throws IOException {
@@ -56,6 +58,7 @@ public interface MessageSender extends AutoCloseable {
     /**
      * Sends the whole array; see {@link #send(MemorySegment)}.
      *
+     * @param message the message: all of the array, at most {@code maxFrame} bytes
      * @throws IOException as {@link #send(MemorySegment)}
      */
     default void send(byte[] message) throws IOException {
@@ -65,6 +68,8 @@ public interface MessageSender extends AutoCloseable {
     /**
      * Sends the string encoded as UTF-8; see {@link #send(MemorySegment)}.
      *
+     * @param message the message: its text as UTF-8 (an unpaired surrogate becomes {@code ?}),
+     *                at most {@code maxFrame} bytes
      * @throws IOException as {@link #send(MemorySegment)}
      */
     default void send(CharSequence message) throws IOException {
@@ -74,6 +79,7 @@ public interface MessageSender extends AutoCloseable {
     /**
      * Sends {@code message} whole if that can be done without waiting for the peer.
      *
+     * @param message the message: all of the segment's bytes, at most {@code maxFrame}
      * @return {@code true} if the message was sent (it will arrive as if by {@code send}),
      *         {@code false} if the peer is full and nothing of it was sent
      * @throws IOException as {@link #send(MemorySegment)}
@@ -83,6 +89,7 @@ public interface MessageSender extends AutoCloseable {
     /**
      * As {@link #trySend(MemorySegment)} for the buffer's remaining bytes.
      *
+     * @param message the message: its bytes from position to limit, at most {@code maxFrame}
      * @return whether the message was sent
      * @throws IOException as {@link #send(MemorySegment)}
      */
@@ -93,6 +100,7 @@ public interface MessageSender extends AutoCloseable {
     /**
      * As {@link #trySend(MemorySegment)} for the whole array.
      *
+     * @param message the message: all of the array, at most {@code maxFrame} bytes
      * @return whether the message was sent
      * @throws IOException as {@link #send(MemorySegment)}
      */
@@ -103,6 +111,8 @@ public interface MessageSender extends AutoCloseable {
     /**
      * As {@link #trySend(MemorySegment)} for the string encoded as UTF-8.
      *
+     * @param message the message: its text as UTF-8 (an unpaired surrogate becomes {@code ?}),
+     *                at most {@code maxFrame} bytes
      * @return whether the message was sent
      * @throws IOException as {@link #send(MemorySegment)}
      */
@@ -119,6 +129,7 @@ public interface MessageSender extends AutoCloseable {
      * {@code trySend}, or on {@link #close()}. Many threads may write; messages never
      * interleave.
      *
+     * @param message the message: all of the segment's bytes, at most {@code maxFrame}
      * @throws ConnectionClosedException if the connection is closed, by either side, before or
      *                                   while writing
      * @throws FrameTooLongException     if the message is longer than {@code maxFrame}; nothing
@@ -130,6 +141,7 @@ public interface MessageSender extends AutoCloseable {
     /**
      * Writes the bytes between the buffer's position and limit; see {@link #write(MemorySegment)}.
      *
+     * @param message the message: its bytes from position to limit, at most {@code maxFrame}
      * @throws IOException as {@link #write(MemorySegment)}
      */
     default void write(ByteBuffer message) throws IOException {
@@ -139,6 +151,7 @@ public interface MessageSender extends AutoCloseable {
     /**
      * Writes the whole array; see {@link #write(MemorySegment)}.
      *
+     * @param message the message: all of the array, at most {@code maxFrame} bytes
      * @throws IOException as {@link #write(MemorySegment)}
      */
     default void write(byte[] message) throws IOException {
@@ -148,6 +161,8 @@ public interface MessageSender extends AutoCloseable {
     /**
      * Writes the string encoded as UTF-8; see {@link #write(MemorySegment)}.
      *
+     * @param message the message: its text as UTF-8 (an unpaired surrogate becomes {@code ?}),
+     *                at most {@code maxFrame} bytes
      * @throws IOException as {@link #write(MemorySegment)}
      */
     default void write(CharSequence message) throws IOException {

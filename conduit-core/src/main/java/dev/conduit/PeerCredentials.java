@@ -11,7 +11,11 @@ import java.util.Objects;
  * @param group the peer process's effective group
  */
 public record PeerCredentials(String user, String group) {
-    /** @throws NullPointerException if either argument is null */
+    /**
+     * Makes the credentials from their names.
+     *
+     * @throws NullPointerException if either argument is null
+     */
     public PeerCredentials {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(group, "group");

@@ -9,7 +9,12 @@ import java.io.IOException;
  * {@link ConnectionClosedException} once its messages were received.
  */
 public interface ProcessConnection extends Connection {
-    /** @return the child process */
+    /**
+     * The child at the other end, e.g. to read its exit status. Never blocks; any thread may call
+     * it.
+     *
+     * @return the child process, never {@code null}
+     */
     Process process();
 
     /**

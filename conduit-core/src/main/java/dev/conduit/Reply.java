@@ -12,6 +12,7 @@ public interface Reply {
      * Sends the reply; the requester's {@link Connection#request} returns it. Never waits for an
      * acknowledgement; blocks only while the connection is full.
      *
+     * @param reply the reply's bytes, never {@code null}; not retained
      * @throws IllegalStateException if this request was already answered
      * @throws IOException           if the connection is closed or fails
      */

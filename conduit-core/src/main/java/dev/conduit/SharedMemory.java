@@ -180,19 +180,30 @@ public final class SharedMemory implements AutoCloseable {
         }
     }
 
-    /** @return the name given to {@link #create} or {@link #open}, without the leading slash */
+    /**
+     * The object's name. Works after {@link #close} too.
+     *
+     * @return the name given to {@link #create}, {@link #open} or {@link #openReadOnly}, without
+     *         the leading slash
+     */
     public String name() {
         return name;
     }
 
     /**
-     * @return whether this mapping came from {@link #openReadOnly} and refuses writes
+     * Whether this mapping refuses writes. Works after {@link #close} too.
+     *
+     * @return {@code true} if this mapping came from {@link #openReadOnly}
      */
     public boolean isReadOnly() {
         return segment.isReadOnly();
     }
 
-    /** @return the mapping's size in bytes */
+    /**
+     * The mapping's size, fixed when it was mapped. Works after {@link #close} too.
+     *
+     * @return the size in bytes, at least 1
+     */
     public long size() {
         return segment.byteSize();
     }
@@ -210,7 +221,11 @@ public final class SharedMemory implements AutoCloseable {
     }
 
     /**
-     * @return the {@code int} at {@code offset}, read with volatile semantics
+     * Reads the {@code int} at {@code offset} with volatile semantics.
+     *
+     * @param offset the word's byte offset in the mapping: a multiple of 4, at least 0 and at most
+     *               {@link #size()} - 4
+     * @return the {@code int} at {@code offset}
      * @throws IllegalArgumentException if {@code offset} is negative, not a multiple of 4, or too
      *                                  close to the end for 4 bytes
      * @throws IllegalStateException    if this is closed
@@ -222,6 +237,8 @@ public final class SharedMemory implements AutoCloseable {
     /**
      * Writes {@code value} at {@code offset} with volatile semantics.
      *
+     * @param offset the word's byte offset, as for {@link #getInt}
+     * @param value  the value to store
      * @throws IllegalArgumentException as for {@link #getInt}
      * @throws IllegalStateException    if this is closed
      * @throws UnsupportedOperationException if this mapping is read-only
@@ -234,6 +251,9 @@ public final class SharedMemory implements AutoCloseable {
      * Atomically sets the {@code int} at {@code offset} to {@code newValue} if it holds
      * {@code expected}.
      *
+     * @param offset   the word's byte offset, as for {@link #getInt}
+     * @param expected the value the word must hold for the swap
+     * @param newValue the value it then holds
      * @return whether it held {@code expected} and now holds {@code newValue}
      * @throws IllegalArgumentException as for {@link #getInt}
      * @throws IllegalStateException    if this is closed
@@ -246,6 +266,8 @@ public final class SharedMemory implements AutoCloseable {
     /**
      * Atomically adds {@code delta} to the {@code int} at {@code offset}, wrapping on overflow.
      *
+     * @param offset the word's byte offset, as for {@link #getInt}
+     * @param delta  the amount to add, negative to subtract
      * @return the value before the addition
      * @throws IllegalArgumentException as for {@link #getInt}
      * @throws IllegalStateException    if this is closed
@@ -256,7 +278,11 @@ public final class SharedMemory implements AutoCloseable {
     }
 
     /**
-     * @return the {@code long} at {@code offset}, read with volatile semantics
+     * Reads the {@code long} at {@code offset} with volatile semantics.
+     *
+     * @param offset the word's byte offset in the mapping: a multiple of 8, at least 0 and at most
+     *               {@link #size()} - 8
+     * @return the {@code long} at {@code offset}
      * @throws IllegalArgumentException if {@code offset} is negative, not a multiple of 8, or too
      *                                  close to the end for 8 bytes
      * @throws IllegalStateException    if this is closed
@@ -268,6 +294,8 @@ public final class SharedMemory implements AutoCloseable {
     /**
      * Writes {@code value} at {@code offset} with volatile semantics.
      *
+     * @param offset the word's byte offset, as for {@link #getLong}
+     * @param value  the value to store
      * @throws IllegalArgumentException as for {@link #getLong}
      * @throws IllegalStateException    if this is closed
      * @throws UnsupportedOperationException if this mapping is read-only
@@ -280,6 +308,9 @@ public final class SharedMemory implements AutoCloseable {
      * Atomically sets the {@code long} at {@code offset} to {@code newValue} if it holds
      * {@code expected}.
      *
+     * @param offset   the word's byte offset, as for {@link #getLong}
+     * @param expected the value the word must hold for the swap
+     * @param newValue the value it then holds
      * @return whether it held {@code expected} and now holds {@code newValue}
      * @throws IllegalArgumentException as for {@link #getLong}
      * @throws IllegalStateException    if this is closed
@@ -292,6 +323,8 @@ public final class SharedMemory implements AutoCloseable {
     /**
      * Atomically adds {@code delta} to the {@code long} at {@code offset}, wrapping on overflow.
      *
+     * @param offset the word's byte offset, as for {@link #getLong}
+     * @param delta  the amount to add, negative to subtract
      * @return the value before the addition
      * @throws IllegalArgumentException as for {@link #getLong}
      * @throws IllegalStateException    if this is closed

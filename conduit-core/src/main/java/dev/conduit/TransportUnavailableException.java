@@ -10,7 +10,11 @@ import java.io.IOException;
 public final class TransportUnavailableException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message names the endpoint, the scheme and what is missing */
+    /**
+     * Makes the exception with its detail message.
+     *
+     * @param message names the endpoint, the scheme and what is missing
+     */
     public TransportUnavailableException(String message) {
         super(message);
     }

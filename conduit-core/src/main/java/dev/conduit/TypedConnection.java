@@ -27,40 +27,86 @@ public final class TypedConnection<T> implements AutoCloseable {
         this.codec = Objects.requireNonNull(codec, "codec");
     }
 
-    /** @return the connection underneath, for raw messages */
+    /**
+     * The connection this view sends and receives through. Never blocks.
+     *
+     * @return the connection underneath, for raw messages; never {@code null}
+     */
     public Connection connection() {
         return connection;
     }
 
-    /** @return the codec */
+    /**
+     * The codec this view encodes and decodes with. Never blocks.
+     *
+     * @return the codec given to {@link Connection#typed}, never {@code null}
+     */
     public Codec<T> codec() {
         return codec;
     }
 
-    /** As {@link Connection#send(byte[])}, with the value's encoding. */
+    /**
+     * Sends {@code value}'s encoding as one message, as {@link Connection#send(byte[])}: blocks
+     * while the peer is full; any thread may call it.
+     *
+     * @param value the value to send, never {@code null}
+     * @throws NullPointerException     if {@code value} is {@code null}
+     * @throws IllegalStateException    if the codec's {@code encode} returned {@code null}
+     * @throws FrameTooLongException    if the encoding is longer than {@code maxFrame}; nothing is
+     *                                  sent
+     * @throws IOException              as {@link Connection#send(byte[])}
+     */
     public void send(T value) throws IOException {
         connection.send(encode(value));
     }
 
-    /** As {@link Connection#trySend(byte[])}, with the value's encoding. */
+    /**
+     * Sends {@code value}'s encoding as one message if that can be done without waiting for the
+     * peer, as {@link Connection#trySend(byte[])}.
+     *
+     * @param value the value to send, never {@code null}
+     * @return {@code true} if it was sent, {@code false} if the peer is full and nothing was sent
+     * @throws NullPointerException     if {@code value} is {@code null}
+     * @throws IllegalStateException    if the codec's {@code encode} returned {@code null}
+     * @throws FrameTooLongException    if the encoding is longer than {@code maxFrame}; nothing is
+     *                                  sent
+     * @throws IOException              as {@link Connection#trySend(byte[])}
+     */
     public boolean trySend(T value) throws IOException {
         return connection.trySend(encode(value));
     }
 
-    /** As {@link Connection#write(byte[])}, with the value's encoding. */
+    /**
+     * Queues {@code value}'s encoding as one message, as {@link Connection#write(byte[])}: it
+     * goes out at the latest on {@link #flush()}.
+     *
+     * @param value the value to write, never {@code null}
+     * @throws NullPointerException     if {@code value} is {@code null}
+     * @throws IllegalStateException    if the codec's {@code encode} returned {@code null}
+     * @throws FrameTooLongException    if the encoding is longer than {@code maxFrame}; nothing is
+     *                                  written
+     * @throws IOException              as {@link Connection#write(byte[])}
+     */
     public void write(T value) throws IOException {
         connection.write(encode(value));
     }
 
-    /** As {@link Connection#flush()}. */
+    /**
+     * Sends everything written so far, as {@link Connection#flush()}: blocks while the peer is
+     * full.
+     *
+     * @throws IOException as {@link Connection#flush()}
+     */
     public void flush() throws IOException {
         connection.flush();
     }
 
     /**
-     * As {@link Connection#receive()}, decoded.
+     * As {@link Connection#receive()}, decoded: blocks until a whole message arrives.
      *
+     * @return the value, never {@code null}
      * @throws CodecException if the message does not decode (it is consumed)
+     * @throws IOException    as {@link Connection#receive()}
      */
     public T receive() throws IOException {
         return decode(connection.receive(), "receive");
@@ -69,8 +115,10 @@ public final class TypedConnection<T> implements AutoCloseable {
     /**
      * As {@link Connection#receive(Duration)}, decoded.
      *
+     * @param timeout how long to wait; zero or negative means no wait
      * @return the value, or {@code null} if none arrived in time
      * @throws CodecException if the message does not decode (it is consumed)
+     * @throws IOException    as {@link Connection#receive()}
      */
     public T receive(Duration timeout) throws IOException {
         byte[] message = connection.receive(timeout);
@@ -82,6 +130,7 @@ public final class TypedConnection<T> implements AutoCloseable {
      *
      * @return the value, or {@code null} if no whole message is here
      * @throws CodecException if the message does not decode (it is consumed)
+     * @throws IOException    as {@link Connection#receive()}
      */
     public T tryReceive() throws IOException {
         byte[] message = connection.tryReceive();
@@ -91,16 +140,32 @@ public final class TypedConnection<T> implements AutoCloseable {
     /**
      * As {@link Connection#poll(MessageHandler, int)}: decodes each message where it lies (no
      * copy for zero-copy transports, beyond what the codec makes) and hands the value over.
+     * Never blocks.
      *
-     * @return how many values were handled
-     * @throws CodecException if a message does not decode; it is consumed, and the values
-     *                        before it were handled
+     * @param handler called on this thread with each value, in order
+     * @param limit   the most values to hand over, at least 1
+     * @return how many values were handled; {@code 0} if no message was here
+     * @throws CodecException           if a message does not decode; it is consumed, and the
+     *                                  values before it were handled
+     * @throws IllegalArgumentException if {@code limit < 1}
+     * @throws IOException              as {@link Connection#poll(MessageHandler, int)}
      */
     public int poll(Consumer<? super T> handler, int limit) throws IOException {
         return poll(handler, limit, Duration.ZERO);
     }
 
-    /** As {@link #poll(Consumer, int)}, first waiting at most {@code timeout} for a message. */
+    /**
+     * As {@link #poll(Consumer, int)}, first waiting at most {@code timeout} for a message if none
+     * is here, as {@link Connection#poll(MessageHandler, int, Duration)}.
+     *
+     * @param handler called on this thread with each value, in order
+     * @param limit   the most values to hand over, at least 1
+     * @param timeout how long to wait for the first message; zero or negative means no wait
+     * @return how many values were handled; {@code 0} if none arrived in time
+     * @throws CodecException           as {@link #poll(Consumer, int)}
+     * @throws IllegalArgumentException if {@code limit < 1}
+     * @throws IOException              as {@link Connection#poll(MessageHandler, int, Duration)}
+     */
     public int poll(Consumer<? super T> handler, int limit, Duration timeout) throws IOException {
         Objects.requireNonNull(handler, "handler");
         try {
@@ -113,7 +178,13 @@ public final class TypedConnection<T> implements AutoCloseable {
     /**
      * As {@link Connection#onMessage}: a virtual thread decodes each message and hands the value
      * to {@code handler}. A message that does not decode ends the loop like a throwing handler:
-     * {@code onError} gets the {@link CodecException}.
+     * {@code onError} gets the {@link CodecException}. Never blocks.
+     *
+     * @param handler called on the loop's thread with each value, in order
+     * @param onError called once, on the loop's thread, with what ended the loop, unless this
+     *                side closed the connection
+     * @return the loop's thread, for joining
+     * @throws IllegalStateException if a loop is already running on the connection
      */
     public Thread onMessage(Consumer<? super T> handler, Consumer<? super Throwable> onError) {
         Objects.requireNonNull(handler, "handler");
@@ -122,12 +193,20 @@ public final class TypedConnection<T> implements AutoCloseable {
                 failure -> onError.accept(failure instanceof UncheckedCodecException e ? e.getCause() : failure));
     }
 
-    /** @return as {@link Connection#isOpen()} */
+    /**
+     * Whether the connection underneath is still usable, as {@link Connection#isOpen()}.
+     *
+     * @return {@code false} once it was closed or found lost
+     */
     public boolean isOpen() {
         return connection.isOpen();
     }
 
-    /** @return as {@link Connection#endpoint()} */
+    /**
+     * The connection's endpoint, as {@link Connection#endpoint()}.
+     *
+     * @return the endpoint, with any port or path resolved
+     */
     public Endpoint endpoint() {
         return connection.endpoint();
     }

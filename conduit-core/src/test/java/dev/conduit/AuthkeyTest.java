@@ -222,9 +222,11 @@ class AuthkeyTest {
         client.close();
         shown.add(assertThrows(ConnectionClosedException.class, client::receive).getMessage());
         for (String malformed : List.of("unix:/x?authkey=" + SECRET + "&authkey=" + SECRET,
-                "unix:/x?authkey=" + SECRET + "%zz", "bogus:x?authkey=" + SECRET, "tcp://h?authkey=" + SECRET)) {
+                "unix:/x?authkey=" + SECRET + "%zz", "tcp://h?authkey=" + SECRET)) {
             shown.add(assertThrows(IllegalArgumentException.class, () -> Endpoint.parse(malformed)).getMessage());
         }
+        shown.add(assertThrows(TransportUnavailableException.class,
+                () -> Conduit.connect("bogus:x?authkey=" + SECRET)).getMessage());
         for (String text : shown) {
             assertFalse(text.contains(SECRET), text);
         }

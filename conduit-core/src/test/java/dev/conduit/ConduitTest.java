@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,6 +30,18 @@ class ConduitTest {
                 () -> Conduit.connect("ws://127.0.0.1:1/x"));
         assertEquals("ws://127.0.0.1:1/x: the WebSocket transport is not on the class path (add the module"
                 + " dev.conduit:conduit-websocket)", e.getMessage());
+    }
+
+    @Test
+    void aSchemeNoTransportServesIsUnavailableNamingWhatIs() {
+        for (var call : List.<Callable<?>>of(() -> Conduit.connect("http://x"), () -> Conduit.listen("http://x"),
+                () -> Conduit.openSender("http://x"), () -> Conduit.openReceiver("http://x"))) {
+            TransportUnavailableException e = assertThrows(TransportUnavailableException.class, call::call);
+            assertEquals("http://x: no transport for scheme 'http' is available in this build (available: "
+                    + String.join(", ", Conduit.schemes()) + "; a transport from another jar registers through"
+                    + " dev.conduit.spi.TransportProvider; for a socket path containing ':' write unix:PATH)",
+                    e.getMessage());
+        }
     }
 
     @Test

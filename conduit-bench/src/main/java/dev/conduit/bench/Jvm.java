@@ -8,9 +8,15 @@ import java.util.List;
  * The command lines of the child JVMs a measurement runs, with the same class path as this one.
  * Extra JVM options come from the environment variable {@code CONDUIT_BENCH_JVM_OPTS}.
  */
-final class Jvm {
+public final class Jvm {
     /** The system property that puts a child's Conduit sides on virtual threads ({@code --virtual-threads}). */
     static final String VIRTUAL = "conduit.bench.virtual";
+    /**
+     * The system property with the class path of the children, when this JVM's own does not have
+     * the bench on it: the {@code conduit} command loads the bench from jars of its own and says
+     * here where they are.
+     */
+    public static final String CLASS_PATH = "conduit.bench.classpath";
 
     /**
      * What Chronicle Queue needs on JDK 25 (its documented list for Java 17 and later): it
@@ -68,7 +74,7 @@ final class Jvm {
             command.addAll(List.of(extra.strip().split("\\s+")));
         }
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(System.getProperty(CLASS_PATH, System.getProperty("java.class.path")));
         command.add(BenchPeer.class.getName());
         return command;
     }

@@ -4,6 +4,7 @@ import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
+import dev.conduit.MessageSender;
 import dev.conduit.cli.Formats.Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,6 +21,7 @@ import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -29,12 +31,15 @@ import java.util.concurrent.TimeUnit;
  * {@code conduit connect}: standard input to messages, messages to standard output. Sending runs
  * on a reader thread, printing on the connection's {@code onMessage} loop, and the command's
  * thread waits for the end: the peer closing, a failure, or standard input's end followed by
- * {@link #QUIET} without a message (so replies to the last lines still arrive).
+ * {@link #QUIET} without a message (so replies to the last lines still arrive). On a one-way
+ * endpoint the command's thread sends each line as it comes, and exits at the end of input.
  */
 @Command(name = "connect", sortOptions = false,
         description = {"Connect to ENDPOINT; send each line of standard input as one message and print each"
-                + " message received as one line.",
-            "At the end of input, waits for the peer to close or for 500ms without a message, then exits."})
+                + " message received as one line. For a one-way endpoint (fifo:, mq:, log:, zipc:), open its"
+                + " sending end and send each line as it comes (tail -f app.log | conduit connect log:/tmp/events).",
+            "At the end of input, waits for the peer to close or for 500ms without a message, then exits 0;"
+                + " if the peer ends first, says so on standard error and exits 4."})
 final class ConnectCommand implements Callable<Integer> {
     /** How long after the end of input, and after each message since, the command waits for more. */
     static final Duration QUIET = Duration.ofMillis(500);
@@ -42,7 +47,9 @@ final class ConnectCommand implements Callable<Integer> {
     private final InputStream in;
     private final Object lock = new Object();
     private boolean inputEnded;
-    private boolean peerEnded;
+    private Throwable peerEnded;
+    /** Whether the first message has been looked at; only the loop's thread uses it. */
+    private boolean firstSeen;
     private Throwable failure;
     private long lastActivityNanos;
 
@@ -77,10 +84,17 @@ final class ConnectCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         endpoint = webSocket.apply(endpoint);
+        if (Endpoint.parse(endpoint).isOneWay()) {
+            return sendOneWay();
+        }
         Connection connection = Conduit.connect(endpoint, timeout);
         Thread loop;
         try (connection) {
             loop = connection.onMessage(message -> {
+                if (!firstSeen) {
+                    firstSeen = true;
+                    refuseSessionHello(connection, message);
+                }
                 String line = format.encode(message);
                 synchronized (out) {
                     out.println(line);
@@ -88,10 +102,15 @@ final class ConnectCommand implements Callable<Integer> {
                 }
                 touch();
             }, this::peerEnded);
-            Thread.ofPlatform().daemon().name("conduit-connect stdin").start(() -> sendLines(connection));
+            Thread.ofPlatform().daemon().name("conduit-connect stdin").start(() -> sendAll(connection));
             awaitEnd();
         }
         loop.join(Duration.ofSeconds(1));
+        return outcome();
+    }
+
+    /** @return the exit code: 0 if the input ended first, {@link Main#EXIT_PEER_ENDED} if the peer did */
+    private int outcome() throws Exception {
         synchronized (lock) {
             if (failure instanceof Exception e) {
                 throw e;
@@ -99,24 +118,64 @@ final class ConnectCommand implements Callable<Integer> {
             if (failure != null) {
                 throw new IllegalStateException(Main.shown(endpoint) + ": " + failure, failure);
             }
+            if (peerEnded != null && !inputEnded) {
+                return Main.peerEnded(spec.commandLine().getErr(), peerEnded);
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * A raw connection to a session listener gets its hello first: say so, rather than print it.
+     * The listener closes once it reads a line that is no hello; this failure outranks that end.
+     */
+    private void refuseSessionHello(Connection connection, ByteBuffer first) {
+        try {
+            Main.refuseSessionHello(connection, first);
+        } catch (IOException e) {
+            synchronized (lock) {
+                failure = e;
+                lock.notifyAll();
+            }
+            throw new UncheckedIOException(e); // ends the loop
+        }
+    }
+
+    /** One-way: no replies to wait for, so the command's own thread sends, and is done at the end of input. */
+    private int sendOneWay() throws IOException {
+        try (MessageSender sender = Conduit.openSender(endpoint, timeout)) {
+            sendLines(sender, Main.shown(endpoint));
+        } catch (ConnectionClosedException e) {
+            return Main.peerEnded(spec.commandLine().getErr(), e);
         }
         return 0;
     }
 
-    private void sendLines(Connection connection) {
+    /**
+     * Sends each line of standard input as one message, as it comes.
+     *
+     * @param name the endpoint, secrets hidden, for an error message
+     * @throws IllegalArgumentException naming the line, if one is not valid in the format
+     */
+    private void sendLines(MessageSender sender, String name) throws IOException {
         int lineNumber = 0;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                lineNumber++;
-                byte[] message;
-                try {
-                    message = format.decode(line);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(connection.endpoint() + ": standard input line " + lineNumber
-                            + ": " + e.getMessage(), e);
-                }
-                connection.send(message);
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+            lineNumber++;
+            byte[] message;
+            try {
+                message = format.decode(line);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ": standard input line " + lineNumber + ": "
+                        + e.getMessage(), e);
             }
+            sender.send(message);
+        }
+    }
+
+    private void sendAll(Connection connection) {
+        try (in) {
+            sendLines(connection, connection.endpoint().redacted());
             synchronized (lock) {
                 inputEnded = true;
                 lastActivityNanos = System.nanoTime();
@@ -138,7 +197,9 @@ final class ConnectCommand implements Callable<Integer> {
     private void peerEnded(Throwable cause) {
         if (cause instanceof ConnectionClosedException) {
             synchronized (lock) {
-                peerEnded = true;
+                if (peerEnded == null) {
+                    peerEnded = cause;
+                }
                 lock.notifyAll();
             }
         } else {
@@ -148,7 +209,7 @@ final class ConnectCommand implements Callable<Integer> {
 
     private void fail(Throwable cause) {
         synchronized (lock) {
-            if (failure == null && !peerEnded) {
+            if (failure == null && peerEnded == null) {
                 failure = cause instanceof UncheckedIOException u ? u.getCause() : cause;
             }
             lock.notifyAll();
@@ -159,7 +220,7 @@ final class ConnectCommand implements Callable<Integer> {
         long quietNanos = QUIET.toNanos();
         synchronized (lock) {
             try {
-                while (failure == null && !peerEnded) {
+                while (failure == null && peerEnded == null) {
                     if (!inputEnded) {
                         lock.wait();
                         continue;

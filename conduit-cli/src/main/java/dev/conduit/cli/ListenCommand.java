@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -36,7 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
         description = {"Listen at ENDPOINT and print each message received, one line per message,"
                 + " from any number of clients at once; for a one-way endpoint (fifo:, mq:, log:, zipc:), open its"
                 + " receiving end and print what arrives.",
-            "Prints 'listening on ENDPOINT' to standard error once ready (with the port chosen for tcp port 0)."})
+            "Prints 'listening on ENDPOINT' to standard error once ready (with the port chosen for tcp port 0).",
+            "On a one-way endpoint whose writer goes away (fifo: the last writer closed; zipc: the sender closed or"
+                + " died; mq: the queue was removed), says so on standard error and exits 4."})
 final class ListenCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -47,7 +50,8 @@ final class ListenCommand implements Callable<Integer> {
     @Mixin
     private WebSocketOptions webSocket;
 
-    @Option(names = "--echo", description = "Send each message back to its sender instead of printing it.")
+    @Option(names = "--echo", description = "Send each message back to its sender instead of printing it"
+            + " (over ws: and wss:, a text message as text, a binary one as binary).")
     private boolean echo;
 
     @Option(names = "--count", paramLabel = "N",
@@ -69,6 +73,8 @@ final class ListenCommand implements Callable<Integer> {
     private final AtomicLong reserved = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
     private volatile boolean finished;
+    /** Set before this side closes a one-way receiver (Ctrl-C), so its end is not the writer's. */
+    private volatile boolean stopping;
     private volatile IOException outputFailure;
 
     @Override
@@ -135,6 +141,7 @@ final class ListenCommand implements Callable<Integer> {
             }
         };
         Thread hook = Thread.ofPlatform().unstarted(() -> {
+            stopping = true;
             closeQuietly(receiver);
             report.run();
         });
@@ -152,7 +159,9 @@ final class ListenCommand implements Callable<Integer> {
                 more = deliver(Main.shown(endpoint), receiver, null, message);
             }
         } catch (ConnectionClosedException e) {
-            // The last sender left (fifo:), or the shutdown hook closed the receiver.
+            if (!stopping) {
+                return Main.peerEnded(err, e); // the writer went away (the exception says how)
+            }
         } finally {
             removeHook(hook);
             report.run();
@@ -209,7 +218,9 @@ final class ListenCommand implements Callable<Integer> {
         if (count > 0 && reserved.incrementAndGet() > count) {
             return false;
         }
-        if (echo) {
+        if (echo && echoTo.lastReceivedWasText()) {
+            echoTo.send(new String(message, StandardCharsets.UTF_8)); // a text frame is valid UTF-8
+        } else if (echo) {
             echoTo.send(message);
         } else {
             PrintWriter out = spec.commandLine().getOut();

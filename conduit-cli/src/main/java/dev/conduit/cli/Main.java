@@ -1,6 +1,9 @@
 package dev.conduit.cli;
 
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
 import dev.conduit.Endpoint;
+import dev.conduit.internal.session.SessionProtocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -18,6 +21,7 @@ import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -26,19 +30,35 @@ import java.util.concurrent.Callable;
  * The {@code conduit} command: {@code listen}, {@code connect}, {@code send}, {@code demo} and
  * {@code log}.
  *
- * <p>Exit codes: 0 on success, 1 when the command fails (one line {@code conduit: MESSAGE} on
- * standard error; {@code --verbose} adds the stack trace), 2 for a usage error.
+ * <p>Exit codes:
+ * <ul>
+ *   <li>0: done: {@code connect}'s input ended, {@code listen} reached {@code --count} or was
+ *       interrupted, {@code send} sent everything (and had its replies);</li>
+ *   <li>1: the command failed (one line {@code conduit: MESSAGE} on standard error;
+ *       {@code --verbose} adds the stack trace);</li>
+ *   <li>2: a usage error;</li>
+ *   <li>3: the JVM ran out of memory ({@code bin/conduit} runs it with
+ *       {@code -XX:+ExitOnOutOfMemoryError});</li>
+ *   <li>4 ({@link #EXIT_PEER_ENDED}): the peer ended first, said in one line on standard error:
+ *       {@code connect}'s server closed before standard input ended, or its one-way receiver
+ *       went away ({@code fifo:}: the reader closed; {@code mq:}: the queue was removed); or
+ *       {@code listen} on a one-way endpoint saw its writer go ({@code fifo:}: the last writer
+ *       closed; {@code zipc:}: the sender closed or died; {@code mq:}: the queue was removed).
+ *       A {@code log:} has no peer to lose: its reader waits for more and its writer appends.</li>
+ * </ul>
  */
 @Command(name = "conduit", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class, sortOptions = false, usageHelpAutoWidth = true,
-        description = "Inter-process messaging from the command line. An ENDPOINT is unix:PATH, pipe:NAME,"
-                + " tcp://HOST:PORT, mem:NAME or stdio, with options after '?' (e.g. unix:/tmp/app.sock?mode=0660).",
-        footer = {"", "Try 'conduit demo' to see every transport round-trip messages with a child JVM."})
+        footer = {"", "Exit status: 0 done, 1 failed, 2 usage error, 3 out of memory, 4 the peer ended first (connect's"
+                + " server closed before input ended; listen's one-way writer went away).",
+            "", "Try 'conduit demo' to see every transport round-trip messages with a child JVM."})
 public final class Main implements Callable<Integer> {
     /** Exit code of a command that failed. */
     static final int EXIT_FAILURE = 1;
     /** Exit code of a usage error. */
     static final int EXIT_USAGE = 2;
+    /** Exit code when the peer ended first: {@code connect}'s server, {@code listen}'s one-way writer. */
+    static final int EXIT_PEER_ENDED = 4;
 
     @Spec
     private CommandSpec spec;
@@ -75,11 +95,16 @@ public final class Main implements Callable<Integer> {
      */
     static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // From the registry, so a transport plugged in from another jar shows up too.
+        cl.getCommandSpec().usageMessage().description("Inter-process messaging from the command line. An ENDPOINT"
+                + " is SCHEME:ADDRESS with options after '?' (e.g. unix:/tmp/app.sock?mode=0660, tcp://127.0.0.1:7000,"
+                + " ws://127.0.0.1:8080/chat); the schemes of this build: " + String.join(", ", Conduit.schemes())
+                + ". Durations are a whole number and a unit (50us, 500ms, 5s, 1m); sizes bytes, 64k or 16m.");
         cl.addSubcommand(new ListenCommand());
         cl.addSubcommand(new ConnectCommand(in));
         cl.addSubcommand(new SendCommand());
         cl.addSubcommand(new DemoCommand());
-        cl.addSubcommand(new BenchCommand());
+        cl.addSubcommand("bench", BenchLoader.command());
         cl.addSubcommand(new DemoPeerCommand());
         cl.addSubcommand(new LogCommand());
         cl.setOut(out);
@@ -126,6 +151,35 @@ public final class Main implements Callable<Integer> {
      */
     static String shown(String endpoint) {
         return Endpoint.parse(endpoint).redacted();
+    }
+
+    /**
+     * Says on standard error that the peer ended first.
+     *
+     * @param err   standard error
+     * @param cause what said so, whose message names the endpoint
+     * @return {@link #EXIT_PEER_ENDED}
+     */
+    static int peerEnded(PrintWriter err, Throwable cause) {
+        err.println("conduit: " + describe(cause));
+        err.flush();
+        return EXIT_PEER_ENDED;
+    }
+
+    /**
+     * Fails a raw client whose first message is a session hello (see docs/wire-format.md).
+     *
+     * @param connection the raw connection, named in the message
+     * @param first      the first message it received
+     * @throws IOException if {@code first} is a session hello: the listener speaks the session protocol
+     */
+    static void refuseSessionHello(Connection connection, ByteBuffer first) throws IOException {
+        if (SessionProtocol.isHello(first)) {
+            String hello = StandardCharsets.US_ASCII.decode(first.duplicate().position(first.position() + 1)).toString();
+            throw new IOException(connection.endpoint().redacted() + ": the listener speaks Conduit's session protocol"
+                    + " (its first message is the session hello, byte 00 then '" + hello + "'); add ?protocol=conduit"
+                    + " to the endpoint");
+        }
     }
 
     /** @return the exception's message, which for Conduit's exceptions names the endpoint */

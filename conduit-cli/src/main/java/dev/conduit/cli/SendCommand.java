@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,6 +90,9 @@ final class SendCommand implements Callable<Integer> {
                     if (answer == null) {
                         throw new IOException(connection.endpoint() + ": no reply to message " + (i + 1) + " of "
                                 + payloads.size() + " within " + Durations.format(timeout));
+                    }
+                    if (i == 0) {
+                        Main.refuseSessionHello(connection, ByteBuffer.wrap(answer));
                     }
                     out.println(format.encode(answer));
                     out.flush();

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,14 +45,35 @@ final class CliProcess implements AutoCloseable {
      * @throws IOException if the JVM cannot be started
      */
     static CliProcess start(List<String> jvmOptions, String... args) throws IOException {
+        CliProcess p = startPiped(jvmOptions, args);
+        p.process.getOutputStream().close();
+        return p;
+    }
+
+    /**
+     * As {@link #start(List, String...)}, but with standard input left open: a pipe the test
+     * writes lines to ({@link #stdin()}), as {@code tail -f app.log | conduit ...} would.
+     *
+     * @throws IOException if the JVM cannot be started
+     */
+    static CliProcess startPiped(List<String> jvmOptions, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).start();
-        p.getOutputStream().close();
-        return new CliProcess(p);
+        return new CliProcess(new ProcessBuilder(command).start());
+    }
+
+    /** @return the command's standard input, if started by {@link #startPiped} */
+    OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
+    /** Writes {@code line} and a newline to standard input, at once. */
+    void writeLine(String line) throws IOException {
+        stdin().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin().flush();
     }
 
     Process process() {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -198,19 +200,29 @@ final class CliTest {
     }
 
     @Test
-    void connectExitsWhenThePeerCloses() throws Exception {
+    void connectExitsZeroWhenThePeerClosesAfterTheInputEnded() throws Exception {
         String endpoint = "unix:" + dir.resolve("bye.sock");
         Listener listener = closeLater(Conduit.listen(endpoint));
+        CountDownLatch inputEnded = new CountDownLatch(1);
         Thread.ofVirtual().start(() -> {
             try (Connection c = listener.accept()) {
                 c.send("bye");
-            } catch (IOException e) {
+                inputEnded.await(); // so the input's end comes first for sure
+            } catch (IOException | InterruptedException e) {
                 // Closed by the test.
             }
         });
-        Run connect = run("", "connect", endpoint);
-        assertEquals(0, connect.code(), connect.err());
-        assertEquals(List.of("bye"), connect.outLines());
+        // connect closes standard input once it has read to the end.
+        InputStream in = new ByteArrayInputStream(new byte[0]) {
+            @Override
+            public void close() {
+                inputEnded.countDown();
+            }
+        };
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, Main.run(in, new PrintWriter(out), new PrintWriter(err), "connect", endpoint), err::toString);
+        assertEquals(List.of("bye"), out.toString().lines().toList());
     }
 
     @Test
@@ -241,7 +253,7 @@ final class CliTest {
         assertEquals("fifo:" + fifo, listen.awaitListening());
         Run send = run("", "send", "fifo:" + fifo, "first", "two words");
         assertEquals(0, send.code(), send.err());
-        assertEquals(0, listen.awaitExit(EXIT_TIMEOUT), () -> "stderr: " + listen.stderr());
+        assertEquals(Main.EXIT_PEER_ENDED, listen.awaitExit(EXIT_TIMEOUT), () -> "stderr: " + listen.stderr());
         assertEquals(List.of("first", "two words"), listen.stdout(), "listen ends when its only sender leaves");
         assertFalse(Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the FIFO listen made is left behind");
     }
@@ -278,7 +290,10 @@ final class CliTest {
             assertEquals(0, send.code(), send.err());
             listen.awaitStdoutLines(2, EXIT_TIMEOUT);
             assertEquals(List.of("hello", "two words"), listen.stdout());
-            assertEquals(0, listen.awaitExit(EXIT_TIMEOUT), "no process maps the queue: the stream has ended");
+            assertEquals(Main.EXIT_PEER_ENDED, listen.awaitExit(EXIT_TIMEOUT), "no process maps the queue: the writer"
+                    + " went away");
+            assertEquals(List.of("listening on zipc:" + name, "conduit: zipc:" + name + ": receive: connection closed"
+                    + " by peer (no process maps /dev/shm" + name + " any more: the sender closed or died)"), listen.stderr());
             assertFalse(Files.exists(object), "the last end to close left " + object);
         } finally {
             Files.deleteIfExists(object);
@@ -344,7 +359,7 @@ final class CliTest {
             assertTrue(run.err().startsWith("conduit: "), run.err());
         }
         assertEquals("conduit: Invalid value for option '--timeout': invalid duration 'soon' (expected a whole number"
-                + " and a unit ms, s, m or h, e.g. 500ms, 5s, 1m) (see 'conduit connect --help')",
+                + " and a unit ns, us, ms, s, m or h, e.g. 50us, 500ms, 5s or 1m) (see 'conduit connect --help')",
                 run("", "connect", "mem:x", "--timeout", "soon").err().strip());
     }
 
@@ -354,6 +369,12 @@ final class CliTest {
         assertEquals(0, help.code());
         assertTrue(help.out().startsWith("Usage: conduit "), help.out());
         assertFalse(help.out().contains("demo-peer"), "the hidden command is listed");
+        // Every scheme the registry knows, conduit-websocket's found through the SPI among them.
+        String flat = help.out().replaceAll("\\s+", " ");
+        assertTrue(flat.contains("the schemes of this build: " + String.join(", ", dev.conduit.Conduit.schemes()) + "."),
+                help.out());
+        assertTrue(dev.conduit.Conduit.schemes().containsAll(List.of("unix", "shm", "ws", "wss", "zipc")),
+                dev.conduit.Conduit.schemes().toString());
         for (String command : List.of("listen", "connect", "send", "demo")) {
             Run sub = run("", command, "--help");
             assertEquals(0, sub.code(), command);

@@ -17,14 +17,17 @@ final class DurationsTest {
         assertEquals(Duration.ofMinutes(1), Durations.parse("1M"));
         assertEquals(Duration.ofHours(2), Durations.parse("2h"));
         assertEquals(Duration.ZERO, Durations.parse("0s"));
+        // The grammar of endpoint options: what ?spin=50us takes, --timeout takes too.
+        assertEquals(Duration.ofNanos(50_000), Durations.parse("50us"));
+        assertEquals(Duration.ofNanos(50_000), Durations.parse("50µs"));
     }
 
     @Test
     void rejectsAMissingUnitOrFractionNamingTheText() {
         for (String bad : new String[] {"5", "1.5s", "-1s", "5 sec", ""}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(bad));
-            assertEquals("invalid duration '" + bad + "' (expected a whole number and a unit ms, s, m or h,"
-                    + " e.g. 500ms, 5s, 1m)", e.getMessage());
+            assertEquals("invalid duration '" + bad + "' (expected a whole number and a unit ns, us, ms, s, m or h,"
+                    + " e.g. 50us, 500ms, 5s or 1m)", e.getMessage());
         }
     }
 

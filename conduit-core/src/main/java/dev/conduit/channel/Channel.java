@@ -63,14 +63,25 @@ public final class Channel<T> {
         this.receiver = new Receiver<>(this);
     }
 
-    /** @return a channel that never makes a sender wait */
+    /**
+     * Makes a channel with no capacity limit: values queue until memory runs out.
+     *
+     * @param <T> the type of the values
+     * @return a new channel that never makes a sender wait, with one sender and one receiver
+     */
     public static <T> Channel<T> unbounded() {
         return new Channel<>(UNBOUNDED);
     }
 
     /**
-     * @param capacity how many values may wait in the channel; a send waits while it is full
-     * @return a channel holding at most {@code capacity} values
+     * Makes a channel that holds at most {@code capacity} values, so that a fast sender waits
+     * for a slow receiver.
+     *
+     * @param <T>      the type of the values
+     * @param capacity how many values may wait in the channel, at least 1; a send waits while it
+     *                 is full
+     * @return a new channel holding at most {@code capacity} values, with one sender and one
+     *         receiver
      * @throws IllegalArgumentException if {@code capacity < 1}
      */
     public static <T> Channel<T> bounded(int capacity) {
@@ -80,12 +91,21 @@ public final class Channel<T> {
         return new Channel<>(capacity);
     }
 
-    /** @return the channel's first sender; more come from {@link Sender#duplicate()} */
+    /**
+     * The sender the channel was made with. Never blocks.
+     *
+     * @return the channel's first sender, the same on every call (closed, once it was closed);
+     *         more come from {@link Sender#duplicate()}
+     */
     public Sender<T> sender() {
         return sender;
     }
 
-    /** @return the channel's one receiver */
+    /**
+     * The channel's receiver. Never blocks.
+     *
+     * @return the channel's one receiver, the same on every call
+     */
     public Receiver<T> receiver() {
         return receiver;
     }
@@ -206,6 +226,7 @@ public final class Channel<T> {
         /**
          * Puts {@code value} in the channel, waiting while a bounded channel is full.
          *
+         * @param value the value to send, never {@code null}
          * @throws ChannelClosedException if this sender is closed, or the receiver has closed
          *                                (also while this call waited)
          * @throws InterruptedException   if the thread is interrupted while it waits
@@ -219,6 +240,8 @@ public final class Channel<T> {
          * Puts {@code value} in the channel, waiting at most {@code timeout} while a bounded
          * channel is full.
          *
+         * @param value   the value to send, never {@code null}
+         * @param timeout how long to wait for room; zero or negative means no wait
          * @return whether the value went in; {@code false} if the channel stayed full
          * @throws ChannelClosedException as {@link #send(Object)}
          * @throws InterruptedException   if the thread is interrupted while it waits
@@ -231,6 +254,7 @@ public final class Channel<T> {
         /**
          * Puts {@code value} in the channel if there is room now; never waits.
          *
+         * @param value the value to send, never {@code null}
          * @return {@link TrySend.Sent}; or {@link TrySend.Full} or {@link TrySend.Closed}, either
          *         handing the value back
          * @throws NullPointerException if {@code value} is {@code null}
@@ -248,7 +272,10 @@ public final class Channel<T> {
         }
 
         /**
-         * @return another sender of the same channel, counted separately; never blocks for long
+         * Adds a sender to the channel, so that the receiver sees the channel closed only after
+         * this one closes too. Never blocks for long.
+         *
+         * @return another sender of the same channel, counted separately
          * @throws ChannelClosedException if this sender is closed
          */
         public Sender<T> duplicate() {
@@ -314,6 +341,7 @@ public final class Channel<T> {
         /**
          * Takes the next value, waiting at most {@code timeout}.
          *
+         * @param timeout how long to wait; zero or negative means no wait
          * @return the value, or {@code null} if none came in time
          * @throws ChannelClosedException as {@link #receive()}
          * @throws InterruptedException   if the thread is interrupted while it waits

@@ -17,16 +17,26 @@ public sealed interface TryReceive<T> {
     /**
      * The next value, now taken from the channel.
      *
+     * @param <T>   the channel's value type
      * @param value the value, never {@code null}
      */
     record Received<T>(T value) implements TryReceive<T> {
     }
 
-    /** Nothing is there now, but senders remain. */
+    /**
+     * Nothing is there now, but senders remain; also what a thread interrupted while waiting
+     * for the channel's lock gets (its interrupt status set again, nothing taken).
+     *
+     * @param <T> the channel's value type
+     */
     record Empty<T>() implements TryReceive<T> {
     }
 
-    /** Every sender has closed and every value has been taken, or the receiver has closed. */
+    /**
+     * Every sender has closed and every value has been taken, or the receiver has closed.
+     *
+     * @param <T> the channel's value type
+     */
     record Closed<T>() implements TryReceive<T> {
     }
 }

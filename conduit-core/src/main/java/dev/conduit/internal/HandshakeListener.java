@@ -3,6 +3,7 @@ package dev.conduit.internal;
 import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.spi.support.ArrivalQueue;
 
 import java.io.IOException;
 import java.time.Duration;

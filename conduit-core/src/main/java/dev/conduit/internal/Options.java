@@ -1,6 +1,7 @@
 package dev.conduit.internal;
 
 import dev.conduit.Endpoint;
+import dev.conduit.Units;
 import dev.conduit.internal.frame.Frames;
 
 import java.io.IOException;
@@ -9,8 +10,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Typed reading of endpoint options, with errors that name the endpoint, option and value. */
@@ -27,9 +26,8 @@ public final class Options {
      */
     static final long DEFAULT_SPIN_NANOS = machineCpus() > 1 ? 50_000 : 0;
 
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,12})(ns|us|µs|ms|s)?");
+    private static final Pattern BARE_NUMBER = Pattern.compile("[0-9]{1,12}");
 
-    private static final Pattern SIZE = Pattern.compile("([0-9]{1,19})([kmg]i?b?)?");
 
     private Options() {
     }
@@ -60,20 +58,11 @@ public final class Options {
         if (text == null) {
             return defaultValue;
         }
-        Matcher m = SIZE.matcher(text.toLowerCase(Locale.ROOT));
-        long value = -1;
-        if (m.matches()) {
-            int shift = m.group(2) == null ? 0 : switch (m.group(2).charAt(0)) {
-                case 'k' -> 10;
-                case 'm' -> 20;
-                default -> 30;
-            };
-            try {
-                long base = Long.parseLong(m.group(1));
-                value = base > (Long.MAX_VALUE >> shift) ? -1 : base << shift;
-            } catch (NumberFormatException e) {
-                value = -1;
-            }
+        long value;
+        try {
+            value = Units.parseSize(text);
+        } catch (IllegalArgumentException e) {
+            value = -1;
         }
         if (value < min || value > max) {
             throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': " + name + "=" + text
@@ -150,16 +139,14 @@ public final class Options {
 
     private static long duration(Endpoint endpoint, String name, String text, long unitNanos, long maxNanos,
             String examples) {
-        Matcher m = DURATION.matcher(text);
-        long nanos = -1;
-        if (m.matches()) {
-            long unit = m.group(2) == null ? unitNanos : switch (m.group(2)) {
-                case "ns" -> 1;
-                case "ms" -> 1_000_000;
-                case "s" -> 1_000_000_000;
-                default -> 1_000;
-            };
-            nanos = Math.multiplyHigh(Long.parseLong(m.group(1)), unit) != 0 ? -1 : Long.parseLong(m.group(1)) * unit;
+        long nanos;
+        try {
+            // A bare number counts in the option's own unit; anything else is the shared grammar.
+            nanos = BARE_NUMBER.matcher(text).matches()
+                    ? Math.multiplyExact(Long.parseLong(text), unitNanos)
+                    : Units.parseDuration(text).toNanos();
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            nanos = -1;
         }
         if (nanos < 0 || nanos > maxNanos) {
             throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': " + name + "=" + text

@@ -14,11 +14,15 @@ import dev.conduit.internal.tcp.TcpTransport;
 import dev.conduit.internal.unix.UnixTransport;
 import dev.conduit.spi.TransportProvider;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Finds the transport for an endpoint: the built-in ones, then any found by
@@ -26,6 +30,10 @@ import java.util.TreeSet;
  */
 public final class Transports {
     private static final Map<String, TransportProvider> PROVIDERS = load();
+    private static final Set<String> ONE_WAY = PROVIDERS.entrySet().stream()
+            .filter(e -> e.getValue().oneWaySchemes().contains(e.getKey()))
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toUnmodifiableSet());
 
     private Transports() {
     }
@@ -43,6 +51,40 @@ public final class Transports {
         return Map.copyOf(map);
     }
 
+    /** @return the schemes served here, built-in and found, in alphabetical order */
+    public static SortedSet<String> schemes() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(PROVIDERS.keySet()));
+    }
+
+    /**
+     * @param scheme a scheme, in lower case
+     * @return whether the transport serving it (if any) carries its messages one way
+     */
+    public static boolean isOneWay(String scheme) {
+        return ONE_WAY.contains(scheme);
+    }
+
+    /**
+     * @param endpoint the endpoint
+     * @return the transport serving its scheme, its options not yet checked
+     * @throws TransportUnavailableException if none serves the scheme here, naming the endpoint
+     *                                       and the schemes that are served
+     */
+    public static TransportProvider served(Endpoint endpoint) throws TransportUnavailableException {
+        TransportProvider provider = PROVIDERS.get(endpoint.scheme());
+        if (provider == null) {
+            throw new TransportUnavailableException(endpoint.redacted() + ": " + switch (endpoint.scheme()) {
+                case "ws", "wss" -> "the WebSocket transport is not on the class path (add the module"
+                        + " dev.conduit:conduit-websocket)";
+                default -> "no transport for scheme '" + endpoint.scheme() + "' is available in this build"
+                        + " (available: " + String.join(", ", schemes()) + "; a transport from another jar"
+                        + " registers through dev.conduit.spi.TransportProvider; for a socket path containing"
+                        + " ':' write unix:PATH)";
+            });
+        }
+        return provider;
+    }
+
     /**
      * @param endpoint the endpoint
      * @return the transport serving its scheme, having checked its option names
@@ -50,15 +92,7 @@ public final class Transports {
      * @throws IllegalArgumentException      if an option name is unknown to the transport
      */
     public static TransportProvider forEndpoint(Endpoint endpoint) throws TransportUnavailableException {
-        TransportProvider provider = PROVIDERS.get(endpoint.scheme());
-        if (provider == null) {
-            throw new TransportUnavailableException(endpoint + ": " + switch (endpoint.scheme()) {
-                case "ws", "wss" -> "the WebSocket transport is not on the class path (add the module"
-                        + " dev.conduit:conduit-websocket)";
-                default -> "no transport for scheme '" + endpoint.scheme() + "' is available in this build"
-                        + " (available: " + String.join(", ", new TreeSet<>(PROVIDERS.keySet())) + ")";
-            });
-        }
+        TransportProvider provider = served(endpoint);
         for (String name : endpoint.options().keySet()) {
             if (name.equals(Framing.OPTION) && !provider.optionNames().contains(name)) {
                 throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': framing is for byte"

@@ -64,7 +64,10 @@ public final class MessageQueue implements AutoCloseable {
         public static final Options DEFAULT = new Options(true, false, 0600);
 
         /**
-         * @throws IllegalArgumentException if permissions are outside 0-0777, or exclusive without create
+         * Checks the options.
+         *
+         * @throws IllegalArgumentException if permissions are outside 0-0777, or exclusive without
+         *                                  create
          */
         public Options {
             if (permissions < 0 || permissions > 0777) {
@@ -76,17 +79,32 @@ public final class MessageQueue implements AutoCloseable {
             }
         }
 
-        /** @return these options, failing if the queue exists ({@code IPC_CREAT | IPC_EXCL}) */
+        /**
+         * These options, set to make a new queue only.
+         *
+         * @return options that create the queue and fail if it exists
+         *         ({@code IPC_CREAT | IPC_EXCL}), with the same permissions
+         */
         public Options withExclusive() {
             return new Options(true, true, permissions);
         }
 
-        /** @return these options, never creating: the queue must exist */
+        /**
+         * These options, set to open an existing queue only.
+         *
+         * @return options that never create: the queue must exist; same permissions
+         */
         public Options withExisting() {
             return new Options(false, false, permissions);
         }
 
-        /** @return these options with other permission bits for a new queue, e.g. {@code 0660} */
+        /**
+         * These options with other permission bits for a new queue.
+         *
+         * @param mode the permission bits, {@code 0} to {@code 0777}, e.g. {@code 0660}
+         * @return these options with {@code mode} in place of their permissions
+         * @throws IllegalArgumentException if {@code mode} is outside 0-0777
+         */
         public Options withPermissions(int mode) {
             return new Options(create, exclusive, mode);
         }
@@ -103,7 +121,11 @@ public final class MessageQueue implements AutoCloseable {
      * @param payload its bytes, the caller's to keep
      */
     public record Message(long type, byte[] payload) {
-        /** @throws NullPointerException if payload is null */
+        /**
+         * Makes a message; {@code payload} is kept, not copied.
+         *
+         * @throws NullPointerException if payload is null
+         */
         public Message {
             Objects.requireNonNull(payload, "payload");
         }
@@ -143,8 +165,12 @@ public final class MessageQueue implements AutoCloseable {
 
     /**
      * As {@link #open(int, Options)} with {@link Options#DEFAULT}: create if absent, mode 0600.
+     * Never blocks.
      *
+     * @param key the key, or {@link #PRIVATE} for a new queue that only its id reaches
+     * @return the open queue
      * @throws IOException as {@link #open(int, Options)}
+     * @throws UnsupportedOperationException as {@link #open(int, Options)}
      */
     public static MessageQueue open(int key) throws IOException {
         return open(key, Options.DEFAULT);
@@ -154,17 +180,30 @@ public final class MessageQueue implements AutoCloseable {
         return key == PRIVATE ? "mq:private" : "mq:0x" + Integer.toHexString(key);
     }
 
-    /** @return the key it was opened with ({@link #PRIVATE} for a private queue) */
+    /**
+     * The key this handle was opened with. Never blocks; works after {@link #close()} too.
+     *
+     * @return the key ({@link #PRIVATE} for a private queue)
+     */
     public int key() {
         return queue.key();
     }
 
-    /** @return the kernel's id of the queue (what {@code ipcs -q} lists) */
+    /**
+     * The kernel's id of the queue, which reaches it even when it was made with {@link #PRIVATE}.
+     * Never blocks; works after {@link #close()} too.
+     *
+     * @return the id, as {@code ipcs -q} lists it
+     */
     public int id() {
         return queue.id();
     }
 
-    /** @return the longest payload, in bytes: the kernel's {@code msgmax} when the queue was opened */
+    /**
+     * The longest payload this handle sends or receives. Never blocks.
+     *
+     * @return the longest payload, in bytes: the kernel's {@code msgmax} when the queue was opened
+     */
     public int maxMessageSize() {
         return queue.msgmax();
     }
@@ -186,6 +225,8 @@ public final class MessageQueue implements AutoCloseable {
     /**
      * Sends one message if the queue has room now ({@code IPC_NOWAIT}). Never blocks. Any thread.
      *
+     * @param type    the message's type, {@code > 0}
+     * @param payload the bytes, at most {@link #maxMessageSize()}; not kept
      * @return {@code true} if sent, {@code false} if the queue is full (nothing was sent)
      * @throws IllegalArgumentException  as {@link #send}
      * @throws ConnectionClosedException if this handle is closed or the queue removed
@@ -199,7 +240,9 @@ public final class MessageQueue implements AutoCloseable {
      * Takes the first message {@code selector} matches (see the class comment), waiting for one.
      * Any thread.
      *
-     * @return the message
+     * @param selector which message to take: {@code 0} the first, {@code > 0} the first of that
+     *                 type, {@code < 0} the first of the lowest type {@code <= |selector|}
+     * @return the message, never {@code null}
      * @throws ConnectionClosedException if this handle is closed (before or while waiting) or the
      *                                   queue removed ({@code EIDRM})
      * @throws InterruptedIOException    if the thread was interrupted before the call
@@ -212,6 +255,8 @@ public final class MessageQueue implements AutoCloseable {
     /**
      * As {@link #receive(long)}, waiting at most {@code timeout}.
      *
+     * @param selector which message to take, as for {@link #receive(long)}
+     * @param timeout  how long to wait; zero or negative means no wait
      * @return the message, or {@code null} if none matched in time
      * @throws IOException as {@link #receive(long)}
      */
@@ -223,6 +268,7 @@ public final class MessageQueue implements AutoCloseable {
     /**
      * As {@link #receive(long)} without waiting ({@code IPC_NOWAIT}). Never blocks.
      *
+     * @param selector which message to take, as for {@link #receive(long)}
      * @return the message, or {@code null} if none matches now
      * @throws IOException as {@link #receive(long)}
      */
@@ -266,6 +312,7 @@ public final class MessageQueue implements AutoCloseable {
      * Sets the most payload bytes the queue holds ({@code IPC_SET} of {@code msg_qbytes}). Raising
      * it above {@code /proc/sys/kernel/msgmnb} needs {@code CAP_SYS_RESOURCE}. Never blocks.
      *
+     * @param bytes the new capacity in payload bytes, as the kernel's {@code msg_qbytes} takes it
      * @throws IOException naming the queue and errno ({@code EPERM}: not allowed)
      */
     public void setCapacity(long bytes) throws IOException {

@@ -17,10 +17,34 @@ import java.util.Set;
  * Implementations must be thread-safe.
  */
 public interface TransportProvider {
-    /** @return the schemes served, in lower case, e.g. {@code ws} and {@code wss} */
+    /**
+     * Names the schemes this transport serves. Conduit asks once, when it first looks for a
+     * transport; a scheme a built-in transport or an earlier-found provider serves stays theirs.
+     *
+     * @return the schemes served, in lower case (an endpoint's scheme is matched in lower case),
+     *         e.g. {@code ws} and {@code wss}
+     */
     Set<String> schemes();
 
-    /** @return the option names this transport accepts, e.g. {@code maxFrame} */
+    /**
+     * Names those of {@link #schemes()} that carry messages one way: Conduit opens their
+     * endpoints with {@link #openSender} and {@link #openReceiver}, and refuses
+     * {@link #listen} and {@link #connect} for them (and the reverse for the other schemes).
+     * Asked once, with {@link #schemes()}. The default, for two-way transports, names none.
+     *
+     * @return the one-way schemes, in lower case; a subset of {@link #schemes()}
+     */
+    default Set<String> oneWaySchemes() {
+        return Set.of();
+    }
+
+    /**
+     * Names the endpoint options this transport accepts; Conduit refuses an endpoint with any
+     * other option (an {@link IllegalArgumentException} naming it) before calling this
+     * provider. Called on every use of an endpoint, from any thread, so it should be cheap.
+     *
+     * @return the option names, case-sensitive, e.g. {@code maxFrame}; empty if none
+     */
     Set<String> optionNames();
 
     /**
@@ -50,7 +74,10 @@ public interface TransportProvider {
      * @param timeout  how long to wait for what the sender needs (a FIFO's receiver);
      *                 {@link Duration#ZERO} for no wait
      * @return the sender
-     * @throws IOException if it cannot be opened, naming the endpoint and the cause
+     * @throws IOException                   if it cannot be opened, naming the endpoint and the
+     *                                       cause
+     * @throws UnsupportedOperationException by default: the transport carries messages both
+     *                                       ways
      */
     default MessageSender openSender(Endpoint endpoint, Duration timeout) throws IOException {
         throw new UnsupportedOperationException(endpoint + ": openSender: " + endpoint.scheme()
@@ -62,7 +89,10 @@ public interface TransportProvider {
      *
      * @param endpoint an endpoint with one of {@link #schemes()}
      * @return the receiver
-     * @throws IOException if it cannot be opened, naming the endpoint and the cause
+     * @throws IOException                   if it cannot be opened, naming the endpoint and the
+     *                                       cause
+     * @throws UnsupportedOperationException by default: the transport carries messages both
+     *                                       ways
      */
     default MessageReceiver openReceiver(Endpoint endpoint) throws IOException {
         throw new UnsupportedOperationException(endpoint + ": openReceiver: " + endpoint.scheme()

@@ -4,8 +4,8 @@ import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.Listener;
 import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.NodePeers;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,7 +14,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,22 +32,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NodeWebSocketInteropTest {
-    private static final Path NODE_DIR = Path.of(System.getProperty("user.dir")).resolveSibling("interop")
-            .resolve("node");
+    private static final Path NODE_DIR = NodePeers.DIR;
     private Process node;
 
     @BeforeAll
     static void needsNode() throws Exception {
-        Assumptions.assumeTrue(Files.isDirectory(NODE_DIR.resolve("node_modules").resolve("ws")),
-                () -> "skipped: " + NODE_DIR + "/node_modules/ws is missing (run npm ci there, as .ci/run does)");
-        Process version;
-        try {
-            version = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
-        } catch (IOException e) {
-            Assumptions.abort("skipped: node is not on the PATH: " + e.getMessage());
-            return;
-        }
-        Assumptions.assumeTrue(version.waitFor(30, TimeUnit.SECONDS) && version.exitValue() == 0, "skipped: node fails");
+        NodePeers.assumeNodeWithWs();
     }
 
     @AfterEach

@@ -89,6 +89,22 @@ class WebSocketTransportTest extends ListenerContract {
     }
 
     @Test
+    void theReceiverTellsTextFromBinaryPerMessage() throws Exception {
+        Connection[] c = pair();
+        assertFalse(c[1].lastReceivedWasText(), "nothing received yet");
+        c[0].send("text");
+        c[0].send(new byte[] {1});
+        c[0].send("more text");
+        c[1].receive(Duration.ofSeconds(10));
+        assertTrue(c[1].lastReceivedWasText(), "a text frame");
+        c[1].receive(Duration.ofSeconds(10));
+        assertFalse(c[1].lastReceivedWasText(), "a binary frame");
+        boolean[] seen = new boolean[1];
+        assertEquals(1, c[1].poll(m -> seen[0] = c[1].lastReceivedWasText(), 1, Duration.ofSeconds(10)));
+        assertTrue(seen[0], "a text frame, asked inside the handler");
+    }
+
+    @Test
     void aMessageAboveTheReceiversMaxFrameClosesWith1009() throws Exception {
         Connection[] c = pairOn("ws://127.0.0.1:0/big?maxFrame=1000", "?maxFrame=1m");
         c[0].send(new byte[1000]);

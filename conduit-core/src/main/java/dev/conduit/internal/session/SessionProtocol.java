@@ -165,6 +165,33 @@ public final class SessionProtocol {
         return null;
     }
 
+    /**
+     * Tells a raw client that it reached a listener with {@code ?protocol=conduit}: such a
+     * listener's first message is its HELLO. Leaves {@code message}'s position as it was.
+     *
+     * @param message a message as a raw connection received it
+     * @return whether it is a HELLO of any version: the byte {@code 00}, the ASCII
+     *         {@code "conduit-session "}, then one to nine ASCII digits and nothing more
+     */
+    public static boolean isHello(ByteBuffer message) {
+        int start = message.position();
+        int digits = message.remaining() - 1 - HELLO_PREFIX.length();
+        if (digits < 1 || digits > 9 || message.get(start) != HELLO) {
+            return false;
+        }
+        for (int i = 0; i < HELLO_PREFIX.length(); i++) {
+            if (message.get(start + 1 + i) != HELLO_PREFIX.charAt(i)) {
+                return false;
+            }
+        }
+        for (int i = message.limit() - digits; i < message.limit(); i++) {
+            if (message.get(i) < '0' || message.get(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** @return a frame of {@code type}, a u64, then {@code length} bytes of room (filled by the caller) */
     static byte[] frame(byte type, long number, int length) {
         byte[] frame = new byte[HEADER + length];

@@ -2,7 +2,6 @@ package dev.conduit.websocket.internal;
 
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.FrameTooLongException;
-import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -67,7 +67,7 @@ final class FrameHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object message) {
         try {
             if (open && (message instanceof BinaryWebSocketFrame || message instanceof TextWebSocketFrame)) {
-                connection.deliver(((ByteBufHolder) message).content().retain());
+                connection.deliver(((WebSocketFrame) message).retain());
             } else if (message instanceof CloseWebSocketFrame close) {
                 closeReceived(ctx, close);
             }

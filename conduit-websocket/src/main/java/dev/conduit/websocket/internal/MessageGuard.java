@@ -1,8 +1,8 @@
 package dev.conduit.websocket.internal;
 
-import dev.conduit.internal.AbstractConnection;
-import dev.conduit.internal.socket.ReceiveBudget;
-import dev.conduit.internal.socket.ReceiveLimits;
+import dev.conduit.spi.support.ReceiveLimits;
+import dev.conduit.spi.support.ReceiveShare;
+import dev.conduit.spi.support.Timeouts;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 
 import java.time.Duration;
@@ -11,7 +11,7 @@ import java.time.Duration;
  * One WebSocket connection's side of its {@link ReceiveLimits}, conduit-core's: the clocks of
  * {@code ?idleTimeout=} and {@code ?frameTimeout=} (a message begun and not finished), and its
  * share of the receive budget for partly received messages, which it shares with every stream
- * listener of the process that names none ({@link ReceiveBudget#PROCESS}).
+ * listener of the process that names none (the process's, unless the listener names its own).
  *
  * <p>The clocks are read by the {@link Keeper}, which tends every connection whether anyone
  * receives on it or not, so a time-out falls due within a keeper round (at most a second) of
@@ -20,7 +20,7 @@ import java.time.Duration;
  * {@link #overdue} run under the connection's pipeline lock; {@link #account} outside it (the
  * budget may close another connection, which takes that one's lock).
  */
-final class MessageGuard extends ReceiveBudget.Share {
+final class MessageGuard extends ReceiveShare {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
 
     private final ReceiveLimits limits;
@@ -33,7 +33,7 @@ final class MessageGuard extends ReceiveBudget.Share {
 
     /** @param peer the peer's address, for the log */
     MessageGuard(ReceiveLimits limits, WebSocketConnection connection, MessageMeter meter, String name, String peer) {
-        super(limits.budget(), name + " (peer " + peer + ")");
+        super(limits, name + " (peer " + peer + ")");
         this.limits = limits;
         this.connection = connection;
         this.meter = meter;
@@ -94,11 +94,11 @@ final class MessageGuard extends ReceiveBudget.Share {
     }
 
     private static String text(long nanos) {
-        return AbstractConnection.text(Duration.ofNanos(nanos));
+        return Timeouts.text(Duration.ofNanos(nanos));
     }
 
     @Override
-    public void evict(String why) {
+    protected void evict(String why) {
         connection.shut(WebSocketCloseStatus.MESSAGE_TOO_BIG, why);
     }
 }

@@ -2,11 +2,10 @@ package dev.conduit.websocket.internal;
 
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.FrameTooLongException;
-import dev.conduit.internal.AbstractConnection;
-import dev.conduit.internal.Payloads;
-import dev.conduit.internal.frame.Frames;
-import dev.conduit.internal.socket.Readiness;
-import dev.conduit.internal.socket.ReceiveLimits;
+import dev.conduit.spi.support.MessageConnection;
+import dev.conduit.spi.support.ReceiveLimits;
+import dev.conduit.spi.support.SendMode;
+import dev.conduit.spi.support.SocketReadiness;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -23,6 +22,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -73,7 +74,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * seconds for the socket to take it), and returns; the socket closes once the peer's close frame
  * comes, or after those two seconds, in the background.
  */
-final class WebSocketConnection extends AbstractConnection {
+final class WebSocketConnection extends MessageConnection {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final int HIGH_WATER_BYTES = 4 << 20;
     /**
@@ -100,7 +101,7 @@ final class WebSocketConnection extends AbstractConnection {
 
     private final WsSettings settings;
     private final SocketChannel socket;
-    private final Readiness readiness;
+    private final SocketReadiness readiness;
     /** The peer's address, for the log. */
     private final String peer;
     /** Its time-outs and its share of the receive budget for partly received messages. */
@@ -111,7 +112,8 @@ final class WebSocketConnection extends AbstractConnection {
     // Guarded by pipeLock.
     private final EmbeddedChannel pipe;
     private final Outbox outbox = new Outbox();
-    private final ArrayDeque<ByteBuf> inbox = new ArrayDeque<>();
+    /** Whole messages, as the frames they came in: binary or text, which the receiver may ask. */
+    private final ArrayDeque<WebSocketFrame> inbox = new ArrayDeque<>();
     private long inboxBytes;
     /** The message the last {@link #nextMessage} lent out, released by the next receive or close. */
     private ByteBuf lent;
@@ -120,6 +122,8 @@ final class WebSocketConnection extends AbstractConnection {
     // Guarded by readLock.
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BYTES);
     private boolean drained;
+    /** Whether the message taken last came as a text frame, for {@link #lastReceivedWasText()}. */
+    private boolean lastText;
     private boolean endOfStream;
     /** Why the stream ended; the first reason stays. */
     private volatile IOException end;
@@ -138,13 +142,13 @@ final class WebSocketConnection extends AbstractConnection {
         this.socket = socket;
         socket.configureBlocking(false);
         // A wait ends once the connection is closed here or its stream has ended.
-        this.readiness = new Readiness(socket, name, () -> isClosedLocally() || end != null,
+        this.readiness = new SocketReadiness(socket, name(), () -> isClosedLocally() || end != null,
                 call -> isClosedLocally() ? closedLocally(call) : ended(call));
         this.pipe = new EmbeddedChannel(false, false);
         pipe.config().setAllocator(ALLOCATOR);
         this.peer = String.valueOf(socket.getRemoteAddress());
         MessageMeter meter = new MessageMeter();
-        this.guard = new MessageGuard(limits, this, meter, name, peer);
+        this.guard = new MessageGuard(limits, this, meter, name(), peer);
         FrameHandler last = new FrameHandler(settings, this, peer, meter, server);
         if (server) {
             Pipelines.server(pipe.pipeline(), settings, tls, peer, meter, last);
@@ -197,7 +201,7 @@ final class WebSocketConnection extends AbstractConnection {
             pipe.register();
             drainPipe(true);
         } catch (Exception e) {
-            throw new IOException(name + ": handshake: " + e, e);
+            throw new IOException(name() + ": handshake: " + e, e);
         } finally {
             pipeLock.unlock();
         }
@@ -295,11 +299,11 @@ final class WebSocketConnection extends AbstractConnection {
         return closeSent;
     }
 
-    /** Queues a message from the peer. */
-    void deliver(ByteBuf message) {
+    /** Queues a message from the peer: a binary or text frame, now this connection's to release. */
+    void deliver(WebSocketFrame message) {
         inbox.add(message);
-        inboxBytes += message.readableBytes();
-        INBOXES_BYTES.add(message.readableBytes());
+        inboxBytes += message.content().readableBytes();
+        INBOXES_BYTES.add(message.content().readableBytes());
     }
 
     /** Ends the stream after the queued messages, with {@code why}; the first reason stays. */
@@ -341,7 +345,7 @@ final class WebSocketConnection extends AbstractConnection {
             if (outbox.unwritten() == 0) {
                 closeSocket();
             } else {
-                Thread.ofVirtual().name("conduit-ws-close " + name).start(this::lingerAndCloseSocket);
+                Thread.ofVirtual().name("conduit-ws-close " + name()).start(this::lingerAndCloseSocket);
             }
         }
     }
@@ -422,7 +426,7 @@ final class WebSocketConnection extends AbstractConnection {
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "{0}: {1} sends control frames but reads none of the answers: {2}"
-                + " bytes of pongs and close answers wait for it (limit {3}); disconnected", name, peer,
+                + " bytes of pongs and close answers wait for it (limit {3}); disconnected", name(), peer,
                 Long.toString(waiting), Integer.toString(OUTBOX_LIMIT));
         ended(new ConnectionClosedException("disconnected: the peer sent pings but read none of the pongs ("
                 + waiting + " bytes waited, limit " + OUTBOX_LIMIT + ")"));
@@ -522,7 +526,7 @@ final class WebSocketConnection extends AbstractConnection {
                         continue;
                     }
                 }
-                if (waitNanos == 0 || waitNanos == NEXT_IN_POLL) {
+                if (waitNanos == 0) {
                     return null;
                 }
                 long left = waitNanos < 0 ? 0 : deadline - System.nanoTime();
@@ -539,7 +543,19 @@ final class WebSocketConnection extends AbstractConnection {
         }
     }
 
-    /** @return the next queued message, now the caller's to release; gives back the one lent before */
+    /**
+     * {@inheritDoc} Here, whether the message came in text frames (opcode 1) rather than binary
+     * ones (opcode 2).
+     */
+    @Override
+    public boolean lastReceivedWasText() {
+        return lastText;
+    }
+
+    /**
+     * @return the next queued message, now the caller's to release (noting whether it came as
+     *         text); gives back the one lent before. Called under {@code readLock}.
+     */
     private ByteBuf takeQueued() {
         pipeLock.lock();
         try {
@@ -547,11 +563,14 @@ final class WebSocketConnection extends AbstractConnection {
                 lent.release();
                 lent = null;
             }
-            ByteBuf message = inbox.poll();
-            if (message != null) {
-                inboxBytes -= message.readableBytes();
-                INBOXES_BYTES.add(-message.readableBytes());
+            WebSocketFrame frame = inbox.poll();
+            if (frame == null) {
+                return null;
             }
+            ByteBuf message = frame.content();
+            inboxBytes -= message.readableBytes();
+            INBOXES_BYTES.add(-message.readableBytes());
+            lastText = frame instanceof TextWebSocketFrame;
             return message;
         } finally {
             pipeLock.unlock();
@@ -581,27 +600,28 @@ final class WebSocketConnection extends AbstractConnection {
     private IOException ended(String call) {
         IOException why = end;
         if (why instanceof FrameTooLongException tooLong) {
-            return new FrameTooLongException(name + ": " + call, tooLong.length(), tooLong.maximum());
+            return new FrameTooLongException(name() + ": " + call, tooLong.length(), tooLong.maximum());
         }
         if (why == null) {
-            return new ConnectionClosedException(name + ": " + call + ": connection closed");
+            return new ConnectionClosedException(name() + ": " + call + ": connection closed");
         }
-        return new ConnectionClosedException(name + ": " + call + ": " + why.getMessage(), why.getCause());
+        return new ConnectionClosedException(name() + ": " + call + ": " + why.getMessage(), why.getCause());
     }
 
     // ---- sending ----------------------------------------------------------------------------
 
     @Override
-    protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
+    protected boolean sendMessage(MemorySegment message, SendMode mode) throws IOException {
         // send returns only once the frame is written, so it may lend the caller's array to the
         // pipeline; the other modes may leave the frame queued after they return.
         ByteBuf content;
-        if (mode == SendMode.SEND && payload instanceof byte[] array) {
-            content = Unpooled.wrappedBuffer(array, offset, (int) length);
+        int length = (int) message.byteSize();
+        if (mode == SendMode.SEND && message.heapBase().orElse(null) instanceof byte[] array) {
+            content = Unpooled.wrappedBuffer(array, (int) message.address(), length);
         } else {
-            content = ALLOCATOR.heapBuffer((int) length);
-            Payloads.copy(payload, offset, 0, content.array(), content.arrayOffset(), (int) length);
-            content.writerIndex((int) length);
+            content = ALLOCATOR.heapBuffer(length);
+            MemorySegment.copy(message, ValueLayout.JAVA_BYTE, 0, content.array(), content.arrayOffset(), length);
+            content.writerIndex(length);
         }
         return sendFrame(new BinaryWebSocketFrame(content), mode);
     }
@@ -624,7 +644,7 @@ final class WebSocketConnection extends AbstractConnection {
     /** As a binary message, checked the same way, but one text frame. */
     private boolean sendText(CharSequence message, SendMode mode) throws IOException {
         byte[] utf8 = message.toString().getBytes(StandardCharsets.UTF_8);
-        Frames.checkSendLength(name, mode.call, utf8.length, maxFrame);
+        checkSendLength(mode, utf8.length);
         return sendFrame(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8)), mode);
     }
 
@@ -640,10 +660,10 @@ final class WebSocketConnection extends AbstractConnection {
             while (true) {
                 pipeLock.lock();
                 try {
-                    checkSendable(mode.call);
+                    checkSendable(mode.call());
                     // Queued bytes go out first only when they stand in the way: write batches them.
                     if (outbox.unwritten() >= (mode == SendMode.TRY_SEND ? 1 : OUTBOX_LIMIT)) {
-                        writeOut(mode.call);
+                        writeOut(mode.call());
                     }
                     long waiting = outbox.unwritten();
                     if (mode == SendMode.TRY_SEND ? waiting == 0 : waiting < OUTBOX_LIMIT) {
@@ -653,7 +673,7 @@ final class WebSocketConnection extends AbstractConnection {
                         drainPipe(false);
                         last = outbox.added();
                         if (mode != SendMode.WRITE || outbox.unwritten() >= WRITE_BATCH_BYTES) {
-                            writeOut(mode.call);
+                            writeOut(mode.call());
                         }
                         allOut = outbox.written() >= last;
                         break;
@@ -664,12 +684,12 @@ final class WebSocketConnection extends AbstractConnection {
                 } finally {
                     pipeLock.unlock();
                 }
-                readiness.await(SelectionKey.OP_WRITE, 0, mode.call);
+                readiness.await(SelectionKey.OP_WRITE, 0, mode.call());
             }
             if (mode == SendMode.SEND && !allOut) {
-                awaitWritten(last, mode.call);
+                awaitWritten(last, mode.call());
             } else if (mode == SendMode.TRY_SEND && !allOut) {
-                Thread.ofVirtual().name("conduit-ws-flush " + name).start(this::flushInBackground);
+                Thread.ofVirtual().name("conduit-ws-flush " + name()).start(this::flushInBackground);
             }
             return true;
         } finally {
@@ -687,7 +707,7 @@ final class WebSocketConnection extends AbstractConnection {
         } catch (InterruptedException e) {
             frame.release();
             Thread.currentThread().interrupt();
-            throw interrupted(mode.call);
+            throw interrupted(mode.call());
         }
     }
 
@@ -830,7 +850,7 @@ final class WebSocketConnection extends AbstractConnection {
                 if (silent > settings.pingTimeoutNanos()) {
                     String why = "the peer sent nothing, not even a pong, for " + TimeUnit.NANOSECONDS.toMillis(silent)
                             + " ms (pingTimeout " + TimeUnit.NANOSECONDS.toMillis(settings.pingTimeoutNanos()) + " ms)";
-                    LOG.log(System.Logger.Level.INFO, "{0}: {1}: {2}; closed", name, peer, why);
+                    LOG.log(System.Logger.Level.INFO, "{0}: {1}: {2}; closed", name(), peer, why);
                     ended(new ConnectionClosedException("connection lost: " + why));
                     closeSocket();
                     return;
@@ -964,7 +984,7 @@ final class WebSocketConnection extends AbstractConnection {
         if (closeSent && socket.isOpen()) {
             // The peer answers when it next reads, which may be at its keeper's next round:
             // wait for that in the background, so close() returns as soon as our bytes are out.
-            Thread.ofVirtual().name("conduit-ws-close " + name).start(() -> {
+            Thread.ofVirtual().name("conduit-ws-close " + name()).start(() -> {
                 readLock.lock();
                 try {
                     lingerForPeersClose(deadline);
@@ -1013,7 +1033,7 @@ final class WebSocketConnection extends AbstractConnection {
                     // An error a handler kept for the pipeline's end: nothing is left to tell.
                 }
                 outbox.clear();
-                for (ByteBuf b; (b = inbox.poll()) != null; ) {
+                for (WebSocketFrame b; (b = inbox.poll()) != null; ) {
                     b.release();
                 }
                 INBOXES_BYTES.add(-inboxBytes);

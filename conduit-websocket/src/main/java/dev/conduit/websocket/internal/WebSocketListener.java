@@ -4,9 +4,9 @@ import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
-import dev.conduit.internal.AbstractConnection;
-import dev.conduit.internal.ArrivalQueue;
-import dev.conduit.internal.socket.ReceiveLimits;
+import dev.conduit.spi.support.ArrivalQueue;
+import dev.conduit.spi.support.ReceiveLimits;
+import dev.conduit.spi.support.Timeouts;
 import io.netty.handler.ssl.SslContext;
 
 import java.io.IOException;
@@ -128,7 +128,7 @@ final class WebSocketListener implements Listener {
 
     @Override
     public Connection accept(Duration timeout) throws IOException {
-        return arrivals.take(AbstractConnection.toWaitNanos(timeout));
+        return arrivals.take(Timeouts.waitNanos(timeout));
     }
 
     @Override

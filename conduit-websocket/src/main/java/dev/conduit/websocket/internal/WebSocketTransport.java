@@ -3,10 +3,10 @@ package dev.conduit.websocket.internal;
 import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
-import dev.conduit.internal.AbstractConnection;
-import dev.conduit.internal.socket.ReceiveLimits;
-import dev.conduit.internal.socket.Sockets;
 import dev.conduit.spi.TransportProvider;
+import dev.conduit.spi.support.ReceiveLimits;
+import dev.conduit.spi.support.SocketReadiness;
+import dev.conduit.spi.support.Timeouts;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.ssl.SslContext;
 
@@ -30,6 +30,15 @@ import java.util.concurrent.TimeUnit;
 public final class WebSocketTransport implements TransportProvider {
     /** How long a handshake may take after the TCP connection, even with a shorter time-out. */
     private static final long MIN_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(WebSocketListener.HANDSHAKE_SECONDS);
+
+    /**
+     * Makes the provider; {@link java.util.ServiceLoader} calls this when Conduit first looks for
+     * a transport. Holds no state: listeners and connections are made by {@link #listen} and
+     * {@link #connect}.
+     */
+    public WebSocketTransport() {
+        // Public and without arguments, as ServiceLoader requires.
+    }
 
     @Override
     public Set<String> schemes() {
@@ -63,7 +72,7 @@ public final class WebSocketTransport implements TransportProvider {
         int port;
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(address, Sockets.BACKLOG);
+            server.bind(address, SocketReadiness.BACKLOG);
             port = ((InetSocketAddress) server.getLocalAddress()).getPort();
         } catch (IOException e) {
             server.close();
@@ -86,14 +95,14 @@ public final class WebSocketTransport implements TransportProvider {
         }
         ReceiveLimits limits = ReceiveLimits.forClient(endpoint);
         SslContext tls = Tls.client(s);
-        long waitNanos = AbstractConnection.toWaitNanos(timeout);
+        long waitNanos = Timeouts.waitNanos(timeout);
         long deadline = System.nanoTime() + waitNanos;
         SocketChannel socket;
         try {
-            socket = Sockets.connect(null, address(s, "connect"), waitNanos);
+            socket = SocketReadiness.connect(null, address(s, "connect"), waitNanos);
         } catch (IOException e) {
             throw new IOException(s.name() + ": connect: no listener at " + s.host() + ":" + s.port()
-                    + (waitNanos > 0 ? " after waiting " + AbstractConnection.text(timeout) : ""), e);
+                    + (waitNanos > 0 ? " after waiting " + Timeouts.text(timeout) : ""), e);
         }
         long handshakeNanos = Math.max(MIN_HANDSHAKE_NANOS, deadline - System.nanoTime());
         try {

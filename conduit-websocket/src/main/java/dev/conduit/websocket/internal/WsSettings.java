@@ -1,7 +1,7 @@
 package dev.conduit.websocket.internal;
 
 import dev.conduit.Endpoint;
-import dev.conduit.internal.Options;
+import dev.conduit.spi.support.EndpointOptions;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -49,7 +49,7 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
     static final String KEY_STORE_PASSWORD = "keyStorePassword";
     static final String TRUST_STORE = "trustStore";
     static final String TRUST_STORE_PASSWORD = "trustStorePassword";
-    static final Set<String> NAMES = Set.of(Options.MAX_FRAME, Options.SPIN, TOKEN, ORIGINS, PING, PING_TIMEOUT, COMPRESS, CERT, KEY,
+    static final Set<String> NAMES = Set.of(EndpointOptions.MAX_FRAME, EndpointOptions.SPIN, TOKEN, ORIGINS, PING, PING_TIMEOUT, COMPRESS, CERT, KEY,
             KEY_STORE, KEY_STORE_PASSWORD, TRUST_STORE, TRUST_STORE_PASSWORD);
     private static final long DEFAULT_PING_NANOS = TimeUnit.SECONDS.toNanos(20);
     private static final long MAX_DURATION_NANOS = TimeUnit.DAYS.toNanos(1);
@@ -70,9 +70,9 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
                     + "://HOST:PORT/PATH, with the port written out");
         }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        long ping = Options.durationNanos(endpoint, PING, DEFAULT_PING_NANOS, TimeUnit.MILLISECONDS.toNanos(1),
+        long ping = EndpointOptions.durationNanos(endpoint, PING, DEFAULT_PING_NANOS, TimeUnit.MILLISECONDS.toNanos(1),
                 MAX_DURATION_NANOS);
-        long pingTimeout = Options.durationNanos(endpoint, PING_TIMEOUT, 3 * ping, TimeUnit.MILLISECONDS.toNanos(1),
+        long pingTimeout = EndpointOptions.durationNanos(endpoint, PING_TIMEOUT, 3 * ping, TimeUnit.MILLISECONDS.toNanos(1),
                 MAX_DURATION_NANOS);
         if (ping > 0 && pingTimeout < ping) {
             throw new IllegalArgumentException("endpoint '" + name + "': pingTimeout=" + endpoint.option(PING_TIMEOUT)
@@ -82,8 +82,8 @@ record WsSettings(Endpoint endpoint, String name, boolean secure, String host, i
         String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1)
                 : uri.getHost();
         return new WsSettings(endpoint, name, endpoint.scheme().equals("wss"), host, uri.getPort(), path,
-                Options.maxFrame(endpoint), endpoint.option(TOKEN).orElse(null), Options.list(endpoint, ORIGINS),
-                ping, pingTimeout, Options.flag(endpoint, COMPRESS, false), Options.spinNanos(endpoint), file(endpoint, CERT), file(endpoint, KEY),
+                EndpointOptions.maxFrame(endpoint), endpoint.option(TOKEN).orElse(null), EndpointOptions.list(endpoint, ORIGINS),
+                ping, pingTimeout, EndpointOptions.flag(endpoint, COMPRESS, false), EndpointOptions.spinNanos(endpoint), file(endpoint, CERT), file(endpoint, KEY),
                 file(endpoint, KEY_STORE), endpoint.option(KEY_STORE_PASSWORD).orElse(null),
                 file(endpoint, TRUST_STORE), endpoint.option(TRUST_STORE_PASSWORD).orElse(null));
     }

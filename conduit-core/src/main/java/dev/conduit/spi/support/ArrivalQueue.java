@@ -1,4 +1,4 @@
-package dev.conduit.internal;
+package dev.conduit.spi.support;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
@@ -22,7 +22,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link Place#done}, {@link Place#failed}). A failed handshake's place is skipped. A handshake
  * that has run for more than {@link #PATIENCE_NANOS} is passed over by clients that finished
  * after it, so a silent client holds {@code accept} up for that long at most, not until its
- * handshake times out. Shared by {@link HandshakeListener} and the WebSocket listener.
+ * handshake times out. A listener whose connections need a handshake after the socket is
+ * accepted (a WebSocket upgrade, a challenge) hands them out through one; Conduit's own
+ * handshaking listeners do.
  *
  * <p>Threads: {@link #arrive} by the accepting thread, a place's
  * {@code done}/{@code failed} by its handshake's thread, {@link #take} by any number of
@@ -46,7 +48,10 @@ public final class ArrivalQueue {
 
         /**
          * Fills the place with the connection its handshake made; if the queue was closed
-         * meanwhile, closes the connection instead. Never blocks for long.
+         * meanwhile, closes the connection instead. Never blocks for long. Call once per place,
+         * or {@link #failed} instead.
+         *
+         * @param made the connection, handed to {@code accept} in its client's turn
          */
         public void done(Connection made) {
             connection.complete(made);
@@ -56,7 +61,11 @@ public final class ArrivalQueue {
             }
         }
 
-        /** Marks the handshake failed: {@code accept} skips the place. Never blocks for long. */
+        /**
+         * Marks the handshake failed: {@code accept} skips the place. Never blocks for long.
+         *
+         * @param why what failed; not reported to {@code accept} callers
+         */
         public void failed(Throwable why) {
             connection.completeExceptionally(why);
             signalProgress();
@@ -73,6 +82,8 @@ public final class ArrivalQueue {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
+     * Makes an empty, open queue.
+     *
      * @param name     the listener's name (its redacted endpoint), for messages
      * @param capacity how many places may be taken before {@link #arrive} waits
      */
@@ -176,7 +187,11 @@ public final class ArrivalQueue {
         }
     }
 
-    /** @return whether {@link #close()} has been called */
+    /**
+     * Whether the queue is closed.
+     *
+     * @return whether {@link #close()} has been called
+     */
     public boolean isClosed() {
         return closed.get();
     }

@@ -1,13 +1,6 @@
-package dev.conduit.cli;
+package dev.conduit.bench;
 
-import dev.conduit.bench.BenchPeer;
-import dev.conduit.bench.Harness;
-import dev.conduit.bench.Machine;
-import dev.conduit.bench.Measurement;
-import dev.conduit.bench.Payloads;
-import dev.conduit.bench.Plot;
-import dev.conduit.bench.Report;
-import dev.conduit.bench.Row;
+import dev.conduit.Units;
 import dev.conduit.bench.baseline.CBaselines;
 import dev.conduit.bench.baseline.CBaselines.Availability;
 import dev.conduit.bench.baseline.CBaselines.Iterations;
@@ -27,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -43,9 +35,19 @@ import java.util.regex.Pattern;
         description = {"Measure round-trip latency (p50 to p99.9) and one-way throughput between two processes,"
                 + " for each transport and message size, with peers and C baselines from the same run.",
             "Every message is checked (sequence number and checksum); a wrong one fails the run."})
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
+    /**
+     * The class the {@code conduit} command loads, by this name, from the bench's jars when they
+     * are there (the CLI does not depend on this module, whose libraries it should not carry).
+     */
+    public static final String NAME = "dev.conduit.bench.BenchCommand";
+
     @Spec
     private CommandSpec spec;
+
+    /** A command with every option at its default, for picocli to fill in. */
+    public BenchCommand() {
+    }
 
     @Option(names = "--transport", paramLabel = "LIST", split = ",",
             description = "Conduit transports to measure (default: all of unix, pipe, tcp, shm, stdio, mem, log);"
@@ -116,9 +118,9 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         List<Integer> sizeList = sizes.stream().map(this::size).toList();
-        Harness.Plan plan = new Harness.Plan(List.copyOf(names), sizeList, Durations.parse(duration),
-                Durations.parse(warmup), maxMessages, spin == null ? "" : "spin=" + spin, virtualThreads,
-                Durations.parse(stallTimeout));
+        Harness.Plan plan = new Harness.Plan(List.copyOf(names), sizeList, Units.parseDuration(duration),
+                Units.parseDuration(warmup), maxMessages, spin == null ? "" : "spin=" + spin, virtualThreads,
+                Units.parseDuration(stallTimeout));
         try (Harness harness = new Harness()) {
             PrintWriter err = spec.commandLine().getErr();
             Progress progress = new Progress(err);
@@ -240,15 +242,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private int size(String text) {
-        String t = text.strip().toLowerCase(Locale.ROOT);
-        int shift = t.endsWith("k") ? 10 : t.endsWith("m") ? 20 : 0;
         try {
-            long value = Long.parseLong(shift == 0 ? t : t.substring(0, t.length() - 1)) << shift;
+            long value = Units.parseSize(text);
             if (value >= Payloads.MIN_SIZE && value <= 16 << 20) {
                 return (int) value;
             }
-        } catch (NumberFormatException e) {
-            // Reported below.
+        } catch (IllegalArgumentException e) {
+            // Reported below, with this flag's range.
         }
         throw new ParameterException(spec.commandLine(), "--size " + text + " (expected " + Payloads.MIN_SIZE
                 + " bytes to 16m, e.g. 64, 1k, 64k)");

@@ -1,0 +1,136 @@
+package dev.conduit.internal;
+
+import dev.conduit.Connection;
+import dev.conduit.Endpoint;
+import dev.conduit.Listener;
+import dev.conduit.internal.auth.Authkey;
+import dev.conduit.internal.session.SessionConnection;
+import dev.conduit.internal.session.SessionProtocol;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Listens and connects through whichever transport serves an endpoint's scheme (built-in or
+ * plugged in), then runs the handshakes its options ask for over the transport's frames:
+ * Python's authkey challenge first, then the session protocol's hellos. The layers know
+ * nothing of the transport below, so a plugged-in transport gets them too.
+ */
+public final class Layers {
+    private Layers() {
+    }
+
+    /**
+     * A handshake over a made connection, asked for by endpoint options the transport never
+     * sees. {@code shown} is the endpoint as the application wrote it (with the listener's
+     * resolved address), for messages; {@code plain} the same without its authkey.
+     */
+    private interface Layer {
+        /** @return the endpoint the layer below is given: without this layer's options */
+        Endpoint below(Endpoint endpoint);
+
+        /** @return the connection to hand up, after this side's part of the handshake */
+        Connection wrap(Connection connection, boolean listener, Endpoint shown, Endpoint plain)
+                throws IOException;
+    }
+
+    private record AuthkeyLayer(Authkey authkey) implements Layer {
+        @Override
+        public Endpoint below(Endpoint endpoint) {
+            return Authkey.strip(endpoint);
+        }
+
+        @Override
+        public Connection wrap(Connection connection, boolean listener, Endpoint shown, Endpoint plain)
+                throws IOException {
+            if (listener) {
+                authkey.asListener(connection, shown);
+            } else {
+                authkey.asClient(connection, shown);
+            }
+            return connection;
+        }
+    }
+
+    private record SessionLayer() implements Layer {
+        @Override
+        public Endpoint below(Endpoint endpoint) {
+            return SessionProtocol.rawEndpoint(endpoint);
+        }
+
+        @Override
+        public Connection wrap(Connection connection, boolean listener, Endpoint shown, Endpoint plain)
+                throws IOException {
+            return SessionConnection.open(plain, connection);
+        }
+    }
+
+    /**
+     * Listens on {@code endpoint}; a listener with layers runs them per client on
+     * {@link HandshakeListener}, so a slow handshake holds no other client up.
+     *
+     * @param endpoint a two-way endpoint
+     * @return the listener
+     * @throws IOException as the transport's {@code listen}, or if an option file cannot be read
+     */
+    public static Listener listen(Endpoint endpoint) throws IOException {
+        List<Layer> layers = layers(endpoint);
+        if (layers.isEmpty()) {
+            return Transports.forEndpoint(endpoint).listen(endpoint);
+        }
+        Endpoint raw = below(layers, endpoint);
+        Listener sockets = Transports.forEndpoint(raw).listen(raw);
+        // The address the transport resolved (a port picked for port 0), with the layers' options.
+        Endpoint stripped = Authkey.strip(endpoint);
+        Endpoint plain = Endpoint.of(stripped.scheme(), sockets.endpoint().address(), stripped.options());
+        Endpoint shown = Authkey.restore(plain, endpoint);
+        return new HandshakeListener(shown, sockets, c -> wrap(layers, c, true, shown, plain));
+    }
+
+    /**
+     * Connects to {@code endpoint} and runs the client's side of its layers.
+     *
+     * @param endpoint a two-way endpoint
+     * @param timeout  as the transport's {@code connect}
+     * @return the connection
+     * @throws IOException as the transport's {@code connect}, or if a handshake failed
+     */
+    public static Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
+        List<Layer> layers = layers(endpoint);
+        Endpoint raw = below(layers, endpoint);
+        Connection connection = Transports.forEndpoint(raw).connect(raw, timeout);
+        return wrap(layers, connection, false, endpoint, Authkey.strip(endpoint));
+    }
+
+    /** The layers {@code endpoint} asks for, outermost first. */
+    private static List<Layer> layers(Endpoint endpoint) throws IOException {
+        List<Layer> layers = new ArrayList<>(2);
+        Authkey authkey = Authkey.of(endpoint);
+        if (authkey != null) {
+            layers.add(new AuthkeyLayer(authkey));
+        }
+        if (SessionProtocol.requested(Authkey.strip(endpoint))) {
+            layers.add(new SessionLayer());
+        }
+        return layers;
+    }
+
+    private static Connection wrap(List<Layer> layers, Connection connection, boolean listener, Endpoint shown,
+            Endpoint plain) throws IOException {
+        Connection layered = connection;
+        for (Layer layer : layers) {
+            layered = layer.wrap(layered, listener, shown, plain);
+        }
+        return layered;
+    }
+
+    private static Endpoint below(List<Layer> layers, Endpoint endpoint) {
+        Endpoint e = endpoint;
+        for (Layer layer : layers) {
+            e = layer.below(e);
+        }
+        return e;
+    }
+}
