@@ -152,6 +152,44 @@ public abstract class SessionContract {
     }
 
     @Test
+    void whoeverReadsHandsRepliesAcknowledgementsAndMessagesToTheirOwnCallers() throws Exception {
+        // No reader thread: the receiver blocked first reads the reply meant for the requester,
+        // and the acknowledgement meant for the sender, and hands each over.
+        Connection[] p = pair("protocol=conduit&ack=true");
+        CompletableFuture<Throwable> serverError = new CompletableFuture<>();
+        p[1].onRequest((request, reply) -> reply.send(text(toArray(request)).toUpperCase(Locale.ROOT)
+                .getBytes(StandardCharsets.UTF_8)), serverError::complete);
+        CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p[0].receiveString(WAIT);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }, r -> Thread.ofPlatform().daemon().start(r));
+        assertThrows(java.util.concurrent.TimeoutException.class, () -> received.get(100, TimeUnit.MILLISECONDS));
+        assertEquals("QUESTION", text(p[0].request("question".getBytes(StandardCharsets.UTF_8), WAIT)));
+        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+            try {
+                p[0].send("to the server");
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }, r -> Thread.ofVirtual().start(r));
+        assertEquals("to the server", p[1].receiveString(WAIT));
+        sent.get(10, TimeUnit.SECONDS);
+        assertFalse(received.isDone(), "the receiver got something not meant for it");
+        p[1].send("to the client");
+        assertEquals("to the client", received.get(10, TimeUnit.SECONDS));
+        assertFalse(serverError.isDone());
+    }
+
+    private static byte[] toArray(java.nio.ByteBuffer view) {
+        byte[] bytes = new byte[view.remaining()];
+        view.get(bytes);
+        return bytes;
+    }
+
+    @Test
     void aReplyThatDoesNotComeIsATimeOutAndAReplyGoesOnlyOnce() throws Exception {
         Connection[] p = pair("protocol=conduit");
         CompletableFuture<Throwable> twice = new CompletableFuture<>();

@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * reader thread and back (which made a session echo 2.5-3.5x and a request 5.5x a raw echo).
  *
  * <p>What a reader must not miss while no caller waits, the peer's pings, is read by a keeper:
- * a virtual thread that takes the receive side once it has stood empty for {@link #GRACE_NANOS}
+ * a thread that takes the receive side once it has stood empty for {@link #GRACE_NANOS}
  * and gives it back as soon as a caller waits, so an idle session still answers pings, and an
  * active one pays for the keeper only one look per grace period.
  *

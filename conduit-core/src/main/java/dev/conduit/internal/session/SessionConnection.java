@@ -77,7 +77,9 @@ public final class SessionConnection extends AbstractConnection {
             throw e;
         }
         SessionConnection session = new SessionConnection(endpoint, raw);
-        Thread.ofVirtual().name("conduit-session " + endpoint).start(session.inbound::keep);
+        // A platform thread, as the reader it replaces: pongs must not wait on a busy virtual scheduler,
+        // or the heartbeats, also virtual threads, would starve together with them.
+        Thread.ofPlatform().daemon().name("conduit-session " + endpoint).start(session.inbound::keep);
         long heartbeat = SessionProtocol.heartbeatNanos(endpoint);
         if (heartbeat > 0) {
             long silence = SessionProtocol.heartbeatTimeoutNanos(endpoint, heartbeat);
