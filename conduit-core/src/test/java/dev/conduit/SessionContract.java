@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -262,6 +263,30 @@ public abstract class SessionContract {
         assertNull(live[0].receive(Duration.ofMillis(700)), "quiet, but alive");
         live[1].send("still here");
         assertEquals("still here", live[0].receiveString(WAIT));
+    }
+
+    @Test
+    void anIdleSessionStillAnswersPings() throws Exception {
+        // No caller reads: the keeper does, once the receive side has stood empty for a while.
+        Listener listener = track(Conduit.listen(endpoint("maxFrame=1m")));
+        byte[] hello = ("\0conduit-session 1").getBytes(StandardCharsets.US_ASCII);
+        CompletableFuture<Connection> server = CompletableFuture.supplyAsync(() -> {
+            try {
+                Connection peer = listener.accept(WAIT);
+                peer.send(hello);
+                return peer;
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }, r -> Thread.ofVirtual().start(r));
+        Connection session = track(Conduit.connect(Endpoint.parse(listener.endpoint() + "&protocol=conduit"), WAIT));
+        Connection peer = track(server.get(10, TimeUnit.SECONDS));
+        assertEquals(hello.length, peer.receive(WAIT).length, "the session's hello");
+        for (int nonce = 1; nonce <= 3; nonce++) {
+            peer.send(new byte[] {5, 0, 0, 0, 0, 0, 0, 0, (byte) nonce});
+            assertArrayEquals(new byte[] {6, 0, 0, 0, 0, 0, 0, 0, (byte) nonce}, peer.receive(WAIT), "pong " + nonce);
+        }
+        assertTrue(session.isOpen());
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -47,16 +48,15 @@ final class Inbound {
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled after a frame was sorted or the reader left, for callers that wait on another reader. */
     private final Condition changed = lock.newCondition();
-    /** Signalled only when the session ends: the keeper looks on its own every grace period. */
-    private final Condition keeperWakes = lock.newCondition();
-    // Guarded by lock.
+    // Written under lock; volatile where the keeper looks without it (taking the lock every grace
+    // period, it was once preempted holding it, and stalled a caller for milliseconds).
     private final Map<Long, Object> acks = new HashMap<>();
     private final Map<Long, Object> replies = new HashMap<>();
-    private boolean reading;
-    private int waiting;
-    private long reads;
-    private byte[] held;
-    private IOException end;
+    private volatile boolean reading;
+    private volatile int waiting;
+    private volatile long reads;
+    private volatile byte[] held;
+    private volatile IOException end;
     private volatile long heardAt = System.nanoTime();
 
     Inbound(String name, Connection raw) {
@@ -219,6 +219,17 @@ final class Inbound {
             heardAt = System.nanoTime();
             reads++;
             sort(frame);
+            if (frame[0] == SessionProtocol.PING && end == null) {
+                // Outside the lock, since it may wait for the peer; and not trySend, which gave up
+                // whenever this side's own heartbeat held the send lock, and both sides' pings
+                // came at the same moments (SessionContract's heartbeat test, over tcp).
+                lock.unlock();
+                try {
+                    pong(SessionProtocol.number(frame));
+                } finally {
+                    lock.lock();
+                }
+            }
         }
         return frame != null;
     }
@@ -252,9 +263,8 @@ final class Inbound {
             case SessionProtocol.ACK -> arrived(acks, number, ARRIVED);
             case SessionProtocol.REPLY -> arrived(replies, number,
                     Arrays.copyOfRange(frame, SessionProtocol.HEADER, frame.length));
-            case SessionProtocol.PING -> pong(number);
             default -> {
-                // PONG: hearing from the peer was the point.
+                // PING is answered once the lock is let go; PONG: hearing from the peer was the point.
             }
         }
     }
@@ -276,8 +286,7 @@ final class Inbound {
 
     private void pong(long number) {
         try {
-            // Without waiting, under the lock: a peer too full for it has bytes of ours to hear us by.
-            raw.trySend(SessionProtocol.frame(SessionProtocol.PONG, number, 0));
+            raw.send(SessionProtocol.frame(SessionProtocol.PONG, number, 0));
         } catch (IOException e) {
             // A peer that pinged and went away wants no pong, and what it sent before going is
             // still to be read: ending the reading here lost it (found by SessionProtocolFuzzTest).
@@ -305,7 +314,6 @@ final class Inbound {
                 messages.closeProducer(failure);
                 requests.closeProducer(failure);
                 changed.signalAll();
-                keeperWakes.signalAll();
             }
         } finally {
             lock.unlock();
@@ -320,28 +328,29 @@ final class Inbound {
 
     /**
      * The keeper's loop, on a thread of its own until the session ends: reads while the receive
-     * side has stood empty for a grace period and no caller waits.
+     * side has stood empty for a grace period and no caller waits. It looks without the lock.
      */
     void keep() {
-        lock.lock();
-        try {
-            long seen = -1;
-            boolean mine = false;
-            while (end == null) {
-                boolean idle = !reading && waiting == 0 && held == null && (mine || reads == seen);
-                if (!idle) {
-                    seen = reads;
-                    mine = false;
-                    keeperWakes.awaitNanos(GRACE_NANOS);
-                    continue;
-                }
-                mine = readOne(-1);
+        long seen = -1;
+        while (end == null) {
+            LockSupport.parkNanos(GRACE_NANOS);
+            long now = reads;
+            if (reading || waiting > 0 || held != null || now != seen) {
+                seen = now;
+                continue;
             }
-        } catch (InterruptedException | IOException e) {
-            end(e instanceof IOException io ? io
-                    : new ConnectionClosedException(name + ": the session's keeper was interrupted"));
-        } finally {
-            lock.unlock();
+            lock.lock();
+            try {
+                boolean mine = true;
+                while (mine && end == null && !reading && waiting == 0 && held == null) {
+                    mine = readOne(-1);
+                }
+                seen = reads;
+            } catch (IOException e) {
+                end(e);
+            } finally {
+                lock.unlock();
+            }
         }
     }
 }
