@@ -219,7 +219,7 @@ final class Inbound {
             heardAt = System.nanoTime();
             reads++;
             sort(frame);
-            if (frame[0] == SessionProtocol.PING && end == null) {
+            if (end == null && frame.length >= SessionProtocol.HEADER && frame[0] == SessionProtocol.PING) {
                 // Outside the lock, since it may wait for the peer; and not trySend, which gave up
                 // whenever this side's own heartbeat held the send lock, and both sides' pings
                 // came at the same moments (SessionContract's heartbeat test, over tcp).
