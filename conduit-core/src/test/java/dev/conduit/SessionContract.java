@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -152,6 +153,44 @@ public abstract class SessionContract {
     }
 
     @Test
+    void whoeverReadsHandsRepliesAcknowledgementsAndMessagesToTheirOwnCallers() throws Exception {
+        // No reader thread: the receiver blocked first reads the reply meant for the requester,
+        // and the acknowledgement meant for the sender, and hands each over.
+        Connection[] p = pair("protocol=conduit&ack=true");
+        CompletableFuture<Throwable> serverError = new CompletableFuture<>();
+        p[1].onRequest((request, reply) -> reply.send(text(toArray(request)).toUpperCase(Locale.ROOT)
+                .getBytes(StandardCharsets.UTF_8)), serverError::complete);
+        CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p[0].receiveString(WAIT);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }, r -> Thread.ofPlatform().daemon().start(r));
+        assertThrows(java.util.concurrent.TimeoutException.class, () -> received.get(100, TimeUnit.MILLISECONDS));
+        assertEquals("QUESTION", text(p[0].request("question".getBytes(StandardCharsets.UTF_8), WAIT)));
+        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+            try {
+                p[0].send("to the server");
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }, r -> Thread.ofVirtual().start(r));
+        assertEquals("to the server", p[1].receiveString(WAIT));
+        sent.get(10, TimeUnit.SECONDS);
+        assertFalse(received.isDone(), "the receiver got something not meant for it");
+        p[1].send("to the client");
+        assertEquals("to the client", received.get(10, TimeUnit.SECONDS));
+        assertFalse(serverError.isDone());
+    }
+
+    private static byte[] toArray(java.nio.ByteBuffer view) {
+        byte[] bytes = new byte[view.remaining()];
+        view.get(bytes);
+        return bytes;
+    }
+
+    @Test
     void aReplyThatDoesNotComeIsATimeOutAndAReplyGoesOnlyOnce() throws Exception {
         Connection[] p = pair("protocol=conduit");
         CompletableFuture<Throwable> twice = new CompletableFuture<>();
@@ -224,6 +263,30 @@ public abstract class SessionContract {
         assertNull(live[0].receive(Duration.ofMillis(700)), "quiet, but alive");
         live[1].send("still here");
         assertEquals("still here", live[0].receiveString(WAIT));
+    }
+
+    @Test
+    void anIdleSessionStillAnswersPings() throws Exception {
+        // No caller reads: the keeper does, once the receive side has stood empty for a while.
+        Listener listener = track(Conduit.listen(endpoint("maxFrame=1m")));
+        byte[] hello = ("\0conduit-session 1").getBytes(StandardCharsets.US_ASCII);
+        CompletableFuture<Connection> server = CompletableFuture.supplyAsync(() -> {
+            try {
+                Connection peer = listener.accept(WAIT);
+                peer.send(hello);
+                return peer;
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }, r -> Thread.ofVirtual().start(r));
+        Connection session = track(Conduit.connect(Endpoint.parse(listener.endpoint() + "&protocol=conduit"), WAIT));
+        Connection peer = track(server.get(10, TimeUnit.SECONDS));
+        assertEquals(hello.length, peer.receive(WAIT).length, "the session's hello");
+        for (int nonce = 1; nonce <= 3; nonce++) {
+            peer.send(new byte[] {5, 0, 0, 0, 0, 0, 0, 0, (byte) nonce});
+            assertArrayEquals(new byte[] {6, 0, 0, 0, 0, 0, 0, 0, (byte) nonce}, peer.receive(WAIT), "pong " + nonce);
+        }
+        assertTrue(session.isOpen());
     }
 
     @Test

@@ -179,4 +179,53 @@ public abstract class TransportContract extends OneWayContract {
         ChildJvm.kill(lastChild());
         assertInstanceOf(ConnectionClosedException.class, blocked.get(5, TimeUnit.SECONDS));
     }
+
+    /**
+     * The receive paths on virtual threads, where the socket transports spin, yielding their
+     * carrier, before they park: a ping-pong whose ends are both virtual threads, a receive that
+     * outlasts any spin and parks, and the calls that return at once or time out.
+     */
+    @Test
+    void receivePathsWorkOnVirtualThreads() throws Exception {
+        Connection[] p = trackedPair();
+        int count = 500;
+        CompletableFuture<Void> echo = onVirtualThread(() -> {
+            for (int i = 0; i < count + 2; i++) {
+                p[1].send(p[1].receive());
+            }
+        });
+        CompletableFuture<Void> client = onVirtualThread(() -> {
+            assertNull(p[0].tryReceive());
+            assertNull(p[0].receive(Duration.ofMillis(20)));
+            assertEquals(0, p[0].poll(m -> fail("no message expected"), 10, Duration.ofMillis(20)));
+            for (int i = 0; i < count; i++) {
+                byte[] m = message(i, 1 + i % 200);
+                p[0].send(m);
+                assertArrayEquals(m, p[0].receive(), "echo " + i);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // The echo side parks.
+            p[0].send("late");
+            assertEquals("late", p[0].receiveString(Duration.ofSeconds(10)));
+            p[0].send("polled");
+            List<String> got = new ArrayList<>();
+            assertEquals(1, p[0].poll(v -> got.add(StandardCharsets.UTF_8.decode(v).toString()), 10,
+                    Duration.ofSeconds(10)));
+            assertEquals(List.of("polled"), got);
+        });
+        client.get(30, TimeUnit.SECONDS);
+        echo.get(30, TimeUnit.SECONDS);
+    }
+
+    private static CompletableFuture<Void> onVirtualThread(VoidTask task) {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                task.run();
+                future.complete(null);
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
+        return future;
+    }
 }

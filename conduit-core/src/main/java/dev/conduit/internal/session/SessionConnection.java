@@ -9,21 +9,13 @@ import dev.conduit.PeerCredentials;
 import dev.conduit.Reply;
 import dev.conduit.RequestHandler;
 import dev.conduit.internal.AbstractConnection;
-import dev.conduit.internal.Inbox;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.Payloads;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,38 +23,33 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * A connection speaking the session protocol ({@link SessionProtocol}) over a raw one. A reader
- * on a platform thread of its own takes every frame as it comes (on a virtual thread it could
- * not spin, and its wake-ups through the scheduler took a round trip from about 20 to 50 µs): messages and requests go to inboxes (which
- * fill up and then stop the reader, so a slow application still pushes back on its peer),
- * acknowledgements and replies complete whoever waits for them, pings are answered. So an
- * acknowledged {@code send} completes even while this side's application is not receiving.
+ * A connection speaking the session protocol ({@link SessionProtocol}) over a raw one. There is
+ * no reader thread between the socket and the caller: whoever waits for a frame reads it
+ * ({@link Inbound}), messages and requests go to inboxes (which fill up and then stop the
+ * reading, so a slow application still pushes back on its peer), acknowledgements and replies
+ * wake whoever waits for them, pings are answered. A sender waiting for its acknowledgement reads
+ * too, so an acknowledged {@code send} completes even while this side's application is not
+ * receiving.
  *
  * <p>With {@code ?ack=true}, {@code send} waits until the peer's application has taken the
  * message: until its {@code receive} returned it, or its {@code poll} or {@code onMessage} handed
  * it over. {@code write} and {@code trySend} never wait for that.
  */
 public final class SessionConnection extends AbstractConnection {
-    private static final long INBOX_BYTES = 4L << 20;
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
     private final Connection raw;
-    private final Inbox messages;
-    private final Inbox requests;
+    private final Inbound inbound;
     private final boolean acknowledged;
     private final long ackTimeoutNanos;
     private final AtomicLong nextSeq = new AtomicLong();
     private final AtomicLong nextRequest = new AtomicLong();
-    private final Map<Long, CompletableFuture<Void>> acks = new ConcurrentHashMap<>();
-    private final Map<Long, CompletableFuture<byte[]>> replies = new ConcurrentHashMap<>();
     private final AtomicReference<Thread> serving = new AtomicReference<>();
-    private volatile long heardAt = System.nanoTime();
 
     private SessionConnection(Endpoint endpoint, Connection raw) {
         super(endpoint, endpoint.toString(), Options.maxFrame(endpoint));
         this.raw = raw;
-        this.messages = new Inbox(name, INBOX_BYTES);
-        this.requests = new Inbox(name, INBOX_BYTES);
+        this.inbound = new Inbound(name, raw);
         this.acknowledged = SessionProtocol.acknowledged(endpoint);
         this.ackTimeoutNanos = SessionProtocol.ackTimeoutNanos(endpoint);
     }
@@ -90,7 +77,9 @@ public final class SessionConnection extends AbstractConnection {
             throw e;
         }
         SessionConnection session = new SessionConnection(endpoint, raw);
-        Thread.ofPlatform().daemon().name("conduit-session " + endpoint).start(session::read);
+        // Virtual: it reads only while no caller does, where a wake-up's cost does not matter, and a
+        // platform keeper on the process's CPU cost the acknowledged-send rows throughput in the bench.
+        Thread.ofVirtual().name("conduit-session " + endpoint).start(session.inbound::keep);
         long heartbeat = SessionProtocol.heartbeatNanos(endpoint);
         if (heartbeat > 0) {
             long silence = SessionProtocol.heartbeatTimeoutNanos(endpoint, heartbeat);
@@ -104,82 +93,14 @@ public final class SessionConnection extends AbstractConnection {
         return raw.peerCredentials();
     }
 
-    // ---- the reader -------------------------------------------------------------------------
-
-    private void read() {
-        IOException end;
-        try {
-            while (true) {
-                byte[] frame = raw.receive();
-                heardAt = System.nanoTime();
-                dispatch(frame);
-            }
-        } catch (IOException e) {
-            end = e;
-        } catch (InterruptedException e) {
-            end = new ConnectionClosedException(name + ": the session's reader was interrupted");
-        }
-        messages.closeProducer(end);
-        requests.closeProducer(end);
-        ConnectionClosedException closed = new ConnectionClosedException(name + ": the connection ended: "
-                + end.getMessage(), end);
-        acks.values().forEach(f -> f.completeExceptionally(closed));
-        replies.values().forEach(f -> f.completeExceptionally(closed));
-    }
-
-    private void dispatch(byte[] frame) throws IOException, InterruptedException {
-        byte type = frame.length == 0 ? -1 : frame[0];
-        boolean numbered = type >= SessionProtocol.DATA && type <= SessionProtocol.PONG;
-        if (!numbered || frame.length < SessionProtocol.HEADER) {
-            throw protocolError(frame.length == 0 ? "an empty frame" : type == SessionProtocol.HELLO
-                    ? "a second hello" : numbered ? "a frame of type " + type + " with " + frame.length + " bytes"
-                    : "frame type " + type);
-        }
-        long number = SessionProtocol.number(frame);
-        switch (type) {
-            case SessionProtocol.DATA -> messages.put(frame, true);
-            case SessionProtocol.REQUEST -> requests.put(frame, true);
-            case SessionProtocol.ACK -> complete(acks.remove(number), null);
-            case SessionProtocol.REPLY -> complete(replies.remove(number),
-                    Arrays.copyOfRange(frame, SessionProtocol.HEADER, frame.length));
-            case SessionProtocol.PING -> pong(number);
-            default -> {
-                // PONG: hearing from the peer was the point.
-            }
-        }
-    }
-
-    private void pong(long number) {
-        try {
-            raw.send(SessionProtocol.frame(SessionProtocol.PONG, number, 0));
-        } catch (IOException e) {
-            // A peer that pinged and went away wants no pong, and what it sent before going is
-            // still to be read: ending the reader here lost it (found by SessionProtocolFuzzTest).
-        }
-    }
-
-    private static <T> void complete(CompletableFuture<T> waiter, T value) {
-        if (waiter != null) {
-            waiter.complete(value);
-        }
-    }
-
-    private IOException protocolError(String what) throws IOException {
-        IOException e = new ConnectionClosedException(name + ": session protocol error: the peer sent " + what);
-        raw.close();
-        return e;
-    }
-
     /** Pings every {@code interval}; ends the connection after {@code silence} without a frame. */
     private void beat(long interval, long silence) {
         long nonce = 0;
         while (!isClosedLocally()) {
             LockSupport.parkNanos(interval);
-            if (System.nanoTime() - heardAt > silence) {
-                ConnectionClosedException gone = new ConnectionClosedException(name + ": no sign of life from the"
-                        + " peer for " + text(Duration.ofNanos(silence)) + " (heartbeat)");
-                messages.closeProducer(gone);
-                requests.closeProducer(gone);
+            if (System.nanoTime() - inbound.heardAt() > silence) {
+                inbound.end(new ConnectionClosedException(name + ": no sign of life from the peer for "
+                        + text(Duration.ofNanos(silence)) + " (heartbeat)"));
                 // The raw connection only: this side did not close, the peer went quiet.
                 closeRawQuietly();
                 return;
@@ -196,7 +117,7 @@ public final class SessionConnection extends AbstractConnection {
 
     @Override
     protected ByteBuffer nextMessage(long waitNanos) throws IOException {
-        byte[] frame = take(messages, waitNanos == NEXT_IN_POLL ? 0 : waitNanos, "receive");
+        byte[] frame = inbound.await(Inbound.Want.MESSAGE, 0, waitNanos == NEXT_IN_POLL ? 0 : waitNanos, "receive");
         if (frame == null) {
             return null;
         }
@@ -206,15 +127,6 @@ public final class SessionConnection extends AbstractConnection {
         }
         return ByteBuffer.wrap(frame, SessionProtocol.HEADER, frame.length - SessionProtocol.HEADER).slice()
                 .asReadOnlyBuffer();
-    }
-
-    private byte[] take(Inbox inbox, long waitNanos, String call) throws IOException {
-        try {
-            return inbox.take(waitNanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interrupted(call);
-        }
     }
 
     private void acknowledge(long seq) {
@@ -233,10 +145,8 @@ public final class SessionConnection extends AbstractConnection {
         long seq = wait ? nextSeq.incrementAndGet() : 0;
         byte[] frame = SessionProtocol.frame(SessionProtocol.DATA, seq, (int) length);
         Payloads.copy(payload, offset, 0, frame, SessionProtocol.HEADER, (int) length);
-        CompletableFuture<Void> ack = null;
         if (wait) {
-            ack = new CompletableFuture<>();
-            acks.put(seq, ack);
+            inbound.expect(Inbound.Want.ACK, seq);
         }
         try {
             switch (mode) {
@@ -249,11 +159,13 @@ public final class SessionConnection extends AbstractConnection {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            acks.remove(seq);
+            if (wait) {
+                inbound.forget(Inbound.Want.ACK, seq);
+            }
             throw e;
         }
-        if (ack != null) {
-            await(ack, ackTimeoutNanos, () -> acks.remove(seq), "send", "no acknowledgement of message " + seq);
+        if (wait) {
+            await(Inbound.Want.ACK, seq, ackTimeoutNanos, "send", "no acknowledgement of message " + seq);
         }
         return true;
     }
@@ -271,32 +183,31 @@ public final class SessionConnection extends AbstractConnection {
         long id = nextRequest.incrementAndGet();
         byte[] frame = SessionProtocol.frame(SessionProtocol.REQUEST, id, request.length);
         System.arraycopy(request, 0, frame, SessionProtocol.HEADER, request.length);
-        CompletableFuture<byte[]> reply = new CompletableFuture<>();
-        replies.put(id, reply);
+        inbound.expect(Inbound.Want.REPLY, id);
         try {
             raw.send(frame);
         } catch (IOException | RuntimeException e) {
-            replies.remove(id);
+            inbound.forget(Inbound.Want.REPLY, id);
             throw e;
         }
-        return await(reply, toWaitNanos(timeout), () -> replies.remove(id), "request", "no reply to request " + id);
+        return await(Inbound.Want.REPLY, id, toWaitNanos(timeout), "request", "no reply to request " + id);
     }
 
-    private <T> T await(CompletableFuture<T> answer, long nanos, Runnable giveUp, String call, String what)
-            throws IOException {
+    /** Waits for an acknowledgement or a reply registered with {@link Inbound#expect}, and forgets it if none comes. */
+    private byte[] await(Inbound.Want want, long number, long nanos, String call, String what) throws IOException {
+        byte[] answer = null;
         try {
-            return answer.get(nanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            giveUp.run();
+            answer = inbound.await(want, number, nanos, call);
+        } finally {
+            if (answer == null) {
+                inbound.forget(want, number);
+            }
+        }
+        if (answer == null) {
             throw new AckTimeoutException(name + ": " + call + ": " + what + " within "
                     + text(Duration.ofNanos(nanos)));
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(name + ": " + call, e.getCause());
-        } catch (InterruptedException e) {
-            giveUp.run();
-            Thread.currentThread().interrupt();
-            throw interrupted(call);
         }
+        return answer;
     }
 
     // ---- serving requests --------------------------------------------------------------------
@@ -315,7 +226,7 @@ public final class SessionConnection extends AbstractConnection {
         Throwable failure;
         try {
             while (true) {
-                byte[] frame = take(requests, FOREVER, "onRequest");
+                byte[] frame = inbound.await(Inbound.Want.REQUEST, 0, FOREVER, "onRequest");
                 long id = SessionProtocol.number(frame);
                 AtomicBoolean answered = new AtomicBoolean();
                 Reply reply = bytes -> {
@@ -343,8 +254,7 @@ public final class SessionConnection extends AbstractConnection {
 
     @Override
     protected void closeTransport() throws IOException {
-        messages.closeConsumer();
-        requests.closeConsumer();
+        inbound.closeConsumer();
         raw.close();
     }
 

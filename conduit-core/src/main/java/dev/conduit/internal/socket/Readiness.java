@@ -48,8 +48,8 @@ public final class Readiness {
      * Looks, without sleeping, whether the channel is readable until {@code untilNanos} (a
      * {@link System#nanoTime()} value), so that bytes coming within that time cost no scheduler
      * wake-up. Polls readiness rather than reading: a read of an empty socket takes the lock
-     * the peer's write needs, and slows a busy stream down. Not for virtual threads, whose
-     * carrier it would hold.
+     * the peer's write needs, and slows a busy stream down. A virtual thread yields between
+     * looks, so its carrier runs whatever other virtual threads are ready instead of holding it.
      *
      * @param call the API call, for messages
      * @return whether it became readable (or reached its end); {@code false} once time is up or
@@ -58,6 +58,7 @@ public final class Readiness {
      */
     public boolean spinUntilReadable(long untilNanos, String call) throws IOException {
         Selector selector = selector(SelectionKey.OP_READ, call);
+        boolean virtual = Thread.currentThread().isVirtual();
         do {
             try {
                 if (selector.selectNow(IGNORE_KEY) > 0) {
@@ -66,7 +67,11 @@ public final class Readiness {
             } catch (ClosedSelectorException e) {
                 throw closed.apply(call);
             }
-            Thread.onSpinWait();
+            if (virtual) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
         } while (System.nanoTime() - untilNanos < 0 && !isShut());
         return false;
     }

@@ -217,13 +217,15 @@ public final class SocketConnection extends AbstractConnection {
 
     /**
      * Reads without blocking for up to the spin budget, so a reply that comes within it is taken
-     * without the scheduler wake-up that dominates a blocking round trip. Not on virtual threads,
-     * whose carrier would be held.
+     * without the scheduler wake-up that dominates a blocking round trip. A virtual thread spins
+     * too, yielding its carrier between looks ({@link Readiness#spinUntilReadable}): its parked
+     * wait, woken through the JDK's poller and then the scheduler, took a round trip from about 8
+     * to 60-80 µs.
      *
      * @return whether bytes (or the end of the stream) came
      */
     private boolean spin(long waitNanos, long deadline) throws IOException {
-        if (spinNanos == 0 || Thread.currentThread().isVirtual()) {
+        if (spinNanos == 0) {
             return false;
         }
         // ?spin=forever is Long.MAX_VALUE: half of it is still centuries, and cannot overflow.
