@@ -28,11 +28,14 @@ final class Ring {
     static final long TAIL = 0;
     /** u64: the consumer's position, published with release semantics. Its low half is a futex word. */
     static final long HEAD = 128;
-    /** u32: 1 while the producer sleeps (or is about to) on a full ring, on the head word. */
+    /**
+     * u32: the producer's sleep count, odd while it sleeps (or is about to) on a full ring, on the
+     * head word; each sleep makes it a new odd number.
+     */
     static final long PRODUCER_SLEEPING = 256;
     /** u32: 1 once the producer has closed its end. */
     static final long PRODUCER_CLOSED = 260;
-    /** u32: 1 while the consumer sleeps (or is about to) on an empty ring, on the tail word. */
+    /** u32: the consumer's sleep count, odd while it sleeps (or is about to) on the tail word. */
     static final long CONSUMER_SLEEPING = 384;
     /** u32: 1 once the consumer has closed its end. */
     static final long CONSUMER_CLOSED = 388;
@@ -90,6 +93,29 @@ final class Ring {
         return (n + ALIGN - 1) & -ALIGN;
     }
 
+    /**
+     * Consumer: the header word of the record at {@code index} (acquire: once non-zero, the
+     * record's bytes are visible), or 0 if the producer has not committed one there yet.
+     */
+    long headerAcquire(long index) {
+        return (long) LONG.getAcquire(data, index);
+    }
+
+    /** @return a record header as one u64: the length in the low half, the kind in the high half */
+    static long header(int length, int kind) {
+        return (long) kind << 32 | (length & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Producer: commits a record whose data is written, first zeroing the header word of the
+     * next record at {@code next}, so that the consumer, reading there, finds 0 until that record
+     * is committed. A release store: the record's bytes and the zero are visible first.
+     */
+    void commit(long index, long header, long next) {
+        data.set(ValueLayout.JAVA_LONG, next & mask, 0L);
+        LONG.setRelease(data, index, header);
+    }
+
     long tailAcquire() {
         return (long) LONG.getAcquire(control, TAIL);
     }
@@ -123,59 +149,82 @@ final class Ring {
     /**
      * Producer: publishes {@code tail} (release: the records before it are visible first).
      *
-     * @return whether the consumer has said it sleeps, so {@link #wakeConsumer()} is due
+     * @return the consumer's sleep count: odd while it sleeps (see {@link #wakeDue})
      */
-    boolean publishTail(long tail) {
+    int publishTail(long tail) {
         LONG.setRelease(control, TAIL, tail);
         if (!membarrier) {
             VarHandle.fullFence();
         }
-        return (int) INT.getAcquire(control, CONSUMER_SLEEPING) != 0;
+        return (int) INT.getAcquire(control, CONSUMER_SLEEPING);
     }
 
     /**
      * Consumer: publishes {@code head}, giving the bytes before it back.
      *
-     * @return whether the producer has said it sleeps, so {@link #wakeProducer()} is due
+     * @return the producer's sleep count: odd while it sleeps (see {@link #wakeDue})
      */
-    boolean publishHead(long head) {
+    int publishHead(long head) {
         LONG.setRelease(control, HEAD, head);
         if (!membarrier) {
             VarHandle.fullFence();
         }
-        return (int) INT.getAcquire(control, PRODUCER_SLEEPING) != 0;
+        return (int) INT.getAcquire(control, PRODUCER_SLEEPING);
     }
 
     /**
-     * Consumer, before it sleeps: says so, then looks at the tail again. It may sleep on
-     * {@link #tailWord} only if the tail is still what it saw before, and must call
+     * Whether a publisher that read the other side's sleep count {@code sleeps} must wake it: the
+     * count is odd (it sleeps, or is about to), and this is a sleep it has not woken yet. One
+     * wake per sleep is enough: the first came after a publication the sleeper either saw, or
+     * will find in its futex word; a publisher that woke on every message until the sleeper ran
+     * again would make a system call per message exactly when the machine is busiest.
+     *
+     * @param woken the count this publisher last woke, or any even number
+     */
+    static boolean wakeDue(int sleeps, int woken) {
+        return (sleeps & 1) != 0 && sleeps != woken;
+    }
+
+    /**
+     * Consumer, before it sleeps: says so (its sleep count becomes odd, a new value), then reads
+     * the tail. It may sleep on {@link #tailWord} only if nothing arrived, and must call
      * {@link #consumerAwake()} afterwards either way.
      *
-     * @return the tail now
+     * @return the tail now: the value to sleep on
      */
     long consumerSleeps() {
-        INT.setVolatile(control, CONSUMER_SLEEPING, 1);
-        if (membarrier) {
-            Libc.globalMembarrier();
-        }
+        startSleep(CONSUMER_SLEEPING);
         return (long) LONG.getVolatile(control, TAIL);
     }
 
     void consumerAwake() {
-        INT.setVolatile(control, CONSUMER_SLEEPING, 0);
+        endSleep(CONSUMER_SLEEPING);
     }
 
     /** Producer, before it sleeps on a full ring: as {@link #consumerSleeps()}, on the head. */
     long producerSleeps() {
-        INT.setVolatile(control, PRODUCER_SLEEPING, 1);
-        if (membarrier) {
-            Libc.globalMembarrier();
-        }
+        startSleep(PRODUCER_SLEEPING);
         return (long) LONG.getVolatile(control, HEAD);
     }
 
     void producerAwake() {
-        INT.setVolatile(control, PRODUCER_SLEEPING, 0);
+        endSleep(PRODUCER_SLEEPING);
+    }
+
+    /** Only this side writes its own count, so a plain read of it is its latest value. */
+    private void startSleep(long offset) {
+        int count = (int) INT.get(control, offset);
+        INT.setVolatile(control, offset, (count & 1) == 0 ? count + 1 : count + 2);
+        if (membarrier) {
+            Libc.globalMembarrier();
+        }
+    }
+
+    private void endSleep(long offset) {
+        int count = (int) INT.get(control, offset);
+        if ((count & 1) != 0) {
+            INT.setVolatile(control, offset, count + 1);
+        }
     }
 
     void wakeConsumer() {

@@ -52,7 +52,6 @@ public final class ShmConnection extends AbstractConnection {
     /** A clock read costs more than a look at the ring (tens of ns on a VM): spin between reads. */
     private static final int SPINS_PER_CLOCK_READ = 64;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
 
     private final RingFile file;
@@ -71,9 +70,9 @@ public final class ShmConnection extends AbstractConnection {
 
     // Consumer state, used under AbstractConnection's receive lock.
     private long head;
-    private long tailSeen;
     private long held;
     private long headPublished;
+    private int producerWoken;
     private byte[] large;
     private int largeFilled;
     private ByteBuffer frame;
@@ -86,6 +85,7 @@ public final class ShmConnection extends AbstractConnection {
     private long tail;
     private long tailPublished;
     private long headSeen;
+    private int consumerWoken;
     private int sendChecks;
 
     /**
@@ -112,7 +112,6 @@ public final class ShmConnection extends AbstractConnection {
         // A ring is fresh (both positions 0) when a connection starts.
         this.head = in.headAcquire();
         this.headPublished = head;
-        this.tailSeen = head;
         this.tail = out.tailAcquire();
         this.tailPublished = tail;
         this.headSeen = out.headAcquire();
@@ -223,7 +222,9 @@ public final class ShmConnection extends AbstractConnection {
 
     private void publishHead() {
         headPublished = head;
-        if (in.publishHead(head)) {
+        int sleeps = in.publishHead(head);
+        if (Ring.wakeDue(sleeps, producerWoken)) {
+            producerWoken = sleeps;
             in.wakeProducer();
         }
     }
@@ -231,39 +232,28 @@ public final class ShmConnection extends AbstractConnection {
     /** @return whether a message is ready in {@code frame} (and, if assembled, {@code frameArray}) */
     private boolean tryTake() throws IOException {
         while (true) {
-            if (head == tailSeen) {
-                tailSeen = in.tailAcquire();
-                if (head == tailSeen) {
-                    return false;
-                }
-                if (tailSeen - head < 0 || tailSeen - head > in.capacity) {
-                    // Else padding records would be stepped over lap after lap, as far as the
-                    // bad position goes: a hang, not an error.
-                    throw corrupt("the producer's position " + tailSeen + " is " + (tailSeen - head)
-                            + " bytes from the consumer's " + head + " in a ring of " + in.capacity);
-                }
-            }
-            // A producer publishes whole records, so each lies between head and tail; one that
-            // does not would send head past tail, and reading would never end.
-            long published = tailSeen - head;
             int index = (int) (head & in.mask);
-            if (published < Ring.RECORD_HEADER) {
-                throw corrupt("a record header at index " + index + " cut by the producer's position");
+            long header = in.headerAcquire(index);
+            if (header == 0) {
+                return false;
             }
-            int length = in.data.get(INT, index);
-            int kind = in.data.get(INT, index + 4);
+            int length = (int) header;
+            int kind = (int) (header >>> 32);
             if (kind == Ring.PADDING) {
-                if (in.capacity - index > published) {
-                    throw corrupt("padding at index " + index + " beyond the producer's position");
+                // Padding only fills an end too short for a record; one elsewhere, stepped over
+                // lap after lap, would be a hang, not an error.
+                if (in.capacity - index >= in.maxRecord) {
+                    throw corrupt("padding at index " + index + ", where any record would fit");
                 }
                 head += in.capacity - index;
                 continue;
             }
+            // A record longer than the producer ever writes would send head past records not yet
+            // written, and reading would never end.
             if (length < 0 || index + Ring.RECORD_HEADER + (long) length > in.capacity
-                    || Ring.align(Ring.RECORD_HEADER + (long) length) > published) {
+                    || Ring.align(Ring.RECORD_HEADER + (long) length) > in.maxRecord) {
                 throw corrupt("a record of " + Integer.toUnsignedString(length) + " bytes at index " + index
-                        + (length >= 0 && index + Ring.RECORD_HEADER + (long) length <= in.capacity
-                        ? " beyond the producer's position" : ""));
+                        + " in a ring of " + in.capacity);
             }
             int start = index + Ring.RECORD_HEADER;
             switch (kind) {
@@ -350,8 +340,9 @@ public final class ShmConnection extends AbstractConnection {
         if (spin && spinNanos > 0 && !virtual) {
             long until = spinUntil(deadline);
             int spins = 0;
+            long index = head & in.mask;
             do {
-                if (in.tailAcquire() != tailSeen) {
+                if (in.headerAcquire(index) != 0) {
                     return;
                 }
                 Thread.onSpinWait();
@@ -367,8 +358,11 @@ public final class ShmConnection extends AbstractConnection {
             return;
         }
         try {
+            // The tail first: a tail that has not moved by the time the header is seen empty is
+            // one the producer's next publication changes, so the futex wait cannot miss it.
             long now = in.consumerSleeps();
-            if (now == tailSeen && !isClosedLocally() && in.flagAcquire(Ring.PRODUCER_CLOSED) == 0) {
+            if (in.headerAcquire(head & in.mask) == 0 && !isClosedLocally()
+                    && in.flagAcquire(Ring.PRODUCER_CLOSED) == 0) {
                 Libc.futexWait(in.tailWord, (int) now, receiveTimespec, sleep);
             }
         } finally {
@@ -407,8 +401,7 @@ public final class ShmConnection extends AbstractConnection {
                     return false;
                 }
                 Payloads.copy(payload, offset, 0, out.data, outView, index + Ring.RECORD_HEADER, length);
-                seal(index, (int) length, Ring.MESSAGE);
-                tail += record;
+                seal(index, (int) length, Ring.MESSAGE, record);
             } else if (!sendPieces(payload, offset, length, block, mode.call)) {
                 return false;
             }
@@ -454,15 +447,15 @@ public final class ShmConnection extends AbstractConnection {
             }
             Payloads.copy(payload, offset, sent, out.data, outView, index + Ring.RECORD_HEADER + extra, count);
             sent += count;
-            seal(index, (int) (extra + count), first ? Ring.FIRST : sent == length ? Ring.LAST : Ring.MIDDLE);
-            tail += record;
+            seal(index, (int) (extra + count), first ? Ring.FIRST : sent == length ? Ring.LAST : Ring.MIDDLE, record);
         }
         return true;
     }
 
-    private void seal(long index, int length, int kind) {
-        out.data.set(INT, index, length);
-        out.data.set(INT, index + 4, kind);
+    /** Commits the record of {@code record} bytes at {@code index} (the tail's) and moves the tail past it. */
+    private void seal(long index, int length, int kind, long record) {
+        out.commit(index, Ring.header(length, kind), index + record);
+        tail += record;
     }
 
     /**
@@ -475,7 +468,8 @@ public final class ShmConnection extends AbstractConnection {
         long index = tail & out.mask;
         long toEnd = out.capacity - index;
         long pad = record > toEnd ? toEnd : 0;
-        long need = pad + record;
+        // And the header word after the record, zeroed before the record is committed.
+        long need = pad + record + Ring.RECORD_HEADER;
         boolean spin = true;
         while (tail + need - headSeen > out.capacity) {
             headSeen = out.headAcquire();
@@ -491,8 +485,7 @@ public final class ShmConnection extends AbstractConnection {
             checkSendable(call);
         }
         if (pad > 0) {
-            seal(index, 0, Ring.PADDING);
-            tail += pad;
+            seal(index, 0, Ring.PADDING, pad);
             index = 0;
         }
         return index;
@@ -503,7 +496,9 @@ public final class ShmConnection extends AbstractConnection {
             return;
         }
         tailPublished = tail;
-        if (out.publishTail(tail)) {
+        int sleeps = out.publishTail(tail);
+        if (Ring.wakeDue(sleeps, consumerWoken)) {
+            consumerWoken = sleeps;
             out.wakeConsumer();
         }
     }
