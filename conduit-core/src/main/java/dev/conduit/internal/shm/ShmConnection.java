@@ -39,8 +39,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Waiting.</b> A side with nothing to do spins for the {@code spin} budget, then sets its
  * sleeping flag, looks once more, and sleeps in {@code FUTEX_WAIT} on the other side's
  * position word, for at most {@value #SLICE_MILLIS} ms at a time so that it checks the socket
- * for a dead peer at least that often. Virtual threads, whose carrier a native wait would hold,
- * park instead, up to {@value #VIRTUAL_PARK_MAX_MICROS} µs at a time.
+ * for a dead peer at least that often. Virtual threads spin too (yielding their carrier now and
+ * then), then, since a native wait would hold their carrier, park instead of sleeping, up to
+ * {@value #VIRTUAL_PARK_MAX_MICROS} µs at a time.
  */
 public final class ShmConnection extends AbstractConnection {
     static final long SLICE_MILLIS = 50;
@@ -48,6 +49,7 @@ public final class ShmConnection extends AbstractConnection {
     static final long VIRTUAL_PARK_MAX_MICROS = 1000;
     private static final long VIRTUAL_PARK_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(VIRTUAL_PARK_MAX_MICROS);
     private static final long VIRTUAL_PARK_MIN_NANOS = 10_000;
+    private static final int VIRTUAL_YIELD_EVERY = 256;
     static final int LIVENESS_EVERY = 1024;
     /** A clock read costs more than a look at the ring (tens of ns on a VM): spin between reads. */
     private static final int SPINS_PER_CLOCK_READ = 64;
@@ -337,7 +339,7 @@ public final class ShmConnection extends AbstractConnection {
     /** @param spin whether to spin first: only at the start of a wait, not after every slice */
     private void awaitData(long deadline, boolean spin) throws IOException {
         boolean virtual = Thread.currentThread().isVirtual();
-        if (spin && spinNanos > 0 && !virtual) {
+        if (spin && spinNanos > 0) {
             long until = spinUntil(deadline);
             int spins = 0;
             long index = head & in.mask;
@@ -345,7 +347,7 @@ public final class ShmConnection extends AbstractConnection {
                 if (in.headerAcquire(index) != 0) {
                     return;
                 }
-                Thread.onSpinWait();
+                pause(virtual, spins);
             } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || stillSpinning(until));
         }
         long sleep = sleepNanos(deadline);
@@ -505,14 +507,14 @@ public final class ShmConnection extends AbstractConnection {
 
     private void awaitRoom(long need, boolean spin) throws IOException {
         boolean virtual = Thread.currentThread().isVirtual();
-        if (spin && spinNanos > 0 && !virtual) {
+        if (spin && spinNanos > 0) {
             long until = spinUntil(0);
             int spins = 0;
             do {
                 if (tail + need - out.headAcquire() <= out.capacity) {
                     return;
                 }
-                Thread.onSpinWait();
+                pause(virtual, spins);
             } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || stillSpinning(until));
         }
         if (peerDone(false, 0)) {
@@ -569,6 +571,19 @@ public final class ShmConnection extends AbstractConnection {
             peerGone = true;
         }
         return peerGone;
+    }
+
+    /**
+     * One turn of a spin. A virtual thread spins too, as the peer's answer usually comes within
+     * the spin and a park costs it tens of microseconds, but it yields its carrier every
+     * {@value #VIRTUAL_YIELD_EVERY} turns so that the other virtual threads there still run.
+     */
+    private static void pause(boolean virtual, int spins) {
+        if (virtual && (spins & VIRTUAL_YIELD_EVERY - 1) == VIRTUAL_YIELD_EVERY - 1) {
+            Thread.yield();
+        } else {
+            Thread.onSpinWait();
+        }
     }
 
     /** @return when a spin that starts now ends: after the spin budget, or at the deadline if sooner */
