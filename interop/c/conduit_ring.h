@@ -88,10 +88,10 @@ struct cr_control {
     unsigned char tail_line_rest[120];
     _Atomic uint64_t head;              /* 128: consumer's position; release stores only */
     unsigned char head_line_rest[120];
-    _Atomic uint32_t producer_sleeping; /* 256: producer's sleep count, odd while it sleeps (or is about to) on head */
+    _Atomic uint32_t producer_sleeping; /* 256: 1 while the producer sleeps (or is about to) on head */
     _Atomic uint32_t producer_closed;   /* 260: 1 once the producer has closed its end */
     unsigned char producer_flags_rest[120];
-    _Atomic uint32_t consumer_sleeping; /* 384: consumer's sleep count, odd while it sleeps (or is about to) on tail */
+    _Atomic uint32_t consumer_sleeping; /* 384: 1 while the consumer sleeps (or is about to) on tail */
     _Atomic uint32_t consumer_closed;   /* 388: 1 once the consumer has closed its end */
     unsigned char consumer_flags_rest[120];
 };
@@ -210,46 +210,41 @@ static inline enum cr_sleep cr_sleep_result(int rc) {
 
 /*
  * The waker's half of the sleep protocol, the same for both positions: publishes `value` with a
- * release store, then a full fence, then a FUTEX_WAKE on the position's word only if the other
- * side's sleep count is odd (it sleeps, or is about to) and is not the sleep this side last woke
- * (*woken). The fence orders the store before the load of the count; the sleeper orders its
- * store of the count before its loads the same way, so one of the two sees the other's store
- * and no wake-up is lost (docs/shm-ring.md, "Why no wake-up is lost"). One wake per sleep is
- * enough, and waking on every publish until the sleeper runs again would be a system call per
- * message. Conduit's Java side, with CR_FLAG_MEMBARRIER on, skips this fence; this header keeps
- * it, so its process need not register for membarrier. Adds how many it woke to *woke.
+ * release store (after the records it covers), then a full fence, then a FUTEX_WAKE on the
+ * position's word only if the other side has said it sleeps. The fence orders the store before
+ * the load of the flag; the sleeper orders its store of the flag before its loads the same way,
+ * so one of the two sees the other's store and no wake-up is lost (docs/shm-ring.md, "Why no
+ * wake-up is lost"). Conduit's Java side, with CR_FLAG_MEMBARRIER on, skips this fence; this
+ * header keeps it, so its process need not register for membarrier. Adds how many it woke to
+ * *woke.
  */
 static inline void cr_publish(_Atomic uint64_t *position, uint64_t value, _Atomic uint32_t *other_sleeping,
-        uint32_t *woken, uint64_t *woke) {
+        uint64_t *woke) {
     atomic_store_explicit(position, value, memory_order_release);
     atomic_thread_fence(memory_order_seq_cst);
-    uint32_t sleeps = atomic_load_explicit(other_sleeping, memory_order_acquire);
-    if ((sleeps & 1u) != 0 && sleeps != *woken) {
-        *woken = sleeps;
+    if (atomic_load_explicit(other_sleeping, memory_order_acquire) != 0) {
         *woke += (uint64_t) cr_futex_wake(cr_futex_word(position), 1);
     }
 }
 
 /*
- * The sleeper's half: says it sleeps (`own_sleeping` becomes a new odd count, with a full fence
- * after, and with `membarrier` a membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which runs a full
- * barrier on the publisher's CPU in place of its fence), reads the other side's `position`
- * once more, then, unless something moved or the other side has closed, sleeps on the
- * position's word for at most `nanos` (at most CR_SLICE_NS). "Moved" is, for a producer
- * (`header` NULL), the position differing from `seen`; for a consumer, the header word at its
- * head (`header`) no longer 0, read after the position, so that a tail not yet moved is one the
- * producer's next publish changes. The count goes back to even afterwards. Returns
- * CR_SLEEP_FAILED if the membarrier call fails.
+ * The sleeper's half: says it sleeps (`own_sleeping` := 1, with a full fence after, and with
+ * `membarrier` a membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which runs a full barrier on the
+ * publisher's CPU in place of its fence), reads the other side's `position` once more, then,
+ * unless something moved or the other side has closed, sleeps on the position's word for at
+ * most `nanos` (at most CR_SLICE_NS). "Moved" is, for a producer (`header` NULL), the position
+ * differing from `seen`; for a consumer, the header word at its head (`header`) no longer 0,
+ * read after the position, so that a tail it sleeps on is one the producer's next publish
+ * changes. The flag goes back to 0 afterwards; a waker that still sees 1 only makes one
+ * needless FUTEX_WAKE. Returns CR_SLEEP_FAILED if the membarrier call fails.
  */
 static inline enum cr_sleep cr_sleep_on(_Atomic uint32_t *own_sleeping, _Atomic uint64_t *position, uint64_t seen,
         _Atomic uint64_t *header, _Atomic uint32_t *other_closed, int membarrier, long nanos) {
     enum cr_sleep result = CR_SLEEP_SKIPPED;
-    uint32_t count = atomic_load_explicit(own_sleeping, memory_order_relaxed); /* only this side writes it */
-    count += (count & 1u) ? 2u : 1u;
-    atomic_store_explicit(own_sleeping, count, memory_order_seq_cst);
+    atomic_store_explicit(own_sleeping, 1, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
     if (membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) != 0) {
-        atomic_store_explicit(own_sleeping, count + 1u, memory_order_seq_cst);
+        atomic_store_explicit(own_sleeping, 0, memory_order_seq_cst);
         return CR_SLEEP_FAILED;
     }
     uint64_t now = atomic_load_explicit(position, memory_order_seq_cst);
@@ -257,7 +252,7 @@ static inline enum cr_sleep cr_sleep_on(_Atomic uint32_t *own_sleeping, _Atomic 
     if (!moved && atomic_load_explicit(other_closed, memory_order_seq_cst) == 0) {
         result = cr_sleep_result(cr_futex_wait(cr_futex_word(position), (uint32_t) now, nanos));
     }
-    atomic_store_explicit(own_sleeping, count + 1u, memory_order_seq_cst);
+    atomic_store_explicit(own_sleeping, 0, memory_order_seq_cst);
     return result;
 }
 
@@ -345,7 +340,6 @@ struct cr_producer {
     uint64_t tail;      /* where the next record goes; others see it once published */
     uint64_t published; /* the tail last published */
     uint64_t head_seen; /* the consumer's head, as last read */
-    uint32_t woken;     /* the consumer's sleep count this producer last woke */
     uint64_t woke;      /* consumer threads woken by publishing: a statistic */
 };
 
@@ -354,7 +348,6 @@ static inline void cr_producer_init(struct cr_producer *p, struct cr_ring ring) 
     p->tail = atomic_load_explicit(&ring.ctl->tail, memory_order_acquire);
     p->published = p->tail;
     p->head_seen = atomic_load_explicit(&ring.ctl->head, memory_order_acquire);
-    p->woken = 0;
     p->woke = 0;
 }
 
@@ -426,7 +419,7 @@ static inline int cr_try_put(struct cr_producer *p, uint32_t kind, uint64_t tota
 static inline void cr_publish_tail(struct cr_producer *p) {
     if (p->tail != p->published) {
         p->published = p->tail;
-        cr_publish(&p->ring.ctl->tail, p->tail, &p->ring.ctl->consumer_sleeping, &p->woken, &p->woke);
+        cr_publish(&p->ring.ctl->tail, p->tail, &p->ring.ctl->consumer_sleeping, &p->woke);
     }
 }
 
@@ -490,14 +483,12 @@ static inline int cr_send(struct cr_producer *p, const void *message, uint64_t l
 struct cr_consumer {
     struct cr_ring ring;
     uint64_t head;      /* where the next record starts; the producer sees it once published */
-    uint32_t woken;     /* the producer's sleep count this consumer last woke */
     uint64_t woke;      /* producer threads woken by giving back: a statistic */
 };
 
 static inline void cr_consumer_init(struct cr_consumer *c, struct cr_ring ring) {
     c->ring = ring;
     c->head = atomic_load_explicit(&ring.ctl->head, memory_order_acquire);
-    c->woken = 0;
     c->woke = 0;
 }
 
@@ -570,7 +561,7 @@ static inline int cr_peek(struct cr_consumer *c, struct cr_record *rec, const ch
  */
 static inline void cr_consume(struct cr_consumer *c, const struct cr_record *rec) {
     c->head += rec->bytes;
-    cr_publish(&c->ring.ctl->head, c->head, &c->ring.ctl->producer_sleeping, &c->woken, &c->woke);
+    cr_publish(&c->ring.ctl->head, c->head, &c->ring.ctl->producer_sleeping, &c->woke);
 }
 
 /*

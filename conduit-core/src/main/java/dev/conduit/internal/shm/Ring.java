@@ -14,7 +14,10 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Positions are byte counts since the ring was made, never wrapped: the index of a position
  * in the data area is {@code position & (capacity - 1)}, and {@code tail - head} is the number of
- * bytes in use. Records start at multiples of {@value #ALIGN}.
+ * bytes in use. Records start at multiples of {@value #ALIGN}; a record's u64 header, stored
+ * last, says it is there, so a consumer that keeps up reads only the line the next record goes
+ * into, never the tail's line (which moved between the cores on every message when the tail
+ * said so, as in version 1).
  */
 final class Ring {
     /**
@@ -28,14 +31,11 @@ final class Ring {
     static final long TAIL = 0;
     /** u64: the consumer's position, published with release semantics. Its low half is a futex word. */
     static final long HEAD = 128;
-    /**
-     * u32: the producer's sleep count, odd while it sleeps (or is about to) on a full ring, on the
-     * head word; each sleep makes it a new odd number.
-     */
+    /** u32: 1 while the producer sleeps (or is about to) on a full ring, on the head word. */
     static final long PRODUCER_SLEEPING = 256;
     /** u32: 1 once the producer has closed its end. */
     static final long PRODUCER_CLOSED = 260;
-    /** u32: the consumer's sleep count, odd while it sleeps (or is about to) on the tail word. */
+    /** u32: 1 while the consumer sleeps (or is about to) on an empty ring, on the tail word. */
     static final long CONSUMER_SLEEPING = 384;
     /** u32: 1 once the consumer has closed its end. */
     static final long CONSUMER_CLOSED = 388;
@@ -147,84 +147,62 @@ final class Ring {
     // it waits for the stores of that message to reach the consumer's core.
 
     /**
-     * Producer: publishes {@code tail} (release: the records before it are visible first).
+     * Producer: publishes {@code tail} (release: after the headers of the records before it), for
+     * a consumer that sleeps, or is about to.
      *
-     * @return the consumer's sleep count: odd while it sleeps (see {@link #wakeDue})
+     * @return whether the consumer has said it sleeps, so {@link #wakeConsumer()} is due
      */
-    int publishTail(long tail) {
+    boolean publishTail(long tail) {
         LONG.setRelease(control, TAIL, tail);
         if (!membarrier) {
             VarHandle.fullFence();
         }
-        return (int) INT.getAcquire(control, CONSUMER_SLEEPING);
+        return (int) INT.getAcquire(control, CONSUMER_SLEEPING) != 0;
     }
 
     /**
      * Consumer: publishes {@code head}, giving the bytes before it back.
      *
-     * @return the producer's sleep count: odd while it sleeps (see {@link #wakeDue})
+     * @return whether the producer has said it sleeps, so {@link #wakeProducer()} is due
      */
-    int publishHead(long head) {
+    boolean publishHead(long head) {
         LONG.setRelease(control, HEAD, head);
         if (!membarrier) {
             VarHandle.fullFence();
         }
-        return (int) INT.getAcquire(control, PRODUCER_SLEEPING);
+        return (int) INT.getAcquire(control, PRODUCER_SLEEPING) != 0;
     }
 
     /**
-     * Whether a publisher that read the other side's sleep count {@code sleeps} must wake it: the
-     * count is odd (it sleeps, or is about to), and this is a sleep it has not woken yet. One
-     * wake per sleep is enough: the first came after a publication the sleeper either saw, or
-     * will find in its futex word; a publisher that woke on every message until the sleeper ran
-     * again would make a system call per message exactly when the machine is busiest.
-     *
-     * @param woken the count this publisher last woke, or any even number
-     */
-    static boolean wakeDue(int sleeps, int woken) {
-        return (sleeps & 1) != 0 && sleeps != woken;
-    }
-
-    /**
-     * Consumer, before it sleeps: says so (its sleep count becomes odd, a new value), then reads
-     * the tail. It may sleep on {@link #tailWord} only if nothing arrived, and must call
-     * {@link #consumerAwake()} afterwards either way.
+     * Consumer, before it sleeps: says so, then reads the tail. It may sleep on {@link #tailWord}
+     * with that value only if the header at its head is still 0 when read after this, and must
+     * call {@link #consumerAwake()} afterwards either way.
      *
      * @return the tail now: the value to sleep on
      */
     long consumerSleeps() {
-        startSleep(CONSUMER_SLEEPING);
+        INT.setVolatile(control, CONSUMER_SLEEPING, 1);
+        if (membarrier) {
+            Libc.globalMembarrier();
+        }
         return (long) LONG.getVolatile(control, TAIL);
     }
 
     void consumerAwake() {
-        endSleep(CONSUMER_SLEEPING);
+        INT.setVolatile(control, CONSUMER_SLEEPING, 0);
     }
 
-    /** Producer, before it sleeps on a full ring: as {@link #consumerSleeps()}, on the head. */
+    /** Producer, before it sleeps on a full ring: says so, then reads the head. */
     long producerSleeps() {
-        startSleep(PRODUCER_SLEEPING);
+        INT.setVolatile(control, PRODUCER_SLEEPING, 1);
+        if (membarrier) {
+            Libc.globalMembarrier();
+        }
         return (long) LONG.getVolatile(control, HEAD);
     }
 
     void producerAwake() {
-        endSleep(PRODUCER_SLEEPING);
-    }
-
-    /** Only this side writes its own count, so a plain read of it is its latest value. */
-    private void startSleep(long offset) {
-        int count = (int) INT.get(control, offset);
-        INT.setVolatile(control, offset, (count & 1) == 0 ? count + 1 : count + 2);
-        if (membarrier) {
-            Libc.globalMembarrier();
-        }
-    }
-
-    private void endSleep(long offset) {
-        int count = (int) INT.get(control, offset);
-        if ((count & 1) != 0) {
-            INT.setVolatile(control, offset, count + 1);
-        }
+        INT.setVolatile(control, PRODUCER_SLEEPING, 0);
     }
 
     void wakeConsumer() {

@@ -27,8 +27,8 @@ final class RingFile implements AutoCloseable {
     /** "CNDTRING" in ASCII, read as a little-endian u64. */
     static final long MAGIC = 0x474E495254444E43L;
     /**
-     * 2: records are committed by their header word, the consumer polls it, and the sleeping
-     * flags are sleep counts (docs/shm-ring.md); version 1 published through the tail.
+     * 2: records are committed by their header word, which the consumer polls
+     * (docs/shm-ring.md); version 1 published them through the tail.
      */
     static final int VERSION = 2;
     static final long HEADER_BYTES = 4096;

@@ -27,10 +27,11 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Sending.</b> Under {@code sendLock}, a message becomes one record (or, if longer than
  * half the ring, {@link Ring#FIRST}/{@link Ring#MIDDLE}/{@link Ring#LAST} pieces) written in
- * place; publishing is one release store of the tail. A {@code write} leaves the tail
- * unpublished until {@code flush}, a {@code send}, or a wait for room. After publishing, the
- * producer wakes the consumer with {@code FUTEX_WAKE} only if the consumer has said it sleeps,
- * so a busy stream makes no system calls.
+ * place and committed by a release store of its header, which the consumer polls; the header
+ * word after it is zeroed first. Publishing the tail, a release store too, is for a sleeping
+ * consumer: a {@code write} leaves it until {@code flush}, a {@code send}, or a wait for room.
+ * After publishing, the producer wakes the consumer with {@code FUTEX_WAKE} only if the
+ * consumer has said it sleeps, so a busy stream makes no system calls.
  *
  * <p><b>Receiving.</b> A whole-record message is handed over as a read-only view into the ring;
  * its bytes are given back (the head moves past them) at the next receive call, so the view
@@ -74,7 +75,6 @@ public final class ShmConnection extends AbstractConnection {
     private long head;
     private long held;
     private long headPublished;
-    private int producerWoken;
     private byte[] large;
     private int largeFilled;
     private ByteBuffer frame;
@@ -87,7 +87,6 @@ public final class ShmConnection extends AbstractConnection {
     private long tail;
     private long tailPublished;
     private long headSeen;
-    private int consumerWoken;
     private int sendChecks;
 
     /**
@@ -224,9 +223,7 @@ public final class ShmConnection extends AbstractConnection {
 
     private void publishHead() {
         headPublished = head;
-        int sleeps = in.publishHead(head);
-        if (Ring.wakeDue(sleeps, producerWoken)) {
-            producerWoken = sleeps;
+        if (in.publishHead(head)) {
             in.wakeProducer();
         }
     }
@@ -498,9 +495,7 @@ public final class ShmConnection extends AbstractConnection {
             return;
         }
         tailPublished = tail;
-        int sleeps = out.publishTail(tail);
-        if (Ring.wakeDue(sleeps, consumerWoken)) {
-            consumerWoken = sleeps;
+        if (out.publishTail(tail)) {
             out.wakeConsumer();
         }
     }

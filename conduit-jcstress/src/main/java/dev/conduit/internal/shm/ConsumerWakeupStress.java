@@ -26,7 +26,7 @@ public final class ConsumerWakeupStress {
 
     static void produce(Ring ring, JJJ_Result r) {
         ring.commit(0, Ring.header(8, Ring.MESSAGE), 16);
-        r.r1 = Ring.wakeDue(ring.publishTail(16), 0) ? 1 : 0;
+        r.r1 = ring.publishTail(16) ? 1 : 0;
     }
 
     static void consume(Ring ring, JJJ_Result r) {
