@@ -41,7 +41,7 @@
 /* "CNDTRING" in ASCII, read as a little-endian u64: the first 8 bytes of the object. */
 #define CR_MAGIC UINT64_C(0x474E495254444E43)
 /* The layout version this header speaks (u32 at CR_VERSION_AT). */
-#define CR_VERSION 1u
+#define CR_VERSION 2u
 /* Bytes before ring 0's data; also the value of the u32 at CR_HEADER_BYTES_AT. */
 #define CR_HEADER_BYTES 4096u
 
@@ -117,9 +117,12 @@ _Static_assert(sizeof(unsigned long) == 8, "LP64");
 
 /* ---- records ----------------------------------------------------------------------------- */
 
-/* A record: u32 length of the data that follows, u32 kind, the data, then zeros up to a
+/* A record: u32 length of the data that follows, u32 kind, the data, then filler up to a
  * multiple of CR_ALIGN. Records start at multiples of CR_ALIGN; the largest, header included,
- * is half the data area, so one always fits once the ring has drained. */
+ * is half the data area, so one always fits once the ring has drained. The header, read as one
+ * little-endian u64 (length low, kind high), is the commit word: the producer stores it last,
+ * with release, and before that zeroes the u64 where the next record's header will go, so the
+ * consumer polls the header at its head and finds 0 until the next record is there. */
 #define CR_RECORD_HEADER 8u
 #define CR_ALIGN 8u
 /* Bytes in front of a CR_FIRST piece's data: the whole message's length, u64. */
@@ -207,13 +210,13 @@ static inline enum cr_sleep cr_sleep_result(int rc) {
 
 /*
  * The waker's half of the sleep protocol, the same for both positions: publishes `value` with a
- * release store (whoever acquires it then sees every byte written before), then a full fence,
- * then a FUTEX_WAKE on the position's word only if the other side has said it sleeps. The fence
- * orders the store before the load of the flag; the sleeper orders its store of the flag before
- * its load of the position the same way, so one of the two sees the other's store and no
- * wake-up is lost (docs/shm-ring.md, "Why no wake-up is lost"). Conduit's Java side, with
- * CR_FLAG_MEMBARRIER on, skips this fence; this header keeps it, so its process need not
- * register for membarrier. Adds how many it woke to *woke.
+ * release store (after the records it covers), then a full fence, then a FUTEX_WAKE on the
+ * position's word only if the other side has said it sleeps. The fence orders the store before
+ * the load of the flag; the sleeper orders its store of the flag before its loads the same way,
+ * so one of the two sees the other's store and no wake-up is lost (docs/shm-ring.md, "Why no
+ * wake-up is lost"). Conduit's Java side, with CR_FLAG_MEMBARRIER on, skips this fence; this
+ * header keeps it, so its process need not register for membarrier. Adds how many it woke to
+ * *woke.
  */
 static inline void cr_publish(_Atomic uint64_t *position, uint64_t value, _Atomic uint32_t *other_sleeping,
         uint64_t *woke) {
@@ -227,14 +230,16 @@ static inline void cr_publish(_Atomic uint64_t *position, uint64_t value, _Atomi
 /*
  * The sleeper's half: says it sleeps (`own_sleeping` := 1, with a full fence after, and with
  * `membarrier` a membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which runs a full barrier on the
- * publisher's CPU in place of its fence), reads the other side's `position` once more, and
- * unless it has moved from `seen` or the other side has closed, sleeps on the position's word
- * for at most `nanos` (at most CR_SLICE_NS). The flag goes back to 0 afterwards; a waker that
- * still sees 1 only makes one needless FUTEX_WAKE. Returns CR_SLEEP_FAILED if the membarrier
- * call fails.
+ * publisher's CPU in place of its fence), reads the other side's `position` once more, then,
+ * unless something moved or the other side has closed, sleeps on the position's word for at
+ * most `nanos` (at most CR_SLICE_NS). "Moved" is, for a producer (`header` NULL), the position
+ * differing from `seen`; for a consumer, the header word at its head (`header`) no longer 0,
+ * read after the position, so that a tail it sleeps on is one the producer's next publish
+ * changes. The flag goes back to 0 afterwards; a waker that still sees 1 only makes one
+ * needless FUTEX_WAKE. Returns CR_SLEEP_FAILED if the membarrier call fails.
  */
 static inline enum cr_sleep cr_sleep_on(_Atomic uint32_t *own_sleeping, _Atomic uint64_t *position, uint64_t seen,
-        _Atomic uint32_t *other_closed, int membarrier, long nanos) {
+        _Atomic uint64_t *header, _Atomic uint32_t *other_closed, int membarrier, long nanos) {
     enum cr_sleep result = CR_SLEEP_SKIPPED;
     atomic_store_explicit(own_sleeping, 1, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
@@ -243,7 +248,8 @@ static inline enum cr_sleep cr_sleep_on(_Atomic uint32_t *own_sleeping, _Atomic 
         return CR_SLEEP_FAILED;
     }
     uint64_t now = atomic_load_explicit(position, memory_order_seq_cst);
-    if (now == seen && atomic_load_explicit(other_closed, memory_order_seq_cst) == 0) {
+    int moved = header != NULL ? atomic_load_explicit(header, memory_order_seq_cst) != 0 : now != seen;
+    if (!moved && atomic_load_explicit(other_closed, memory_order_seq_cst) == 0) {
         result = cr_sleep_result(cr_futex_wait(cr_futex_word(position), (uint32_t) now, nanos));
     }
     atomic_store_explicit(own_sleeping, 0, memory_order_seq_cst);
@@ -282,7 +288,7 @@ static inline const char *cr_check_header(const void *base, uint64_t size, uint6
         return "no CNDTRING magic: not a Conduit ring object";
     }
     if (version != CR_VERSION) {
-        return "a ring layout version other than 1";
+        return "a ring layout version other than 2";
     }
     if (header != CR_HEADER_BYTES || (cap & (cap - 1)) != 0 || cap < CR_MIN_CAPACITY || cap > CR_MAX_CAPACITY
             || size != cr_file_bytes(cap)) {
@@ -345,23 +351,31 @@ static inline void cr_producer_init(struct cr_producer *p, struct cr_ring ring) 
     p->woke = 0;
 }
 
-/* Writes a record header: plain stores, made visible by the next release store of the tail. */
-static inline void cr_seal(struct cr_ring *r, uint64_t index, uint32_t length, uint32_t kind) {
-    memcpy(r->data + index, &length, 4);
-    memcpy(r->data + index + 4, &kind, 4);
+/* The u64 header word at `index` of the data area (a multiple of CR_ALIGN). */
+static inline _Atomic uint64_t *cr_header_at(const struct cr_ring *r, uint64_t index) {
+    return (_Atomic uint64_t *) (void *) (r->data + index);
+}
+
+/* Commits the record of `record` bytes at `index`, whose data is written: zeroes the header
+ * word of the record after it, then stores this one's header with release, so the consumer
+ * that sees it sees the data and the zero too. The producer claimed room for that word. */
+static inline void cr_commit(struct cr_ring *r, uint64_t index, uint32_t length, uint32_t kind, uint64_t record) {
+    atomic_store_explicit(cr_header_at(r, (index + record) & r->mask), 0, memory_order_relaxed);
+    atomic_store_explicit(cr_header_at(r, index), (uint64_t) kind << 32 | length, memory_order_release);
 }
 
 /*
  * Claims room at the tail for one record of `record` bytes (header included, a multiple of
- * CR_ALIGN, at most max_record). If the record would run past the end of the data area, it
- * first needs room for a padding record up to the end as well, and writes it. Returns the
- * record's index, or -1 if there is not enough room yet (then nothing was written).
+ * CR_ALIGN, at most max_record), and for the header word after it, which committing zeroes.
+ * If the record would run past the end of the data area, it first needs room for a padding
+ * record up to the end as well, and commits it. Returns the record's index, or -1 if there is
+ * not enough room yet (then nothing was written).
  */
 static inline int64_t cr_claim(struct cr_producer *p, uint64_t record) {
     uint64_t index = p->tail & p->ring.mask;
     uint64_t to_end = p->ring.capacity - index;
     uint64_t pad = record > to_end ? to_end : 0;
-    uint64_t need = pad + record;
+    uint64_t need = pad + record + CR_RECORD_HEADER;
     if (p->tail + need - p->head_seen > p->ring.capacity) {
         p->head_seen = atomic_load_explicit(&p->ring.ctl->head, memory_order_acquire);
         if (p->tail + need - p->head_seen > p->ring.capacity) {
@@ -369,7 +383,7 @@ static inline int64_t cr_claim(struct cr_producer *p, uint64_t record) {
         }
     }
     if (pad > 0) {
-        cr_seal(&p->ring, index, 0, CR_PADDING);
+        cr_commit(&p->ring, index, 0, CR_PADDING, pad);
         p->tail += pad;
         index = 0;
     }
@@ -378,7 +392,8 @@ static inline int64_t cr_claim(struct cr_producer *p, uint64_t record) {
 
 /*
  * Writes one record of `kind` with `count` bytes of `data` (for CR_FIRST, preceded by the u64
- * `total`, the whole message's length) at the tail, without publishing it. Returns 1, or 0 if
+ * `total`, the whole message's length) at the tail and commits it (a consumer polling the
+ * header may take it at once), without publishing the tail. Returns 1, or 0 if
  * the ring has no room for it yet.
  */
 static inline int cr_try_put(struct cr_producer *p, uint32_t kind, uint64_t total, const void *data, uint32_t count) {
@@ -395,7 +410,7 @@ static inline int cr_try_put(struct cr_producer *p, uint32_t kind, uint64_t tota
     if (count > 0) {
         memcpy(at + extra, data, count);
     }
-    cr_seal(&p->ring, (uint64_t) index, extra + count, kind);
+    cr_commit(&p->ring, (uint64_t) index, extra + count, kind, record);
     p->tail += record;
     return 1;
 }
@@ -417,7 +432,7 @@ static inline void cr_publish_tail(struct cr_producer *p) {
  */
 static inline enum cr_sleep cr_producer_sleep(struct cr_producer *p, long nanos) {
     struct cr_control *ctl = p->ring.ctl;
-    return cr_sleep_on(&ctl->producer_sleeping, &ctl->head, p->head_seen, &ctl->consumer_closed,
+    return cr_sleep_on(&ctl->producer_sleeping, &ctl->head, p->head_seen, NULL, &ctl->consumer_closed,
             p->ring.membarrier, nanos);
 }
 
@@ -468,15 +483,18 @@ static inline int cr_send(struct cr_producer *p, const void *message, uint64_t l
 struct cr_consumer {
     struct cr_ring ring;
     uint64_t head;      /* where the next record starts; the producer sees it once published */
-    uint64_t tail_seen; /* the producer's tail, as last read */
     uint64_t woke;      /* producer threads woken by giving back: a statistic */
 };
 
 static inline void cr_consumer_init(struct cr_consumer *c, struct cr_ring ring) {
     c->ring = ring;
     c->head = atomic_load_explicit(&ring.ctl->head, memory_order_acquire);
-    c->tail_seen = c->head;
     c->woke = 0;
+}
+
+/* The header word where the consumer's next record goes: 0 until the producer commits it. */
+static inline _Atomic uint64_t *cr_next_header(const struct cr_consumer *c) {
+    return cr_header_at(&c->ring, c->head & c->ring.mask);
 }
 
 /* A record at the head, as cr_peek shows it. */
@@ -490,37 +508,29 @@ struct cr_record {
 
 /*
  * Looks at the record at the head without taking it, stepping over padding. Returns 1 and fills
- * *rec; 0 if the producer has published nothing more; or -1 with *why set if the ring is
+ * *rec; 0 if the producer has committed nothing more; or -1 with *why set if the ring is
  * corrupt. rec->data stays valid and unchanged until cr_consume gives the record back.
  */
 static inline int cr_peek(struct cr_consumer *c, struct cr_record *rec, const char **why) {
     for (;;) {
-        if (c->head == c->tail_seen) {
-            c->tail_seen = atomic_load_explicit(&c->ring.ctl->tail, memory_order_acquire);
-            if (c->head == c->tail_seen) {
-                return 0;
-            }
-        }
         uint64_t index = c->head & c->ring.mask;
-        uint64_t ready = c->tail_seen - c->head;
-        uint32_t length, kind;
-        memcpy(&length, c->ring.data + index, 4);
-        memcpy(&kind, c->ring.data + index + 4, 4);
-        if (ready > c->ring.capacity) {
-            *why = "the tail is more than a ring ahead of the head";
-            return -1;
+        uint64_t header = atomic_load_explicit(cr_next_header(c), memory_order_acquire);
+        if (header == 0) {
+            return 0;
         }
+        uint32_t length = (uint32_t) header;
+        uint32_t kind = (uint32_t) (header >> 32);
         if (kind == CR_PADDING) {
-            if (ready < c->ring.capacity - index) {
-                *why = "padding runs past the tail";
+            if (c->ring.capacity - index >= c->ring.max_record) {
+                *why = "padding where a record would fit";
                 return -1;
             }
             c->head += c->ring.capacity - index;
             continue;
         }
         rec->bytes = cr_align(CR_RECORD_HEADER + (uint64_t) length);
-        if (index + CR_RECORD_HEADER + length > c->ring.capacity || rec->bytes > ready) {
-            *why = "a record runs past the end of the data area or past the tail";
+        if (index + CR_RECORD_HEADER + length > c->ring.capacity || rec->bytes > c->ring.max_record) {
+            *why = "a record runs past the end of the data area or is longer than half the ring";
             return -1;
         }
         if (kind < CR_MESSAGE || kind > CR_LAST) {
@@ -555,25 +565,25 @@ static inline void cr_consume(struct cr_consumer *c, const struct cr_record *rec
 }
 
 /*
- * One sleep of a consumer that found the ring empty (cr_peek returned 0, which refreshed
- * tail_seen) and has spun a little: cr_sleep_on the tail, unless it moved or the producer
- * closed. Afterwards the caller peeks again, and checks producer_closed and the peer's socket.
+ * One sleep of a consumer that found the ring empty (cr_peek returned 0) and has spun a little:
+ * cr_sleep_on the tail, unless a record came or the producer closed. Afterwards the caller
+ * peeks again, and checks producer_closed and the peer's socket.
  */
 static inline enum cr_sleep cr_consumer_sleep(struct cr_consumer *c, long nanos) {
     struct cr_control *ctl = c->ring.ctl;
-    return cr_sleep_on(&ctl->consumer_sleeping, &ctl->tail, c->tail_seen, &ctl->producer_closed,
+    return cr_sleep_on(&ctl->consumer_sleeping, &ctl->tail, 0, cr_next_header(c), &ctl->producer_closed,
             c->ring.membarrier, nanos);
 }
 
 /*
- * Whether the producer has closed and everything it published has been taken: the end of the
- * stream. The tail is read after the flag, so it is the producer's last.
+ * Whether the producer has closed and everything it committed has been taken: the end of the
+ * stream. The header is read after the flag, so it shows the producer's last record.
  */
 static inline int cr_drained(struct cr_consumer *c) {
     if (atomic_load_explicit(&c->ring.ctl->producer_closed, memory_order_acquire) == 0) {
         return 0;
     }
-    return c->head == atomic_load_explicit(&c->ring.ctl->tail, memory_order_acquire);
+    return atomic_load_explicit(cr_next_header(c), memory_order_acquire) == 0;
 }
 
 /* ---- closing ----------------------------------------------------------------------------- */

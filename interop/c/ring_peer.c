@@ -251,7 +251,7 @@ static int wait_for_room(struct cr_producer *out, void *arg) {
 
 /* Waits a little while ring 1 is empty. Returns 1 if the Java side's socket is closed. */
 static int wait_for_data(struct peer *pr) {
-    if (spin_until_moved(&pr->in.ring.ctl->tail, pr->in.tail_seen)) {
+    if (spin_until_moved(cr_next_header(&pr->in), 0)) {
         return 0;
     }
     if (socket_gone(pr)) {

@@ -14,7 +14,10 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Positions are byte counts since the ring was made, never wrapped: the index of a position
  * in the data area is {@code position & (capacity - 1)}, and {@code tail - head} is the number of
- * bytes in use. Records start at multiples of {@value #ALIGN}.
+ * bytes in use. Records start at multiples of {@value #ALIGN}; a record's u64 header, stored
+ * last, says it is there, so a consumer that keeps up reads only the line the next record goes
+ * into, never the tail's line (which moved between the cores on every message when the tail
+ * said so, as in version 1).
  */
 final class Ring {
     /**
@@ -90,6 +93,29 @@ final class Ring {
         return (n + ALIGN - 1) & -ALIGN;
     }
 
+    /**
+     * Consumer: the header word of the record at {@code index} (acquire: once non-zero, the
+     * record's bytes are visible), or 0 if the producer has not committed one there yet.
+     */
+    long headerAcquire(long index) {
+        return (long) LONG.getAcquire(data, index);
+    }
+
+    /** @return a record header as one u64: the length in the low half, the kind in the high half */
+    static long header(int length, int kind) {
+        return (long) kind << 32 | (length & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Producer: commits a record whose data is written, first zeroing the header word of the
+     * next record at {@code next}, so that the consumer, reading there, finds 0 until that record
+     * is committed. A release store: the record's bytes and the zero are visible first.
+     */
+    void commit(long index, long header, long next) {
+        data.set(ValueLayout.JAVA_LONG, next & mask, 0L);
+        LONG.setRelease(data, index, header);
+    }
+
     long tailAcquire() {
         return (long) LONG.getAcquire(control, TAIL);
     }
@@ -121,7 +147,8 @@ final class Ring {
     // it waits for the stores of that message to reach the consumer's core.
 
     /**
-     * Producer: publishes {@code tail} (release: the records before it are visible first).
+     * Producer: publishes {@code tail} (release: after the headers of the records before it), for
+     * a consumer that sleeps, or is about to.
      *
      * @return whether the consumer has said it sleeps, so {@link #wakeConsumer()} is due
      */
@@ -147,11 +174,11 @@ final class Ring {
     }
 
     /**
-     * Consumer, before it sleeps: says so, then looks at the tail again. It may sleep on
-     * {@link #tailWord} only if the tail is still what it saw before, and must call
-     * {@link #consumerAwake()} afterwards either way.
+     * Consumer, before it sleeps: says so, then reads the tail. It may sleep on {@link #tailWord}
+     * with that value only if the header at its head is still 0 when read after this, and must
+     * call {@link #consumerAwake()} afterwards either way.
      *
-     * @return the tail now
+     * @return the tail now: the value to sleep on
      */
     long consumerSleeps() {
         INT.setVolatile(control, CONSUMER_SLEEPING, 1);
@@ -165,7 +192,7 @@ final class Ring {
         INT.setVolatile(control, CONSUMER_SLEEPING, 0);
     }
 
-    /** Producer, before it sleeps on a full ring: as {@link #consumerSleeps()}, on the head. */
+    /** Producer, before it sleeps on a full ring: says so, then reads the head. */
     long producerSleeps() {
         INT.setVolatile(control, PRODUCER_SLEEPING, 1);
         if (membarrier) {

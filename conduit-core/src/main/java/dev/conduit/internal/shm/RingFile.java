@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * layout, byte by byte, is in {@code docs/shm-ring.md} and {@code conduit_ring.h}.
  *
  * <pre>
- *    0  u64 magic "CNDTRING"      8  u32 version (1)     12 u32 header bytes (4096)
+ *    0  u64 magic "CNDTRING"      8  u32 version (2)     12 u32 header bytes (4096)
  *   16  u64 capacity of each data area (a power of two)
  *   24  u32 pid of the creator   28  u32 flags (bit 0: {@link #FLAG_MEMBARRIER})
  *  512  ring 0 control (512 bytes)   1024  ring 1 control (512 bytes)
@@ -26,7 +26,11 @@ import java.nio.ByteOrder;
 final class RingFile implements AutoCloseable {
     /** "CNDTRING" in ASCII, read as a little-endian u64. */
     static final long MAGIC = 0x474E495254444E43L;
-    static final int VERSION = 1;
+    /**
+     * 2: records are committed by their header word, which the consumer polls
+     * (docs/shm-ring.md); version 1 published them through the tail.
+     */
+    static final int VERSION = 2;
     static final long HEADER_BYTES = 4096;
     static final long MAGIC_AT = 0;
     static final long VERSION_AT = 8;

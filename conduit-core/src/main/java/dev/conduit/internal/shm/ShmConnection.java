@@ -27,10 +27,11 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Sending.</b> Under {@code sendLock}, a message becomes one record (or, if longer than
  * half the ring, {@link Ring#FIRST}/{@link Ring#MIDDLE}/{@link Ring#LAST} pieces) written in
- * place; publishing is one release store of the tail. A {@code write} leaves the tail
- * unpublished until {@code flush}, a {@code send}, or a wait for room. After publishing, the
- * producer wakes the consumer with {@code FUTEX_WAKE} only if the consumer has said it sleeps,
- * so a busy stream makes no system calls.
+ * place and committed by a release store of its header, which the consumer polls; the header
+ * word after it is zeroed first. Publishing the tail, a release store too, is for a sleeping
+ * consumer: a {@code write} leaves it until {@code flush}, a {@code send}, or a wait for room.
+ * After publishing, the producer wakes the consumer with {@code FUTEX_WAKE} only if the
+ * consumer has said it sleeps, so a busy stream makes no system calls.
  *
  * <p><b>Receiving.</b> A whole-record message is handed over as a read-only view into the ring;
  * its bytes are given back (the head moves past them) at the next receive call, so the view
@@ -39,8 +40,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Waiting.</b> A side with nothing to do spins for the {@code spin} budget, then sets its
  * sleeping flag, looks once more, and sleeps in {@code FUTEX_WAIT} on the other side's
  * position word, for at most {@value #SLICE_MILLIS} ms at a time so that it checks the socket
- * for a dead peer at least that often. Virtual threads, whose carrier a native wait would hold,
- * park instead, up to {@value #VIRTUAL_PARK_MAX_MICROS} µs at a time.
+ * for a dead peer at least that often. Virtual threads spin too (yielding their carrier now and
+ * then), then, since a native wait would hold their carrier, park instead of sleeping, up to
+ * {@value #VIRTUAL_PARK_MAX_MICROS} µs at a time.
  */
 public final class ShmConnection extends AbstractConnection {
     static final long SLICE_MILLIS = 50;
@@ -48,11 +50,11 @@ public final class ShmConnection extends AbstractConnection {
     static final long VIRTUAL_PARK_MAX_MICROS = 1000;
     private static final long VIRTUAL_PARK_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(VIRTUAL_PARK_MAX_MICROS);
     private static final long VIRTUAL_PARK_MIN_NANOS = 10_000;
+    private static final int VIRTUAL_YIELD_EVERY = 256;
     static final int LIVENESS_EVERY = 1024;
     /** A clock read costs more than a look at the ring (tens of ns on a VM): spin between reads. */
     private static final int SPINS_PER_CLOCK_READ = 64;
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
 
     private final RingFile file;
@@ -71,7 +73,6 @@ public final class ShmConnection extends AbstractConnection {
 
     // Consumer state, used under AbstractConnection's receive lock.
     private long head;
-    private long tailSeen;
     private long held;
     private long headPublished;
     private byte[] large;
@@ -112,7 +113,6 @@ public final class ShmConnection extends AbstractConnection {
         // A ring is fresh (both positions 0) when a connection starts.
         this.head = in.headAcquire();
         this.headPublished = head;
-        this.tailSeen = head;
         this.tail = out.tailAcquire();
         this.tailPublished = tail;
         this.headSeen = out.headAcquire();
@@ -231,39 +231,28 @@ public final class ShmConnection extends AbstractConnection {
     /** @return whether a message is ready in {@code frame} (and, if assembled, {@code frameArray}) */
     private boolean tryTake() throws IOException {
         while (true) {
-            if (head == tailSeen) {
-                tailSeen = in.tailAcquire();
-                if (head == tailSeen) {
-                    return false;
-                }
-                if (tailSeen - head < 0 || tailSeen - head > in.capacity) {
-                    // Else padding records would be stepped over lap after lap, as far as the
-                    // bad position goes: a hang, not an error.
-                    throw corrupt("the producer's position " + tailSeen + " is " + (tailSeen - head)
-                            + " bytes from the consumer's " + head + " in a ring of " + in.capacity);
-                }
-            }
-            // A producer publishes whole records, so each lies between head and tail; one that
-            // does not would send head past tail, and reading would never end.
-            long published = tailSeen - head;
             int index = (int) (head & in.mask);
-            if (published < Ring.RECORD_HEADER) {
-                throw corrupt("a record header at index " + index + " cut by the producer's position");
+            long header = in.headerAcquire(index);
+            if (header == 0) {
+                return false;
             }
-            int length = in.data.get(INT, index);
-            int kind = in.data.get(INT, index + 4);
+            int length = (int) header;
+            int kind = (int) (header >>> 32);
             if (kind == Ring.PADDING) {
-                if (in.capacity - index > published) {
-                    throw corrupt("padding at index " + index + " beyond the producer's position");
+                // Padding only fills an end too short for a record; one elsewhere, stepped over
+                // lap after lap, would be a hang, not an error.
+                if (in.capacity - index >= in.maxRecord) {
+                    throw corrupt("padding at index " + index + ", where any record would fit");
                 }
                 head += in.capacity - index;
                 continue;
             }
+            // A record longer than the producer ever writes would send head past records not yet
+            // written, and reading would never end.
             if (length < 0 || index + Ring.RECORD_HEADER + (long) length > in.capacity
-                    || Ring.align(Ring.RECORD_HEADER + (long) length) > published) {
+                    || Ring.align(Ring.RECORD_HEADER + (long) length) > in.maxRecord) {
                 throw corrupt("a record of " + Integer.toUnsignedString(length) + " bytes at index " + index
-                        + (length >= 0 && index + Ring.RECORD_HEADER + (long) length <= in.capacity
-                        ? " beyond the producer's position" : ""));
+                        + " in a ring of " + in.capacity);
             }
             int start = index + Ring.RECORD_HEADER;
             switch (kind) {
@@ -347,14 +336,15 @@ public final class ShmConnection extends AbstractConnection {
     /** @param spin whether to spin first: only at the start of a wait, not after every slice */
     private void awaitData(long deadline, boolean spin) throws IOException {
         boolean virtual = Thread.currentThread().isVirtual();
-        if (spin && spinNanos > 0 && !virtual) {
+        if (spin && spinNanos > 0) {
             long until = spinUntil(deadline);
             int spins = 0;
+            long index = head & in.mask;
             do {
-                if (in.tailAcquire() != tailSeen) {
+                if (in.headerAcquire(index) != 0) {
                     return;
                 }
-                Thread.onSpinWait();
+                pause(virtual, spins);
             } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || stillSpinning(until));
         }
         long sleep = sleepNanos(deadline);
@@ -367,8 +357,11 @@ public final class ShmConnection extends AbstractConnection {
             return;
         }
         try {
+            // The tail first: a tail that has not moved by the time the header is seen empty is
+            // one the producer's next publication changes, so the futex wait cannot miss it.
             long now = in.consumerSleeps();
-            if (now == tailSeen && !isClosedLocally() && in.flagAcquire(Ring.PRODUCER_CLOSED) == 0) {
+            if (in.headerAcquire(head & in.mask) == 0 && !isClosedLocally()
+                    && in.flagAcquire(Ring.PRODUCER_CLOSED) == 0) {
                 Libc.futexWait(in.tailWord, (int) now, receiveTimespec, sleep);
             }
         } finally {
@@ -407,8 +400,7 @@ public final class ShmConnection extends AbstractConnection {
                     return false;
                 }
                 Payloads.copy(payload, offset, 0, out.data, outView, index + Ring.RECORD_HEADER, length);
-                seal(index, (int) length, Ring.MESSAGE);
-                tail += record;
+                seal(index, (int) length, Ring.MESSAGE, record);
             } else if (!sendPieces(payload, offset, length, block, mode.call)) {
                 return false;
             }
@@ -454,15 +446,15 @@ public final class ShmConnection extends AbstractConnection {
             }
             Payloads.copy(payload, offset, sent, out.data, outView, index + Ring.RECORD_HEADER + extra, count);
             sent += count;
-            seal(index, (int) (extra + count), first ? Ring.FIRST : sent == length ? Ring.LAST : Ring.MIDDLE);
-            tail += record;
+            seal(index, (int) (extra + count), first ? Ring.FIRST : sent == length ? Ring.LAST : Ring.MIDDLE, record);
         }
         return true;
     }
 
-    private void seal(long index, int length, int kind) {
-        out.data.set(INT, index, length);
-        out.data.set(INT, index + 4, kind);
+    /** Commits the record of {@code record} bytes at {@code index} (the tail's) and moves the tail past it. */
+    private void seal(long index, int length, int kind, long record) {
+        out.commit(index, Ring.header(length, kind), index + record);
+        tail += record;
     }
 
     /**
@@ -475,7 +467,8 @@ public final class ShmConnection extends AbstractConnection {
         long index = tail & out.mask;
         long toEnd = out.capacity - index;
         long pad = record > toEnd ? toEnd : 0;
-        long need = pad + record;
+        // And the header word after the record, zeroed before the record is committed.
+        long need = pad + record + Ring.RECORD_HEADER;
         boolean spin = true;
         while (tail + need - headSeen > out.capacity) {
             headSeen = out.headAcquire();
@@ -491,8 +484,7 @@ public final class ShmConnection extends AbstractConnection {
             checkSendable(call);
         }
         if (pad > 0) {
-            seal(index, 0, Ring.PADDING);
-            tail += pad;
+            seal(index, 0, Ring.PADDING, pad);
             index = 0;
         }
         return index;
@@ -510,14 +502,14 @@ public final class ShmConnection extends AbstractConnection {
 
     private void awaitRoom(long need, boolean spin) throws IOException {
         boolean virtual = Thread.currentThread().isVirtual();
-        if (spin && spinNanos > 0 && !virtual) {
+        if (spin && spinNanos > 0) {
             long until = spinUntil(0);
             int spins = 0;
             do {
                 if (tail + need - out.headAcquire() <= out.capacity) {
                     return;
                 }
-                Thread.onSpinWait();
+                pause(virtual, spins);
             } while ((++spins & SPINS_PER_CLOCK_READ - 1) != 0 || stillSpinning(until));
         }
         if (peerDone(false, 0)) {
@@ -574,6 +566,19 @@ public final class ShmConnection extends AbstractConnection {
             peerGone = true;
         }
         return peerGone;
+    }
+
+    /**
+     * One turn of a spin. A virtual thread spins too, as the peer's answer usually comes within
+     * the spin and a park costs it tens of microseconds, but it yields its carrier every
+     * {@value #VIRTUAL_YIELD_EVERY} turns so that the other virtual threads there still run.
+     */
+    private static void pause(boolean virtual, int spins) {
+        if (virtual && (spins & VIRTUAL_YIELD_EVERY - 1) == VIRTUAL_YIELD_EVERY - 1) {
+            Thread.yield();
+        } else {
+            Thread.onSpinWait();
+        }
     }
 
     /** @return when a spin that starts now ends: after the spin budget, or at the deadline if sooner */
