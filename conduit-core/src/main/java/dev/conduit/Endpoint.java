@@ -129,7 +129,12 @@ public final class Endpoint {
             String scheme = m.group(1).toLowerCase(Locale.ROOT);
             // Any other well-formed scheme is a plugged-in transport's: the registry decides
             // when the endpoint is used whether one serves it.
-            if (SCHEMES.contains(scheme) || !HOST_PORT_REST.matcher(m.group(2)).matches()) {
+            // HOST:PORT with options is still bare: written back, an empty query is dropped, and
+            // "o:7?" must read back as what "o:7" reads as (found by EndpointFuzzTest).
+            String rest = m.group(2);
+            int query = rest.indexOf('?');
+            if (SCHEMES.contains(scheme)
+                    || !HOST_PORT_REST.matcher(query < 0 ? rest : rest.substring(0, query)).matches()) {
                 return parseWithScheme(text, scheme, m.group(2));
             }
         }
