@@ -66,13 +66,7 @@ public class QueueConnection extends AbstractConnection {
      */
     public QueueConnection(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound,
             Runnable onClose, boolean outboundWritten, Framing framing) {
-        super(endpoint, name, maxFrame);
-        this.inbound = inbound;
-        this.outbound = outbound;
-        this.onClose = onClose;
-        this.outboundWritten = outboundWritten;
-        this.framing = framing;
-        this.direct = null;
+        this(endpoint, name, maxFrame, inbound, outbound, onClose, outboundWritten, framing, null);
     }
 
     /**
@@ -85,11 +79,16 @@ public class QueueConnection extends AbstractConnection {
      */
     public QueueConnection(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound,
             Runnable onClose, Framing framing, DirectSender direct) {
+        this(endpoint, name, maxFrame, inbound, outbound, onClose, true, framing, direct);
+    }
+
+    private QueueConnection(Endpoint endpoint, String name, int maxFrame, Inbox inbound, Inbox outbound,
+            Runnable onClose, boolean outboundWritten, Framing framing, DirectSender direct) {
         super(endpoint, name, maxFrame);
         this.inbound = inbound;
         this.outbound = outbound;
         this.onClose = onClose;
-        this.outboundWritten = true;
+        this.outboundWritten = outboundWritten;
         this.framing = framing;
         this.direct = direct;
     }
