@@ -1,7 +1,9 @@
 package dev.conduit;
 
-import dev.conduit.internal.posix.Libc;
-import dev.conduit.internal.posix.Libc.ErrnoException;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.ErrnoException;
+import dev.conduit.internal.posix.PosixFiles;
+import dev.conduit.internal.posix.Shm;
 import dev.conduit.internal.shm.ShmNames;
 
 import java.io.IOException;
@@ -87,9 +89,9 @@ public final class SharedMemory implements AutoCloseable {
         }
         checkSupported(name);
         try {
-            int fd = Libc.shmOpen("/" + name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, MODE);
+            int fd = Shm.open("/" + name, PosixFiles.O_RDWR | PosixFiles.O_CREAT | PosixFiles.O_EXCL, MODE);
             try {
-                Libc.ftruncate(fd, size);
+                Shm.ftruncate(fd, size);
                 return map(name, fd, size, true);
             } catch (IOException | RuntimeException e) {
                 // No one else can have mapped it usefully yet: removing it lets a second try begin afresh.
@@ -144,9 +146,9 @@ public final class SharedMemory implements AutoCloseable {
         checkSupported(name);
         String verb = writable ? "open" : "openReadOnly";
         try {
-            int fd = Libc.shmOpen("/" + name, writable ? Libc.O_RDWR : Libc.O_RDONLY, 0);
+            int fd = Shm.open("/" + name, writable ? PosixFiles.O_RDWR : PosixFiles.O_RDONLY, 0);
             try {
-                long size = Libc.fileSize(fd);
+                long size = Shm.fileSize(fd);
                 if (size == 0) {
                     throw new IOException("shared memory '" + name + "': " + verb + ": the object is empty (0 bytes);"
                             + " its creator has not sized it yet");
@@ -174,7 +176,7 @@ public final class SharedMemory implements AutoCloseable {
         checkName(name);
         checkSupported(name);
         try {
-            Libc.shmUnlink("/" + name);
+            Shm.unlink("/" + name);
         } catch (ErrnoException e) {
             throw failure(name, "unlink", e);
         }
@@ -378,7 +380,7 @@ public final class SharedMemory implements AutoCloseable {
     private static SharedMemory map(String name, int fd, long size, boolean writable) throws IOException {
         Arena arena = Arena.ofShared();
         try {
-            return new SharedMemory(name, arena, Libc.mmapShared(fd, size, arena, writable));
+            return new SharedMemory(name, arena, Shm.map(fd, size, arena, writable));
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -398,7 +400,7 @@ public final class SharedMemory implements AutoCloseable {
     }
 
     private static void checkSupported(String name) throws TransportUnavailableException {
-        Optional<String> why = Libc.sharedMemorySupport();
+        Optional<String> why = Shm.unavailability();
         if (why.isPresent()) {
             throw new TransportUnavailableException("shared memory '" + name + "': " + why.get());
         }
@@ -411,9 +413,9 @@ public final class SharedMemory implements AutoCloseable {
     private static IOException failure(String name, String verb, ErrnoException e) {
         String message = "shared memory '" + name + "': " + verb + ": " + e.getMessage();
         IOException failure = switch (e.errno()) {
-            case Libc.ENOENT -> new NoSuchFileException(null, null, message);
-            case Libc.EEXIST -> new FileAlreadyExistsException(null, null, message);
-            case Libc.EACCES -> new AccessDeniedException(null, null, message);
+            case Errno.ENOENT -> new NoSuchFileException(null, null, message);
+            case Errno.EEXIST -> new FileAlreadyExistsException(null, null, message);
+            case Errno.EACCES -> new AccessDeniedException(null, null, message);
             default -> new IOException(message);
         };
         failure.initCause(e);
@@ -422,7 +424,7 @@ public final class SharedMemory implements AutoCloseable {
 
     private static void closeQuietly(int fd) {
         try {
-            Libc.close(fd);
+            PosixFiles.close(fd);
         } catch (IOException e) {
             // Linux frees the descriptor even when close fails, and the mapping holds its own
             // reference to the object: there is nothing to retry and nothing lost.

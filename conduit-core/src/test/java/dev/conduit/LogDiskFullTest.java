@@ -1,6 +1,6 @@
 package dev.conduit;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Users;
 import dev.conduit.testing.StampedSender;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.Assumptions;
@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LogDiskFullTest {
     @Test
     void aFullDiskFailsTheSendClearlyLosesNothingAndPassesOnceThereIsRoom() throws Exception {
-        String why = Libc.getuid() != 0 ? "the tests run as uid " + Libc.getuid() + ", not root, so they cannot"
+        String why = Users.getuid() != 0 ? "the tests run as uid " + Users.getuid() + ", not root, so they cannot"
                 + " mount a small file system to fill" : null;
         if (why != null) {
             System.err.println("LogDiskFullTest skipped: " + why);

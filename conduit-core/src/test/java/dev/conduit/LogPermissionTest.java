@@ -1,6 +1,6 @@
 package dev.conduit;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Users;
 import dev.conduit.testing.OtherUsers;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterAll;
@@ -52,8 +52,8 @@ class LogPermissionTest {
             String endpoint = "log:" + path + "?from=start&onDamage=" + onDamage;
             String printed = OtherUsers.output(users.as(NOBODY, Reader.class, endpoint).start());
             assertEquals("refused " + endpoint + ": open: " + path + ": permission denied (owned by "
-                    + Libc.userName(0).orElseThrow() + ", mode rwx------; this process runs as "
-                    + Libc.userName(NOBODY).orElseThrow() + ")", printed.strip());
+                    + Users.userName(0).orElseThrow() + ", mode rwx------; this process runs as "
+                    + Users.userName(NOBODY).orElseThrow() + ")", printed.strip());
         }
     }
 

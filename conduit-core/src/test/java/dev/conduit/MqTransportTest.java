@@ -1,7 +1,7 @@
 package dev.conduit;
 
 import dev.conduit.internal.mq.SysvQueue;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.SysV;
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.StampedSender;
@@ -47,7 +47,7 @@ class MqTransportTest extends OneWayContract {
     void removeQueues() {
         for (int key : keys) {
             try {
-                Libc.msgctl(Libc.msgget(key, 0), Libc.IPC_RMID, MemorySegment.NULL);
+                SysV.msgctl(SysV.msgget(key, 0), SysV.IPC_RMID, MemorySegment.NULL);
             } catch (IOException e) {
                 // Gone already, as it should be.
             }
@@ -60,7 +60,7 @@ class MqTransportTest extends OneWayContract {
 
     private static boolean exists(String key) {
         try {
-            Libc.msgget(number(key), 0);
+            SysV.msgget(number(key), 0);
             return true;
         } catch (IOException e) {
             return false;

@@ -1,6 +1,6 @@
 package dev.conduit;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Users;
 import dev.conduit.testing.OtherUsers;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterAll;
@@ -63,7 +63,7 @@ class PeerCredentialsTest {
             CompletableFuture<String> served = serveOne(listener);
             String output = runAsNobody(listener.endpoint(), "hello");
             assertEquals("echo hello", output.strip(), output);
-            assertEquals(Libc.userName(NOBODY).orElseThrow(), served.get(30, TimeUnit.SECONDS));
+            assertEquals(Users.userName(NOBODY).orElseThrow(), served.get(30, TimeUnit.SECONDS));
         }
     }
 
@@ -81,7 +81,7 @@ class PeerCredentialsTest {
                 me.send("mine");
                 assertEquals("mine", new String(me.receive(Duration.ofSeconds(10)), StandardCharsets.UTF_8));
             }
-            assertEquals(Libc.userName(0).orElseThrow(), served.get(30, TimeUnit.SECONDS));
+            assertEquals(Users.userName(0).orElseThrow(), served.get(30, TimeUnit.SECONDS));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.conduit;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.ErrnoException;
 import dev.conduit.testing.ChildJvm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -153,7 +154,7 @@ class SharedMemoryTest {
                 () -> SharedMemory.create(name, 64));
         assertEquals("shared memory '" + name + "': create: shm_open(\"/" + name
                 + "\", O_RDWR|O_CREAT|O_EXCL, 0600): File exists (errno 17)", e.getMessage());
-        assertEquals(Libc.EEXIST, assertInstanceOf(Libc.ErrnoException.class, e.getCause()).errno());
+        assertEquals(Errno.EEXIST, assertInstanceOf(ErrnoException.class, e.getCause()).errno());
         assertEquals(5, track(SharedMemory.open(name)).getInt(0));
     }
 
@@ -163,7 +164,7 @@ class SharedMemoryTest {
         NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> SharedMemory.open(name));
         assertEquals("shared memory '" + name + "': open: shm_open(\"/" + name
                 + "\", O_RDWR, 00): No such file or directory (errno 2)", e.getMessage());
-        assertEquals(Libc.ENOENT, assertInstanceOf(Libc.ErrnoException.class, e.getCause()).errno());
+        assertEquals(Errno.ENOENT, assertInstanceOf(ErrnoException.class, e.getCause()).errno());
     }
 
     @Test

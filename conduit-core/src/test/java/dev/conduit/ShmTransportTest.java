@@ -1,6 +1,6 @@
 package dev.conduit;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Processes;
 import dev.conduit.internal.shm.ShmTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
@@ -42,7 +42,7 @@ class ShmTransportTest extends ListenerContract {
     /** The ring objects this process made: there must be none once connections are set up. */
     private static List<Path> ourRings() throws Exception {
         try (Stream<Path> entries = Files.list(Path.of("/dev/shm"))) {
-            return entries.filter(p -> p.getFileName().toString().startsWith("conduit-" + Libc.getpid() + "-"))
+            return entries.filter(p -> p.getFileName().toString().startsWith("conduit-" + Processes.getpid() + "-"))
                     .toList();
         }
     }

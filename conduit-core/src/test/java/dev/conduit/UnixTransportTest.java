@@ -1,6 +1,6 @@
 package dev.conduit;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Users;
 import dev.conduit.testing.TempDir;
 import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.Test;
@@ -116,7 +116,7 @@ class UnixTransportTest extends StreamSocketContract {
 
     @Test
     void reportsPeerCredentialsAndEnforcesAllowLists() throws Exception {
-        String me = Libc.userName(Libc.getuid()).orElseThrow();
+        String me = Users.userName(Users.getuid()).orElseThrow();
         Connection[] p = pair();
         track(p[0]);
         track(p[1]);
@@ -124,12 +124,12 @@ class UnixTransportTest extends StreamSocketContract {
         assertEquals(me, p[0].peerCredentials().orElseThrow().user());
 
         dir = track(new TempDir());
-        String allowed = "unix:" + dir.resolve("a.sock") + "?allowUsers=" + Libc.getuid();
+        String allowed = "unix:" + dir.resolve("a.sock") + "?allowUsers=" + Users.getuid();
         Listener open = track(Conduit.listen(allowed));
         track(Conduit.connect(open.endpoint()));
         assertTrue(open.accept(Duration.ofSeconds(10)) != null);
 
-        String other = Libc.uidOf("nobody").isPresent() ? "nobody" : "0";
+        String other = Users.uidOf("nobody").isPresent() ? "nobody" : "0";
         Listener closed = track(Conduit.listen("unix:" + dir.resolve("b.sock") + "?allowUsers=" + other));
         Connection refused = track(Conduit.connect(closed.endpoint()));
         assertNull(closed.accept(Duration.ofMillis(200)));

@@ -1,6 +1,6 @@
 package dev.conduit;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Shm;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TestPeers;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +44,7 @@ class ZipcTransportTest extends OneWayContract {
     void removeObjects() {
         for (String name : names) {
             try {
-                Libc.shmUnlink(name);
+                Shm.unlink(name);
             } catch (IOException e) {
                 // Gone already.
             }

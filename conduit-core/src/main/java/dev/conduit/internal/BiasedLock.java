@@ -1,6 +1,6 @@
 package dev.conduit.internal;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Membarrier;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The first thread to take the lock becomes its owner, and takes and gives it back with
  * plain stores and loads. The first time another thread wants it, that thread revokes the
  * bias: it raises a flag, makes every thread of the process pass a memory barrier
- * ({@link Libc#membarrier()}), waits for the owner to give back a hold it may have, and from
+ * ({@link Membarrier#privateBarrier()}), waits for the owner to give back a hold it may have, and from
  * then on every thread, the owner too, uses an ordinary {@link ReentrantLock}. Revoking
  * happens once in a lock's life and costs some microseconds.
  *
@@ -33,7 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * ordinary {@link ReentrantLock} from the start.
  */
 public final class BiasedLock {
-    private static final boolean BIASABLE = Libc.registerMembarrier();
+    private static final boolean BIASABLE = Membarrier.registerPrivate();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle OWNER;
     /** u32, 1 while the owner holds the lock on its fast path. Written by the owner only. */
@@ -157,7 +157,7 @@ public final class BiasedLock {
         }
         if ((int) INT.getAcquire(flags, REVOKED) == 0) {
             INT.setVolatile(flags, REVOKED, 1);
-            Libc.membarrier();
+            Membarrier.privateBarrier();
         }
         if (owner == Thread.currentThread()) {
             return true; // The owner itself, after the revocation: it holds no fast-path hold now.

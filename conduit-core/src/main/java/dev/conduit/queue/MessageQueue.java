@@ -2,7 +2,7 @@ package dev.conduit.queue;
 
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.internal.mq.SysvQueue;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.SysV;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -44,7 +44,7 @@ import java.util.Objects;
  */
 public final class MessageQueue implements AutoCloseable {
     /** The key that makes a new queue every time, reachable only through its id. */
-    public static final int PRIVATE = Libc.IPC_PRIVATE;
+    public static final int PRIVATE = SysV.IPC_PRIVATE;
 
     private final SysvQueue queue;
 
@@ -110,7 +110,7 @@ public final class MessageQueue implements AutoCloseable {
         }
 
         int flags() {
-            return (create ? Libc.IPC_CREAT : 0) | (exclusive ? Libc.IPC_EXCL : 0) | permissions;
+            return (create ? SysV.IPC_CREAT : 0) | (exclusive ? SysV.IPC_EXCL : 0) | permissions;
         }
     }
 
@@ -155,12 +155,13 @@ public final class MessageQueue implements AutoCloseable {
      * @return the open queue
      * @throws IOException naming the key and {@code msgget}'s error: the queue exists (exclusive),
      *                     does not exist (not creating), no permission, too many queues
-     * @throws UnsupportedOperationException if this platform lacks System V queues as Conduit uses them
+     * @throws dev.conduit.TransportUnavailableException if this system lacks System V queues as
+     *                     Conduit uses them (it is an {@code IOException})
      */
     public static MessageQueue open(int key, Options options) throws IOException {
         Objects.requireNonNull(options, "options");
         return new MessageQueue(SysvQueue.open(nameOf(key), key, key == PRIVATE ? options.permissions()
-                | Libc.IPC_CREAT : options.flags()));
+                | SysV.IPC_CREAT : options.flags()));
     }
 
     /**
@@ -170,7 +171,6 @@ public final class MessageQueue implements AutoCloseable {
      * @param key the key, or {@link #PRIVATE} for a new queue that only its id reaches
      * @return the open queue
      * @throws IOException as {@link #open(int, Options)}
-     * @throws UnsupportedOperationException as {@link #open(int, Options)}
      */
     public static MessageQueue open(int key) throws IOException {
         return open(key, Options.DEFAULT);
@@ -300,11 +300,11 @@ public final class MessageQueue implements AutoCloseable {
     public Stat stat() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ds = queue.stat("stat", arena);
-            return new Stat(ds.get(ValueLayout.JAVA_LONG, Libc.MSQID_QNUM), ds.get(ValueLayout.JAVA_LONG,
-                    Libc.MSQID_CBYTES), ds.get(ValueLayout.JAVA_LONG, Libc.MSQID_QBYTES),
-                    ds.get(ValueLayout.JAVA_INT, Libc.MSQID_MODE) & 0777, ds.get(ValueLayout.JAVA_INT,
-                    Libc.MSQID_UID), ds.get(ValueLayout.JAVA_INT, Libc.MSQID_LSPID),
-                    ds.get(ValueLayout.JAVA_INT, Libc.MSQID_LRPID));
+            return new Stat(ds.get(ValueLayout.JAVA_LONG, SysV.MSQID_QNUM), ds.get(ValueLayout.JAVA_LONG,
+                    SysV.MSQID_CBYTES), ds.get(ValueLayout.JAVA_LONG, SysV.MSQID_QBYTES),
+                    ds.get(ValueLayout.JAVA_INT, SysV.MSQID_MODE) & 0777, ds.get(ValueLayout.JAVA_INT,
+                    SysV.MSQID_UID), ds.get(ValueLayout.JAVA_INT, SysV.MSQID_LSPID),
+                    ds.get(ValueLayout.JAVA_INT, SysV.MSQID_LRPID));
         }
     }
 

@@ -4,7 +4,7 @@ import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Listener;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Processes;
 import dev.conduit.testing.CPeer;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
@@ -184,7 +184,7 @@ class CRingInteropTest {
                     return at;
                 });
                 Waits.until("both sides sleep on their futexes", WAIT,
-                        () -> Waits.isIn(received.thread(), "Libc", "futexWait") && Waits.isAsleep(peer));
+                        () -> Waits.isIn(received.thread(), "Futex", "await") && Waits.isAsleep(peer));
                 long sentAt = System.nanoTime();
                 c.send(message);
                 latencies[i] = received.result().get(10, TimeUnit.SECONDS) - sentAt;
@@ -326,7 +326,7 @@ class CRingInteropTest {
 
     /** The ring objects this process made: there must be none once connections are set up. */
     private static List<String> ourRings() throws IOException {
-        String prefix = "conduit-" + Libc.getpid() + "-";
+        String prefix = "conduit-" + Processes.getpid() + "-";
         try (Stream<Path> entries = Files.list(Path.of("/dev/shm"))) {
             return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).toList();
         }

@@ -4,7 +4,7 @@ import dev.conduit.Conduit;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Shm;
 import dev.conduit.testing.CPeer;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
@@ -80,7 +80,7 @@ class ZipcInteropTest {
             end.close();
         }
         try {
-            Libc.shmUnlink(name);
+            Shm.unlink(name);
         } catch (IOException e) {
             // Removed by the last end to close, as it should be.
         }

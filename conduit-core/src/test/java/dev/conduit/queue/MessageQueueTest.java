@@ -1,7 +1,7 @@
 package dev.conduit.queue;
 
 import dev.conduit.ConnectionClosedException;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.SysV;
 import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -57,7 +57,7 @@ class MessageQueueTest {
     /** Removes a queue even through a closed handle; a removed one is fine. */
     static void removeById(int id) {
         try {
-            Libc.msgctl(id, Libc.IPC_RMID, MemorySegment.NULL);
+            SysV.msgctl(id, SysV.IPC_RMID, MemorySegment.NULL);
         } catch (IOException e) {
             // Already removed by the test.
         }
@@ -173,7 +173,7 @@ class MessageQueueTest {
                 }
             }, r -> Thread.ofPlatform().daemon().start(r));
             Waits.until("send blocks in msgsnd", Duration.ofSeconds(10),
-                    () -> Thread.getAllStackTraces().keySet().stream().anyMatch(t -> Waits.isIn(t, "Libc", "msgsnd")));
+                    () -> Thread.getAllStackTraces().keySet().stream().anyMatch(t -> Waits.isIn(t, "SysV", "msgsnd")));
             assertFalse(blocked.isDone());
             assertEquals(1, q.receive(0).type());
             blocked.get(10, TimeUnit.SECONDS);
@@ -301,7 +301,7 @@ class MessageQueueTest {
     }
 
     static boolean blockedIn(String call) {
-        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> Waits.isIn(t, "Libc", call));
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> Waits.isIn(t, "SysV", call));
     }
 
     @FunctionalInterface

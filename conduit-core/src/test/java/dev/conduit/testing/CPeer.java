@@ -1,6 +1,6 @@
 package dev.conduit.testing;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Shm;
 
 import java.io.File;
 import java.io.IOException;
@@ -33,7 +33,7 @@ public final class CPeer {
             InterruptedException {
         List<String> command = new ArrayList<>();
         Optional<Path> gcc = onPath("gcc");
-        String unavailable = Libc.sharedMemorySupport()
+        String unavailable = Shm.unavailability()
                 .orElse(gcc.isEmpty() ? "gcc not found on PATH; " + String.join(", ", sources) + " cannot be built"
                         : null);
         if (unavailable != null) {

@@ -1,8 +1,7 @@
 package dev.conduit.testing;
 
 import dev.conduit.Conduit;
-import dev.conduit.internal.posix.Libc;
-
+import dev.conduit.internal.posix.Users;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -41,10 +40,10 @@ public final class OtherUsers implements AutoCloseable {
 
     /** @return why no child can run as another user here, or empty if one can */
     public static Optional<String> unavailable() {
-        return Optional.ofNullable(Libc.getuid() != 0 ? "the tests run as uid " + Libc.getuid()
+        return Optional.ofNullable(Users.getuid() != 0 ? "the tests run as uid " + Users.getuid()
                 + ", not root, so they cannot start a process as another user"
                 : !Files.isExecutable(SETPRIV) ? "there is no " + SETPRIV + " to start a process as another user"
-                : Libc.userName(NOBODY).isEmpty() ? "this system has no user " + NOBODY + " to run a process as"
+                : Users.userName(NOBODY).isEmpty() ? "this system has no user " + NOBODY + " to run a process as"
                 : null);
     }
 

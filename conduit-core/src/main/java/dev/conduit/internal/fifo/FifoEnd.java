@@ -3,7 +3,8 @@ package dev.conduit.internal.fifo;
 import dev.conduit.Endpoint;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Options;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.PosixFiles;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -43,8 +44,8 @@ abstract sealed class FifoEnd extends AbstractConnection permits FifoReceiver, F
     protected final String file;
     private final Arena arena = Arena.ofShared();
     /** {@code errno} and {@code pollfd} of the one thread that holds {@link #io}. */
-    protected final MemorySegment errnoState = Libc.allocateErrnoState(arena);
-    private final MemorySegment pollState = Libc.allocatePoll(arena);
+    protected final MemorySegment errnoState = Errno.allocateState(arena);
+    private final MemorySegment pollState = PosixFiles.allocatePoll(arena);
     private boolean fdClosed;
     private long virtualPark = VIRTUAL_PARK_MIN_NANOS;
     private final long spinNanos;
@@ -79,16 +80,16 @@ abstract sealed class FifoEnd extends AbstractConnection permits FifoReceiver, F
             if (spin && spinNanos > 0) {
                 long until = System.nanoTime() + Math.min(spinNanos, left);
                 do {
-                    int ready = Libc.pollOne(fd, events, 0, pollState, errnoState);
+                    int ready = PosixFiles.pollOne(fd, events, 0, pollState, errnoState);
                     if (ready != 0) {
                         return ready;
                     }
                     Thread.onSpinWait();
                 } while (System.nanoTime() - until < 0);
             }
-            return Libc.pollOne(fd, events, left, pollState, errnoState);
+            return PosixFiles.pollOne(fd, events, left, pollState, errnoState);
         }
-        int ready = Libc.pollOne(fd, events, 0, pollState, errnoState);
+        int ready = PosixFiles.pollOne(fd, events, 0, pollState, errnoState);
         if (ready != 0) {
             virtualPark = VIRTUAL_PARK_MIN_NANOS;
             return ready;
@@ -100,7 +101,7 @@ abstract sealed class FifoEnd extends AbstractConnection permits FifoReceiver, F
 
     /** @return the revents of the FIFO now, without waiting; called under {@link #io} */
     protected final int readiness(short events) throws IOException {
-        return Libc.pollOne(fd, events, 0, pollState, errnoState);
+        return PosixFiles.pollOne(fd, events, 0, pollState, errnoState);
     }
 
     /** @return a {@link System#nanoTime()} deadline for a wait of {@code waitNanos}, 0 for none */
@@ -115,8 +116,8 @@ abstract sealed class FifoEnd extends AbstractConnection permits FifoReceiver, F
 
     /** @return an I/O failure of a FIFO call, naming the endpoint, call and errno */
     protected final IOException failure(String call, String what) {
-        int errno = Libc.errno(errnoState);
-        return new IOException(name + ": " + call + ": " + what + "(" + file + ") failed: " + Libc.strerror(errno)
+        int errno = Errno.value(errnoState);
+        return new IOException(name + ": " + call + ": " + what + "(" + file + ") failed: " + Errno.text(errno)
                 + " (errno " + errno + ")");
     }
 
@@ -147,7 +148,7 @@ abstract sealed class FifoEnd extends AbstractConnection permits FifoReceiver, F
             }
             beforeClose();
             fdClosed = true;
-            Libc.close(fd);
+            PosixFiles.close(fd);
         } finally {
             io.unlock();
         }

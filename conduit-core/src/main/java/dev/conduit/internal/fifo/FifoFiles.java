@@ -1,8 +1,11 @@
 package dev.conduit.internal.fifo;
 
-import dev.conduit.internal.posix.Libc;
-import dev.conduit.internal.posix.Libc.ErrnoException;
-import dev.conduit.internal.posix.Libc.FileStatus;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.ErrnoException;
+import dev.conduit.internal.posix.Fifos;
+import dev.conduit.internal.posix.PosixFiles.FileStatus;
+import dev.conduit.internal.posix.PosixFiles;
+import dev.conduit.internal.posix.Users;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -33,9 +36,9 @@ public final class FifoFiles {
     public static boolean create(Path path) throws IOException {
         String file = checkPath(path);
         try {
-            Libc.mkfifo(file, OWNER_READ_WRITE);
+            Fifos.mkfifo(file, OWNER_READ_WRITE);
         } catch (ErrnoException e) {
-            if (e.errno() != Libc.EEXIST) {
+            if (e.errno() != Errno.EEXIST) {
                 throw new IOException("Fifo.create(" + file + "): " + e.getMessage(), e);
             }
             requireFifo(path, "Fifo.create");
@@ -43,20 +46,20 @@ public final class FifoFiles {
         }
         int fd;
         try {
-            fd = Libc.open(file, Libc.O_PATH | Libc.O_NOFOLLOW);
+            fd = PosixFiles.open(file, PosixFiles.O_PATH | PosixFiles.O_NOFOLLOW);
         } catch (ErrnoException e) {
             throw new IOException("Fifo.create(" + file + "): the new FIFO vanished before its mode was set: "
                     + e.getMessage(), e);
         }
         try {
-            FileStatus status = Libc.fstat(fd);
-            if (!status.isFifo() || status.uid() != Libc.getuid()) {
+            FileStatus status = PosixFiles.fstat(fd);
+            if (!status.isFifo() || status.uid() != Users.getuid()) {
                 throw new FileAlreadyExistsException(file, null, "Fifo.create: the new FIFO was replaced by another"
                         + " file before its mode was set; left alone");
             }
             Files.setPosixFilePermissions(Path.of("/proc/self/fd/" + fd), PosixFilePermissions.fromString("rw-------"));
         } finally {
-            Libc.close(fd);
+            PosixFiles.close(fd);
         }
         return true;
     }
@@ -97,8 +100,8 @@ public final class FifoFiles {
         } catch (NoSuchFileException e) {
             return Kind.ABSENT;
         }
-        int type = (int) attributes.get("mode") & Libc.S_IFMT;
-        if (type == Libc.S_IFIFO) {
+        int type = (int) attributes.get("mode") & PosixFiles.S_IFMT;
+        if (type == PosixFiles.S_IFIFO) {
             return Kind.FIFO;
         }
         return type == 0120000 ? Kind.LINK : Kind.OTHER;
@@ -120,7 +123,7 @@ public final class FifoFiles {
      * Opens a FIFO end without blocking and without following a symbolic link, and checks that
      * what it opened is a FIFO.
      *
-     * @param flags {@link Libc#O_RDONLY} or {@link Libc#O_WRONLY}; {@code O_NONBLOCK} and
+     * @param flags {@link PosixFiles#O_RDONLY} or {@link PosixFiles#O_WRONLY}; {@code O_NONBLOCK} and
      *              {@code O_NOFOLLOW} are added
      * @return the descriptor, non-blocking
      * @throws ErrnoException from {@code open} ({@code ENXIO}: a writer found no reader)
@@ -129,21 +132,21 @@ public final class FifoFiles {
     static int open(String endpoint, String call, String file, int flags) throws IOException {
         int fd;
         try {
-            fd = Libc.open(file, flags | Libc.O_NONBLOCK | Libc.O_NOFOLLOW | Libc.O_NOCTTY);
+            fd = PosixFiles.open(file, flags | PosixFiles.O_NONBLOCK | PosixFiles.O_NOFOLLOW | PosixFiles.O_NOCTTY);
         } catch (ErrnoException e) {
-            if (e.errno() == Libc.ELOOP) {
+            if (e.errno() == Errno.ELOOP) {
                 throw new IOException(endpoint + ": " + call + ": " + file
                         + " is a symbolic link; FIFOs are never opened through one", e);
             }
             throw e;
         }
         try {
-            if (!Libc.fstat(fd).isFifo()) {
+            if (!PosixFiles.fstat(fd).isFifo()) {
                 throw new IOException(endpoint + ": " + call + ": " + file + " is not a FIFO; left alone");
             }
             return fd;
         } catch (IOException | RuntimeException e) {
-            Libc.close(fd);
+            PosixFiles.close(fd);
             throw e;
         }
     }

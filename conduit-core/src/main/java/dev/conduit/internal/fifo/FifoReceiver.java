@@ -4,7 +4,8 @@ import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.internal.frame.Framing;
 import dev.conduit.internal.frame.StreamDecoder;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.PosixFiles;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -88,11 +89,11 @@ final class FifoReceiver extends FifoEnd {
                         return true;
                     }
                 } else if (n < 0) {
-                    int ready = readiness(Libc.POLLIN);
-                    if ((ready & Libc.POLLIN) != 0) {
+                    int ready = readiness(PosixFiles.POLLIN);
+                    if ((ready & PosixFiles.POLLIN) != 0) {
                         continue;
                     }
-                    if ((ready & Libc.POLLHUP) != 0) {
+                    if ((ready & PosixFiles.POLLHUP) != 0) {
                         if (!decoder.endOfInput() && decoder.next()) {
                             return true;
                         }
@@ -102,7 +103,7 @@ final class FifoReceiver extends FifoEnd {
                 if (expired(waitNanos, deadline)) {
                     return false;
                 }
-                await(Libc.POLLIN, deadline, !waited);
+                await(PosixFiles.POLLIN, deadline, !waited);
                 waited = true;
             }
         } finally {
@@ -156,7 +157,7 @@ final class FifoReceiver extends FifoEnd {
                 known = dst;
                 knownAddress = MemorySegment.ofBuffer(dst).address() - dst.position();
             }
-            long n = Libc.read(fd, knownAddress + dst.position(), dst.remaining(), errnoState);
+            long n = PosixFiles.read(fd, knownAddress + dst.position(), dst.remaining(), errnoState);
             if (n > 0) {
                 dst.position(dst.position() + (int) n);
                 return (int) n;
@@ -164,8 +165,8 @@ final class FifoReceiver extends FifoEnd {
             if (n == 0) {
                 return -1;
             }
-            int errno = Libc.errno(errnoState);
-            if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
+            int errno = Errno.value(errnoState);
+            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
                 return 0;
             }
             throw failure("receive", "read");

@@ -3,7 +3,9 @@ package dev.conduit.internal.fifo;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.internal.frame.Framing;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.Fifos;
+import dev.conduit.internal.posix.PosixFiles;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -76,12 +78,12 @@ final class FifoSender extends FifoEnd {
                 return false;
             }
             int total = (int) Math.min(framing.encodedLength(length), Integer.MAX_VALUE);
-            if (total > Libc.PIPE_BUF || batched + total > Libc.PIPE_BUF) {
+            if (total > Fifos.PIPE_BUF || batched + total > Fifos.PIPE_BUF) {
                 if (batched > 0 && !writeAll(mode, batched)) {
                     return false;
                 }
                 batched = 0;
-                if (total > Libc.PIPE_BUF) {
+                if (total > Fifos.PIPE_BUF) {
                     return writeLong(payload, offset, length, mode);
                 }
             }
@@ -112,7 +114,7 @@ final class FifoSender extends FifoEnd {
     /** Writes the buffer's first {@code count} (at most PIPE_BUF) bytes in one write. */
     private boolean writeAll(SendMode mode, int count) throws IOException {
         while (true) {
-            long n = Libc.write(fd, bufferAddress, count, errnoState);
+            long n = PosixFiles.write(fd, bufferAddress, count, errnoState);
             if (n == count) {
                 return true;
             }
@@ -133,7 +135,7 @@ final class FifoSender extends FifoEnd {
             copy(payload, offset, length, sent, chunk, 0);
             int done = 0;
             while (done < chunk) {
-                long n = Libc.write(fd, bufferAddress + done, chunk - done, errnoState);
+                long n = PosixFiles.write(fd, bufferAddress + done, chunk - done, errnoState);
                 if (n > 0) {
                     done += (int) n;
                     continue;
@@ -189,7 +191,7 @@ final class FifoSender extends FifoEnd {
         while (pendingFrom < pending.length) {
             int chunk = Math.min(pending.length - pendingFrom, BUFFER_BYTES);
             MemorySegment.copy(pending, pendingFrom, bufferSegment, ValueLayout.JAVA_BYTE, 0, chunk);
-            long n = Libc.write(fd, bufferAddress, chunk, errnoState);
+            long n = PosixFiles.write(fd, bufferAddress, chunk, errnoState);
             if (n > 0) {
                 pendingFrom += (int) n;
                 continue;
@@ -202,7 +204,7 @@ final class FifoSender extends FifoEnd {
             if (closing != 0 && (linger == 0 || System.nanoTime() - closing > linger)) {
                 throw closedLocally(call);
             }
-            await(Libc.POLLOUT, 0, false);
+            await(PosixFiles.POLLOUT, 0, false);
         }
         pending = null;
         return true;
@@ -213,11 +215,11 @@ final class FifoSender extends FifoEnd {
         if (n >= 0) {
             return;
         }
-        int errno = Libc.errno(errnoState);
-        if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
+        int errno = Errno.value(errnoState);
+        if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
             return;
         }
-        if (errno == Libc.EPIPE) {
+        if (errno == Errno.EPIPE) {
             throw new ConnectionClosedException(name + ": " + call + ": the receiver closed the FIFO (EPIPE);"
                     + " nothing more can be sent on this end");
         }
@@ -225,7 +227,7 @@ final class FifoSender extends FifoEnd {
     }
 
     private void waitForRoom(String call) throws IOException {
-        await(Libc.POLLOUT, 0, false);
+        await(PosixFiles.POLLOUT, 0, false);
         if (isClosedLocally()) {
             throw closedLocally(call);
         }
@@ -256,14 +258,14 @@ final class FifoSender extends FifoEnd {
         long since = System.nanoTime();
         try {
             while (batched > 0 && pending == null) {
-                long n = Libc.write(fd, bufferAddress, batched, errnoState);
+                long n = PosixFiles.write(fd, bufferAddress, batched, errnoState);
                 if (n == batched) {
                     batched = 0;
-                } else if (n >= 0 || Libc.errno(errnoState) != Libc.EAGAIN && Libc.errno(errnoState) != Libc.EINTR
+                } else if (n >= 0 || Errno.value(errnoState) != Errno.EAGAIN && Errno.value(errnoState) != Errno.EINTR
                         || System.nanoTime() - since > CLOSE_LINGER_NANOS) {
                     return;
                 } else {
-                    await(Libc.POLLOUT, since + CLOSE_LINGER_NANOS, false);
+                    await(PosixFiles.POLLOUT, since + CLOSE_LINGER_NANOS, false);
                 }
             }
         } catch (IOException e) {

@@ -9,8 +9,10 @@ import dev.conduit.internal.Backoff;
 import dev.conduit.internal.OneWayTransport;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.frame.Framing;
-import dev.conduit.internal.posix.Libc;
-import dev.conduit.internal.posix.Libc.ErrnoException;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.ErrnoException;
+import dev.conduit.internal.posix.Fifos;
+import dev.conduit.internal.posix.PosixFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +20,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -63,7 +66,7 @@ public final class FifoTransport implements OneWayTransport {
         }
         int fd;
         try {
-            fd = FifoFiles.open(endpoint.toString(), "openReceiver", path.toString(), Libc.O_RDONLY);
+            fd = FifoFiles.open(endpoint.toString(), "openReceiver", path.toString(), PosixFiles.O_RDONLY);
         } catch (ErrnoException e) {
             throw new IOException(endpoint + ": openReceiver: " + e.getMessage(), e);
         }
@@ -82,11 +85,11 @@ public final class FifoTransport implements OneWayTransport {
         Backoff backoff = new Backoff(waitNanos);
         while (true) {
             try {
-                int fd = FifoFiles.open(endpoint.toString(), "openSender", file, Libc.O_WRONLY);
+                int fd = FifoFiles.open(endpoint.toString(), "openSender", file, PosixFiles.O_WRONLY);
                 applyPipeSize(endpoint, "openSender", fd, pipeSize);
                 return new FifoSender(endpoint, maxFrame, framing, fd, file);
             } catch (ErrnoException e) {
-                boolean retry = e.errno() == Libc.ENXIO || e.errno() == Libc.ENOENT;
+                boolean retry = e.errno() == Errno.ENXIO || e.errno() == Errno.ENOENT;
                 if (!retry || !backoff.pause(endpoint + ": openSender, waiting for a receiver,")) {
                     throw openSenderFailure(endpoint, timeout, waitNanos, e);
                 }
@@ -98,9 +101,9 @@ public final class FifoTransport implements OneWayTransport {
             ErrnoException e) {
         String waited = waitNanos > 0 ? " (waited " + AbstractConnection.text(timeout) + ")" : "";
         String text = switch (e.errno()) {
-            case Libc.ENXIO -> "no receiver has the FIFO open" + waited + "; a receiver must open the FIFO first"
+            case Errno.ENXIO -> "no receiver has the FIFO open" + waited + "; a receiver must open the FIFO first"
                     + " (Conduit.openReceiver), or pass a time-out to openSender to wait for one";
-            case Libc.ENOENT -> "no FIFO at " + endpoint.address() + waited + "; a receiver makes it when it"
+            case Errno.ENOENT -> "no FIFO at " + endpoint.address() + waited + "; a receiver makes it when it"
                     + " opens (Conduit.openReceiver), or make it with Fifo.create";
             default -> e.getMessage();
         };
@@ -108,15 +111,15 @@ public final class FifoTransport implements OneWayTransport {
     }
 
     private static void checkAvailable(Endpoint endpoint) throws TransportUnavailableException {
-        if (!System.getProperty("os.name", "").startsWith("Linux")) {
-            throw new TransportUnavailableException(endpoint + ": fifo: needs Linux (it relies on Linux's"
-                    + " poll semantics for FIFOs and on F_SETPIPE_SZ); this is " + System.getProperty("os.name"));
+        Optional<String> why = Fifos.unavailability().or(PosixFiles::unavailability);
+        if (why.isPresent()) {
+            throw new TransportUnavailableException(endpoint + ": " + why.get());
         }
     }
 
     /** @return the {@code pipeSize} option, or 0 if absent */
     private static int pipeSize(Endpoint endpoint) {
-        return (int) Options.size(endpoint, PIPE_SIZE, 0, Libc.PIPE_BUF, 1L << 30);
+        return (int) Options.size(endpoint, PIPE_SIZE, 0, Fifos.PIPE_BUF, 1L << 30);
     }
 
     private static void applyPipeSize(Endpoint endpoint, String call, int fd, int asked) throws IOException {
@@ -124,17 +127,17 @@ public final class FifoTransport implements OneWayTransport {
             return;
         }
         try {
-            int granted = Libc.setPipeSize(fd, asked);
+            int granted = Fifos.setPipeSize(fd, asked);
             if (granted != asked) {
                 LOG.log(System.Logger.Level.INFO, "{0}: {1}: pipeSize={2} asked, the kernel granted {3} bytes",
                         endpoint, call, asked, granted);
             }
         } catch (ErrnoException e) {
-            Libc.close(fd);
+            PosixFiles.close(fd);
             String why = switch (e.errno()) {
-                case Libc.EPERM -> "above the limit for unprivileged processes, " + PIPE_MAX_SIZE + " = "
+                case Errno.EPERM -> "above the limit for unprivileged processes, " + PIPE_MAX_SIZE + " = "
                         + pipeMaxSize() + " (raise it, or run with CAP_SYS_RESOURCE)";
-                case Libc.EBUSY -> "smaller than what the FIFO holds now";
+                case Errno.EBUSY -> "smaller than what the FIFO holds now";
                 default -> "";
             };
             throw new IOException(endpoint + ": " + call + ": pipeSize=" + asked + " refused" + (why.isEmpty() ? ""

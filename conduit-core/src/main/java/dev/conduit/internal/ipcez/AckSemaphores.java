@@ -1,6 +1,7 @@
 package dev.conduit.internal.ipcez;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.PosixFiles;
+import dev.conduit.internal.posix.Semaphores;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -42,11 +43,11 @@ final class AckSemaphores {
      * used, whoever made it.
      */
     static AckSemaphores open(String readyName, String ackedName, int mode) throws IOException {
-        MemorySegment ready = Libc.semOpen(readyName, 0, mode);
+        MemorySegment ready = Semaphores.open(readyName, 0, mode);
         try {
-            return new AckSemaphores(readyName, ackedName, ready, Libc.semOpen(ackedName, 0, mode));
+            return new AckSemaphores(readyName, ackedName, ready, Semaphores.open(ackedName, 0, mode));
         } catch (IOException | RuntimeException e) {
-            Libc.semClose(ready, readyName);
+            Semaphores.close(ready, readyName);
             throw e;
         }
     }
@@ -61,15 +62,15 @@ final class AckSemaphores {
         try {
             return new AckSemaphores(readyName, ackedName, ready, fresh(ackedName, mode));
         } catch (IOException | RuntimeException e) {
-            Libc.semClose(ready, readyName);
-            Libc.semUnlink(readyName);
+            Semaphores.close(ready, readyName);
+            Semaphores.unlink(readyName);
             throw e;
         }
     }
 
     private static MemorySegment fresh(String name, int mode) throws IOException {
-        Libc.semUnlink(name);
-        MemorySegment sem = Libc.semOpen(name, Libc.O_EXCL, mode);
+        Semaphores.unlink(name);
+        MemorySegment sem = Semaphores.open(name, PosixFiles.O_EXCL, mode);
         // sem_open applies the umask; the mode asked for is what the endpoint promises.
         Path file = Path.of("/dev/shm", "sem." + name.substring(1));
         try {
@@ -107,9 +108,9 @@ final class AckSemaphores {
             }
             closed = true;
             try {
-                Libc.semClose(ready, readyName);
+                Semaphores.close(ready, readyName);
             } finally {
-                Libc.semClose(acked, ackedName);
+                Semaphores.close(acked, ackedName);
             }
         } finally {
             guard.writeLock().unlock();
@@ -119,9 +120,9 @@ final class AckSemaphores {
     /** Removes the names, so the next listener or client makes new semaphores; open ones still work. */
     void unlink() throws IOException {
         try {
-            Libc.semUnlink(readyName);
+            Semaphores.unlink(readyName);
         } finally {
-            Libc.semUnlink(ackedName);
+            Semaphores.unlink(ackedName);
         }
     }
 
@@ -137,7 +138,7 @@ final class AckSemaphores {
     boolean tryTakeReady() throws IOException {
         guard.readLock().lock();
         try {
-            return !closed && Libc.semTryWait(ready, readyName);
+            return !closed && Semaphores.tryWait(ready, readyName);
         } finally {
             guard.readLock().unlock();
         }
@@ -157,9 +158,9 @@ final class AckSemaphores {
                 return false;
             }
             if (nanos <= 0 || Thread.currentThread().isVirtual()) {
-                return Libc.semTryWait(acked, ackedName);
+                return Semaphores.tryWait(acked, ackedName);
             }
-            return Libc.semWait(acked, nanos, ackedName);
+            return Semaphores.await(acked, nanos, ackedName);
         } finally {
             guard.readLock().unlock();
         }
@@ -169,7 +170,7 @@ final class AckSemaphores {
     int ackedValue() throws IOException {
         guard.readLock().lock();
         try {
-            return closed ? 0 : Libc.semValue(acked, ackedName);
+            return closed ? 0 : Semaphores.value(acked, ackedName);
         } finally {
             guard.readLock().unlock();
         }
@@ -179,7 +180,7 @@ final class AckSemaphores {
         guard.readLock().lock();
         try {
             if (!closed) {
-                Libc.semPost(sem, name);
+                Semaphores.post(sem, name);
             }
         } finally {
             guard.readLock().unlock();

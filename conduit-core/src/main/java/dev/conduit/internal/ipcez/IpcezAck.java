@@ -3,8 +3,9 @@ package dev.conduit.internal.ipcez;
 import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.Options;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Semaphores;
 import dev.conduit.internal.unix.UnixTransport;
 
 import java.io.IOException;
@@ -113,9 +114,9 @@ public final class IpcezAck {
 
     private static void checkSupported(Endpoint endpoint) throws IOException {
         ackTimeoutNanos(endpoint); // a malformed time-out fails before anything is made
-        String why = Libc.semaphoreSupport().orElse(null);
+        String why = Semaphores.unavailability().orElse(null);
         if (why != null) {
-            throw new IOException(endpoint + ": ack=ipcez: " + why);
+            throw new TransportUnavailableException(endpoint + ": ack=ipcez: " + why);
         }
     }
 }

@@ -2,7 +2,8 @@ package dev.conduit.internal.log;
 
 import dev.conduit.Endpoint;
 import dev.conduit.LogDamagedException;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.PosixFiles;
+import dev.conduit.internal.posix.Processes;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -96,7 +97,7 @@ final class LogDirectory {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(path, ".tmp-*")) {
             for (Path file : files) {
                 Matcher m = TEMPORARY_NAME.matcher(file.getFileName().toString());
-                if (m.matches() && !Libc.processExists(Integer.parseInt(m.group(1)))) {
+                if (m.matches() && !Processes.exists(Integer.parseInt(m.group(1)))) {
                     Files.deleteIfExists(file);
                 }
             }
@@ -177,14 +178,14 @@ final class LogDirectory {
     private Segment openOrCreate(long base, long fileBytes, String call) throws IOException {
         Path file = segmentFile(base);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            Path temporary = path.resolve(".tmp-" + Libc.getpid() + "-"
+            Path temporary = path.resolve(".tmp-" + Processes.getpid() + "-"
                     + Long.toHexString(ThreadLocalRandom.current().nextLong()));
             try {
-                int fd = Libc.createExclusive(temporary.toString(), 0600);
+                int fd = PosixFiles.createExclusive(temporary.toString(), 0600);
                 try {
-                    Libc.posixFallocate(fd, fileBytes);
+                    PosixFiles.posixFallocate(fd, fileBytes);
                 } finally {
-                    Libc.close(fd);
+                    PosixFiles.close(fd);
                 }
                 Files.setPosixFilePermissions(temporary, OWNER_ONLY_FILE);
                 try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE,

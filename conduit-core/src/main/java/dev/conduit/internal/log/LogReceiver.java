@@ -6,7 +6,7 @@ import dev.conduit.FrameTooLongException;
 import dev.conduit.LogDamage;
 import dev.conduit.LogDamagedException;
 import dev.conduit.internal.AbstractConnection;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Futex;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -56,7 +56,7 @@ public final class LogReceiver extends AbstractConnection {
     private final Damages damages;
     private final CRC32C crc = new CRC32C();
     private final Arena timespecs = Arena.ofShared();
-    private final MemorySegment timespec = Libc.allocateTimespec(timespecs);
+    private final MemorySegment timespec = Futex.allocateTimespec(timespecs);
     private volatile Segment segment;
     /** The state word a thread of this receiver sleeps on, for close to wake. */
     private volatile MemorySegment sleepingOn;
@@ -386,7 +386,7 @@ public final class LogReceiver extends AbstractConnection {
         try {
             int state = s.readerSleeps(at);
             if (Segment.uncommitted(state) && !isClosedLocally()) {
-                Libc.futexWait(word, state, timespec, sleep);
+                Futex.await(word, state, timespec, sleep);
             }
         } finally {
             s.readerAwake();
@@ -402,7 +402,7 @@ public final class LogReceiver extends AbstractConnection {
             MemorySegment word = sleepingOn;
             if (word != null) {
                 try {
-                    Libc.futexWake(word, Integer.MAX_VALUE);
+                    Futex.wake(word, Integer.MAX_VALUE);
                 } catch (IllegalStateException e) {
                     // Unmapped meanwhile: nobody sleeps on it.
                 }

@@ -4,7 +4,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.BiasedLock;
 import dev.conduit.internal.Payloads;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Processes;
 
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
@@ -34,7 +34,7 @@ public final class LogSender extends AbstractConnection {
 
     private final LogDirectory directory;
     private final boolean sync;
-    private final int pid = Libc.getpid();
+    private final int pid = Processes.getpid();
     /** This process's start time, stamped on each claimed record until it is committed (0: unknown). */
     private final int stamp = Writers.stamp(pid);
     private final BiasedLock sendLock = new BiasedLock();

@@ -7,7 +7,7 @@ import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.OneWayTransport;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.frame.Frames;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Shm;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -183,7 +183,7 @@ public final class LogTransport implements OneWayTransport {
     }
 
     private static void checkSupported(Endpoint endpoint) throws TransportUnavailableException {
-        Optional<String> why = Libc.sharedMemorySupport();
+        Optional<String> why = Shm.unavailability();
         if (why.isPresent()) {
             throw new TransportUnavailableException(endpoint + ": " + why.get());
         }

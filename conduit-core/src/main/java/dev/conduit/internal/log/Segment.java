@@ -1,6 +1,7 @@
 package dev.conduit.internal.log;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Futex;
+import dev.conduit.internal.posix.Processes;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -156,7 +157,7 @@ final class Segment implements AutoCloseable {
         ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
         h.putLong((int) MAGIC_AT, MAGIC).putInt((int) VERSION_AT, VERSION).putInt((int) HEADER_BYTES_AT, HEADER_BYTES)
                 .putLong((int) FILE_BYTES_AT, fileBytes).putLong((int) BASE_AT, base).putInt((int) PID_AT,
-                        Libc.getpid());
+                        Processes.getpid());
         channel.write(h, 0);
     }
 
@@ -277,7 +278,7 @@ final class Segment implements AutoCloseable {
         if ((int) INT.getAcquire(header, WAITERS_AT) == 0) {
             return false;
         }
-        Libc.futexWake(stateWord(offset), Integer.MAX_VALUE);
+        Futex.wake(stateWord(offset), Integer.MAX_VALUE);
         return true;
     }
 

@@ -1,6 +1,6 @@
 package dev.conduit.internal.log;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Processes;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,7 +44,7 @@ final class Writers {
      *         stamped the record, one that started when the writer did
      */
     static boolean alive(int pid, int state) {
-        if (!Libc.processExists(pid)) {
+        if (!Processes.exists(pid)) {
             return false;
         }
         if (state == 0) {

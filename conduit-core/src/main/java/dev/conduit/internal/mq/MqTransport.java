@@ -7,7 +7,9 @@ import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Backoff;
 import dev.conduit.internal.OneWayTransport;
 import dev.conduit.internal.Options;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.ErrnoException;
+import dev.conduit.internal.posix.SysV;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -105,7 +107,7 @@ public final class MqTransport implements OneWayTransport {
             try {
                 return SysvQueue.open(endpoint.toString(), key, WRITE);
             } catch (IOException e) {
-                if (!(e.getCause() instanceof Libc.ErrnoException errno) || errno.errno() != Libc.ENOENT) {
+                if (!(e.getCause() instanceof ErrnoException errno) || errno.errno() != Errno.ENOENT) {
                     throw e;
                 }
                 if (!backoff.pause(endpoint + ": openSender, waiting for the queue,")) {
@@ -138,7 +140,7 @@ public final class MqTransport implements OneWayTransport {
     private static int maxFrame(Endpoint endpoint, SysvQueue queue) throws IOException {
         long capacity;
         try (Arena arena = Arena.ofConfined()) {
-            capacity = queue.stat("open", arena).get(ValueLayout.JAVA_LONG, Libc.MSQID_QBYTES);
+            capacity = queue.stat("open", arena).get(ValueLayout.JAVA_LONG, SysV.MSQID_QBYTES);
         }
         int limit = (int) Math.min(queue.msgmax(), capacity);
         if (endpoint.option(Options.MAX_FRAME).isEmpty()) {
@@ -164,7 +166,7 @@ public final class MqTransport implements OneWayTransport {
             throw new IllegalArgumentException("endpoint '" + endpoint + "': expected mq:KEY with KEY a number, decimal"
                     + " or hexadecimal as 0x2a (what ftok returns, or ipcs -q lists); got '" + text + "'", e);
         }
-        if (key == Libc.IPC_PRIVATE) {
+        if (key == SysV.IPC_PRIVATE) {
             throw new IllegalArgumentException("endpoint '" + endpoint + "': key 0 is IPC_PRIVATE, which no other"
                     + " process can open; pick another key, or use dev.conduit.queue.MessageQueue for a private queue");
         }

@@ -1,6 +1,7 @@
 package dev.conduit.internal.mq;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.Signals;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -44,7 +45,7 @@ final class Slot {
         Arena arena = Arena.ofAuto();
         buffer = arena.allocate(Long.BYTES + msgmax, Long.BYTES);
         view = buffer.asByteBuffer();
-        state = Libc.allocateCallState(arena);
+        state = Errno.allocateState(arena);
     }
 
     /**
@@ -53,7 +54,7 @@ final class Slot {
      * @param deadline when to end the call (a {@link System#nanoTime()}), or {@link #NEVER}
      */
     void enter(long deadline) {
-        thread = Libc.pthreadSelf();
+        thread = Signals.pthreadSelf();
         generation++;
         due.set(deadline);
         phase.set(BLOCKED);
@@ -82,7 +83,7 @@ final class Slot {
             if (this.generation != generation) {
                 return false;
             }
-            Libc.pthreadKill(thread, Libc.WAKE_SIGNAL);
+            Signals.pthreadKill(thread, Signals.WAKE_SIGNAL);
             return true;
         } finally {
             phase.set(BLOCKED);

@@ -1,8 +1,11 @@
 package dev.conduit.internal.mq;
 
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.Payloads;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Errno;
+import dev.conduit.internal.posix.ErrnoException;
+import dev.conduit.internal.posix.SysV;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -58,17 +62,18 @@ public final class SysvQueue implements AutoCloseable {
      * Opens (and, as {@code flags} say, creates) the queue with {@code key}. Never blocks.
      *
      * @param name  how messages name it, e.g. {@code mq:0x2a}
-     * @param key   the key, or {@link Libc#IPC_PRIVATE} for a new queue no other key reaches
-     * @param flags {@link Libc#IPC_CREAT}, {@link Libc#IPC_EXCL} and the permission bits
-     * @throws IOException naming the queue and the {@code msgget} failure, or if blocked calls
-     *                     could not be ended on this JVM
+     * @param key   the key, or {@link SysV#IPC_PRIVATE} for a new queue no other key reaches
+     * @param flags {@link SysV#IPC_CREAT}, {@link SysV#IPC_EXCL} and the permission bits
+     * @throws TransportUnavailableException if this system lacks System V queues as Conduit uses
+     *                     them, or blocked calls could not be ended on this JVM
+     * @throws IOException naming the queue and the {@code msgget} failure
      */
     public static SysvQueue open(String name, int key, int flags) throws IOException {
         checkAvailable(name);
         int msgmax = kernelMsgmax();
         try {
-            return new SysvQueue(name, key, Libc.msgget(key, flags), msgmax, false);
-        } catch (Libc.ErrnoException e) {
+            return new SysvQueue(name, key, SysV.msgget(key, flags), msgmax, false);
+        } catch (ErrnoException e) {
             throw openFailure(name, e);
         }
     }
@@ -87,35 +92,36 @@ public final class SysvQueue implements AutoCloseable {
         int msgmax = kernelMsgmax();
         while (true) {
             try {
-                return new SysvQueue(name, key, Libc.msgget(key, Libc.IPC_CREAT | Libc.IPC_EXCL | mode), msgmax, true);
-            } catch (Libc.ErrnoException e) {
-                if (e.errno() != Libc.EEXIST) {
+                return new SysvQueue(name, key, SysV.msgget(key, SysV.IPC_CREAT | SysV.IPC_EXCL | mode), msgmax, true);
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EEXIST) {
                     throw openFailure(name, e);
                 }
             }
             try {
-                return new SysvQueue(name, key, Libc.msgget(key, access), msgmax, false);
-            } catch (Libc.ErrnoException e) {
+                return new SysvQueue(name, key, SysV.msgget(key, access), msgmax, false);
+            } catch (ErrnoException e) {
                 // Removed between the two calls: make it after all.
-                if (e.errno() != Libc.ENOENT) {
+                if (e.errno() != Errno.ENOENT) {
                     throw openFailure(name, e);
                 }
             }
         }
     }
 
-    private static void checkAvailable(String name) {
-        Wakeups.problem().ifPresent(p -> {
-            throw new UnsupportedOperationException(name + ": open: System V queues are not available: " + p);
-        });
+    private static void checkAvailable(String name) throws TransportUnavailableException {
+        Optional<String> why = SysV.unavailability().or(Wakeups::problem);
+        if (why.isPresent()) {
+            throw new TransportUnavailableException(name + ": open: System V queues are not available: " + why.get());
+        }
     }
 
-    private static IOException openFailure(String name, Libc.ErrnoException e) {
+    private static IOException openFailure(String name, ErrnoException e) {
         return new IOException(name + ": open: " + e.getMessage() + switch (e.errno()) {
-            case Libc.EEXIST -> " (the queue exists and exclusive creation was asked)";
-            case Libc.ENOENT -> " (no queue has this key, and creation was not asked)";
-            case Libc.EACCES -> " (its permissions do not let this user read and write it)";
-            case Libc.ENOSPC -> " (the system's limit of queues is reached: /proc/sys/kernel/msgmni)";
+            case Errno.EEXIST -> " (the queue exists and exclusive creation was asked)";
+            case Errno.ENOENT -> " (no queue has this key, and creation was not asked)";
+            case Errno.EACCES -> " (its permissions do not let this user read and write it)";
+            case Errno.ENOSPC -> " (the system's limit of queues is reached: /proc/sys/kernel/msgmni)";
             default -> "";
         }, e);
     }
@@ -187,15 +193,15 @@ public final class SysvQueue implements AutoCloseable {
             Payloads.copy(source, offset, 0, slot.buffer, slot.view, MTYPE_BYTES, length);
             if (!wait) {
                 checkOpen(call);
-                int errno = Libc.msgsnd(slot.state, id, slot.buffer, length, Libc.IPC_NOWAIT);
+                int errno = SysV.msgsnd(slot.state, id, slot.buffer, length, SysV.IPC_NOWAIT);
                 return errno == 0 || failed(call, errno, length, true);
             }
             slot.enter(Slot.NEVER);
             try {
                 while (true) {
                     checkOpen(call);
-                    int errno = Libc.msgsnd(slot.state, id, slot.buffer, length, 0);
-                    if (errno == 0 || (errno != Libc.EINTR && failed(call, errno, length, false))) {
+                    int errno = SysV.msgsnd(slot.state, id, slot.buffer, length, 0);
+                    if (errno == 0 || (errno != Errno.EINTR && failed(call, errno, length, false))) {
                         return true;
                     }
                 }
@@ -209,7 +215,7 @@ public final class SysvQueue implements AutoCloseable {
 
     /** Throws for any failure but {@code EAGAIN} (full: returns false). */
     private boolean failed(String call, int errno, long length, boolean noWait) throws IOException {
-        if (errno == Libc.EAGAIN && noWait) {
+        if (errno == Errno.EAGAIN && noWait) {
             return false;
         }
         throw failure(call, "msgsnd(" + id + ", " + length + " bytes" + (noWait ? ", IPC_NOWAIT)" : ")"), errno);
@@ -252,8 +258,8 @@ public final class SysvQueue implements AutoCloseable {
     public long receiveInto(Slot slot, String call, long selector, long waitNanos) throws IOException {
         checkOpen(call);
         if (waitNanos == 0) {
-            long rc = Libc.msgrcv(slot.state, id, slot.buffer, msgmax, selector, Libc.IPC_NOWAIT);
-            return rc >= 0 ? rc : rc == -Libc.ENOMSG ? -1 : receiveFailed(call, selector, (int) -rc);
+            long rc = SysV.msgrcv(slot.state, id, slot.buffer, msgmax, selector, SysV.IPC_NOWAIT);
+            return rc >= 0 ? rc : rc == -Errno.ENOMSG ? -1 : receiveFailed(call, selector, (int) -rc);
         }
         boolean timed = waitNanos > 0 && waitNanos < FOREVER_NANOS;
         long deadline = timed ? System.nanoTime() + waitNanos : Slot.NEVER;
@@ -268,11 +274,11 @@ public final class SysvQueue implements AutoCloseable {
                 if (timed && System.nanoTime() - deadline >= 0) {
                     return -1;
                 }
-                long rc = Libc.msgrcv(slot.state, id, slot.buffer, msgmax, selector, 0);
+                long rc = SysV.msgrcv(slot.state, id, slot.buffer, msgmax, selector, 0);
                 if (rc >= 0) {
                     return rc;
                 }
-                if (rc != -Libc.EINTR) {
+                if (rc != -Errno.EINTR) {
                     return receiveFailed(call, selector, (int) -rc);
                 }
             }
@@ -282,7 +288,7 @@ public final class SysvQueue implements AutoCloseable {
     }
 
     private long receiveFailed(String call, long selector, int errno) throws IOException {
-        if (errno == Libc.E2BIG) {
+        if (errno == Errno.E2BIG) {
             throw new IOException(name + ": " + call + ": the next message of type selector " + selector
                     + " is longer than msgmax " + msgmax + " bytes read when the queue was opened (msgmax was"
                     + " raised since; it stays queued: reopen the queue to take it)");
@@ -295,11 +301,11 @@ public final class SysvQueue implements AutoCloseable {
             // Closing this handle may remove the queue under a blocked call: that is the close.
             return new ConnectionClosedException(name + ": " + call + ": closed locally");
         }
-        if (errno == Libc.EIDRM || errno == Libc.EINVAL) {
+        if (errno == Errno.EIDRM || errno == Errno.EINVAL) {
             return new ConnectionClosedException(name + ": " + call + ": the queue was removed ("
-                    + Libc.errnoException(native_, errno).getMessage() + ")");
+                    + Errno.exception(native_, errno).getMessage() + ")");
         }
-        return new IOException(name + ": " + call + ": " + Libc.errnoException(native_, errno).getMessage());
+        return new IOException(name + ": " + call + ": " + Errno.exception(native_, errno).getMessage());
     }
 
     /** @return a slot for {@link #receiveInto}, kept by the caller */
@@ -350,14 +356,14 @@ public final class SysvQueue implements AutoCloseable {
     /**
      * Reads the queue's state ({@code IPC_STAT}). Never blocks.
      *
-     * @return a {@link Libc#MSQID_DS_BYTES} segment of {@code arena}
+     * @return a {@link SysV#MSQID_DS_BYTES} segment of {@code arena}
      */
     public MemorySegment stat(String call, Arena arena) throws IOException {
         checkOpen(call);
-        MemorySegment ds = arena.allocate(Libc.MSQID_DS_BYTES, 8);
+        MemorySegment ds = arena.allocate(SysV.MSQID_DS_BYTES, 8);
         try {
-            Libc.msgctl(id, Libc.IPC_STAT, ds);
-        } catch (Libc.ErrnoException e) {
+            SysV.msgctl(id, SysV.IPC_STAT, ds);
+        } catch (ErrnoException e) {
             throw failure(call, "msgctl(" + id + ", IPC_STAT)", e.errno());
         }
         return ds;
@@ -367,9 +373,9 @@ public final class SysvQueue implements AutoCloseable {
     public void setCapacity(String call, long bytes) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ds = stat(call, arena);
-            ds.set(ValueLayout.JAVA_LONG, Libc.MSQID_QBYTES, bytes);
-            Libc.msgctl(id, Libc.IPC_SET, ds);
-        } catch (Libc.ErrnoException e) {
+            ds.set(ValueLayout.JAVA_LONG, SysV.MSQID_QBYTES, bytes);
+            SysV.msgctl(id, SysV.IPC_SET, ds);
+        } catch (ErrnoException e) {
             throw new IOException(name + ": " + call + ": " + e.getMessage(), e);
         }
     }
@@ -381,8 +387,8 @@ public final class SysvQueue implements AutoCloseable {
     public void remove(String call) throws IOException {
         checkOpen(call);
         try {
-            Libc.msgctl(id, Libc.IPC_RMID, MemorySegment.NULL);
-        } catch (Libc.ErrnoException e) {
+            SysV.msgctl(id, SysV.IPC_RMID, MemorySegment.NULL);
+        } catch (ErrnoException e) {
             throw failure(call, "msgctl(" + id + ", IPC_RMID)", e.errno());
         }
     }
@@ -396,9 +402,9 @@ public final class SysvQueue implements AutoCloseable {
     public void closeAndRemove() throws IOException {
         close();
         try {
-            Libc.msgctl(id, Libc.IPC_RMID, MemorySegment.NULL);
-        } catch (Libc.ErrnoException e) {
-            if (e.errno() != Libc.EIDRM && e.errno() != Libc.EINVAL) {
+            SysV.msgctl(id, SysV.IPC_RMID, MemorySegment.NULL);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EIDRM && e.errno() != Errno.EINVAL) {
                 throw new IOException(name + ": close: " + e.getMessage(), e);
             }
         }

@@ -1,6 +1,6 @@
 package dev.conduit.internal.mq;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Signals;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Ends calls blocked in {@code msgrcv} or {@code msgsnd}, which have no time-out and no file
- * descriptor to close: one daemon thread sends {@link Libc#WAKE_SIGNAL} to a blocked thread
+ * descriptor to close: one daemon thread sends {@link Signals#WAKE_SIGNAL} to a blocked thread
  * when its call is due (its deadline passed, or its queue was closed), and the call then fails
  * with {@code EINTR} and looks again at its deadline and at whether its queue was closed.
  *
@@ -49,7 +49,7 @@ final class Wakeups {
         } catch (IOException | UnsupportedOperationException e) {
             // The check below says whether the handler is there anyway.
         }
-        return Libc.wakeSignalProblem();
+        return Signals.wakeSignalProblem();
     }
 
     /** @return empty if blocked calls can be ended here, else why not */

@@ -1,6 +1,7 @@
 package dev.conduit.internal.shm;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Futex;
+import dev.conduit.internal.posix.Membarrier;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -183,7 +184,7 @@ final class Ring {
     long consumerSleeps() {
         INT.setVolatile(control, CONSUMER_SLEEPING, 1);
         if (membarrier) {
-            Libc.globalMembarrier();
+            Membarrier.globalBarrier();
         }
         return (long) LONG.getVolatile(control, TAIL);
     }
@@ -196,7 +197,7 @@ final class Ring {
     long producerSleeps() {
         INT.setVolatile(control, PRODUCER_SLEEPING, 1);
         if (membarrier) {
-            Libc.globalMembarrier();
+            Membarrier.globalBarrier();
         }
         return (long) LONG.getVolatile(control, HEAD);
     }
@@ -206,10 +207,10 @@ final class Ring {
     }
 
     void wakeConsumer() {
-        Libc.futexWake(tailWord, 1);
+        Futex.wake(tailWord, 1);
     }
 
     void wakeProducer() {
-        Libc.futexWake(headWord, 1);
+        Futex.wake(headWord, 1);
     }
 }

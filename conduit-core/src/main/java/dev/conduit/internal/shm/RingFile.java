@@ -1,6 +1,10 @@
 package dev.conduit.internal.shm;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Membarrier;
+import dev.conduit.internal.posix.PosixFiles;
+import dev.conduit.internal.posix.Processes;
+import dev.conduit.internal.posix.Shm;
+import dev.conduit.internal.posix.Users;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -97,24 +101,24 @@ final class RingFile implements AutoCloseable {
             throw new IllegalArgumentException("ring capacity " + capacity + " (expected a power of two from "
                     + MIN_CAPACITY + " to " + MAX_CAPACITY + ")");
         }
-        int fd = Libc.shmOpen(name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600);
+        int fd = Shm.open(name, PosixFiles.O_RDWR | PosixFiles.O_CREAT | PosixFiles.O_EXCL, 0600);
         Arena arena = Arena.ofShared();
         try {
-            int uid = Libc.getuid();
+            int uid = Users.getuid();
             if (peerUid >= 0 && peerUid != uid) {
                 if (uid == 0) {
-                    Libc.fchown(fd, "shm " + name, peerUid);
+                    Shm.fchown(fd, "shm " + name, peerUid);
                 } else {
-                    Libc.fchmod(fd, "shm " + name, socketMode & 0666);
+                    Shm.fchmod(fd, "shm " + name, socketMode & 0666);
                 }
             }
-            Libc.ftruncate(fd, fileBytes(capacity));
-            MemorySegment mapping = Libc.mmapShared(fd, fileBytes(capacity), arena);
+            Shm.ftruncate(fd, fileBytes(capacity));
+            MemorySegment mapping = Shm.map(fd, fileBytes(capacity), arena);
             mapping.set(U32, VERSION_AT, VERSION);
             mapping.set(U32, HEADER_BYTES_AT, (int) HEADER_BYTES);
             mapping.set(U64, CAPACITY_AT, capacity);
-            mapping.set(U32, PID_AT, Libc.getpid());
-            mapping.set(U32, FLAGS_AT, Libc.registerGlobalMembarrier() ? FLAG_MEMBARRIER : 0);
+            mapping.set(U32, PID_AT, Processes.getpid());
+            mapping.set(U32, FLAGS_AT, Membarrier.registerGlobal() ? FLAG_MEMBARRIER : 0);
             mapping.set(U64, MAGIC_AT, MAGIC);
             return new RingFile(name, arena, mapping, capacity);
         } catch (IOException | RuntimeException e) {
@@ -122,7 +126,7 @@ final class RingFile implements AutoCloseable {
             ShmNames.unlinkQuietly(name.substring(1));
             throw e;
         } finally {
-            Libc.close(fd);
+            PosixFiles.close(fd);
         }
     }
 
@@ -133,15 +137,15 @@ final class RingFile implements AutoCloseable {
      *                     wrong with its header
      */
     static RingFile open(String name) throws IOException {
-        int fd = Libc.shmOpen(name, Libc.O_RDWR, 0);
+        int fd = Shm.open(name, PosixFiles.O_RDWR, 0);
         Arena arena = Arena.ofShared();
         try {
-            long size = Libc.fileSize(fd);
+            long size = Shm.fileSize(fd);
             if (size < HEADER_BYTES) {
                 throw new IOException("shared memory " + name + ": " + size + " bytes, too short for the "
                         + HEADER_BYTES + "-byte header");
             }
-            MemorySegment mapping = Libc.mmapShared(fd, size, arena);
+            MemorySegment mapping = Shm.map(fd, size, arena);
             long magic = mapping.get(U64, MAGIC_AT);
             if (magic != MAGIC) {
                 throw new IOException("shared memory " + name + ": magic 0x" + Long.toHexString(magic)
@@ -160,7 +164,7 @@ final class RingFile implements AutoCloseable {
                         + capacity + "-byte rings, which does not fit its " + size + " bytes");
             }
             int flags = mapping.get(U32, FLAGS_AT);
-            if ((flags & FLAG_MEMBARRIER) != 0 && !Libc.registerGlobalMembarrier()) {
+            if ((flags & FLAG_MEMBARRIER) != 0 && !Membarrier.registerGlobal()) {
                 mapping.set(U32, FLAGS_AT, flags & ~FLAG_MEMBARRIER);
             }
             return new RingFile(name, arena, mapping, capacity);
@@ -168,7 +172,7 @@ final class RingFile implements AutoCloseable {
             arena.close();
             throw e;
         } finally {
-            Libc.close(fd);
+            PosixFiles.close(fd);
         }
     }
 

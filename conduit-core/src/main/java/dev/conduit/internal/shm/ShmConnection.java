@@ -9,7 +9,7 @@ import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.BiasedLock;
 import dev.conduit.internal.Payloads;
 import dev.conduit.internal.frame.Frames;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Futex;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -108,8 +108,8 @@ public final class ShmConnection extends AbstractConnection {
         file.settleBarriers();
         this.inView = in.data.asByteBuffer().asReadOnlyBuffer();
         this.outView = out.data.asByteBuffer();
-        this.receiveTimespec = Libc.allocateTimespec(timespecs);
-        this.sendTimespec = Libc.allocateTimespec(timespecs);
+        this.receiveTimespec = Futex.allocateTimespec(timespecs);
+        this.sendTimespec = Futex.allocateTimespec(timespecs);
         // A ring is fresh (both positions 0) when a connection starts.
         this.head = in.headAcquire();
         this.headPublished = head;
@@ -362,7 +362,7 @@ public final class ShmConnection extends AbstractConnection {
             long now = in.consumerSleeps();
             if (in.headerAcquire(head & in.mask) == 0 && !isClosedLocally()
                     && in.flagAcquire(Ring.PRODUCER_CLOSED) == 0) {
-                Libc.futexWait(in.tailWord, (int) now, receiveTimespec, sleep);
+                Futex.await(in.tailWord, (int) now, receiveTimespec, sleep);
             }
         } finally {
             in.consumerAwake();
@@ -522,7 +522,7 @@ public final class ShmConnection extends AbstractConnection {
         try {
             long now = out.producerSleeps();
             if (now == headSeen && !isClosedLocally() && out.flagAcquire(Ring.CONSUMER_CLOSED) == 0) {
-                Libc.futexWait(out.headWord, (int) now, sendTimespec, SLICE_NANOS);
+                Futex.await(out.headWord, (int) now, sendTimespec, SLICE_NANOS);
             }
         } finally {
             out.producerAwake();
@@ -622,7 +622,7 @@ public final class ShmConnection extends AbstractConnection {
     /** Wakes every sleeper on either ring: the peer's, and this side's own blocked threads. */
     private void wakeAll() {
         for (MemorySegment word : new MemorySegment[] {out.tailWord, out.headWord, in.tailWord, in.headWord}) {
-            Libc.futexWake(word, Integer.MAX_VALUE);
+            Futex.wake(word, Integer.MAX_VALUE);
         }
     }
 

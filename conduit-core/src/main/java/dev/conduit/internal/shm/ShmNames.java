@@ -1,6 +1,6 @@
 package dev.conduit.internal.shm;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Shm;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +38,7 @@ public final class ShmNames {
     /** Unlinks {@code /name}, ignoring a name that is already gone. */
     public static void unlinkQuietly(String name) {
         try {
-            Libc.shmUnlink("/" + name);
+            Shm.unlink("/" + name);
         } catch (IOException e) {
             // Already gone, which is what was wanted.
         }

@@ -8,7 +8,8 @@ import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.HandshakeListener;
 import dev.conduit.internal.Options;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Processes;
+import dev.conduit.internal.posix.Shm;
 import dev.conduit.internal.unix.AccessRules;
 import dev.conduit.internal.unix.ServerTrust;
 import dev.conduit.internal.unix.UnixPaths;
@@ -102,7 +103,7 @@ public final class ShmTransport implements TransportProvider {
     }
 
     private static void checkSupported(Endpoint endpoint) throws TransportUnavailableException {
-        var why = Libc.sharedMemorySupport();
+        var why = Shm.unavailability();
         if (why.isPresent()) {
             throw new TransportUnavailableException(endpoint + ": " + why.get());
         }
@@ -146,7 +147,7 @@ public final class ShmTransport implements TransportProvider {
             throw new IOException(endpoint + ": accept: the client said '" + hello + "', expected '" + HELLO
                     + "' (not a Conduit shm client?)");
         }
-        String name = "/" + RING_PREFIX + Libc.getpid() + "-" + RINGS.incrementAndGet() + "-"
+        String name = "/" + RING_PREFIX + Processes.getpid() + "-" + RINGS.incrementAndGet() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         RingFile file;
         try {
@@ -228,7 +229,7 @@ public final class ShmTransport implements TransportProvider {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, RING_PREFIX + "*")) {
             for (Path entry : entries) {
                 Matcher m = ShmNames.RING.matcher(entry.getFileName().toString());
-                if (m.matches() && !Libc.processExists(Integer.parseInt(m.group(1)))) {
+                if (m.matches() && !Processes.exists(Integer.parseInt(m.group(1)))) {
                     ShmNames.unlinkQuietly(entry.getFileName().toString());
                 }
             }

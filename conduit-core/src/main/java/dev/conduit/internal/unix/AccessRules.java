@@ -3,7 +3,7 @@ package dev.conduit.internal.unix;
 import dev.conduit.Endpoint;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.Options;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Users;
 
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,9 +43,9 @@ public final class AccessRules {
     static String resolve(Endpoint endpoint, String option, String entry, boolean user) {
         if (entry.chars().allMatch(Character::isDigit)) {
             int id = Integer.parseUnsignedInt(entry);
-            return (user ? Libc.userName(id) : Libc.groupName(id)).orElse(entry);
+            return (user ? Users.userName(id) : Users.groupName(id)).orElse(entry);
         }
-        if ((user ? Libc.uidOf(entry) : Libc.gidOf(entry)).isEmpty()) {
+        if ((user ? Users.uidOf(entry) : Users.gidOf(entry)).isEmpty()) {
             throw new IllegalArgumentException("endpoint '" + endpoint + "': " + option + " names " + entry
                     + ", but this system has no such " + (user ? "user" : "group"));
         }

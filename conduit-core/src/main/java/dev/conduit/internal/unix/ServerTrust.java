@@ -3,7 +3,7 @@ package dev.conduit.internal.unix;
 import dev.conduit.Endpoint;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.Options;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Users;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,7 +59,7 @@ public final class ServerTrust {
         }
         String self = self();
         users.add(self);
-        users.add(Libc.userName(0).orElse("0"));
+        users.add(Users.userName(0).orElse("0"));
         return new ServerTrust(shown, Set.copyOf(users), self);
     }
 
@@ -106,7 +106,7 @@ public final class ServerTrust {
     private String trusted() {
         List<String> trusted = new ArrayList<>(users);
         trusted.remove(self);
-        String root = Libc.userName(0).orElse("0");
+        String root = Users.userName(0).orElse("0");
         trusted.remove(root);
         String mine = self.equals(root) ? root : root + " or this user (" + self + ")";
         return mine + (trusted.isEmpty() ? "" : " or one of " + SERVER_USERS + "="
@@ -136,8 +136,8 @@ public final class ServerTrust {
 
     /** @return this process's user as the JDK names users: its name, or its id if it has none */
     private static String self() {
-        int uid = Libc.getuid();
-        return Libc.userName(uid).orElse(Integer.toString(uid));
+        int uid = Users.getuid();
+        return Users.userName(uid).orElse(Integer.toString(uid));
     }
 
     /** @return {@code nobody (uid 65534)}, or {@code uid 40001} for an id without a name */
@@ -152,6 +152,6 @@ public final class ServerTrust {
      */
     public static int uid(String user) {
         return user.chars().allMatch(Character::isDigit) ? Integer.parseUnsignedInt(user)
-                : Libc.uidOf(user).orElse(-1);
+                : Users.uidOf(user).orElse(-1);
     }
 }

@@ -1,6 +1,6 @@
 package dev.conduit.internal.zipc;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Processes;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -34,7 +34,7 @@ final class Mappers {
     Mappers(String name, long inode, long address) {
         this.path = "/dev/shm" + name;
         this.inode = Long.toString(inode);
-        this.self = Libc.getpid();
+        this.self = Processes.getpid();
         this.ownStart = Long.toHexString(address);
     }
 

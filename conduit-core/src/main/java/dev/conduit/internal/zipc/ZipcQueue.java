@@ -1,6 +1,8 @@
 package dev.conduit.internal.zipc;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Futex;
+import dev.conduit.internal.posix.PosixFiles;
+import dev.conduit.internal.posix.Shm;
 import dev.conduit.internal.shm.ShmNames;
 
 import java.io.IOException;
@@ -86,14 +88,14 @@ final class ZipcQueue {
      *                     with another size
      */
     static ZipcQueue open(String where, String name, int slots, int slotSize, int mode) throws IOException {
-        int fd = Libc.shmOpen(name, Libc.O_RDWR | Libc.O_CREAT, mode);
+        int fd = Shm.open(name, PosixFiles.O_RDWR | PosixFiles.O_CREAT, mode);
         Arena arena = Arena.ofShared();
         try {
             long expected = size(slots, slotSize);
-            long found = Libc.fileSize(fd);
+            long found = Shm.fileSize(fd);
             if (found == 0) {
-                Libc.ftruncate(fd, expected);
-                found = Libc.fileSize(fd);
+                Shm.ftruncate(fd, expected);
+                found = Shm.fileSize(fd);
             }
             if (found != expected) {
                 throw new IOException(where + ": /dev/shm" + name + " is " + found + " bytes, but slots=" + slots
@@ -101,13 +103,13 @@ final class ZipcQueue {
                         + "; open it with the slots and slotSize it was made with, or remove it (rm /dev/shm"
                         + name + ") if it is stale");
             }
-            MemorySegment mapping = Libc.mmapShared(fd, expected, arena);
-            return new ZipcQueue(name, slots, slotSize, arena, mapping, Libc.fstat(fd).inode());
+            MemorySegment mapping = Shm.map(fd, expected, arena);
+            return new ZipcQueue(name, slots, slotSize, arena, mapping, PosixFiles.fstat(fd).inode());
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
         } finally {
-            Libc.close(fd);
+            PosixFiles.close(fd);
         }
     }
 
@@ -210,7 +212,7 @@ final class ZipcQueue {
 
     /** Wakes up to {@code count} threads, of any process, waiting on the tail. */
     void wake(int count) {
-        Libc.futexWake(tailWord, count);
+        Futex.wake(tailWord, count);
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.conduit.internal.zipc;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.internal.AbstractConnection;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Futex;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -40,7 +40,7 @@ final class ZipcReceiver extends AbstractConnection {
     private final ByteBuffer view;
     private final long spinNanos;
     private final Arena timespecs = Arena.ofShared();
-    private final MemorySegment timespec = Libc.allocateTimespec(timespecs);
+    private final MemorySegment timespec = Futex.allocateTimespec(timespecs);
 
     // Used under AbstractConnection's receive lock.
     private int head;
@@ -188,7 +188,7 @@ final class ZipcReceiver extends AbstractConnection {
             // The futex compares the tail with what was seen, so a message published after the
             // look above ends the wait at once rather than being slept through.
             if (!isClosedLocally()) {
-                Libc.futexWait(queue.tailWord, tail, timespec, nanos);
+                Futex.await(queue.tailWord, tail, timespec, nanos);
             }
         } finally {
             queue.removeWaiter();

@@ -6,7 +6,7 @@ import dev.conduit.MessageSender;
 import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.OneWayTransport;
 import dev.conduit.internal.Options;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Shm;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -88,7 +88,7 @@ public final class ZipcTransport implements OneWayTransport {
                     + ZipcQueue.MAX_SLOT_BYTES + ")");
         }
         int mode = Options.mode(endpoint, MODE, 0600);
-        String unsupported = Libc.sharedMemorySupport().orElse(null);
+        String unsupported = Shm.unavailability().orElse(null);
         if (unsupported != null) {
             throw new TransportUnavailableException(endpoint + ": " + call + ": " + unsupported);
         }

@@ -5,7 +5,7 @@ import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Semaphores;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
 import org.junit.jupiter.api.AfterEach;
@@ -178,11 +178,11 @@ class IpcezAckTest {
         assertEquals(2, IpcezFixture.semaphoreFiles(endpoint).size(), "the killed listener's semaphores");
         try (Listener listener = Conduit.listen(with("ack=ipcez"));
              Connection client = Conduit.connect(with("ack=ipcez&ackTimeout=300ms"))) {
-            MemorySegment acked = Libc.semOpen(IpcezAck.ackedName(endpoint), 0, 0600);
+            MemorySegment acked = Semaphores.open(IpcezAck.ackedName(endpoint), 0, 0600);
             try {
-                assertEquals(0, Libc.semValue(acked, "data_acked"), "the stale count survived the sweep");
+                assertEquals(0, Semaphores.value(acked, "data_acked"), "the stale count survived the sweep");
             } finally {
-                Libc.semClose(acked, "data_acked");
+                Semaphores.close(acked, "data_acked");
             }
             Connection server = listener.accept(WAIT);
             // Nobody receives: three stale posts must not pass for an acknowledgement.

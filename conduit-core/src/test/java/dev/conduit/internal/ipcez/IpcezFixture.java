@@ -1,7 +1,7 @@
 package dev.conduit.internal.ipcez;
 
 import dev.conduit.Endpoint;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Semaphores;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,8 +28,8 @@ final class IpcezFixture {
 
     /** Unlinks the endpoint's semaphores if they are there. */
     static void unlinkSemaphores(Endpoint endpoint) throws IOException {
-        Libc.semUnlink(IpcezAck.readyName(endpoint));
-        Libc.semUnlink(IpcezAck.ackedName(endpoint));
+        Semaphores.unlink(IpcezAck.readyName(endpoint));
+        Semaphores.unlink(IpcezAck.ackedName(endpoint));
     }
 
     /** Message {@code i} of ipcez_peer.c's sequence: 0 empty, 1 of 4 MiB, then up to 999 bytes. */

@@ -3,7 +3,7 @@ package dev.conduit.internal.ipcez;
 import dev.conduit.Conduit;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Semaphores;
 
 import java.lang.foreign.MemorySegment;
 
@@ -20,9 +20,9 @@ public final class IpcezStaleListener {
     public static void main(String[] args) throws Exception {
         Endpoint endpoint = Endpoint.parse(args[0]);
         try (Listener listener = Conduit.listen(endpoint)) {
-            MemorySegment acked = Libc.semOpen(IpcezAck.ackedName(endpoint), 0, 0600);
+            MemorySegment acked = Semaphores.open(IpcezAck.ackedName(endpoint), 0, 0600);
             for (int i = 0; i < 3; i++) {
-                Libc.semPost(acked, "data_acked");
+                Semaphores.post(acked, "data_acked");
             }
             System.out.println("ready " + listener.endpoint());
             System.out.flush();

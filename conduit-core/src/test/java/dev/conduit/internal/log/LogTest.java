@@ -278,7 +278,7 @@ class LogTest {
                 got.completeExceptionally(t);
             }
         });
-        Waits.until("the receiver sleeps in FUTEX_WAIT", WAIT, () -> Waits.isIn(reader, "Libc", "futexWait"));
+        Waits.until("the receiver sleeps in FUTEX_WAIT", WAIT, () -> Waits.isIn(reader, "Futex", "await"));
         sender.send("wake up");
         assertEquals("wake up", got.get(10, TimeUnit.SECONDS));
     }

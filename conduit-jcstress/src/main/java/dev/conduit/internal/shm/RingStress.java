@@ -1,6 +1,6 @@
 package dev.conduit.internal.shm;
 
-import dev.conduit.internal.posix.Libc;
+import dev.conduit.internal.posix.Membarrier;
 
 import java.lang.foreign.Arena;
 
@@ -23,7 +23,7 @@ final class RingStress {
      * @return an empty ring with a 4 KiB data area
      */
     static Ring ring(boolean membarrier) {
-        if (membarrier && !Libc.registerGlobalMembarrier()) {
+        if (membarrier && !Membarrier.registerGlobal()) {
             throw new IllegalStateException("this kernel offers no MEMBARRIER_CMD_GLOBAL_EXPEDITED");
         }
         Arena arena = Arena.ofAuto();
