@@ -98,15 +98,11 @@ public final class Broadcast implements AutoCloseable {
         }
         ReentrantLock lock = new ReentrantLock();
         Outlet outlet = new Outlet(owner, sender, new Outbox(outboxCapacity, lock, lock.newCondition()), policy);
-        publishing.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("broadcast: join " + outlet.name() + ": the group is closed");
-            }
-            members.add(outlet);
-        } finally {
-            publishing.unlock();
+        if (closed) {
+            throw new IllegalStateException("broadcast: join " + outlet.name() + ": the group is closed");
         }
+        // Not under the publishing lock, which a publish blocked on a full member holds.
+        members.add(outlet);
         outlet.start();
         if (closed && members.remove(outlet)) {
             Stopping.stopAll(List.of(outlet)); // close ran between the check and the add, and missed it
