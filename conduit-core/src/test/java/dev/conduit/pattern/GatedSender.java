@@ -10,6 +10,7 @@ import java.util.concurrent.Semaphore;
 final class GatedSender implements MessageSender {
     private final MessageSender sender;
     private final Semaphore gate = new Semaphore(0);
+    private final java.util.concurrent.atomic.AtomicBoolean opened = new java.util.concurrent.atomic.AtomicBoolean();
 
     GatedSender(MessageSender sender) {
         this.sender = sender;
@@ -17,7 +18,9 @@ final class GatedSender implements MessageSender {
 
     /** Lets every send through from now on. */
     void open() {
-        gate.release(Integer.MAX_VALUE / 2);
+        if (opened.compareAndSet(false, true)) {
+            gate.release(Integer.MAX_VALUE / 2);
+        }
     }
 
     /** @return whether the member's thread waits at the gate */
