@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,8 +36,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Nothing lost when a member dies.</b> When sending to a member fails (its peer closed or
  * died, or an acknowledgement timed out), the member is removed and reported, and the message
- * it was sending and everything in its outbox go to the other members (or wait for one to
- * join). A message counts as sent once the member's {@code send} returned: to lose none when a
+ * it was sending and everything in its outbox go to the other members at once, past their
+ * outboxes' bounds (or wait for one to join). A message counts as sent once the member's {@code send} returned: to lose none when a
  * member process dies, use {@code ?protocol=conduit&ack=true} connections, whose {@code send}
  * returns only once the peer's application has received the message. Without acknowledgements,
  * what a dead member's transport had taken but its peer had not received is lost. Delivery is
@@ -55,6 +56,8 @@ public final class Distributor implements AutoCloseable {
     private final Condition settled = lock.newCondition();
     /** Guarded by {@code lock}, as are the fields below it. */
     private final List<Outlet> members = new ArrayList<>();
+    /** A failed member's messages while no member was left to take them. */
+    private final ArrayDeque<byte[]> orphans = new ArrayDeque<>();
     private int next;
     private long outstanding;
     private long sent;
@@ -134,6 +137,9 @@ public final class Distributor implements AutoCloseable {
                 throw new IllegalStateException("distributor: join " + outlet.name() + ": closed");
             }
             members.add(outlet);
+            while (!orphans.isEmpty() && outlet.outbox.force(orphans.peekFirst())) {
+                orphans.removeFirst(); // a failed member's messages, waiting for a member
+            }
             room.signalAll();
         } finally {
             lock.unlock();
@@ -206,18 +212,39 @@ public final class Distributor implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives a failed member's messages to the others past their outboxes' bounds, or keeps them
+     * for the next member to join. It never waits: it runs on the failed member's thread, whose
+     * interrupt status a failed send may have set, and a wait there could drop them.
+     */
     private void redeliver(List<byte[]> messages) {
         lock.lock();
         try {
             for (byte[] message : messages) {
-                dispatch(message);
+                if (closed) {
+                    return; // discarded with everything outstanding
+                }
                 redelivered++;
+                if (!force(message)) {
+                    orphans.addLast(message);
+                }
             }
-        } catch (InterruptedException | ConnectionClosedException e) {
-            // Closed (or the member's thread stopped): what is left is discarded with the rest.
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Puts {@code message} in the next open outbox in turn, full or not; the lock is held. */
+    private boolean force(byte[] message) {
+        int n = members.size();
+        for (int i = 0; i < n; i++) {
+            Outlet member = members.get((next + i) % n);
+            if (member.outbox.force(message)) {
+                next = (next + i + 1) % n;
+                return true;
+            }
+        }
+        return false;
     }
 
     private void remove(Outlet outlet) {

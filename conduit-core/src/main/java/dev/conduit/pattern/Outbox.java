@@ -42,6 +42,21 @@ final class Outbox {
         }
     }
 
+    /** @return whether {@code message} was queued, full or not: {@code false} only if closed. Never blocks. */
+    boolean force(byte[] message) {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            messages.addLast(message);
+            notEmpty.signal();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Queues {@code message}, waiting while full.
      *

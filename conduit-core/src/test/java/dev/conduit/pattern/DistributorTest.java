@@ -130,6 +130,30 @@ class DistributorTest {
     }
 
     @Test
+    void aFailedMembersMessagesWaitForTheNextMemberToJoin() throws Exception {
+        Connection[] first = pairs.pair("mem");
+        GatedSender gate = new GatedSender(first[0]);
+        Member failing = jobs.join(gate, 4);
+        jobs.send("m0");
+        Waits.until("the member's thread is held at the gate", WAIT, gate::isWaiting);
+        for (int i = 1; i < 5; i++) {
+            jobs.send("m" + i);
+        }
+        gate.close(); // its send goes on, into a closed connection: the member fails with nobody to take over
+
+        Waits.until("the failure is reported", WAIT, () -> failedMembers.size() == 1);
+        assertFalse(failing.isActive());
+        assertEquals(5, jobs.outstanding());
+        assertEquals(5, jobs.redelivered());
+        Connection[] second = pairs.pair("unix");
+        jobs.join(second[0], 1);
+        for (int i = 0; i < 5; i++) {
+            assertEquals("m" + i, second[1].receiveString(WAIT));
+        }
+        assertTrue(jobs.awaitSent(WAIT));
+    }
+
+    @Test
     void aWorkerProcessKilledWithSigkillLosesNoMessageWithAcknowledgements() throws Exception {
         int total = 1500;
         Listener listener = pairs.track(Conduit.listen(pairs.endpoint("unix", "protocol=conduit&ack=true")));
