@@ -58,7 +58,8 @@ class ServeTest {
 
     private Server serve(String scheme, Duration grace, ConnectionHandler handler) throws IOException {
         Listener listener = Conduit.listen(endpoint(scheme));
-        Server server = listener.serve(handler, grace, (endpoint, failure) -> failures.put(endpoint.toString(), failure));
+        Server server = listener.serve(handler, grace,
+                (endpoint, failure) -> failures.put(endpoint.toString(), failure));
         resources.add(server);
         return server;
     }
@@ -174,7 +175,8 @@ class ServeTest {
         Process child = ChildJvm.start(TestPeers.class, "hold", server.endpoint().toString());
         children.add(child);
         Connection healthy = connect(server);
-        Waits.until("the child and the client are served", Duration.ofSeconds(60), () -> server.activeConnections() == 2);
+        Waits.until("the child and the client are served", Duration.ofSeconds(60),
+                () -> server.activeConnections() == 2);
 
         ChildJvm.kill(child);
 

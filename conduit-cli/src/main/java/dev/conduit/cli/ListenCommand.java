@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code conduit listen}: accepts any number of clients at once, each served by its own virtual
- * thread ({@link Listener#serve}), and prints (or echoes) every message. Ends after {@code --count} messages, or when the
- * process is interrupted; either way the listener is closed, so a socket file is removed. A
+ * thread ({@link Listener#serve}), and prints (or echoes) every message. Ends after
+ * {@code --count} messages, or when the process is interrupted; either way the listener is
+ * closed, so a socket file is removed. A
  * one-way endpoint ({@code fifo:}, {@code mq:}, {@code log:}, {@code zipc:}) is opened as a receiver instead.
  */
 @Command(name = "listen", sortOptions = false,

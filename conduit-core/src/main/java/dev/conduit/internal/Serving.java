@@ -50,7 +50,8 @@ public final class Serving implements Server {
         this.handler = handler;
         this.graceNanos = grace.toNanos();
         this.onFailure = onFailure;
-        this.acceptor = Thread.ofVirtual().name("conduit-serve " + listener.endpoint().redacted()).unstarted(this::acceptLoop);
+        this.acceptor = Thread.ofVirtual().name("conduit-serve " + listener.endpoint().redacted())
+                .unstarted(this::acceptLoop);
     }
 
     /** See {@link Listener#serve}. */

@@ -195,22 +195,38 @@ public final class Broadcast implements AutoCloseable {
         return List.copyOf(members);
     }
 
-    /** @return how many messages were published, to however many members. Never blocks. */
+    /**
+     * How many messages were published, to however many members. Never blocks; any thread may call it.
+     *
+     * @return how many messages were published, to however many members.
+     */
     public long published() {
         return published.get();
     }
 
-    /** @return how many messages were dropped from full outboxes, all members together. Never blocks. */
+    /**
+     * How many messages were dropped from full outboxes, all members together. Never blocks; any thread may call it.
+     *
+     * @return how many messages were dropped from full outboxes, all members together.
+     */
     public long dropped() {
         return dropped.get();
     }
 
-    /** @return how many members were disconnected for a full outbox. Never blocks. */
+    /**
+     * How many members were disconnected for a full outbox. Never blocks; any thread may call it.
+     *
+     * @return how many members were disconnected for a full outbox.
+     */
     public long disconnected() {
         return disconnected.get();
     }
 
-    /** @return how many members were removed because sending to them failed. Never blocks. */
+    /**
+     * How many members were removed because sending to them failed. Never blocks; any thread may call it.
+     *
+     * @return how many members were removed because sending to them failed.
+     */
     public long failed() {
         return failed.get();
     }

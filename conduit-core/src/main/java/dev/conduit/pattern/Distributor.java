@@ -284,27 +284,47 @@ public final class Distributor implements AutoCloseable {
         }
     }
 
-    /** @return the members now, in the order they joined. Never blocks. */
+    /**
+     * The members now, in the order they joined. Never blocks; any thread may call it.
+     *
+     * @return the members now, in the order they joined.
+     */
     public List<Member> members() {
         return locked(() -> List.copyOf(members));
     }
 
-    /** @return how many messages were given to {@code send} and not yet sent by a member. */
+    /**
+     * How many messages were given to {@code send} and not yet sent by a member. Never blocks; any thread may call it.
+     *
+     * @return how many messages were given to {@code send} and not yet sent by a member.
+     */
     public long outstanding() {
         return locked(() -> outstanding);
     }
 
-    /** @return how many messages members have sent (acknowledged, over acknowledged connections). */
+    /**
+     * How many messages members have sent (acknowledged, over acknowledged connections). Never blocks; any thread may call it.
+     *
+     * @return how many messages members have sent (acknowledged, over acknowledged connections).
+     */
     public long sent() {
         return locked(() -> sent);
     }
 
-    /** @return how many members were removed because sending to them failed. */
+    /**
+     * How many members were removed because sending to them failed. Never blocks; any thread may call it.
+     *
+     * @return how many members were removed because sending to them failed.
+     */
     public long failed() {
         return locked(() -> failed);
     }
 
-    /** @return how many messages were given to another member after their first one failed. */
+    /**
+     * How many messages were given to another member after their first one failed. Never blocks; any thread may call it.
+     *
+     * @return how many messages were given to another member after their first one failed.
+     */
     public long redelivered() {
         return locked(() -> redelivered);
     }

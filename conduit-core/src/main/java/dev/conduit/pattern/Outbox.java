@@ -29,24 +29,18 @@ final class Outbox {
 
     /** @return whether {@code message} was queued: {@code false} if full or closed. Never blocks. */
     boolean offer(byte[] message) {
-        lock.lock();
-        try {
-            if (closed || messages.size() >= capacity) {
-                return false;
-            }
-            messages.addLast(message);
-            notEmpty.signal();
-            return true;
-        } finally {
-            lock.unlock();
-        }
+        return add(message, true);
     }
 
     /** @return whether {@code message} was queued, full or not: {@code false} only if closed. Never blocks. */
     boolean force(byte[] message) {
+        return add(message, false);
+    }
+
+    private boolean add(byte[] message, boolean bounded) {
         lock.lock();
         try {
-            if (closed) {
+            if (closed || bounded && messages.size() >= capacity) {
                 return false;
             }
             messages.addLast(message);

@@ -63,6 +63,18 @@ class BroadcastTest {
         }
     }
 
+    /** A slow member over {@code slow}: joined after the others, its thread held at a gate with {@code m0}. */
+    private record Held(GatedSender gate, Member member) {
+    }
+
+    private Held joinHeld(Connection slow, int outboxCapacity, SlowConsumerPolicy policy) throws IOException {
+        GatedSender gate = new GatedSender(slow);
+        Member member = group.join(gate, outboxCapacity, policy);
+        group.publish("m0");
+        Waits.until("the slow member's thread is held at the gate", WAIT, gate::isWaiting);
+        return new Held(gate, member);
+    }
+
     @Test
     void everyMemberOfAMixOfTransportsGetsEveryMessageInOrder() throws Exception {
         List<Connection> clients = new ArrayList<>();
@@ -94,11 +106,8 @@ class BroadcastTest {
     void blockPolicyHoldsThePublisherUntilTheSlowMemberHasRoom() throws Exception {
         Connection[] fast = pairs.pair("unix");
         Connection[] slow = pairs.pair("mem");
-        GatedSender gate = new GatedSender(slow[0]);
         group.join(fast[0], 64, SlowConsumerPolicy.BLOCK);
-        group.join(gate, 2, SlowConsumerPolicy.BLOCK);
-        group.publish("m0");
-        Waits.until("the slow member's thread is held at the gate", WAIT, gate::isWaiting);
+        GatedSender gate = joinHeld(slow[0], 2, SlowConsumerPolicy.BLOCK).gate();
         group.publish("m1");
         group.publish("m2"); // the slow member's outbox is now full
 
@@ -124,11 +133,9 @@ class BroadcastTest {
     void dropOldestDropsOnlyTheSlowMembersOldestMessagesAndCountsEach() throws Exception {
         Connection[] fast = pairs.pair("tcp");
         Connection[] slow = pairs.pair("shm");
-        GatedSender gate = new GatedSender(slow[0]);
         group.join(fast[0], 200, SlowConsumerPolicy.DROP_OLDEST);
-        Member slowMember = group.join(gate, 4, SlowConsumerPolicy.DROP_OLDEST);
-        group.publish("m0");
-        Waits.until("the slow member's thread is held at the gate", WAIT, gate::isWaiting);
+        Held held = joinHeld(slow[0], 4, SlowConsumerPolicy.DROP_OLDEST);
+        Member slowMember = held.member();
 
         for (int i = 1; i < 100; i++) {
             group.publish("m" + i); // never blocks
@@ -139,7 +146,7 @@ class BroadcastTest {
         assertEquals(95, drops.size());
         drops.forEach(m -> assertSame(slowMember, m));
 
-        gate.open();
+        held.gate().open();
         expectRun(slow[1], 0, 1);
         expectRun(slow[1], 96, 100);
         assertTrue(slowMember.isActive());
@@ -149,11 +156,8 @@ class BroadcastTest {
     void disconnectRemovesOnlyTheSlowMemberAndReportsIt() throws Exception {
         Connection[] fast = pairs.pair("unix");
         Connection[] slow = pairs.pair("tcp");
-        GatedSender gate = new GatedSender(slow[0]);
         group.join(fast[0], 64, SlowConsumerPolicy.DISCONNECT);
-        Member slowMember = group.join(gate, 4, SlowConsumerPolicy.DISCONNECT);
-        group.publish("m0");
-        Waits.until("the slow member's thread is held at the gate", WAIT, gate::isWaiting);
+        Member slowMember = joinHeld(slow[0], 4, SlowConsumerPolicy.DISCONNECT).member();
         for (int i = 1; i <= 5; i++) {
             group.publish("m" + i); // m1..m4 fill the outbox; m5 finds it full
         }

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.conduit.pattern.Pairs.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -113,7 +114,7 @@ class DistributorTest {
 
     @Test
     void sendWaitsForAMemberAndCloseEndsIt() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Throwable> ended = new AtomicReference<>();
         Thread sender = Thread.ofVirtual().start(() -> {
             try {
                 jobs.send("nobody takes this");
@@ -124,8 +125,10 @@ class DistributorTest {
         Waits.until("send waits for a member", WAIT, () -> Waits.isIn(sender, "Distributor", "dispatch"));
         jobs.close();
         sender.join();
-        assertEquals(new ConnectionClosedException("distributor: send: closed").toString(), String.valueOf(ended.get()));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> jobs.join(pairs.pair("mem")[0], 0));
+        assertEquals(new ConnectionClosedException("distributor: send: closed").toString(),
+                String.valueOf(ended.get()));
+        Connection member = pairs.pair("mem")[0];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> jobs.join(member, 0));
         assertEquals("distributor: join: outboxCapacity 0 (expected: >= 1)", e.getMessage());
     }
 

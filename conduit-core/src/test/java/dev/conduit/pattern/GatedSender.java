@@ -57,8 +57,11 @@ final class GatedSender implements MessageSender {
 
     @Override
     public void close() throws IOException {
-        open(); // a send waiting here goes on and finds the sender closed
-        sender.close();
+        try {
+            sender.close();
+        } finally {
+            open(); // after the close, so a send waiting here goes on and finds the sender closed
+        }
     }
 
     @Override
