@@ -1,210 +1,46 @@
 package dev.conduit;
 
-import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.TempDir;
-import dev.conduit.testing.TestPeers;
-import dev.conduit.testing.Waits;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Nested;
 
 import java.io.IOException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** {@link Listener#serve} over several transports: failures, close with a grace period, killed clients. */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+/** {@link ServeContract} over the built-in transports that listen: unix, tcp, mem and shm. */
 class ServeTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
-
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private final List<Process> children = new ArrayList<>();
-    /** What the servers reported, by the failing endpoint's text. */
-    private final Map<String, Throwable> failures = new ConcurrentHashMap<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        children.forEach(ChildJvm::kill);
-        for (AutoCloseable r : resources.reversed()) {
-            r.close();
+    @Nested
+    class Unix extends ServeContract {
+        @Override
+        protected String endpoint() throws IOException {
+            return "unix:" + track(new TempDir()).resolve("s.sock");
         }
     }
 
-    private String endpoint(String scheme) throws IOException {
-        return switch (scheme) {
-            case "unix" -> {
-                TempDir dir = new TempDir();
-                resources.add(dir);
-                yield "unix:" + dir.resolve("s.sock");
-            }
-            case "tcp" -> "tcp://127.0.0.1:0";
-            case "mem" -> "mem:serve-" + System.nanoTime();
-            case "shm" -> "shm:sv" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 1_000_000 + "?size=64k";
-            default -> throw new IllegalArgumentException(scheme);
-        };
-    }
-
-    private Server serve(String scheme, Duration grace, ConnectionHandler handler) throws IOException {
-        Listener listener = Conduit.listen(endpoint(scheme));
-        Server server = listener.serve(handler, grace,
-                (endpoint, failure) -> failures.put(endpoint.toString(), failure));
-        resources.add(server);
-        return server;
-    }
-
-    private Connection connect(Server server) throws IOException {
-        Connection client = Conduit.connect(server.endpoint().toString(), WAIT);
-        resources.add(client);
-        return client;
-    }
-
-    private static void echo(Connection connection) throws IOException {
-        while (true) {
-            byte[] message = connection.receive();
-            if (new String(message, java.nio.charset.StandardCharsets.UTF_8).equals("boom")) {
-                throw new IllegalStateException("handler failed on purpose");
-            }
-            connection.send(message);
+    @Nested
+    class Tcp extends ServeContract {
+        @Override
+        protected String endpoint() {
+            return "tcp://127.0.0.1:0";
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"unix", "tcp", "mem", "shm"})
-    void aFailingHandlerEndsOnlyItsOwnConnectionAndIsReported(String scheme) throws Exception {
-        Server server = serve(scheme, Duration.ZERO, ServeTest::echo);
-        Connection failing = connect(server);
-        Connection healthy = connect(server);
-        healthy.send("before");
-        assertEquals("before", healthy.receiveString(WAIT));
+    @Nested
+    class Mem extends ServeContract {
+        @Override
+        protected String endpoint() {
+            return "mem:serve-" + System.nanoTime();
+        }
 
-        failing.send("boom");
-        assertThrows(ConnectionClosedException.class, () -> failing.receive(WAIT));
-        Waits.until("the failure is reported", WAIT, () -> !failures.isEmpty());
-        assertEquals(1, failures.size(), failures.toString());
-        Throwable failure = failures.values().iterator().next();
-        assertInstanceOf(IllegalStateException.class, failure, failures.toString());
-        assertEquals("handler failed on purpose", failure.getMessage());
-
-        healthy.send("after");
-        assertEquals("after", healthy.receiveString(WAIT));
-        assertEquals(1, server.activeConnections());
-        assertTrue(server.isOpen());
+        @Override
+        protected boolean crossesProcesses() {
+            return false;
+        }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"unix", "tcp", "mem", "shm"})
-    void closeLetsARunningHandlerFinishWithinTheGracePeriod(String scheme) throws Exception {
-        CountDownLatch received = new CountDownLatch(1);
-        CountDownLatch mayFinish = new CountDownLatch(1);
-        Server server = serve(scheme, Duration.ofSeconds(60), connection -> {
-            byte[] request = connection.receive();
-            received.countDown();
-            mayFinish.await();
-            connection.send("finished " + new String(request, java.nio.charset.StandardCharsets.UTF_8));
-        });
-        Connection client = connect(server);
-        client.send("job");
-        assertTrue(received.await(WAIT.toSeconds(), TimeUnit.SECONDS));
-
-        Thread closer = Thread.ofVirtual().start(() -> {
-            try {
-                server.close();
-            } catch (IOException e) {
-                failures.put("close", e);
-            }
-        });
-        Waits.until("close has begun", WAIT, () -> !server.isOpen());
-        assertEquals(1, server.activeConnections(), "close must wait for the running handler");
-        assertTrue(closer.isAlive());
-        mayFinish.countDown();
-
-        assertEquals("finished job", client.receiveString(WAIT));
-        closer.join();
-        assertEquals(0, server.activeConnections());
-        assertEquals(Map.of(), failures);
-        assertThrows(ConnectionClosedException.class, () -> client.receive(WAIT));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"unix", "tcp", "mem", "shm"})
-    void handlersThatIgnoreCloseAreCutOffAfterTheGracePeriod(String scheme) throws Exception {
-        CountDownLatch parked = new CountDownLatch(1);
-        Server server = serve(scheme, Duration.ofMillis(200), connection -> {
-            String first = connection.receiveString();
-            if (first.equals("park")) {
-                parked.countDown();
-                new CountDownLatch(1).await(); // never touches the connection again: only an interrupt ends it
-            }
-            connection.send(first);
-            echo(connection);
-        });
-        Connection parkedClient = connect(server);
-        Connection echoClient = connect(server);
-        parkedClient.send("park");
-        echoClient.send("echo");
-        assertEquals("echo", echoClient.receiveString(WAIT));
-        assertTrue(parked.await(WAIT.toSeconds(), TimeUnit.SECONDS));
-        assertEquals(2, server.activeConnections());
-
-        server.close();
-
-        assertEquals(0, server.activeConnections());
-        assertThrows(ConnectionClosedException.class, () -> echoClient.receive(WAIT));
-        assertThrows(ConnectionClosedException.class, () -> parkedClient.receive(WAIT));
-        assertEquals(Map.of(), failures, "connections the server cut off are not failures");
-        server.awaitClosed();
-        server.close(); // idempotent
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"unix", "tcp", "shm"})
-    void aClientKilledWithSigkillEndsOnlyItsHandler(String scheme) throws Exception {
-        Server server = serve(scheme, Duration.ZERO, ServeTest::echo);
-        Process child = ChildJvm.start(TestPeers.class, "hold", server.endpoint().toString());
-        children.add(child);
-        Connection healthy = connect(server);
-        Waits.until("the child and the client are served", Duration.ofSeconds(60),
-                () -> server.activeConnections() == 2);
-
-        ChildJvm.kill(child);
-
-        Waits.until("the killed client's handler ends", WAIT, () -> server.activeConnections() == 1);
-        healthy.send("still here");
-        assertEquals("still here", healthy.receiveString(WAIT));
-        assertTrue(server.isOpen());
-        Connection another = connect(server);
-        another.send("new");
-        assertEquals("new", another.receiveString(WAIT));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"unix", "mem"})
-    void closingTheServerClosesTheListener(String scheme) throws Exception {
-        Server server = serve(scheme, Duration.ZERO, ServeTest::echo);
-        String endpoint = server.endpoint().toString();
-        server.close();
-        assertFalse(server.isOpen());
-        assertThrows(IOException.class, () -> Conduit.connect(endpoint, Duration.ZERO));
-    }
-
-    @org.junit.jupiter.api.Test
-    void aNegativeGraceIsRefusedNamingTheEndpoint() throws Exception {
-        Listener listener = Conduit.listen(endpoint("mem"));
-        resources.add(listener);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> listener.serve(ServeTest::echo, Duration.ofSeconds(-1), (endpoint, failure) -> { }));
-        assertEquals(listener.endpoint().redacted() + ": serve: grace PT-1S (expected: >= 0)", e.getMessage());
+    @Nested
+    class Shm extends ServeContract {
+        @Override
+        protected String endpoint() {
+            return "shm:sv" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 1_000_000 + "?size=64k";
+        }
     }
 }
