@@ -76,7 +76,7 @@ public interface Listener extends AutoCloseable {
      *                  closes their connections; zero closes them at once
      * @param onFailure called with the failing connection's endpoint (or this listener's, for an
      *                  accept) and what failed, on the thread that failed; what it throws is
-     *                  passed to that thread's uncaught-exception handler
+     *                  passed to that thread's uncaught-exception handler, and serving goes on
      * @return the server, already accepting
      * @throws IllegalArgumentException if {@code grace} is negative
      * @throws NullPointerException     if an argument is {@code null}

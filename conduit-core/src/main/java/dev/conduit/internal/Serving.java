@@ -78,7 +78,7 @@ public final class Serving implements Server {
             } catch (ConnectionClosedException e) {
                 return; // closed by close(), or by someone else: either way nothing more comes
             } catch (IOException | RuntimeException e) {
-                onFailure.accept(listener.endpoint(), e);
+                report(listener.endpoint(), e);
                 backoff = backoff == null ? new Backoff(DAYS_OF_RETRIES) : backoff;
                 if (!pause(backoff)) {
                     return;
@@ -135,9 +135,19 @@ public final class Serving implements Server {
             lock.unlock();
         }
         if (failure != null && !cutOff.contains(connection)) {
-            onFailure.accept(connection.endpoint(), failure);
+            report(connection.endpoint(), failure);
         }
         cutOff.remove(connection);
+    }
+
+    /** Tells the user; what the callback throws goes to the uncaught-exception handler, so accepting goes on. */
+    private void report(Endpoint endpoint, Throwable failure) {
+        try {
+            onFailure.accept(endpoint, failure);
+        } catch (RuntimeException | Error e) {
+            Thread thread = Thread.currentThread();
+            thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
+        }
     }
 
     @Override

@@ -90,12 +90,15 @@ final class Outlet implements Member {
         thread.join();
     }
 
-    /** Ends the member without waiting: no more messages; its sender is closed now, a blocked send ended. */
-    List<byte[]> cutOff() {
+    /**
+     * Ends the member without waiting: no more messages, what was queued discarded. The sender is
+     * closed on a thread of its own, which ends a send blocked on the slow peer: a close may wait
+     * a while for bytes already queued, and the publisher calling this must not.
+     */
+    void cutOff() {
         stopped = true;
-        List<byte[]> left = outbox.close();
-        closeSender();
-        return left;
+        outbox.close();
+        Thread.ofVirtual().name("conduit-member-close " + name).start(this::closeSender);
     }
 
     private void closeSender() {
