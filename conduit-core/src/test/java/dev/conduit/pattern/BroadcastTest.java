@@ -75,6 +75,20 @@ class BroadcastTest {
         return new Held(gate, member);
     }
 
+    /** Publishes {@code m<from>} to {@code m<to - 1>} on a thread of its own, counting them in {@code published}. */
+    private Thread publishOnAThread(int from, int to, AtomicInteger published) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                for (int i = from; i < to; i++) {
+                    group.publish("m" + i);
+                    published.set(i + 1);
+                }
+            } catch (IOException e) {
+                failures.add(e);
+            }
+        });
+    }
+
     @Test
     void everyMemberOfAMixOfTransportsGetsEveryMessageInOrder() throws Exception {
         List<Connection> clients = new ArrayList<>();
@@ -83,15 +97,7 @@ class BroadcastTest {
             group.join(pair[0], 64, SlowConsumerPolicy.BLOCK);
             clients.add(pair[1]);
         }
-        Thread publisher = Thread.ofVirtual().start(() -> {
-            try {
-                for (int i = 0; i < 2000; i++) {
-                    group.publish("m" + i);
-                }
-            } catch (IOException e) {
-                failures.add(e);
-            }
-        });
+        Thread publisher = publishOnAThread(0, 2000, new AtomicInteger());
         for (Connection client : clients) {
             expectRun(client, 0, 2000);
         }
@@ -111,13 +117,7 @@ class BroadcastTest {
         group.publish("m1");
         group.publish("m2"); // the slow member's outbox is now full
 
-        Thread publisher = Thread.ofVirtual().start(() -> {
-            try {
-                group.publish("m3");
-            } catch (IOException e) {
-                failures.add(e);
-            }
-        });
+        Thread publisher = publishOnAThread(3, 4, new AtomicInteger());
         expectRun(fast[1], 0, 4); // the fast member joined first, so it has m3 before the publisher waits
         Waits.until("the publisher waits for the slow member", WAIT, () -> Waits.isIn(publisher, "Outbox", "put"));
         assertTrue(publisher.isAlive());
@@ -189,18 +189,9 @@ class BroadcastTest {
                 failures.add(e);
             }
         });
-        AtomicInteger next = new AtomicInteger();
-        Thread publisher = Thread.ofVirtual().start(() -> {
-            try {
-                for (int i = 0; i < total; i++) {
-                    next.set(i);
-                    group.publish("m" + i);
-                }
-            } catch (IOException e) {
-                failures.add(e);
-            }
-        });
-        Waits.until("publishing is under way", WAIT, () -> next.get() > 100);
+        AtomicInteger published = new AtomicInteger();
+        Thread publisher = publishOnAThread(0, total, published);
+        Waits.until("publishing is under way", WAIT, () -> published.get() > 100);
         Connection[] visitor = pairs.pair("mem");
         Member member = group.join(visitor[0], 64, SlowConsumerPolicy.BLOCK);
         int first = Integer.parseInt(visitor[1].receiveString(WAIT).substring(1));
