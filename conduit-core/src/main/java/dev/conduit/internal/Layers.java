@@ -4,6 +4,8 @@ import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.auth.Authkey;
+import dev.conduit.internal.jfr.ConnectEvent;
+import dev.conduit.internal.jfr.JfrEvents;
 import dev.conduit.internal.session.SessionConnection;
 import dev.conduit.internal.session.SessionProtocol;
 
@@ -98,10 +100,18 @@ public final class Layers {
      * @throws IOException as the transport's {@code connect}, or if a handshake failed
      */
     public static Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
-        List<Layer> layers = layers(endpoint);
-        Endpoint raw = below(layers, endpoint);
-        Connection connection = Transports.forEndpoint(raw).connect(raw, timeout);
-        return wrap(layers, connection, false, endpoint, Authkey.strip(endpoint));
+        ConnectEvent event = JfrEvents.connectBegins();
+        try {
+            List<Layer> layers = layers(endpoint);
+            Endpoint raw = below(layers, endpoint);
+            Connection connection = Transports.forEndpoint(raw).connect(raw, timeout);
+            Connection made = wrap(layers, connection, false, endpoint, Authkey.strip(endpoint));
+            JfrEvents.connectEnds(event, endpoint.redacted(), made.toString(), null);
+            return made;
+        } catch (IOException | RuntimeException e) {
+            JfrEvents.connectEnds(event, endpoint.redacted(), null, e);
+            throw e;
+        }
     }
 
     /** The layers {@code endpoint} asks for, outermost first. */
