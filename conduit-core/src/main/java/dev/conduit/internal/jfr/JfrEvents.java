@@ -2,14 +2,16 @@ package dev.conduit.internal.jfr;
 
 import dev.conduit.ConnectionCounters;
 
+import jdk.jfr.FlightRecorder;
+
 import java.util.function.Supplier;
 
 /**
  * Commits Conduit's JFR events (names {@code dev.conduit.*}, category "Conduit"). Each method
- * first asks the event whether any recording wants it: with none, JFR has not instrumented the
- * event class, the check is a constant {@code false}, and the JIT removes the event object, so
- * nothing is allocated. Events are committed on the thread that did the work, so a recording's
- * stack traces and threads point at the caller.
+ * first asks whether JFR has started in this JVM at all (one static read), and only then makes
+ * the event and asks it whether a recording wants it: so with JFR off nothing is allocated, even
+ * where the JIT would not remove an unused event object. Events are committed on the thread that
+ * did the work, so a recording's stack traces and threads point at the caller.
  */
 public final class JfrEvents {
     private JfrEvents() {
@@ -17,6 +19,9 @@ public final class JfrEvents {
 
     /** @return a started connect event, or {@code null} if no recording wants one */
     public static ConnectEvent connectBegins() {
+        if (!FlightRecorder.isInitialized()) {
+            return null;
+        }
         ConnectEvent event = new ConnectEvent();
         if (!event.isEnabled()) {
             return null;
@@ -34,6 +39,9 @@ public final class JfrEvents {
      * @param failure    what failed, or {@code null}
      */
     public static void connectEnds(ConnectEvent event, String endpoint, String connection, Throwable failure) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
         if (event == null) {
             return;
         }
@@ -48,6 +56,9 @@ public final class JfrEvents {
 
     /** A listener on {@code endpoint} (redacted) handed out the connection {@code connection}. */
     public static void accepted(String endpoint, String connection) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
         AcceptEvent event = new AcceptEvent();
         if (event.shouldCommit()) {
             event.endpoint = endpoint;
@@ -58,6 +69,9 @@ public final class JfrEvents {
 
     /** A listener on {@code endpoint} (redacted) dropped a client whose handshake failed. */
     public static void handshakeFailed(String endpoint, Throwable failure) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
         HandshakeFailureEvent event = new HandshakeFailureEvent();
         if (event.shouldCommit()) {
             event.endpoint = endpoint;
@@ -68,6 +82,9 @@ public final class JfrEvents {
 
     /** The application closed {@code connection}; its counters are read only if the event is wanted. */
     public static void closed(String connection, boolean lost, Supplier<ConnectionCounters> counters) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
         CloseEvent event = new CloseEvent();
         if (event.shouldCommit()) {
             ConnectionCounters c = counters.get();
@@ -89,6 +106,9 @@ public final class JfrEvents {
      * @param incoming whether the peer announced it (else a send was refused)
      */
     public static void frameTooLong(String connection, boolean incoming, long length, long maximum) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
         FrameTooLongEvent event = new FrameTooLongEvent();
         if (event.shouldCommit()) {
             event.connection = connection;
@@ -101,6 +121,9 @@ public final class JfrEvents {
 
     /** @return a started send-blocked event, or {@code null} if no recording wants one */
     public static SendBlockedEvent sendBlockBegins() {
+        if (!FlightRecorder.isInitialized()) {
+            return null;
+        }
         SendBlockedEvent event = new SendBlockedEvent();
         if (!event.isEnabled()) {
             return null;
@@ -117,6 +140,9 @@ public final class JfrEvents {
      * @param event the event, or {@code null} (nothing to do)
      */
     public static void sendBlockEnds(SendBlockedEvent event, String connection, String call) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
         if (event == null) {
             return;
         }
@@ -130,6 +156,9 @@ public final class JfrEvents {
 
     /** A durable log started the segment file {@code segment}, whose first record is at {@code position}. */
     public static void segmentRolledOver(String segment, long position) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
         LogSegmentRollOverEvent event = new LogSegmentRollOverEvent();
         if (event.shouldCommit()) {
             event.segment = segment;

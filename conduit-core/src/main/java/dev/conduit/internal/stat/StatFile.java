@@ -42,6 +42,7 @@ public final class StatFile {
     private static final String PREFIX = "conduit-stat-";
     private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "([0-9]+)");
     private static final String MAGIC = "conduit-stat";
+    private static final Pattern LINE_BREAKS = Pattern.compile("[\t\r\n]");
     private static final int VERSION = 1;
 
     private StatFile() {
@@ -70,7 +71,7 @@ public final class StatFile {
                     c.sendBlockedNanos(), c.framesRefused(), c.reconnects()}) {
                 text.append('\t').append(value);
             }
-            text.append('\t').append(row.name().replaceAll("[\\t\\r\\n]", " ")).append('\n');
+            text.append('\t').append(LINE_BREAKS.matcher(row.name()).replaceAll(" ")).append('\n');
         }
         return text.toString();
     }
