@@ -7,9 +7,9 @@ import dev.conduit.internal.posix.Native;
 import dev.conduit.internal.stat.StatFile;
 import dev.conduit.internal.stat.StatFile.Table;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;

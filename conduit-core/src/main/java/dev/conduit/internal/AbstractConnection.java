@@ -1,8 +1,8 @@
 package dev.conduit.internal;
 
 import dev.conduit.Connection;
-import dev.conduit.ConnectionCounters;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.ConnectionCounters;
 import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.MessageHandler;
