@@ -25,7 +25,11 @@ public record ConnectionCounters(long messagesOut, long bytesOut, long messagesI
     /** All zero: the reading of a connection that keeps no counters. */
     public static final ConnectionCounters ZERO = new ConnectionCounters(0, 0, 0, 0, 0, 0, 0);
 
-    /** @return {@link #sendBlockedNanos()} as a duration */
+    /**
+     * The time senders waited for the peer, as a duration. Never blocks.
+     *
+     * @return {@link #sendBlockedNanos()} as a duration
+     */
     public Duration sendBlocked() {
         return Duration.ofNanos(sendBlockedNanos);
     }

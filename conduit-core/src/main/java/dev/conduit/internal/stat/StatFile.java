@@ -48,7 +48,14 @@ public final class StatFile {
     private StatFile() {
     }
 
-    /** One process's published table, as read back. */
+    /**
+     * One process's published table.
+     *
+     * @param pid     the process
+     * @param started when it started
+     * @param updated when it wrote the table
+     * @param rows    its open connections
+     */
     public record Table(long pid, Instant started, Instant updated, List<Row> rows) {
     }
 
