@@ -95,12 +95,13 @@ final class JfrEventsTest {
     @Test
     void aFailedHandshakeAndFramesTooLongAreRecorded() throws Exception {
         String keyed = "unix:" + dir.resolve("k.sock");
-        String small = "unix:" + dir.resolve("s.sock") + "?maxFrame=100";
+        String socket = "unix:" + dir.resolve("s.sock");
+        String small = socket + "?maxFrame=100";
         try (Listener listener = Conduit.listen(keyed + "?authkey=right");
              Listener smallListener = Conduit.listen(small)) {
             assertThrows(AuthenticationException.class, () -> Conduit.connect(keyed + "?authkey=wrong"));
             Waits.until("the failed handshake is counted", WAIT, () -> listener.counters().handshakeFailures() == 1);
-            try (Connection big = Conduit.connect(small.replace("100", "1000"));
+            try (Connection big = Conduit.connect(socket + "?maxFrame=1000");
                  Connection server = smallListener.accept(WAIT)) {
                 assertThrows(FrameTooLongException.class, () -> server.send(new byte[101]));
                 big.send(new byte[500]);
