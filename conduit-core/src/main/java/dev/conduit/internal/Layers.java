@@ -4,6 +4,8 @@ import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.auth.Authkey;
+import dev.conduit.internal.reconnect.ReconnectPolicy;
+import dev.conduit.internal.reconnect.ReconnectingConnection;
 import dev.conduit.internal.session.SessionConnection;
 import dev.conduit.internal.session.SessionProtocol;
 
@@ -15,7 +17,8 @@ import java.util.List;
 /**
  * Listens and connects through whichever transport serves an endpoint's scheme (built-in or
  * plugged in), then runs the handshakes its options ask for over the transport's frames:
- * Python's authkey challenge first, then the session protocol's hellos. The layers know
+ * Python's authkey challenge first, then the session protocol's hellos; a client with
+ * {@code ?reconnect=true} gets all of that again on each new connection. The layers know
  * nothing of the transport below, so a plugged-in transport gets them too.
  */
 public final class Layers {
@@ -76,6 +79,10 @@ public final class Layers {
      * @throws IOException as the transport's {@code listen}, or if an option file cannot be read
      */
     public static Listener listen(Endpoint endpoint) throws IOException {
+        if (ReconnectPolicy.requested(endpoint)) {
+            throw new IllegalArgumentException("endpoint '" + endpoint.redacted() + "': listen: reconnect is a"
+                    + " client's option (a client that dials again reaches the listener as a new connection)");
+        }
         List<Layer> layers = layers(endpoint);
         if (layers.isEmpty()) {
             return Transports.forEndpoint(endpoint).listen(endpoint);
@@ -98,6 +105,16 @@ public final class Layers {
      * @throws IOException as the transport's {@code connect}, or if a handshake failed
      */
     public static Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
+        if (ReconnectPolicy.requested(endpoint)) {
+            // Outermost: each new connection gets the transport and every layer below afresh.
+            Endpoint below = ReconnectPolicy.strip(endpoint);
+            Connection first = connectOnce(below, timeout);
+            return ReconnectingConnection.open(endpoint, first, () -> connectOnce(below, Duration.ZERO));
+        }
+        return connectOnce(endpoint, timeout);
+    }
+
+    private static Connection connectOnce(Endpoint endpoint, Duration timeout) throws IOException {
         List<Layer> layers = layers(endpoint);
         Endpoint raw = below(layers, endpoint);
         Connection connection = Transports.forEndpoint(raw).connect(raw, timeout);
