@@ -2,8 +2,10 @@ package dev.conduit;
 
 import dev.conduit.internal.reconnect.ReconnectPolicy;
 import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.CuttableProxy;
 import dev.conduit.testing.TempDir;
 import dev.conduit.testing.TestPeers;
+import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -178,6 +181,70 @@ class ReconnectTest {
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("ready", out.readLine(), "the echo listener did not start");
         return child;
+    }
+
+    /** The listener took the message and acknowledged it, but the ACK was lost with the connection. */
+    @Test
+    void aMessageSentAgainAfterItsAckWasLostIsNotDeliveredTwice() throws Exception {
+        Resumable r = resumable();
+        Listener listener = r.listener();
+        CuttableProxy proxy = r.proxy();
+        Connection client = r.client();
+        Connection first = r.first();
+        CompletableFuture<Void> zero = CompletableFuture.runAsync(() -> send(client, "zero"));
+        assertEquals("zero", first.receiveString(WAIT));
+        zero.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        proxy.dropReplies(true);
+        CompletableFuture<Void> one = CompletableFuture.runAsync(() -> send(client, "one"));
+        assertEquals("one", first.receiveString(WAIT));
+        proxy.dropReplies(false);
+        proxy.cut();
+
+        Connection second = track(listener.accept(WAIT));
+        assertNotNull(second, "the client did not dial again");
+        one.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        CompletableFuture<Void> two = CompletableFuture.runAsync(() -> send(client, "two"));
+        assertEquals("two", second.receiveString(WAIT), "the copy of 'one' was delivered again");
+        two.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** The message reached the listener, whose application had not taken it when the connection was lost. */
+    @Test
+    void aMessageSentAgainBeforeItWasTakenIsDeliveredOnceFromTheNewConnection() throws Exception {
+        Resumable r = resumable();
+        Listener listener = r.listener();
+        CuttableProxy proxy = r.proxy();
+        Connection client = r.client();
+        Connection first = r.first();
+        CompletableFuture<Void> one = CompletableFuture.runAsync(() -> send(client, "one"));
+        // The client's HELLO (4 + 18 bytes), RESUME (4 + 9) and DATA "one" (4 + 9 + 3).
+        Waits.until("the message reached the listener's side", WAIT, () -> proxy.relayedToListener() >= 51);
+        proxy.cut();
+
+        Connection second = track(listener.accept(WAIT));
+        assertNotNull(second, "the client did not dial again");
+        assertEquals("one", second.receiveString(WAIT));
+        one.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThrows(ConnectionClosedException.class, () -> first.receive(WAIT),
+                "the old connection's copy was delivered too");
+    }
+
+    /** A session listener, a relay to it, a client with acknowledgements that reconnects through it, and its first connection. */
+    private record Resumable(Listener listener, CuttableProxy proxy, Connection client, Connection first) {
+    }
+
+    private Resumable resumable() throws IOException {
+        Listener listener = track(Conduit.listen("tcp://127.0.0.1:0?protocol=conduit"));
+        CuttableProxy proxy = track(new CuttableProxy(port(listener)));
+        Connection client = track(Conduit.connect("tcp://127.0.0.1:" + proxy.port()
+                + "?protocol=conduit&ack=true&" + FAST, WAIT));
+        return new Resumable(listener, proxy, client, track(listener.accept(WAIT)));
+    }
+
+    private static InetSocketAddress port(Listener listener) {
+        String a = listener.endpoint().address();
+        return new InetSocketAddress("127.0.0.1", Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)));
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.Options;
 import dev.conduit.internal.Payloads;
+import dev.conduit.internal.session.SessionConnection;
 import dev.conduit.spi.support.SendMode;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,7 +28,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>What a loss costs: a message the lost connection had taken (sent, or written and not yet
  * flushed) but the peer had not read is gone, unless the session protocol's acknowledgements
- * are on; the {@code send} that found the loss is made again on the next connection. A send
+ * are on; the {@code send} that found the loss is made again on the next connection. With
+ * acknowledgements, the connections are one resumed session (RESUME) and each acknowledged
+ * message keeps its number when sent again, so the listener drops a copy it delivered already. A send
  * while down waits up to {@code downTimeout}, then fails with {@link ConnectionDownException}
  * (the connection stays, and goes on trying); a receive waits as its own time-out says. Once
  * {@code reconnectGiveUp} has passed down, every call fails, and the connection is over.
@@ -53,22 +57,33 @@ public final class ReconnectingConnection extends AbstractConnection {
     private IOException lastFailure;
     private Thread redialer;
     private volatile long reconnects;
+    /**
+     * The numbers of acknowledged sends, across connections, when the connections are sessions
+     * resumed under one id: a message sent again keeps its number, so the listener drops a copy
+     * it delivered already. Null otherwise.
+     */
+    private final AtomicLong numbers;
 
-    private ReconnectingConnection(Endpoint endpoint, Connection first, Dialer dialer, ReconnectPolicy policy) {
+    private ReconnectingConnection(Endpoint endpoint, Connection first, Dialer dialer, ReconnectPolicy policy,
+            boolean numbered) {
         super(endpoint, endpoint.toString(), Options.maxFrame(endpoint));
         this.current = first;
         this.dialer = dialer;
         this.policy = policy;
+        this.numbers = numbered ? new AtomicLong() : null;
     }
 
     /**
      * @param endpoint the endpoint as the user wrote it, reconnect options included
      * @param first    the connection already made; owned from now on
      * @param dialer   makes each later one
+     * @param numbered whether the connections are sessions resumed under one id, whose
+     *                 acknowledged sends this numbers ({@link SessionConnection#sendNumbered})
      * @return the connection
      * @throws IllegalArgumentException if a reconnect option is malformed (then {@code first} is closed)
      */
-    public static ReconnectingConnection open(Endpoint endpoint, Connection first, Dialer dialer) throws IOException {
+    public static ReconnectingConnection open(Endpoint endpoint, Connection first, Dialer dialer, boolean numbered)
+            throws IOException {
         ReconnectPolicy policy;
         try {
             policy = ReconnectPolicy.of(endpoint);
@@ -76,7 +91,7 @@ public final class ReconnectingConnection extends AbstractConnection {
             first.close();
             throw e;
         }
-        return new ReconnectingConnection(endpoint, first, dialer, policy);
+        return new ReconnectingConnection(endpoint, first, dialer, policy, numbered);
     }
 
     /** @return how many times this connection has dialed again successfully */
@@ -124,6 +139,7 @@ public final class ReconnectingConnection extends AbstractConnection {
     @Override
     protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         MemorySegment message = Payloads.view(payload, offset, length);
+        long seq = numbers != null && mode == SendMode.SEND ? numbers.incrementAndGet() : 0;
         long deadline = System.nanoTime() + (mode == SendMode.TRY_SEND ? 0 : policy.downTimeoutNanos());
         while (true) {
             Connection c = awaitUp(Math.max(0, deadline - System.nanoTime()), "send");
@@ -134,6 +150,10 @@ public final class ReconnectingConnection extends AbstractConnection {
                 throw down("send");
             }
             try {
+                if (seq != 0) {
+                    ((SessionConnection) c).sendNumbered(seq, message);
+                    return true;
+                }
                 switch (mode) {
                     case SEND -> c.send(message);
                     case WRITE -> c.write(message);
