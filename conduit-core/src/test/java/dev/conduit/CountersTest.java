@@ -165,4 +165,26 @@ final class CountersTest {
         assertEquals(new ListenerCounters(0, 1, 0), picky.counters());
         assertThrows(ConnectionClosedException.class, () -> refused.receive(WAIT));
     }
+
+    @Test
+    void countsReconnects() throws Exception {
+        Listener listener = track(Conduit.listen(endpoint("unix")));
+        Connection client = track(Conduit.connect(listener.endpoint() + "?reconnect=true&reconnectDelay=10ms"));
+        assertEquals(0, client.counters().reconnects());
+        // A call finds the loss: a receive waits through it for a message on the next connection.
+        CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.receive(WAIT);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        listener.accept(WAIT).close();
+        Connection again = track(listener.accept(WAIT));
+        assertNotNull(again, "the client did not dial again");
+        again.send("after");
+        assertEquals(5, received.get(30, TimeUnit.SECONDS).length);
+        assertEquals(1, client.counters().reconnects());
+        assertEquals(1, client.counters().messagesIn());
+    }
 }
