@@ -4,6 +4,8 @@ import dev.conduit.Connection;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.internal.auth.Authkey;
+import dev.conduit.internal.jfr.ConnectEvent;
+import dev.conduit.internal.jfr.JfrEvents;
 import dev.conduit.internal.reconnect.ReconnectPolicy;
 import dev.conduit.internal.reconnect.ReconnectingConnection;
 import dev.conduit.internal.session.Resumptions;
@@ -134,11 +136,20 @@ public final class Layers {
         return id;
     }
 
+    /** One dial: the transport, then the layers; a JFR Connect event for each, re-dials included. */
     private static Connection connectOnce(Endpoint endpoint, Duration timeout, long resumeId) throws IOException {
-        List<Layer> layers = layers(endpoint, null, resumeId);
-        Endpoint raw = below(layers, endpoint);
-        Connection connection = Transports.forEndpoint(raw).connect(raw, timeout);
-        return wrap(layers, connection, false, endpoint, Authkey.strip(endpoint));
+        ConnectEvent event = JfrEvents.connectBegins();
+        try {
+            List<Layer> layers = layers(endpoint, null, resumeId);
+            Endpoint raw = below(layers, endpoint);
+            Connection connection = Transports.forEndpoint(raw).connect(raw, timeout);
+            Connection made = wrap(layers, connection, false, endpoint, Authkey.strip(endpoint));
+            JfrEvents.connectEnds(event, endpoint.redacted(), made.toString(), null);
+            return made;
+        } catch (IOException | RuntimeException e) {
+            JfrEvents.connectEnds(event, endpoint.redacted(), null, e);
+            throw e;
+        }
     }
 
     /** The layers {@code endpoint} asks for, outermost first. */

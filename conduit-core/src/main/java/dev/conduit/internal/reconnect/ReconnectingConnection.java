@@ -296,6 +296,7 @@ public final class ReconnectingConnection extends AbstractConnection {
             }
             current = c;
             reconnects++;
+            counters.reconnected();
             changed.signalAll();
             return true;
         } finally {
