@@ -2,6 +2,7 @@ package dev.conduit;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Accepts connections at an endpoint, any number over its life. {@code accept} may be called
@@ -45,6 +46,20 @@ public interface Listener extends AutoCloseable {
      */
     default ListenerCounters counters() {
         return ListenerCounters.ZERO;
+    }
+
+    /**
+     * Subscribes to what happens at this listener: each connection it hands out
+     * ({@link ConnectionEvent.Connected}) and each client dropped because its handshake failed
+     * ({@link ConnectionEvent.HandshakeRefused}). Never blocks; any thread. Events come on the
+     * thread that accepted or ran the handshake (see {@link ConnectionEvent}).
+     *
+     * @param subscriber told of each event from now on, until the subscription is closed
+     * @return the subscription; a listener that reports nothing (one of a transport outside
+     *         Conduit, or {@code ws://}) never tells it anything
+     */
+    default Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return () -> { };
     }
 
     /**

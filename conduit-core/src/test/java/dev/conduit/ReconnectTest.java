@@ -4,6 +4,7 @@ import dev.conduit.internal.reconnect.ReconnectPolicy;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.CuttableProxy;
 import dev.conduit.testing.TempDir;
+import dev.conduit.testing.Tracked;
 import dev.conduit.testing.TestPeers;
 import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +20,6 @@ import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +37,7 @@ class ReconnectTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final String FAST = "reconnect=true&reconnectDelay=10ms&reconnectMaxDelay=100ms";
 
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final Tracked open = new Tracked();
     private TempDir dir;
 
     @BeforeEach
@@ -47,18 +47,11 @@ class ReconnectTest {
 
     @AfterEach
     void closeAll() throws Exception {
-        for (AutoCloseable c : open.reversed()) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                // The test's own outcome matters more than a failed clean-up.
-            }
-        }
+        open.closeAll();
     }
 
     private <T extends AutoCloseable> T track(T c) {
-        open.add(c);
-        return c;
+        return open.add(c);
     }
 
     private String endpoint(String transport) {

@@ -3,9 +3,11 @@ package dev.conduit.internal;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.ConnectionCounters;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.MessageHandler;
+import dev.conduit.Subscription;
 import dev.conduit.internal.frame.Frames;
 import dev.conduit.internal.jfr.JfrEvents;
 import dev.conduit.internal.jfr.SendBlockedEvent;
@@ -78,6 +80,12 @@ public abstract class AbstractConnection implements Connection {
     private final AtomicReference<AsyncReceiver<byte[]>> async = new AtomicReference<>();
     /** This connection's counters; see {@link Counters} for who writes which. */
     protected final Counters counters = new Counters();
+    /** Who listens for this connection's {@link ConnectionEvent}s. */
+    protected final EventSubscribers events = new EventSubscribers();
+    /** Set once the loss or close was told to {@link #events}: each connection ends once. */
+    private final AtomicBoolean endTold = new AtomicBoolean();
+    /** Set by {@link #closeForFault()}: the close that follows is a loss, not this side's doing. */
+    private volatile boolean faulted;
     /** Set once, by a subclass's constructor: whether it counts sends under its send lock. */
     private boolean countsSends;
 
@@ -309,7 +317,7 @@ public abstract class AbstractConnection implements Connection {
             }
             return taken;
         } catch (ConnectionClosedException e) {
-            lost = true;
+            lostBy(e);
             throw e;
         }
     }
@@ -318,6 +326,9 @@ public abstract class AbstractConnection implements Connection {
         if (length > maxFrame) {
             counters.refused();
             JfrEvents.frameTooLong(name, false, length, maxFrame);
+            if (events.any()) {
+                events.fire(new ConnectionEvent.FrameTooLong(endpoint, false, length, maxFrame));
+            }
         }
         Frames.checkSendLength(name, mode.call, length, maxFrame);
         if (closed.get()) {
@@ -499,6 +510,9 @@ public abstract class AbstractConnection implements Connection {
             } finally {
                 ConnectionRegistry.remove(this);
                 JfrEvents.closed(name, lost, counters::read);
+                if (!faulted && events.any() && endTold.compareAndSet(false, true)) {
+                    events.fire(new ConnectionEvent.Disconnected(endpoint, true, null));
+                }
             }
         }
     }
@@ -576,7 +590,33 @@ public abstract class AbstractConnection implements Connection {
         if (e instanceof FrameTooLongException tooLong) {
             counters.refused();
             JfrEvents.frameTooLong(name, true, tooLong.length(), tooLong.maximum());
+            if (events.any()) {
+                events.fire(new ConnectionEvent.FrameTooLong(endpoint, true, tooLong.length(), tooLong.maximum()));
+            }
         }
+        // A close by this side also fails calls with ConnectionClosedException: that is told by close.
+        if ((!closed.get() || faulted) && events.any() && endTold.compareAndSet(false, true)) {
+            events.fire(new ConnectionEvent.Disconnected(endpoint, false, e));
+        }
+    }
+
+    /**
+     * Closes this connection because of a fault the caller is about to throw (a frame too long,
+     * say): the close is then told to subscribers as the loss the exception shows, not as this
+     * side's close.
+     */
+    protected final void closeForFault() throws IOException {
+        faulted = true;
+        close();
+    }
+
+    /**
+     * {@inheritDoc} Events are told on the thread that found what happened: the one whose call
+     * met the loss or the refused frame, or the one that closed.
+     */
+    @Override
+    public final Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return events.add(subscriber);
     }
 
     /** @return for {@code conduit stat}: open, closed (here) or lost (the peer closed or was lost) */

@@ -1,14 +1,17 @@
 package dev.conduit.internal;
 
 import dev.conduit.Connection;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.ListenerCounters;
+import dev.conduit.Subscription;
 import dev.conduit.spi.support.ArrivalQueue;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A listener for transports that set a connection up with a handshake over another one
@@ -131,5 +134,10 @@ public final class HandshakeListener implements Listener {
     @Override
     public ListenerCounters counters() {
         return stats.read();
+    }
+
+    @Override
+    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return stats.subscribe(subscriber);
     }
 }

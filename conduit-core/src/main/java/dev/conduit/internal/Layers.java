@@ -17,6 +17,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Listens and connects through whichever transport serves an endpoint's scheme (built-in or
@@ -121,11 +122,11 @@ public final class Layers {
             // With acknowledgements, one session spans the connections, so the listener can drop
             // a message sent again after a loss that it had delivered already.
             long resumeId = SessionProtocol.resumable(below) ? newSessionId() : 0;
-            Connection first = connectOnce(below, timeout, resumeId);
-            return ReconnectingConnection.open(endpoint, first, () -> connectOnce(below, Duration.ZERO, resumeId),
-                    resumeId != 0);
+            Connection first = connectOnce(below, timeout, resumeId, null);
+            return ReconnectingConnection.open(endpoint, first,
+                    refused -> connectOnce(below, Duration.ZERO, resumeId, refused), resumeId != 0);
         }
-        return connectOnce(endpoint, timeout, 0);
+        return connectOnce(endpoint, timeout, 0, null);
     }
 
     private static long newSessionId() {
@@ -136,14 +137,27 @@ public final class Layers {
         return id;
     }
 
-    /** One dial: the transport, then the layers; a JFR Connect event for each, re-dials included. */
-    private static Connection connectOnce(Endpoint endpoint, Duration timeout, long resumeId) throws IOException {
+    /**
+     * One dial: the transport, then the layers; a JFR Connect event for each, re-dials included.
+     *
+     * @param refused told of a handshake that failed after the transport connected, or null
+     */
+    private static Connection connectOnce(Endpoint endpoint, Duration timeout, long resumeId,
+            Consumer<IOException> refused) throws IOException {
         ConnectEvent event = JfrEvents.connectBegins();
         try {
             List<Layer> layers = layers(endpoint, null, resumeId);
             Endpoint raw = below(layers, endpoint);
             Connection connection = Transports.forEndpoint(raw).connect(raw, timeout);
-            Connection made = wrap(layers, connection, false, endpoint, Authkey.strip(endpoint));
+            Connection made;
+            try {
+                made = wrap(layers, connection, false, endpoint, Authkey.strip(endpoint));
+            } catch (IOException e) {
+                if (refused != null) {
+                    refused.accept(e);
+                }
+                throw e;
+            }
             JfrEvents.connectEnds(event, endpoint.redacted(), made.toString(), null);
             return made;
         } catch (IOException | RuntimeException e) {

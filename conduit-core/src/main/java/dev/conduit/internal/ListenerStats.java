@@ -1,11 +1,15 @@
 package dev.conduit.internal;
 
 import dev.conduit.Connection;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.ListenerCounters;
+import dev.conduit.Subscription;
 import dev.conduit.internal.jfr.JfrEvents;
 
+import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * A listener's counters, and the JFR events that go with them. Counted with atomic adds: accepts
@@ -13,13 +17,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * threads of their own).
  */
 public final class ListenerStats {
+    private final Endpoint endpoint;
     private final String name;
+    private final EventSubscribers events = new EventSubscribers();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong handshakeFailures = new AtomicLong();
 
     /** @param endpoint the listener's endpoint, named in events by {@link Endpoint#redacted()} */
     public ListenerStats(Endpoint endpoint) {
+        this.endpoint = endpoint;
         this.name = endpoint.redacted();
     }
 
@@ -32,6 +39,9 @@ public final class ListenerStats {
         if (connection != null) {
             accepted.incrementAndGet();
             JfrEvents.accepted(name, connection.toString());
+            if (events.any()) {
+                events.fire(new ConnectionEvent.Connected(endpoint, connection.toString(), 0));
+            }
         }
         return connection;
     }
@@ -45,6 +55,15 @@ public final class ListenerStats {
     public void handshakeFailed(Throwable failure) {
         handshakeFailures.incrementAndGet();
         JfrEvents.handshakeFailed(name, failure);
+        if (events.any()) {
+            events.fire(new ConnectionEvent.HandshakeRefused(endpoint,
+                    failure instanceof IOException io ? io : new IOException(failure)));
+        }
+    }
+
+    /** Subscribes to the listener's events: the listener's {@code onEvent}. */
+    public Subscription subscribe(Consumer<? super ConnectionEvent> subscriber) {
+        return events.add(subscriber);
     }
 
     /** @return a recent value of each counter */

@@ -2,14 +2,17 @@ package dev.conduit.internal.ipcez;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.ListenerCounters;
+import dev.conduit.Subscription;
 import dev.conduit.internal.ListenerStats;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A Unix socket listener whose connections speak ipcez's acknowledgements over the semaphores
@@ -78,5 +81,10 @@ final class IpcezListener implements Listener {
     @Override
     public ListenerCounters counters() {
         return stats.read();
+    }
+
+    @Override
+    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return stats.subscribe(subscriber);
     }
 }

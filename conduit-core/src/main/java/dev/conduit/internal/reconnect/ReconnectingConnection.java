@@ -3,6 +3,7 @@ package dev.conduit.internal.reconnect;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.ConnectionDownException;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.PeerCredentials;
 import dev.conduit.internal.AbstractConnection;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * A client connection that dials again when it loses its peer ({@code ?reconnect=true}): the
@@ -42,7 +44,12 @@ public final class ReconnectingConnection extends AbstractConnection {
     /** Makes a new connection to the peer, with the layers below this one. */
     @FunctionalInterface
     public interface Dialer {
-        Connection dial() throws IOException;
+        /**
+         * @param refused told of a handshake that failed after the transport connected
+         * @return the new connection
+         * @throws IOException if the connection or its handshakes failed
+         */
+        Connection dial(Consumer<IOException> refused) throws IOException;
     }
 
     private final Dialer dialer;
@@ -244,17 +251,26 @@ public final class ReconnectingConnection extends AbstractConnection {
         if (isClosedLocally()) {
             throw closedLocally(call);
         }
+        Thread dialing = null;
         lock.lock();
         try {
             if (current == c) {
                 current = null;
                 lastFailure = cause;
-                redialer = Thread.ofVirtual().name("conduit-reconnect " + name).start(this::redial);
+                dialing = Thread.ofVirtual().name("conduit-reconnect " + name).unstarted(this::redial);
+                redialer = dialing;
             }
         } finally {
             lock.unlock();
         }
         closeQuietly(c);
+        if (dialing != null) {
+            // Told before the re-dialing starts, so subscribers hear the loss before the first wait.
+            if (events.any()) {
+                events.fire(new ConnectionEvent.Disconnected(endpoint(), false, cause));
+            }
+            dialing.start();
+        }
     }
 
     /** The re-dialing thread's loop: waits, dials, until a connection, a close, or the give-up. */
@@ -266,12 +282,20 @@ public final class ReconnectingConnection extends AbstractConnection {
                 giveUp(attempt - 1, System.nanoTime() - start);
                 return;
             }
+            if (events.any()) {
+                events.fire(new ConnectionEvent.Reconnecting(endpoint(), attempt, Duration.ofNanos(delay),
+                        lastFailure()));
+            }
             LockSupport.parkNanos(delay);
             if (isClosedLocally()) {
                 return;
             }
             try {
-                Connection c = dialer.dial();
+                Connection c = dialer.dial(e -> {
+                    if (events.any()) {
+                        events.fire(new ConnectionEvent.HandshakeRefused(endpoint(), e));
+                    }
+                });
                 if (!up(c)) {
                     closeQuietly(c);
                 }
@@ -298,7 +322,19 @@ public final class ReconnectingConnection extends AbstractConnection {
             reconnects++;
             counters.reconnected();
             changed.signalAll();
-            return true;
+        } finally {
+            lock.unlock();
+        }
+        if (events.any()) {
+            events.fire(new ConnectionEvent.Connected(endpoint(), c.toString(), reconnects));
+        }
+        return true;
+    }
+
+    private IOException lastFailure() {
+        lock.lock();
+        try {
+            return lastFailure;
         } finally {
             lock.unlock();
         }

@@ -2,9 +2,11 @@ package dev.conduit.internal.socket;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.ListenerCounters;
+import dev.conduit.Subscription;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.ListenerStats;
 
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * A listener over a {@link ServerSocketChannel} in non-blocking mode, so {@code accept} can
@@ -148,5 +151,10 @@ public final class SocketListener implements Listener {
     @Override
     public ListenerCounters counters() {
         return stats.read();
+    }
+
+    @Override
+    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return stats.subscribe(subscriber);
     }
 }

@@ -3,9 +3,11 @@ package dev.conduit.spi.support;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.ConnectionCounters;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.MessageHandler;
+import dev.conduit.Subscription;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.frame.Frames;
 
@@ -200,6 +202,11 @@ public abstract class MessageConnection implements Connection {
     @Override
     public final ConnectionCounters counters() {
         return core.counters();
+    }
+
+    @Override
+    public final Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return core.onEvent(subscriber);
     }
 
     @Override
