@@ -54,6 +54,14 @@ public final class LogReceiver extends AbstractConnection {
     /** {@code ?onDamage=skip}: go on past damage, counting it, rather than stop. */
     private final boolean skip;
     private final Damages damages;
+    /** {@code ?cursor=}: where the position is stored, or null. */
+    private final Cursor cursor;
+    /** This receiver's registration, so retention keeps the segment it is on. */
+    private final Readers readers;
+    /** {@code ?onTrimmed=oldest}: move on to the oldest record kept rather than fail. */
+    private final boolean toOldest;
+    /** {@code ?from=TIME}: records appended before this (nanoseconds) are passed over, up to the first after. */
+    private long notBefore;
     private final CRC32C crc = new CRC32C();
     private final Arena timespecs = Arena.ofShared();
     private final MemorySegment timespec = Futex.allocateTimespec(timespecs);
@@ -62,6 +70,8 @@ public final class LogReceiver extends AbstractConnection {
     private volatile MemorySegment sleepingOn;
     /** The log position after the last message handed out. */
     private volatile long position;
+    /** The append time of the last message handed out, or {@link Long#MIN_VALUE}. */
+    private volatile long time = Long.MIN_VALUE;
     // Under AbstractConnection's receive lock.
     private ByteBuffer view;
     /** The offset in {@code segment.data} of the next record. */
@@ -83,12 +93,39 @@ public final class LogReceiver extends AbstractConnection {
      */
     LogReceiver(Endpoint endpoint, LogDirectory directory, Segment segment, long offset, int maxFrame,
             long spinNanos, boolean skip) {
+        this(endpoint, directory, segment, offset, maxFrame, spinNanos, skip, new Following(null, null, false,
+                Long.MIN_VALUE));
+    }
+
+    /**
+     * @param following the cursor, registration and retention choice of this receiver, owned from now on
+     */
+    LogReceiver(Endpoint endpoint, LogDirectory directory, Segment segment, long offset, int maxFrame,
+            long spinNanos, boolean skip, Following following) {
         super(endpoint, endpoint.toString(), maxFrame);
         this.directory = directory;
         this.spinNanos = spinNanos;
         this.skip = skip;
         this.damages = new Damages(name + ": receive", skip);
+        this.cursor = following.cursor();
+        this.readers = following.readers();
+        this.toOldest = following.toOldest();
+        this.notBefore = following.notBefore();
         use(segment, offset);
+        if (cursor != null) {
+            cursor.store(position);
+        }
+    }
+
+    /**
+     * How a receiver follows the log beyond reading it.
+     *
+     * @param cursor    {@code ?cursor=}, or null
+     * @param readers   its registration, or null (tools that read a log once)
+     * @param toOldest  {@code ?onTrimmed=oldest}
+     * @param notBefore {@code ?from=TIME} in nanoseconds, or {@link Long#MIN_VALUE}
+     */
+    record Following(Cursor cursor, Readers readers, boolean toOldest, long notBefore) {
     }
 
     private void use(Segment s, long at) {
@@ -107,6 +144,20 @@ public final class LogReceiver extends AbstractConnection {
      */
     public long position() {
         return position;
+    }
+
+    /** @return the base of the segment this receiver is on, for its registration */
+    long segmentBase() {
+        return segment.base;
+    }
+
+    /**
+     * @return the append time of the last message this receiver handed out, in nanoseconds since
+     *         the epoch; {@link Long#MIN_VALUE} if none yet, or if it was in a segment older than
+     *         version 3. Any thread may call it
+     */
+    public long time() {
+        return time;
     }
 
     /**
@@ -133,6 +184,10 @@ public final class LogReceiver extends AbstractConnection {
         long deadline = waitNanos > 0 ? System.nanoTime() + waitNanos : 0;
         boolean spin = true;
         try {
+            if (cursor != null) {
+                // The caller is done with what it was handed: a receiver killed from here on reads on after it.
+                cursor.store(position);
+            }
             while (true) {
                 if (isClosedLocally()) {
                     throw closedLocally("receive");
@@ -162,6 +217,10 @@ public final class LogReceiver extends AbstractConnection {
     private ByteBuffer tryNext() throws IOException {
         while (true) {
             Segment s = segment;
+            if (s.retired()) {
+                trimmed(s);
+                continue;
+            }
             if (offset + Segment.RECORD_HEADER > s.readable) {
                 if (!atSegmentEnd(s)) {
                     return null;
@@ -185,7 +244,7 @@ public final class LogReceiver extends AbstractConnection {
                 }
                 continue;
             }
-            long record = Segment.recordBytes(Integer.toUnsignedLong(length));
+            long record = s.sizeOf(Integer.toUnsignedLong(length));
             if (length < 0 || offset + record > s.capacity) {
                 damaged(s, "a record of " + Integer.toUnsignedString(length) + " bytes runs past the end of the"
                         + " segment's " + s.capacity + " data bytes");
@@ -209,6 +268,12 @@ public final class LogReceiver extends AbstractConnection {
             }
             ByteBuffer message = take(s, length, record, state);
             if (message != null) {
+                if (notBefore != Long.MIN_VALUE) {
+                    if (time < notBefore) {
+                        continue;
+                    }
+                    notBefore = Long.MIN_VALUE;
+                }
                 return message;
             }
         }
@@ -237,9 +302,9 @@ public final class LogReceiver extends AbstractConnection {
             position = s.base + offset + record;
             throw fail(new FrameTooLongException(name + ": receive", length, maxFrame));
         }
-        int start = (int) at + Segment.RECORD_HEADER;
+        int start = (int) s.payload(at);
         crc.reset();
-        crc.update(view.limit(start + length).position(start));
+        crc.update(view.limit(start + length).position((int) at + (int) Segment.TIME));
         if ((int) crc.getValue() != s.crc(at)) {
             damaged(s, "checksum 0x" + Integer.toHexString(s.crc(at)) + " does not match the payload's 0x"
                     + Long.toHexString(crc.getValue()) + " (a record of " + length + " bytes)");
@@ -247,6 +312,7 @@ public final class LogReceiver extends AbstractConnection {
         }
         offset += record;
         position = s.base + offset;
+        time = s.time(at);
         return view.limit(start + length).position(start);
     }
 
@@ -315,6 +381,36 @@ public final class LogReceiver extends AbstractConnection {
         return true;
     }
 
+    /**
+     * On a segment that retention retired: moves on to the oldest segment kept
+     * ({@code ?onTrimmed=oldest}), counting what it passed over, or fails.
+     */
+    private void trimmed(Segment s) throws IOException {
+        long at = s.base + offset;
+        Segment oldest;
+        try {
+            oldest = directory.firstKept("receive");
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        if (!toOldest) {
+            long first = oldest.base;
+            oldest.close();
+            throw fail(new IOException(name + ": receive: fell behind retention at position " + at + ": its segment "
+                    + s.file + " is to be deleted; the oldest record kept is at " + first + " (open with"
+                    + " ?onTrimmed=oldest to move on to it instead)"));
+        }
+        skipped++;
+        if (readers != null) {
+            readers.on(oldest.base);
+        }
+        use(oldest, 0);
+        s.close();
+        if (isClosedLocally()) {
+            oldest.close();
+        }
+    }
+
     private IOException fail(IOException e) throws IOException {
         close();
         throw e;
@@ -341,6 +437,9 @@ public final class LogReceiver extends AbstractConnection {
         cannotRoll = false;
         use(following, 0);
         old.close();
+        if (readers != null) {
+            readers.on(following.base);
+        }
         if (isClosedLocally()) {
             // A close that came meanwhile unmapped the old segment only.
             following.close();
@@ -395,7 +494,24 @@ public final class LogReceiver extends AbstractConnection {
     }
 
     @Override
-    protected void closeTransport() {
+    protected void closeTransport() throws IOException {
+        try {
+            unmap();
+        } finally {
+            try {
+                if (cursor != null) {
+                    cursor.store(position);
+                    cursor.close();
+                }
+            } finally {
+                if (readers != null) {
+                    readers.remove();
+                }
+            }
+        }
+    }
+
+    private void unmap() {
         long deadline = System.nanoTime() + CLOSE_LINGER_NANOS;
         boolean unmapped = false;
         while (true) {
