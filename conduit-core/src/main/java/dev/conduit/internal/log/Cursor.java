@@ -37,7 +37,7 @@ final class Cursor implements AutoCloseable {
     static final String SUFFIX = ".cursor";
     static final long FILE_BYTES = 192;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long SLOT_0 = 64;
     private static final long SLOT_BYTES = 64;
 
