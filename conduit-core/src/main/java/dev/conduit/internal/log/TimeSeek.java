@@ -38,7 +38,8 @@ final class TimeSeek {
             return Long.MIN_VALUE;
         }
         try {
-            OffsetDateTime t = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            // A '+' in a query means a space: "…T11:00+01:00" arrives as "…T11:00 01:00".
+            OffsetDateTime t = OffsetDateTime.parse(text.replace(' ', '+'), DateTimeFormatter.ISO_OFFSET_DATE_TIME);
             return Math.addExact(Math.multiplyExact(t.toEpochSecond(), 1_000_000_000L), t.getNano());
         } catch (DateTimeException | ArithmeticException e) {
             throw new IllegalArgumentException(context + " (expected an ISO-8601 time with its offset, such as"
