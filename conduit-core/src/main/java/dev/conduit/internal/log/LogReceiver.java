@@ -70,8 +70,11 @@ public final class LogReceiver extends AbstractConnection {
     private volatile MemorySegment sleepingOn;
     /** The log position after the last message handed out. */
     private volatile long position;
+    // Plain: written and read by the receiving thread (a volatile store per message costs a fence).
     /** The append time of the last message handed out, or {@link Long#MIN_VALUE}. */
-    private volatile long time = Long.MIN_VALUE;
+    private long time = Long.MIN_VALUE;
+    /** The log position where the last message handed out starts, or -1. */
+    private long start = -1;
     // Under AbstractConnection's receive lock.
     private ByteBuffer view;
     /** The offset in {@code segment.data} of the next record. */
@@ -154,10 +157,18 @@ public final class LogReceiver extends AbstractConnection {
     /**
      * @return the append time of the last message this receiver handed out, in nanoseconds since
      *         the epoch; {@link Long#MIN_VALUE} if none yet, or if it was in a segment older than
-     *         version 3. Any thread may call it
+     *         version 3. For the receiving thread
      */
     public long time() {
         return time;
+    }
+
+    /**
+     * @return the log position where the last message this receiver handed out starts, or -1 if
+     *         none yet. For the receiving thread
+     */
+    public long start() {
+        return start;
     }
 
     /**
@@ -302,9 +313,9 @@ public final class LogReceiver extends AbstractConnection {
             position = s.base + offset + record;
             throw fail(new FrameTooLongException(name + ": receive", length, maxFrame));
         }
-        int start = (int) s.payload(at);
+        int payload = (int) s.payload(at);
         crc.reset();
-        crc.update(view.limit(start + length).position((int) at + (int) Segment.TIME));
+        crc.update(view.limit(payload + length).position((int) at + (int) Segment.TIME));
         if ((int) crc.getValue() != s.crc(at)) {
             damaged(s, "checksum 0x" + Integer.toHexString(s.crc(at)) + " does not match the payload's 0x"
                     + Long.toHexString(crc.getValue()) + " (a record of " + length + " bytes)");
@@ -313,7 +324,8 @@ public final class LogReceiver extends AbstractConnection {
         offset += record;
         position = s.base + offset;
         time = s.time(at);
-        return view.limit(start + length).position(start);
+        start = s.base + at;
+        return view.limit(payload + length).position(payload);
     }
 
     /**

@@ -77,6 +77,19 @@ class LogRetentionTest {
         }
     }
 
+    /** @return the greatest segment base a receiver's registration file names, or -1 */
+    private long registered() {
+        try (var files = Files.newDirectoryStream(path, ".reader-*")) {
+            long most = -1;
+            for (Path f : files) {
+                most = Math.max(most, Long.parseLong(Files.readString(f).trim()));
+            }
+            return most;
+        } catch (IOException | NumberFormatException e) {
+            return -1; // replaced as we looked
+        }
+    }
+
     private int readers() {
         try {
             return LogInfo.of(path).readers();
@@ -181,7 +194,8 @@ class LogRetentionTest {
         try {
             // The child prints a 1000-byte line per message: it blocks once the pipe is full, about 65
             // messages in, with 135 left; whether it is still moving as the trim runs does not matter.
-            Waits.until("the child registers", WAIT, () -> Files.exists(path) && readers() == 1);
+            Waits.until("the child registers on its tenth segment or later", WAIT,
+                    () -> registered() >= 10 * 4096L && readers() == 1);
             List<Long> all = bases();
             List<Path> deleted = LogInfo.trim(path, "8k");
             List<Long> kept = bases();
