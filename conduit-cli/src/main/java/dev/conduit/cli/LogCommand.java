@@ -101,13 +101,7 @@ final class LogCommand implements Callable<Integer> {
     @Command(name = "verify", description = {"Read the log in PATH from its start and report each damaged place"
             + " (its segment file, position and what is wrong) on standard error.",
         "Exits 0 if there is none, 1 otherwise."})
-    static final class Verify implements Callable<Integer> {
-        @Spec
-        private CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "PATH", description = "The log's directory (as in log:PATH).")
-        private Path path;
-
+    static final class Verify extends LogTools.OnLog implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();

@@ -28,6 +28,15 @@ final class LogTools {
     private LogTools() {
     }
 
+    /** What every {@code conduit log} command on one log has: the command line, and the log's PATH. */
+    abstract static class OnLog {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "PATH", description = "The log's directory (as in log:PATH).")
+        Path path;
+    }
+
     private static String time(Optional<Instant> t) {
         return t.map(Instant::toString).orElse("-");
     }
@@ -37,13 +46,7 @@ final class LogTools {
             + " records, first and end positions, first and last append times), its named cursors and their"
             + " positions, and how many live receivers are registered in it.",
         "Reads every record; changes nothing."})
-    static final class Info implements Callable<Integer> {
-        @Spec
-        private CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "PATH", description = "The log's directory (as in log:PATH).")
-        private Path path;
-
+    static final class Info extends OnLog implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             LogInfo info = LogInfo.of(path);
@@ -75,13 +78,7 @@ final class LogTools {
     @Command(name = "dump", description = {"Print the records of the log in PATH, one a line: its position, its"
             + " append time (ISO-8601, UTC; - for a record written before records had times), and the message.",
         "Stops at the end of the log; damaged places are skipped and reported on standard error."})
-    static final class Dump implements Callable<Integer> {
-        @Spec
-        private CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "PATH", description = "The log's directory (as in log:PATH).")
-        private Path path;
-
+    static final class Dump extends OnLog implements Callable<Integer> {
         @Option(names = "--from", paramLabel = "WHERE", defaultValue = "start",
                 description = "Where to start: start, end, a position, or a time such as 2026-12-06T10:00Z"
                         + " (the first record appended at or after it). Default: ${DEFAULT-VALUE}.")
@@ -123,13 +120,7 @@ final class LogTools {
             + " (that one is marked, so the receiver fails or moves on as it chose with ?onTrimmed=, and a later"
             + " trim deletes it).",
         "Prints each segment deleted, then a summary."})
-    static final class Trim implements Callable<Integer> {
-        @Spec
-        private CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "PATH", description = "The log's directory (as in log:PATH).")
-        private Path path;
-
+    static final class Trim extends OnLog implements Callable<Integer> {
         @Option(names = "--retain", paramLabel = "LIMITS", required = true,
                 description = "What to keep: an age (7d, 12h, 90s), a size (10g, 512mib), or both: 7d,10g.")
         private String retain;

@@ -42,6 +42,7 @@ import java.util.zip.CRC32C;
  * <p>The sending direction is refused: a receiver only receives.
  */
 public final class LogReceiver extends AbstractConnection {
+    private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final long SLICE_MILLIS = 50;
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(SLICE_MILLIS);
     private static final long VIRTUAL_PARK_MIN_NANOS = 10_000;
@@ -93,15 +94,6 @@ public final class LogReceiver extends AbstractConnection {
      * @param segment the segment to start in; owned from now on
      * @param offset  where in its data the first record to read starts: a record boundary
      * @param skip    whether to go on past damage ({@code ?onDamage=skip}) rather than stop
-     */
-    LogReceiver(Endpoint endpoint, LogDirectory directory, Segment segment, long offset, int maxFrame,
-            long spinNanos, boolean skip) {
-        this(endpoint, directory, segment, offset, maxFrame, spinNanos, skip, new Following(null, null, false,
-                Long.MIN_VALUE));
-    }
-
-    /**
-     * @param following the cursor, registration and retention choice of this receiver, owned from now on
      */
     LogReceiver(Endpoint endpoint, LogDirectory directory, Segment segment, long offset, int maxFrame,
             long spinNanos, boolean skip, Following following) {
@@ -413,13 +405,28 @@ public final class LogReceiver extends AbstractConnection {
                     + " ?onTrimmed=oldest to move on to it instead)"));
         }
         skipped++;
-        if (readers != null) {
-            readers.on(oldest.base);
-        }
+        register(oldest.base);
         use(oldest, 0);
         s.close();
         if (isClosedLocally()) {
             oldest.close();
+        }
+    }
+
+    /**
+     * Says in this receiver's registration that it is on the segment at {@code base} now. A
+     * registration that cannot be written (a full disk) does not fail the receive: it still names
+     * an earlier segment, which keeps this one too, so it is logged and tried again next time.
+     */
+    void register(long base) {
+        if (readers == null) {
+            return;
+        }
+        try {
+            readers.on(base);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: receive: cannot update its registration: {1}", name,
+                    e.toString());
         }
     }
 
@@ -449,9 +456,7 @@ public final class LogReceiver extends AbstractConnection {
         cannotRoll = false;
         use(following, 0);
         old.close();
-        if (readers != null) {
-            readers.on(following.base);
-        }
+        register(following.base);
         if (isClosedLocally()) {
             // A close that came meanwhile unmapped the old segment only.
             following.close();

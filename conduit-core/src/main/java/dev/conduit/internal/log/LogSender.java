@@ -45,8 +45,9 @@ public final class LogSender extends AbstractConnection {
     private final int stamp = Writers.stamp(pid);
     private final BiasedLock sendLock = new BiasedLock();
     private final CRC32C crc = new CRC32C();
-    private final Arena timespecs = Arena.ofShared();
-    private final MemorySegment timespec = Clocks.allocateTimespec(timespecs);
+    // An automatic arena: a downcall with a shared arena's segment acquires and releases its
+    // session, two atomic operations per message; this one is freed with the sender.
+    private final MemorySegment timespec = Clocks.allocateTimespec(Arena.ofAuto());
     // Under sendLock.
     private Segment segment;
     private ByteBuffer view;
@@ -228,7 +229,6 @@ public final class LogSender extends AbstractConnection {
         if (sendLock.tryLock(CLOSE_LINGER_NANOS)) {
             try {
                 segment.close();
-                timespecs.close();
             } finally {
                 sendLock.unlock();
             }

@@ -114,7 +114,7 @@ public final class LogTransport implements OneWayTransport {
             }
             LogReceiver.Following following = new LogReceiver.Following(cursor, readers, toOldest, time);
             LogReceiver receiver = open(endpoint, directory, position, maxFrame, spin, skip, following);
-            readers.on(receiver.segmentBase());
+            receiver.register(receiver.segmentBase());
             return receiver;
         } catch (IOException | RuntimeException e) {
             if (cursor != null) {

@@ -79,6 +79,9 @@ record Retention(long ageNanos, long bytes) {
     List<Path> trim(LogDirectory directory) throws IOException {
         List<Path> deleted = new ArrayList<>();
         TreeMap<Long, Path> segments = directory.list();
+        if (segments.size() < 2) {
+            return deleted; // the last segment is never deleted
+        }
         long total = 0;
         for (Path p : segments.values()) {
             total += Files.size(p);

@@ -6,9 +6,6 @@ import dev.conduit.LogPosition;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 import dev.conduit.testing.ChildJvm;
-import dev.conduit.testing.TempDir;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,34 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Named cursors, {@code ?cursor=NAME}: a receiver's position kept in the log's directory. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class LogCursorTest {
+class LogCursorTest extends LogFixture {
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private TempDir dir;
-    private String log;
-
-    @BeforeEach
-    void makeDirectory() throws IOException {
-        dir = new TempDir();
-        log = "log:" + dir.resolve("log");
-    }
-
-    @AfterEach
-    void cleanUp() throws IOException {
-        for (AutoCloseable r : resources.reversed()) {
-            try {
-                r.close();
-            } catch (Exception e) {
-                // Cleaning up; the test's assertions decided the outcome.
-            }
-        }
-        dir.close();
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
 
     private void send(int from, int to, String query) throws IOException {
         try (MessageSender sender = Conduit.openSender(log + query)) {
@@ -83,7 +54,7 @@ class LogCursorTest {
         // Another name is another cursor; a new one starts at from=.
         MessageReceiver other = track(Conduit.openReceiver(log + "?cursor=audit&from=start"));
         assertEquals(0, LogWriterChild.check(other.receive(WAIT)));
-        LogInfo info = LogInfo.of(dir.resolve("log"));
+        LogInfo info = LogInfo.of(path);
         assertEquals(List.of("audit", "billing"), info.cursors().stream().map(LogInfo.CursorInfo::name).toList());
         assertEquals(Optional.of(LogPosition.of(other).offset() - Segment.recordBytes(
                 LogWriterChild.stamped(0).length)), info.cursors().get(0).position(),
@@ -103,7 +74,7 @@ class LogCursorTest {
     void aCursorHasOneReceiverAtATimeAndAValidName() throws Exception {
         track(Conduit.openReceiver(log + "?cursor=one"));
         IOException held = assertThrows(IOException.class, () -> Conduit.openReceiver(log + "?cursor=one"));
-        assertEquals(log + "?cursor=one: open: cursor one (" + dir.resolve("log").resolve("one.cursor") + ") is held"
+        assertEquals(log + "?cursor=one: open: cursor one (" + path.resolve("one.cursor") + ") is held"
                 + " by another receiver; a cursor has one receiver at a time", held.getMessage());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.openReceiver(log + "?cursor=.x"));
@@ -121,7 +92,7 @@ class LogCursorTest {
             r.receive(WAIT);
             r.receive(WAIT); // stores the position after message 0: sequence 2, in slot 0
         } // close stores the position after message 1: sequence 3, in slot 1
-        Path file = dir.resolve("log").resolve("c.cursor");
+        Path file = path.resolve("c.cursor");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 Arena arena = Arena.ofConfined()) {
             MemorySegment m = ch.map(FileChannel.MapMode.READ_WRITE, 0, Cursor.FILE_BYTES, arena);

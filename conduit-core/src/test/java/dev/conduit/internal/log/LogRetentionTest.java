@@ -5,10 +5,7 @@ import dev.conduit.LogInfo;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 import dev.conduit.testing.ChildJvm;
-import dev.conduit.testing.TempDir;
 import dev.conduit.testing.Waits;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -34,39 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * one a live receiver is on; that receiver fails or moves on, as it chose with {@code ?onTrimmed=}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class LogRetentionTest {
+class LogRetentionTest extends LogFixture {
     private static final Duration WAIT = Duration.ofSeconds(10);
     /** 8 KiB segments hold 3 of the about 1 KiB messages of {@link LogWriterChild#stamped}. */
     private static final String SMALL = "?segmentSize=8k";
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private TempDir dir;
-    private Path path;
-    private String log;
-
-    @BeforeEach
-    void makeDirectory() throws IOException {
-        dir = new TempDir();
-        path = dir.resolve("log");
-        log = "log:" + path;
-    }
-
-    @AfterEach
-    void cleanUp() throws IOException {
-        for (AutoCloseable r : resources.reversed()) {
-            try {
-                r.close();
-            } catch (Exception e) {
-                // Cleaning up; the test's assertions decided the outcome.
-            }
-        }
-        dir.close();
-    }
-
-    private MessageReceiver receiver(String query) throws IOException {
-        MessageReceiver r = Conduit.openReceiver(log + query);
-        resources.add(r);
-        return r;
-    }
 
     /** Sends messages {@code from} to {@code to} - 1, of about 1 KiB each. */
     private void send(int from, int to, String query) throws IOException {
@@ -133,6 +100,8 @@ class LogRetentionTest {
 
     @Test
     void theLastSegmentIsNeverDeleted() throws Exception {
+        Conduit.openSender(log + SMALL + "&retain=1").close(); // a new log: one segment, kept
+        assertEquals(List.of(0L), bases());
         send(0, 10, SMALL);
         LogInfo.trim(path, "1");
         assertEquals(1, bases().size());

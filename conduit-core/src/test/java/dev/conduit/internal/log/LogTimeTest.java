@@ -6,9 +6,6 @@ import dev.conduit.LogInfo;
 import dev.conduit.LogPosition;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
-import dev.conduit.testing.TempDir;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,38 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * have no times, read and appended to; a later version refused.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class LogTimeTest {
+class LogTimeTest extends LogFixture {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private TempDir dir;
-    private Path path;
-    private String log;
-
-    @BeforeEach
-    void makeDirectory() throws IOException {
-        dir = new TempDir();
-        path = dir.resolve("log");
-        log = "log:" + path;
-    }
-
-    @AfterEach
-    void cleanUp() throws IOException {
-        for (AutoCloseable r : resources.reversed()) {
-            try {
-                r.close();
-            } catch (Exception e) {
-                // Cleaning up; the test's assertions decided the outcome.
-            }
-        }
-        dir.close();
-    }
-
-    private MessageReceiver receiver(String query) throws IOException {
-        MessageReceiver r = Conduit.openReceiver(log + query);
-        resources.add(r);
-        return r;
-    }
 
     @Test
     void eachRecordCarriesTheWallClockTimeItWasAppendedAt() throws Exception {
