@@ -6,15 +6,16 @@ import dev.conduit.Units;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * {@code ?retain=}: how much of a log to keep, by age ({@code 7d}, {@code 12h}, {@code 90s}),
@@ -82,9 +83,11 @@ record Retention(long ageNanos, long bytes) {
         if (segments.size() < 2) {
             return deleted; // the last segment is never deleted
         }
+        Map<Long, Long> sizes = new HashMap<>();
         long total = 0;
-        for (Path p : segments.values()) {
-            total += Files.size(p);
+        for (Map.Entry<Long, Path> e : segments.entrySet()) {
+            sizes.put(e.getKey(), size(e.getValue()));
+            total += sizes.get(e.getKey());
         }
         Instant clock = Instant.now();
         long now = clock.getEpochSecond() * 1_000_000_000L + clock.getNano();
@@ -96,19 +99,29 @@ record Retention(long ageNanos, long bytes) {
             if (!tooBig && !tooOld) {
                 break;
             }
+            total -= sizes.get(s.getKey());
             try (Segment segment = Segment.map(s.getValue(), s.getKey())) {
                 segment.retire();
+            } catch (NoSuchFileException e) {
+                continue; // another trim (another sender's) deleted it first
             }
-            TreeSet<Long> readers = Readers.live(directory.path);
-            if (readers.contains(s.getKey())) {
+            if (Readers.live(directory.path).contains(s.getKey())) {
                 break;
             }
-            long size = Files.size(s.getValue());
-            Files.delete(s.getValue());
-            total -= size;
-            deleted.add(s.getValue());
+            if (Files.deleteIfExists(s.getValue())) {
+                deleted.add(s.getValue());
+            }
         }
         return deleted;
+    }
+
+    /** @return the file's size; 0 if another trim deleted it meanwhile */
+    private static long size(Path file) throws IOException {
+        try {
+            return Files.size(file);
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
     }
 
     /**
@@ -121,8 +134,10 @@ record Retention(long ageNanos, long bytes) {
             if (created != Long.MIN_VALUE) {
                 return created;
             }
+            Instant modified = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant();
+            return modified.getEpochSecond() * 1_000_000_000L + modified.getNano();
+        } catch (NoSuchFileException e) {
+            return Long.MIN_VALUE; // deleted by another trim: so was the one before it, or it will be
         }
-        Instant modified = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant();
-        return modified.getEpochSecond() * 1_000_000_000L + modified.getNano();
     }
 }

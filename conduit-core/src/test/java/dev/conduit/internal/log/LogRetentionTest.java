@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -177,6 +178,25 @@ class LogRetentionTest extends LogFixture {
             assertEquals(List.of(all.getLast()), bases(), "the registration of a killed receiver keeps nothing");
         } finally {
             ChildJvm.kill(child);
+        }
+    }
+
+    @Test
+    void twoTrimsAtOnceDeleteEachSegmentOnceWithoutFailing() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            send(round * 30, round * 30 + 30, SMALL);
+            List<Long> all = bases();
+            CompletableFuture<List<Path>> other = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return LogInfo.trim(path, "8k");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            List<Path> mine = LogInfo.trim(path, "8k");
+            List<Path> theirs = other.get(30, TimeUnit.SECONDS);
+            assertEquals(List.of(all.getLast()), bases());
+            assertEquals(all.size() - 1, mine.size() + theirs.size(), mine + " and " + theirs);
         }
     }
 
