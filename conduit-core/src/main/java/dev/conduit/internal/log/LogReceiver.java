@@ -42,7 +42,6 @@ import java.util.zip.CRC32C;
  * <p>The sending direction is refused: a receiver only receives.
  */
 public final class LogReceiver extends AbstractConnection {
-    private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final long SLICE_MILLIS = 50;
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(SLICE_MILLIS);
     private static final long VIRTUAL_PARK_MIN_NANOS = 10_000;
@@ -55,12 +54,8 @@ public final class LogReceiver extends AbstractConnection {
     /** {@code ?onDamage=skip}: go on past damage, counting it, rather than stop. */
     private final boolean skip;
     private final Damages damages;
-    /** {@code ?cursor=}: where the position is stored, or null. */
-    private final Cursor cursor;
-    /** This receiver's registration, so retention keeps the segment it is on. */
-    private final Readers readers;
-    /** {@code ?onTrimmed=oldest}: move on to the oldest record kept rather than fail. */
-    private final boolean toOldest;
+    /** Its cursor, registration and choice behind retention. */
+    private final Following following;
     /** {@code ?from=TIME}: records appended before this (nanoseconds) are passed over, up to the first after. */
     private long notBefore;
     private final CRC32C crc = new CRC32C();
@@ -93,34 +88,22 @@ public final class LogReceiver extends AbstractConnection {
     /**
      * @param segment the segment to start in; owned from now on
      * @param offset  where in its data the first record to read starts: a record boundary
-     * @param skip    whether to go on past damage ({@code ?onDamage=skip}) rather than stop
+     * @param skip      whether to go on past damage ({@code ?onDamage=skip}) rather than stop
+     * @param following its cursor, registration and choice behind retention; owned from now on
+     * @param notBefore {@code ?from=TIME} in nanoseconds: records appended before it are passed
+     *                  over up to the first after it; {@link Long#MIN_VALUE} for none
      */
     LogReceiver(Endpoint endpoint, LogDirectory directory, Segment segment, long offset, int maxFrame,
-            long spinNanos, boolean skip, Following following) {
+            long spinNanos, boolean skip, Following following, long notBefore) {
         super(endpoint, endpoint.toString(), maxFrame);
         this.directory = directory;
         this.spinNanos = spinNanos;
         this.skip = skip;
         this.damages = new Damages(name + ": receive", skip);
-        this.cursor = following.cursor();
-        this.readers = following.readers();
-        this.toOldest = following.toOldest();
-        this.notBefore = following.notBefore();
+        this.following = following;
+        this.notBefore = notBefore;
         use(segment, offset);
-        if (cursor != null) {
-            cursor.store(position);
-        }
-    }
-
-    /**
-     * How a receiver follows the log beyond reading it.
-     *
-     * @param cursor    {@code ?cursor=}, or null
-     * @param readers   its registration, or null (tools that read a log once)
-     * @param toOldest  {@code ?onTrimmed=oldest}
-     * @param notBefore {@code ?from=TIME} in nanoseconds, or {@link Long#MIN_VALUE}
-     */
-    record Following(Cursor cursor, Readers readers, boolean toOldest, long notBefore) {
+        following.store(position);
     }
 
     private void use(Segment s, long at) {
@@ -187,10 +170,8 @@ public final class LogReceiver extends AbstractConnection {
         long deadline = waitNanos > 0 ? System.nanoTime() + waitNanos : 0;
         boolean spin = true;
         try {
-            if (cursor != null) {
-                // The caller is done with what it was handed: a receiver killed from here on reads on after it.
-                cursor.store(position);
-            }
+            // The caller is done with what it was handed: a receiver killed from here on reads on after it.
+            following.store(position);
             while (true) {
                 if (isClosedLocally()) {
                     throw closedLocally("receive");
@@ -397,7 +378,7 @@ public final class LogReceiver extends AbstractConnection {
         } catch (IOException e) {
             throw fail(e);
         }
-        if (!toOldest) {
+        if (!following.toOldest) {
             long first = oldest.base;
             oldest.close();
             throw fail(new IOException(name + ": receive: fell behind retention at position " + at + ": its segment "
@@ -405,28 +386,11 @@ public final class LogReceiver extends AbstractConnection {
                     + " ?onTrimmed=oldest to move on to it instead)"));
         }
         skipped++;
-        register(oldest.base);
+        following.on(oldest.base, name);
         use(oldest, 0);
         s.close();
         if (isClosedLocally()) {
             oldest.close();
-        }
-    }
-
-    /**
-     * Says in this receiver's registration that it is on the segment at {@code base} now. A
-     * registration that cannot be written (a full disk) does not fail the receive: it still names
-     * an earlier segment, which keeps this one too, so it is logged and tried again next time.
-     */
-    void register(long base) {
-        if (readers == null) {
-            return;
-        }
-        try {
-            readers.on(base);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: receive: cannot update its registration: {1}", name,
-                    e.toString());
         }
     }
 
@@ -443,9 +407,9 @@ public final class LogReceiver extends AbstractConnection {
      */
     private boolean roll() throws IOException {
         Segment old = segment;
-        Segment following;
+        Segment next;
         try {
-            following = directory.next(old, "receive");
+            next = directory.next(old, "receive");
         } catch (IOException e) {
             if (Files.exists(nextFile, LinkOption.NOFOLLOW_LINKS)) {
                 throw e;
@@ -454,12 +418,12 @@ public final class LogReceiver extends AbstractConnection {
             return false;
         }
         cannotRoll = false;
-        use(following, 0);
+        use(next, 0);
         old.close();
-        register(following.base);
+        following.on(next.base, name);
         if (isClosedLocally()) {
             // A close that came meanwhile unmapped the old segment only.
-            following.close();
+            next.close();
         }
         return true;
     }
@@ -515,16 +479,7 @@ public final class LogReceiver extends AbstractConnection {
         try {
             unmap();
         } finally {
-            try {
-                if (cursor != null) {
-                    cursor.store(position);
-                    cursor.close();
-                }
-            } finally {
-                if (readers != null) {
-                    readers.remove();
-                }
-            }
+            following.close(position);
         }
     }
 

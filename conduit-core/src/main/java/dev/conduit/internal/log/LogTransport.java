@@ -100,40 +100,40 @@ public final class LogTransport implements OneWayTransport {
                     + " (expected 1 to 64 letters, digits, '.', '_' or '-', not starting with '.')");
         }
         LogDirectory directory = LogDirectory.open(endpoint, segmentBytes(endpoint));
-        Cursor cursor = null;
-        Readers readers = null;
+        Cursor cursor = cursorName == null ? null : Cursor.open(directory.path, cursorName, endpoint + ": open");
+        Following following;
         try {
-            cursor = cursorName == null ? null : Cursor.open(directory.path, cursorName, endpoint + ": open");
             // Registered at the first segment there is until positioned: retention keeps it and all after.
-            readers = Readers.register(directory.path, directory.firstBase());
-            if (cursor != null && cursor.stored()) {
-                position = cursor.position();
-                time = Long.MIN_VALUE;
-            } else if (time != Long.MIN_VALUE) {
-                position = TimeSeek.start(directory, time);
-            }
-            LogReceiver.Following following = new LogReceiver.Following(cursor, readers, toOldest, time);
-            LogReceiver receiver = open(endpoint, directory, position, maxFrame, spin, skip, following);
-            receiver.register(receiver.segmentBase());
-            return receiver;
+            following = new Following(cursor, Readers.register(directory.path, directory.firstBase()), toOldest);
         } catch (IOException | RuntimeException e) {
             if (cursor != null) {
                 cursor.close();
             }
-            if (readers != null) {
-                readers.remove();
+            throw e;
+        }
+        try {
+            if (following.stored() >= 0) {
+                position = following.stored();
+                time = Long.MIN_VALUE;
+            } else if (time != Long.MIN_VALUE) {
+                position = TimeSeek.start(directory, time);
             }
+            LogReceiver receiver = open(endpoint, directory, position, maxFrame, spin, skip, following, time);
+            following.on(receiver.segmentBase(), receiver.toString());
+            return receiver;
+        } catch (IOException | RuntimeException e) {
+            following.close(-1);
             throw e;
         }
     }
 
     /** Maps the segment to start in, and makes the receiver there. */
     private static LogReceiver open(Endpoint endpoint, LogDirectory directory, long position, int maxFrame, long spin,
-            boolean skip, LogReceiver.Following following) throws IOException {
+            boolean skip, Following following, long notBefore) throws IOException {
         Segment segment = position == START ? directory.firstKept("open") : position == END ? directory.last()
-                : holding(endpoint, directory, position, following.toOldest());
+                : holding(endpoint, directory, position, following.toOldest);
         if (segment == null) {
-            return open(endpoint, directory, START, maxFrame, spin, skip, following);
+            return open(endpoint, directory, START, maxFrame, spin, skip, following, notBefore);
         }
         try {
             while (true) {
@@ -151,7 +151,7 @@ public final class LogTransport implements OneWayTransport {
                             + segment + " starts" + end);
                 }
                 return new LogReceiver(endpoint, directory, segment, stop == Long.MAX_VALUE ? at : stop, maxFrame,
-                        spin, skip, following);
+                        spin, skip, following, notBefore);
             }
         } catch (IOException | RuntimeException e) {
             segment.close();
