@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ public final class LogInspector {
         for (Map.Entry<Long, Path> e : directory.list().entrySet()) {
             try (Segment s = Segment.map(e.getValue(), e.getKey())) {
                 segments.add(walk(s, Files.size(e.getValue())));
+            } catch (NoSuchFileException trimmed) {
+                // Deleted by a trim as we looked: it is no longer in the log.
             } catch (Segment.BadHeader bad) {
                 throw new LogDamagedException("log:" + path + ": info", e.getValue(), e.getKey(), "not a segment: "
                         + bad.getMessage());

@@ -14,6 +14,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
 /**
@@ -55,6 +56,8 @@ public final class LogSender extends AbstractConnection {
     private long next;
     /** Whether this sender moved on to a new segment since its last trim. */
     private boolean rolled;
+    /** Trims asked for and not yet begun, plus the one running. */
+    private final AtomicInteger trimRequests = new AtomicInteger();
 
     /**
      * @param segment the log's last segment; owned from now on
@@ -106,7 +109,8 @@ public final class LogSender extends AbstractConnection {
                 segment.data.asSlice(at, record).force();
             }
             if (rolled) {
-                trim();
+                rolled = false;
+                trimLater();
             }
             return true;
         } catch (IllegalStateException e) {
@@ -211,19 +215,33 @@ public final class LogSender extends AbstractConnection {
     }
 
     /**
-     * Applies {@code ?retain=} once the message that rolled over is in the log. A trim that
-     * fails (a file another user owns, say) does not fail that send: it is logged, and the next
+     * Applies {@code ?retain=} in a virtual thread once the message that rolled over is in the
+     * log, so that no send waits for a trim's file operations. Requests that come while a trim
+     * runs make one more trim after it.
+     */
+    private void trimLater() {
+        if (trimRequests.getAndIncrement() == 0) {
+            Thread.ofVirtual().name(name + " retain").start(() -> {
+                int asked;
+                do {
+                    asked = trimRequests.get();
+                    trim();
+                } while (trimRequests.addAndGet(-asked) > 0);
+            });
+        }
+    }
+
+    /**
+     * A trim that fails (a file another user owns, say) fails no send: it is logged, and the next
      * roll-over tries again.
      */
     private void trim() {
-        rolled = false;
         try {
             retention.trim(directory);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "{0}: send: retain: {1}", name, e.toString());
         }
     }
-
     @Override
     protected void closeTransport() throws IOException {
         if (sendLock.tryLock(CLOSE_LINGER_NANOS)) {
