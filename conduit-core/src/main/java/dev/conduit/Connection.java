@@ -89,6 +89,19 @@ public interface Connection extends MessageSender, MessageReceiver {
     }
 
     /**
+     * Reads this connection's counters: messages and bytes each way, time blocked in send, frames
+     * refused, reconnects. Never blocks and allocates only the returned reading; any thread may
+     * call it, at any time, also after close. Reading costs the sending and receiving threads
+     * nothing.
+     *
+     * @return a recent value of each counter (not a consistent snapshot across counters); all
+     *         zero for a connection that keeps no counters
+     */
+    default ConnectionCounters counters() {
+        return ConnectionCounters.ZERO;
+    }
+
+    /**
      * Closes both directions in order; see {@link MessageSender#close()}. Idempotent.
      *
      * @throws IOException if releasing resources failed; the connection is closed all the same

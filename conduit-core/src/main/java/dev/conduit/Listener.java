@@ -37,6 +37,17 @@ public interface Listener extends AutoCloseable {
     Endpoint endpoint();
 
     /**
+     * Reads this listener's counters: connections accepted, peers refused, failed handshakes.
+     * Never blocks; any thread may call it, at any time, also after close.
+     *
+     * @return a recent value of each counter (not a consistent snapshot across counters); all
+     *         zero for a listener that keeps no counters
+     */
+    default ListenerCounters counters() {
+        return ListenerCounters.ZERO;
+    }
+
+    /**
      * Stops accepting and removes any socket file this listener created. Connections already
      * accepted stay open. Idempotent; blocked {@code accept} calls end with
      * {@link ConnectionClosedException}.

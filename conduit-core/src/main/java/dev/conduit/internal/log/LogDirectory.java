@@ -2,6 +2,7 @@ package dev.conduit.internal.log;
 
 import dev.conduit.Endpoint;
 import dev.conduit.LogDamagedException;
+import dev.conduit.internal.jfr.JfrEvents;
 import dev.conduit.internal.posix.PosixFiles;
 import dev.conduit.internal.posix.Processes;
 
@@ -228,6 +229,7 @@ final class LogDirectory {
                     Segment.initialise(channel, fileBytes, base);
                 }
                 Files.createLink(file, temporary);
+                JfrEvents.segmentRolledOver(file.toString(), base);
             } catch (FileAlreadyExistsException e) {
                 // Another end made it first: use theirs.
             } catch (IOException e) {

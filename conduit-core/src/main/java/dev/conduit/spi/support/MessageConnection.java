@@ -2,6 +2,7 @@ package dev.conduit.spi.support;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.ConnectionCounters;
 import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.MessageHandler;
@@ -193,6 +194,12 @@ public abstract class MessageConnection implements Connection {
     @Override
     public final boolean isOpen() {
         return core.isOpen();
+    }
+
+    /** {@inheritDoc} A transport built on this class gets them without doing anything. */
+    @Override
+    public final ConnectionCounters counters() {
+        return core.counters();
     }
 
     @Override
