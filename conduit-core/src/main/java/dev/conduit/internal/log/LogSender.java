@@ -49,6 +49,8 @@ public final class LogSender extends AbstractConnection {
     // An automatic arena: a downcall with a shared arena's segment acquires and releases its
     // session, two atomic operations per message; this one is freed with the sender.
     private final MemorySegment timespec = Clocks.allocateTimespec(Arena.ofAuto());
+    /** {@code ?time=coarse} (the default): append times of the last timer tick, a quarter of the clock's cost. */
+    private final boolean coarseTime;
     // Under sendLock.
     private Segment segment;
     private ByteBuffer view;
@@ -61,14 +63,16 @@ public final class LogSender extends AbstractConnection {
 
     /**
      * @param segment the log's last segment; owned from now on
-     * @param sync    whether each record is written to the disk before its call returns
+     * @param sync       whether each record is written to the disk before its call returns
+     * @param coarseTime whether append times may be the last timer tick's ({@code ?time=coarse})
      */
     LogSender(Endpoint endpoint, LogDirectory directory, Segment segment, int maxFrame, boolean sync,
-            Retention retention) {
+            Retention retention, boolean coarseTime) {
         super(endpoint, endpoint.toString(), maxFrame);
         this.directory = directory;
         this.sync = sync;
         this.retention = retention;
+        this.coarseTime = coarseTime;
         use(segment);
     }
 
@@ -131,7 +135,7 @@ public final class LogSender extends AbstractConnection {
         long start = segment.payload(at);
         Payloads.copy(payload, offset, 0, segment.data, view, start, length);
         if (segment.recordHeader == Segment.TIMED_RECORD_HEADER) {
-            segment.setTime(at, Clocks.realtimeNanos(timespec));
+            segment.setTime(at, Clocks.realtimeNanos(timespec, coarseTime));
         }
         crc.reset();
         crc.update(view.limit((int) (start + length)).position((int) (at + Segment.TIME)));

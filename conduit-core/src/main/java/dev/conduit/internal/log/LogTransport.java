@@ -27,6 +27,8 @@ public final class LogTransport implements OneWayTransport {
     public static final String SEGMENT_SIZE = "segmentSize";
     /** {@code ?sync=none|always}: whether a sender writes each record to the disk before returning. */
     public static final String SYNC = "sync";
+    /** {@code ?time=coarse|precise} on a sender: its records' append times, of the last timer tick or exact. */
+    public static final String TIME = "time";
     /** {@code ?onDamage=stop|skip}: what a receiver does at damage; {@code stop} by default. */
     public static final String ON_DAMAGE = "onDamage";
     /** {@code ?cursor=NAME}: a receiver's position kept in the log's directory under that name. */
@@ -45,7 +47,7 @@ public final class LogTransport implements OneWayTransport {
     @Override
     public Set<String> optionNames() {
         return Set.of(Options.MAX_FRAME, Options.SPIN, FROM, SEGMENT_SIZE, SYNC, ON_DAMAGE, CURSOR, ON_TRIMMED,
-                Retention.RETAIN);
+                Retention.RETAIN, TIME);
     }
 
     /**
@@ -59,6 +61,7 @@ public final class LogTransport implements OneWayTransport {
         Options.refuse(endpoint, CURSOR, "a receiver's");
         Options.refuse(endpoint, ON_TRIMMED, "a receiver's");
         Retention retention = Retention.of(endpoint);
+        boolean coarseTime = !choice(endpoint, TIME, "coarse", "precise");
         boolean sync = switch (endpoint.option(SYNC).orElse("none")) {
             case "none" -> false;
             case "always" -> true;
@@ -78,7 +81,7 @@ public final class LogTransport implements OneWayTransport {
                     + " does not fit in this log's segments of " + last.capacity + " data bytes (expected at most "
                     + fits + "; raise segmentSize when making a log)");
         }
-        return new LogSender(endpoint, directory, last, maxFrame, sync, retention);
+        return new LogSender(endpoint, directory, last, maxFrame, sync, retention, coarseTime);
     }
 
     /** {@inheritDoc} Makes the log if it does not exist, so a receiver may start before any sender. */
@@ -87,6 +90,7 @@ public final class LogTransport implements OneWayTransport {
         checkSupported(endpoint);
         Options.refuse(endpoint, SYNC, "a sender's");
         Options.refuse(endpoint, Retention.RETAIN, "a sender's");
+        Options.refuse(endpoint, TIME, "a sender's");
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
         long position = from(endpoint);

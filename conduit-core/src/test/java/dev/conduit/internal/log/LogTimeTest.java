@@ -43,7 +43,7 @@ class LogTimeTest extends LogFixture {
         MessageReceiver r = receiver("?from=start");
         assertEquals(Optional.empty(), LogPosition.timeOf(r));
         Instant before = Instant.now();
-        try (MessageSender s = Conduit.openSender(log)) {
+        try (MessageSender s = Conduit.openSender(log + "?time=precise")) {
             s.send("now");
         }
         Instant after = Instant.now();
@@ -51,6 +51,25 @@ class LogTimeTest extends LogFixture {
         Instant at = LogPosition.timeOf(r).orElseThrow();
         assertFalse(at.isBefore(before) || at.isAfter(after), at + " not in [" + before + ", " + after + "]");
         assertEquals(Optional.of(at), LogInfo.of(path).segments().getFirst().firstTime());
+    }
+
+    /** The default: the clock as of the last timer tick, at most a tick (10 ms at 100 Hz) old. */
+    @Test
+    void aCoarseTimeIsAtMostATimerTickOld() throws Exception {
+        MessageReceiver r = receiver("?from=start");
+        Instant before = Instant.now();
+        try (MessageSender s = Conduit.openSender(log)) {
+            s.send("about now");
+        }
+        Instant after = Instant.now();
+        r.receive(WAIT);
+        Instant at = LogPosition.timeOf(r).orElseThrow();
+        assertFalse(at.isBefore(before.minusMillis(20)) || at.isAfter(after),
+                at + " not in [" + before + " - 20 ms, " + after + "]");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conduit.openSender(log + "?time=exact"));
+        assertEquals("endpoint '" + log + "?time=exact': time=exact (expected coarse or precise)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Conduit.openReceiver(log + "?time=precise"));
     }
 
     @Test
