@@ -4,6 +4,7 @@
  * {@link dev.conduit.spi.support}.
  */
 module dev.conduit {
+    requires jdk.jfr;
     requires jdk.net;
 
     exports dev.conduit;

@@ -89,6 +89,37 @@ public interface Connection extends MessageSender, MessageReceiver {
     }
 
     /**
+     * Reads this connection's counters: messages and bytes each way, time blocked in send, frames
+     * refused, reconnects. Never blocks and allocates only the returned reading; any thread may
+     * call it, at any time, also after close. Reading costs the sending and receiving threads
+     * nothing.
+     *
+     * @return a recent value of each counter (not a consistent snapshot across counters); all
+     *         zero for a connection that keeps no counters
+     */
+    default ConnectionCounters counters() {
+        return ConnectionCounters.ZERO;
+    }
+
+    /**
+     * Subscribes to what happens to this connection: its loss or close
+     * ({@link ConnectionEvent.Disconnected}), a refused frame ({@link ConnectionEvent.FrameTooLong}),
+     * and, with {@code ?reconnect=true}, its re-dials ({@link ConnectionEvent.Reconnecting},
+     * {@link ConnectionEvent.Connected}, {@link ConnectionEvent.HandshakeRefused}). Never blocks;
+     * any thread. Events come on the thread that found what happened (see
+     * {@link ConnectionEvent}); a subscriber that throws is passed over, its exception given to
+     * that thread's uncaught-exception handler.
+     *
+     * @param subscriber told of each event from now on, until the subscription is closed
+     * @return the subscription; this connection's transport reports nothing if it is not one of
+     *         Conduit's or built on {@code dev.conduit.spi.support}, and the subscription then
+     *         never hears anything
+     */
+    default Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return () -> { };
+    }
+
+    /**
      * Closes both directions in order; see {@link MessageSender#close()}. Idempotent.
      *
      * @throws IOException if releasing resources failed; the connection is closed all the same

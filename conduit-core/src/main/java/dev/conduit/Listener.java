@@ -5,6 +5,7 @@ import dev.conduit.internal.Serving;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Accepts connections at an endpoint, any number over its life. {@code accept} may be called
@@ -38,6 +39,31 @@ public interface Listener extends AutoCloseable {
      *         (for {@code tcp://host:0}, the port the system picked)
      */
     Endpoint endpoint();
+
+    /**
+     * Reads this listener's counters: connections accepted, peers refused, failed handshakes.
+     * Never blocks; any thread may call it, at any time, also after close.
+     *
+     * @return a recent value of each counter (not a consistent snapshot across counters); all
+     *         zero for a listener that keeps no counters
+     */
+    default ListenerCounters counters() {
+        return ListenerCounters.ZERO;
+    }
+
+    /**
+     * Subscribes to what happens at this listener: each connection it hands out
+     * ({@link ConnectionEvent.Connected}) and each client dropped because its handshake failed
+     * ({@link ConnectionEvent.HandshakeRefused}). Never blocks; any thread. Events come on the
+     * thread that accepted or ran the handshake (see {@link ConnectionEvent}).
+     *
+     * @param subscriber told of each event from now on, until the subscription is closed
+     * @return the subscription; a listener that reports nothing (one of a transport outside
+     *         Conduit, or {@code ws://}) never tells it anything
+     */
+    default Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return () -> { };
+    }
 
     /**
      * Stops accepting and removes any socket file this listener created. Connections already

@@ -245,7 +245,7 @@ public abstract class FaultContract {
     private static List<String> conduitShmObjects() {
         try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
             return new ArrayList<>(files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.startsWith("conduit-")).toList());
+                    .filter(n -> n.startsWith("conduit-") && !n.startsWith("conduit-stat-")).toList());
         } catch (IOException e) {
             return new ArrayList<>();
         }

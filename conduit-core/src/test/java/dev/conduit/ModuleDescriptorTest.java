@@ -41,6 +41,6 @@ class ModuleDescriptorTest {
     void requiresNothingButTheJdk() throws Exception {
         Set<String> required = descriptor().requires().stream().map(ModuleDescriptor.Requires::name)
                 .collect(Collectors.toSet());
-        assertEquals(Set.of("java.base", "jdk.net"), required);
+        assertEquals(Set.of("java.base", "jdk.jfr", "jdk.net"), required);
     }
 }

@@ -66,8 +66,9 @@ final class ListenCommand implements Callable<Integer> {
     private Format format;
 
     @Option(names = "--from", paramLabel = "WHERE",
-            description = "For a log: endpoint, where to start reading: start, end, or a position a receiver"
-                    + " reported (the endpoint's ?from= option; listen prints its position when it ends)."
+            description = "For a log: endpoint, where to start reading: start, end, a position a receiver"
+                    + " reported (the endpoint's ?from= option; listen prints its position when it ends), or a"
+                    + " time such as 2026-12-06T10:00Z."
                     + " Default: end.")
     private String from;
 

@@ -22,10 +22,13 @@ import java.util.concurrent.Callable;
 /**
  * {@code conduit log verify PATH} and {@code conduit log salvage PATH NEWPATH}: read a
  * {@code log:} endpoint's log from its start with {@code onDamage=skip}, reporting each damaged
- * place on standard error, and copy its intact records into a new log.
+ * place on standard error, and copy its intact records into a new log. {@code info}, {@code dump}
+ * and {@code trim} ({@link LogTools}) show what a log holds and apply a retention.
  */
-@Command(name = "log", sortOptions = false, subcommands = {LogCommand.Verify.class, LogCommand.Salvage.class},
-        description = "Check a log: endpoint's files for damage, or copy its intact records into a new log.")
+@Command(name = "log", sortOptions = false, subcommands = {LogTools.Info.class, LogTools.Dump.class,
+    LogTools.Trim.class, LogCommand.Verify.class, LogCommand.Salvage.class},
+        description = "Show a log: endpoint's segments, cursors and records, trim it, check its files for damage,"
+                + " or copy its intact records into a new log.")
 final class LogCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -33,7 +36,7 @@ final class LogCommand implements Callable<Integer> {
     /** Without a subcommand: a usage error that lists them. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command (expected verify or salvage)");
+        throw new ParameterException(spec.commandLine(), "missing command (expected info, dump, trim, verify or salvage)");
     }
 
     /**
@@ -62,10 +65,16 @@ final class LogCommand implements Callable<Integer> {
 
     /** @return a receiver of the log at {@code path} from its start, skipping damage; it must exist */
     private static MessageReceiver openDamaged(CommandSpec spec, Path path) throws IOException {
+        return openDamaged(spec, path, "start");
+    }
+
+    /** @return a receiver of the log at {@code path} from {@code from}, skipping damage; it must exist */
+    static MessageReceiver openDamaged(CommandSpec spec, Path path, String from) throws IOException {
         if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new ParameterException(spec.commandLine(), path + " is not a log's directory");
         }
-        return Conduit.openReceiver("log:" + path.toAbsolutePath() + "?from=start&onDamage=skip&spin=0&maxFrame=1g");
+        return Conduit.openReceiver("log:" + path.toAbsolutePath() + "?from=" + from
+                + "&onDamage=skip&spin=0&maxFrame=1g");
     }
 
     /**
@@ -92,13 +101,7 @@ final class LogCommand implements Callable<Integer> {
     @Command(name = "verify", description = {"Read the log in PATH from its start and report each damaged place"
             + " (its segment file, position and what is wrong) on standard error.",
         "Exits 0 if there is none, 1 otherwise."})
-    static final class Verify implements Callable<Integer> {
-        @Spec
-        private CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "PATH", description = "The log's directory (as in log:PATH).")
-        private Path path;
-
+    static final class Verify extends LogTools.OnLog implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();

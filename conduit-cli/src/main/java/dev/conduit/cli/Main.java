@@ -27,8 +27,8 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code conduit} command: {@code listen}, {@code connect}, {@code send}, {@code demo} and
- * {@code log}.
+ * The {@code conduit} command: {@code listen}, {@code connect}, {@code send}, {@code demo},
+ * {@code log} and {@code stat}.
  *
  * <p>Exit codes:
  * <ul>
@@ -107,6 +107,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("bench", BenchLoader.command());
         cl.addSubcommand(new DemoPeerCommand());
         cl.addSubcommand(new LogCommand());
+        cl.addSubcommand(new StatCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler(Main::usageError);
@@ -123,7 +124,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(),
-                "missing command (expected listen, connect, send, demo, bench or log)");
+                "missing command (expected listen, connect, send, demo, bench, log or stat)");
     }
 
     private static int usageError(ParameterException e, String[] args) {

@@ -2,10 +2,15 @@ package dev.conduit.internal;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.ConnectionCounters;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.MessageHandler;
+import dev.conduit.Subscription;
 import dev.conduit.internal.frame.Frames;
+import dev.conduit.internal.jfr.JfrEvents;
+import dev.conduit.internal.jfr.SendBlockedEvent;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -73,11 +78,22 @@ public abstract class AbstractConnection implements Connection {
     private boolean reportsTaken;
     private final AtomicReference<Thread> loop = new AtomicReference<>();
     private final AtomicReference<AsyncReceiver<byte[]>> async = new AtomicReference<>();
+    /** This connection's counters; see {@link Counters} for who writes which. */
+    protected final Counters counters = new Counters();
+    /** Who listens for this connection's {@link ConnectionEvent}s. */
+    protected final EventSubscribers events = new EventSubscribers();
+    /** Set once the loss or close was told to {@link #events}: each connection ends once. */
+    private final AtomicBoolean endTold = new AtomicBoolean();
+    /** Set by {@link #closeForFault()}: the close that follows is a loss, not this side's doing. */
+    private volatile boolean faulted;
+    /** Set once, by a subclass's constructor: whether it counts sends under its send lock. */
+    private boolean countsSends;
 
     protected AbstractConnection(Endpoint endpoint, String name, int maxFrame) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.name = Objects.requireNonNull(name, "name");
         this.maxFrame = maxFrame;
+        ConnectionRegistry.add(this);
     }
 
     /**
@@ -295,14 +311,25 @@ public abstract class AbstractConnection implements Connection {
     private boolean transmit(Object message, int offset, long length, SendMode mode) throws IOException {
         checkSendable(length, mode);
         try {
-            return sendPayload(message, offset, length, mode);
+            boolean taken = sendPayload(message, offset, length, mode);
+            if (taken && !countsSends) {
+                counters.sentShared(length);
+            }
+            return taken;
         } catch (ConnectionClosedException e) {
-            lost = true;
+            lostBy(e);
             throw e;
         }
     }
 
     private void checkSendable(long length, SendMode mode) throws IOException {
+        if (length > maxFrame) {
+            counters.refused();
+            JfrEvents.frameTooLong(name, false, length, maxFrame);
+            if (events.any()) {
+                events.fire(new ConnectionEvent.FrameTooLong(endpoint, false, length, maxFrame));
+            }
+        }
         Frames.checkSendLength(name, mode.call, length, maxFrame);
         if (closed.get()) {
             throw closedLocally(mode.call);
@@ -329,12 +356,15 @@ public abstract class AbstractConnection implements Connection {
         receiveLock.lock();
         try {
             byte[] message = nextArray(waitNanos);
-            if (message != null && reportsTaken) {
-                messageTaken();
+            if (message != null) {
+                counters.received(message.length);
+                if (reportsTaken) {
+                    messageTaken();
+                }
             }
             return message;
         } catch (ConnectionClosedException | FrameTooLongException e) {
-            lost = true;
+            lostBy(e);
             throw e;
         } finally {
             receiveLock.unlock();
@@ -366,7 +396,7 @@ public abstract class AbstractConnection implements Connection {
                 try {
                     message = nextMessage(handled == 0 ? waitNanos : NEXT_IN_POLL);
                 } catch (ConnectionClosedException | FrameTooLongException e) {
-                    lost = true;
+                    lostBy(e);
                     if (handled == 0) {
                         throw e;
                     }
@@ -376,6 +406,7 @@ public abstract class AbstractConnection implements Connection {
                     break;
                 }
                 handled++;
+                counters.received(message.remaining());
                 try {
                     handler.onMessage(message);
                 } finally {
@@ -441,6 +472,7 @@ public abstract class AbstractConnection implements Connection {
         try {
             while (true) {
                 ByteBuffer message = nextMessage(FOREVER);
+                counters.received(message.remaining());
                 try {
                     handler.onMessage(message);
                 } finally {
@@ -451,7 +483,9 @@ public abstract class AbstractConnection implements Connection {
             }
         } catch (Throwable t) {
             failure = t;
-            lost |= t instanceof ConnectionClosedException || t instanceof FrameTooLongException;
+            if (t instanceof ConnectionClosedException || t instanceof FrameTooLongException) {
+                lostBy((IOException) t);
+            }
         } finally {
             receiveLock.unlock();
             loop.set(null);
@@ -471,7 +505,15 @@ public abstract class AbstractConnection implements Connection {
     @Override
     public final void close() throws IOException {
         if (closed.compareAndSet(false, true)) {
-            closeTransport();
+            try {
+                closeTransport();
+            } finally {
+                ConnectionRegistry.remove(this);
+                JfrEvents.closed(name, lost, counters::read);
+                if (!faulted && events.any() && endTold.compareAndSet(false, true)) {
+                    events.fire(new ConnectionEvent.Disconnected(endpoint, true, null));
+                }
+            }
         }
     }
 
@@ -506,5 +548,84 @@ public abstract class AbstractConnection implements Connection {
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE;
         }
+    }
+
+    /**
+     * {@inheritDoc} Sends are counted once the transport took the message; received messages once
+     * handed to the application.
+     */
+    @Override
+    public final ConnectionCounters counters() {
+        return counters.read();
+    }
+
+    /**
+     * Called from the constructor by a transport that calls {@link Counters#sent} itself, under
+     * its send lock: then this class does not count sends with an atomic add after the call.
+     */
+    protected final void countSendsUnderLock() {
+        countsSends = true;
+    }
+
+    /**
+     * @return a started JFR send-blocked event for a sender about to wait for room, or
+     *         {@code null} if no recording wants one; hand it to {@link #sendBlockEnds}
+     */
+    protected static SendBlockedEvent sendBlockBegins() {
+        return JfrEvents.sendBlockBegins();
+    }
+
+    /**
+     * Counts a sender's wait for room that began at {@code since} ({@link System#nanoTime()}) and
+     * ends the JFR event, which is committed if the wait passed its threshold. Called under the
+     * send lock.
+     */
+    protected final void sendBlockEnds(long since, SendBlockedEvent event, String call) {
+        counters.blocked(System.nanoTime() - since);
+        JfrEvents.sendBlockEnds(event, name, call);
+    }
+
+    private void lostBy(IOException e) {
+        lost = true;
+        if (e instanceof FrameTooLongException tooLong) {
+            counters.refused();
+            JfrEvents.frameTooLong(name, true, tooLong.length(), tooLong.maximum());
+            if (events.any()) {
+                events.fire(new ConnectionEvent.FrameTooLong(endpoint, true, tooLong.length(), tooLong.maximum()));
+            }
+        }
+        // A close by this side also fails calls with ConnectionClosedException: that is told by close.
+        if ((!closed.get() || faulted) && events.any() && endTold.compareAndSet(false, true)) {
+            events.fire(new ConnectionEvent.Disconnected(endpoint, false, e));
+        }
+    }
+
+    /**
+     * Closes this connection because of a fault the caller is about to throw (a frame too long,
+     * say): the close is then told to subscribers as the loss the exception shows, not as this
+     * side's close.
+     */
+    protected final void closeForFault() throws IOException {
+        faulted = true;
+        close();
+    }
+
+    /**
+     * {@inheritDoc} Events are told on the thread that found what happened: the one whose call
+     * met the loss or the refused frame, or the one that closed.
+     */
+    @Override
+    public final Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return events.add(subscriber);
+    }
+
+    /** @return for {@code conduit stat}: open, closed (here) or lost (the peer closed or was lost) */
+    final String state() {
+        return closed.get() ? "closed" : lost ? "lost" : "open";
+    }
+
+    /** @return how messages name this connection, for {@code conduit stat} */
+    final String statName() {
+        return name;
     }
 }

@@ -1,13 +1,17 @@
 package dev.conduit.internal;
 
 import dev.conduit.Connection;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.ListenerCounters;
+import dev.conduit.Subscription;
 import dev.conduit.spi.support.ArrivalQueue;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A listener for transports that set a connection up with a handshake over another one
@@ -37,6 +41,7 @@ public final class HandshakeListener implements Listener {
     private final Handshake handshake;
     private final ArrivalQueue arrivals;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ListenerStats stats;
 
     /**
      * @param endpoint  the endpoint clients use
@@ -49,6 +54,7 @@ public final class HandshakeListener implements Listener {
         this.sockets = sockets;
         this.handshake = handshake;
         this.arrivals = new ArrivalQueue(name, READY);
+        this.stats = new ListenerStats(endpoint);
         Thread.ofVirtual().name("conduit-accept " + name).start(this::acceptSockets);
     }
 
@@ -76,6 +82,7 @@ public final class HandshakeListener implements Listener {
         } catch (IOException | RuntimeException e) {
             if (!closed.get()) {
                 LOG.log(System.Logger.Level.WARNING, "{0}: accept: dropped a client: {1}", name, e.getMessage());
+                stats.handshakeFailed(e);
             }
             closeQuietly(socket);
             place.failed(e);
@@ -86,12 +93,12 @@ public final class HandshakeListener implements Listener {
 
     @Override
     public Connection accept() throws IOException {
-        return arrivals.take(-1);
+        return stats.accepted(arrivals.take(-1));
     }
 
     @Override
     public Connection accept(Duration timeout) throws IOException {
-        return arrivals.take(AbstractConnection.toWaitNanos(timeout));
+        return stats.accepted(arrivals.take(AbstractConnection.toWaitNanos(timeout)));
     }
 
     @Override
@@ -122,5 +129,15 @@ public final class HandshakeListener implements Listener {
     @Override
     public String toString() {
         return "HandshakeListener[" + name + (closed.get() ? ", closed]" : "]");
+    }
+
+    @Override
+    public ListenerCounters counters() {
+        return stats.read();
+    }
+
+    @Override
+    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return stats.subscribe(subscriber);
     }
 }

@@ -56,16 +56,25 @@ public final class Payloads {
      * @return the index in the message of the first byte equal to {@code value}, or -1
      */
     public static long indexOf(Object payload, int offset, long length, byte value) {
-        MemorySegment bytes = switch (payload) {
-            case byte[] array -> MemorySegment.ofArray(array).asSlice(offset, length);
-            case ByteBuffer buffer -> MemorySegment.ofBuffer(buffer.duplicate().clear()).asSlice(offset, length);
-            default -> ((MemorySegment) payload).asSlice(offset, length);
-        };
+        MemorySegment bytes = view(payload, offset, length);
         for (long i = 0; i < length; i++) {
             if (bytes.get(ValueLayout.JAVA_BYTE, i) == value) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /**
+     * @param payload the array, buffer or segment holding the message
+     * @param offset  the index of the message's first byte in {@code payload}
+     * @return the message's bytes as a segment over {@code payload}: no copy, valid while it is
+     */
+    public static MemorySegment view(Object payload, int offset, long length) {
+        return switch (payload) {
+            case byte[] array -> MemorySegment.ofArray(array).asSlice(offset, length);
+            case ByteBuffer buffer -> MemorySegment.ofBuffer(buffer.duplicate().clear()).asSlice(offset, length);
+            default -> ((MemorySegment) payload).asSlice(offset, length);
+        };
     }
 }

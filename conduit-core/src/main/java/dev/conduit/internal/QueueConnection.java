@@ -109,7 +109,7 @@ public class QueueConnection extends AbstractConnection {
             throw interrupted("receive");
         }
         if (message != null && message.length > maxFrame) {
-            close();
+            closeForFault();
             throw new FrameTooLongException(name + ": receive", message.length, maxFrame);
         }
         return message;

@@ -3,8 +3,10 @@ package dev.conduit.testing;
 import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.Listener;
 import dev.conduit.MessageSender;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
@@ -20,6 +22,8 @@ import java.util.concurrent.CountDownLatch;
  *     returned {@code send} took must reach the peer all the same.</li>
  * <li>{@code relay ENDPOINT}: join this process's stdio and a connection to ENDPOINT, copying
  *     messages both ways; when either side closes, close the other and exit.</li>
+ * <li>{@code echo-listener ENDPOINT}: listen, print {@code ready} on standard output, then send
+ *     every message of every client back to it, each client on a virtual thread, until killed.</li>
  * </ul>
  */
 public final class TestPeers {
@@ -34,6 +38,7 @@ public final class TestPeers {
             case "relay" -> relay(endpoint);
             case "send-hold" -> sendHold(endpoint);
             case "send-halt" -> sendHalt(endpoint, Integer.parseInt(args[2]));
+            case "echo-listener" -> echoListener(endpoint);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -74,6 +79,24 @@ public final class TestPeers {
             }
         } catch (ConnectionClosedException e) {
             // The peer closed: done.
+        }
+    }
+
+    private static void echoListener(String endpoint) throws Exception {
+        Listener listener = Conduit.listen(endpoint);
+        System.out.println("ready");
+        System.out.flush();
+        while (true) {
+            Connection c = listener.accept();
+            Thread.ofVirtual().start(() -> {
+                try (c) {
+                    while (true) {
+                        c.send(c.receive());
+                    }
+                } catch (IOException e) {
+                    // The client went: serve the others.
+                }
+            });
         }
     }
 

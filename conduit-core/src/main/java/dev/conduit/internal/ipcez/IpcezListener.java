@@ -2,12 +2,17 @@ package dev.conduit.internal.ipcez;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.ListenerCounters;
+import dev.conduit.Subscription;
+import dev.conduit.internal.ListenerStats;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A Unix socket listener whose connections speak ipcez's acknowledgements over the semaphores
@@ -16,25 +21,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class IpcezListener implements Listener {
     private final Endpoint endpoint;
+    private final ListenerStats stats;
     private final Listener sockets;
     private final AckSemaphores semaphores;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     IpcezListener(Endpoint endpoint, Listener sockets, AckSemaphores semaphores) {
         this.endpoint = endpoint;
+        this.stats = new ListenerStats(endpoint);
         this.sockets = sockets;
         this.semaphores = semaphores;
     }
 
     @Override
     public Connection accept() throws IOException {
-        return wrap(sockets.accept());
+        return stats.accepted(wrap(sockets.accept()));
     }
 
     @Override
     public Connection accept(Duration timeout) throws IOException {
         Connection raw = sockets.accept(timeout);
-        return raw == null ? null : wrap(raw);
+        return raw == null ? null : stats.accepted(wrap(raw));
     }
 
     private Connection wrap(Connection raw) throws IOException {
@@ -69,5 +76,15 @@ final class IpcezListener implements Listener {
     @Override
     public String toString() {
         return "IpcezListener[" + sockets + "]";
+    }
+
+    @Override
+    public ListenerCounters counters() {
+        return stats.read();
+    }
+
+    @Override
+    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return stats.subscribe(subscriber);
     }
 }

@@ -2,6 +2,7 @@ package dev.conduit.internal.log;
 
 import dev.conduit.Endpoint;
 import dev.conduit.LogDamagedException;
+import dev.conduit.internal.jfr.JfrEvents;
 import dev.conduit.internal.posix.PosixFiles;
 import dev.conduit.internal.posix.Processes;
 
@@ -133,6 +134,41 @@ final class LogDirectory {
     }
 
     /**
+     * Maps the first segment that retention has not retired (the last one, if all before it
+     * are), making segment 0 if there is none: where a receiver {@code from=start} begins.
+     *
+     * @param call the caller's call, for errors
+     */
+    Segment firstKept(String call) throws IOException {
+        TreeMap<Long, Path> segments = list();
+        if (segments.isEmpty()) {
+            return openOrCreate(0, segmentBytes, call);
+        }
+        for (var entry : segments.entrySet()) {
+            Segment s;
+            try {
+                s = Segment.map(entry.getValue(), entry.getKey());
+            } catch (NoSuchFileException e) {
+                continue; // deleted by a trimmer as we looked
+            } catch (Segment.BadHeader e) {
+                throw new LogDamagedException(name + ": " + call, entry.getValue(), entry.getKey(), "not a segment: "
+                        + e.getMessage());
+            }
+            if (!s.retired() || entry.getKey().equals(segments.lastKey())) {
+                return s;
+            }
+            s.close();
+        }
+        return last();
+    }
+
+    /** @return the base of the first segment there is (0 if none): what a receiver registers first */
+    long firstBase() throws IOException {
+        TreeMap<Long, Path> segments = list();
+        return segments.isEmpty() ? 0 : segments.firstKey();
+    }
+
+    /**
      * Maps the last segment there is, making segment 0 if there is none.
      */
     Segment last() throws IOException {
@@ -193,6 +229,7 @@ final class LogDirectory {
                     Segment.initialise(channel, fileBytes, base);
                 }
                 Files.createLink(file, temporary);
+                JfrEvents.segmentRolledOver(file.toString(), base);
             } catch (FileAlreadyExistsException e) {
                 // Another end made it first: use theirs.
             } catch (IOException e) {

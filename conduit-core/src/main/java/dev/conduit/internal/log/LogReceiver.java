@@ -54,6 +54,10 @@ public final class LogReceiver extends AbstractConnection {
     /** {@code ?onDamage=skip}: go on past damage, counting it, rather than stop. */
     private final boolean skip;
     private final Damages damages;
+    /** Its cursor, registration and choice behind retention. */
+    private final Following following;
+    /** {@code ?from=TIME}: records appended before this (nanoseconds) are passed over, up to the first after. */
+    private long notBefore;
     private final CRC32C crc = new CRC32C();
     private final Arena timespecs = Arena.ofShared();
     private final MemorySegment timespec = Futex.allocateTimespec(timespecs);
@@ -62,6 +66,11 @@ public final class LogReceiver extends AbstractConnection {
     private volatile MemorySegment sleepingOn;
     /** The log position after the last message handed out. */
     private volatile long position;
+    // Plain: written and read by the receiving thread (a volatile store per message costs a fence).
+    /** The append time of the last message handed out, or {@link Long#MIN_VALUE}. */
+    private long time = Long.MIN_VALUE;
+    /** The log position where the last message handed out starts, or -1. */
+    private long start = -1;
     // Under AbstractConnection's receive lock.
     private ByteBuffer view;
     /** The offset in {@code segment.data} of the next record. */
@@ -79,16 +88,22 @@ public final class LogReceiver extends AbstractConnection {
     /**
      * @param segment the segment to start in; owned from now on
      * @param offset  where in its data the first record to read starts: a record boundary
-     * @param skip    whether to go on past damage ({@code ?onDamage=skip}) rather than stop
+     * @param skip      whether to go on past damage ({@code ?onDamage=skip}) rather than stop
+     * @param following its cursor, registration and choice behind retention; owned from now on
+     * @param notBefore {@code ?from=TIME} in nanoseconds: records appended before it are passed
+     *                  over up to the first after it; {@link Long#MIN_VALUE} for none
      */
     LogReceiver(Endpoint endpoint, LogDirectory directory, Segment segment, long offset, int maxFrame,
-            long spinNanos, boolean skip) {
+            long spinNanos, boolean skip, Following following, long notBefore) {
         super(endpoint, endpoint.toString(), maxFrame);
         this.directory = directory;
         this.spinNanos = spinNanos;
         this.skip = skip;
         this.damages = new Damages(name + ": receive", skip);
+        this.following = following;
+        this.notBefore = notBefore;
         use(segment, offset);
+        following.store(position);
     }
 
     private void use(Segment s, long at) {
@@ -107,6 +122,28 @@ public final class LogReceiver extends AbstractConnection {
      */
     public long position() {
         return position;
+    }
+
+    /** @return the base of the segment this receiver is on, for its registration */
+    long segmentBase() {
+        return segment.base;
+    }
+
+    /**
+     * @return the append time of the last message this receiver handed out, in nanoseconds since
+     *         the epoch; {@link Long#MIN_VALUE} if none yet, or if it was in a segment older than
+     *         version 3. For the receiving thread
+     */
+    public long time() {
+        return time;
+    }
+
+    /**
+     * @return the log position where the last message this receiver handed out starts, or -1 if
+     *         none yet. For the receiving thread
+     */
+    public long start() {
+        return start;
     }
 
     /**
@@ -133,6 +170,8 @@ public final class LogReceiver extends AbstractConnection {
         long deadline = waitNanos > 0 ? System.nanoTime() + waitNanos : 0;
         boolean spin = true;
         try {
+            // The caller is done with what it was handed: a receiver killed from here on reads on after it.
+            following.store(position);
             while (true) {
                 if (isClosedLocally()) {
                     throw closedLocally("receive");
@@ -162,6 +201,10 @@ public final class LogReceiver extends AbstractConnection {
     private ByteBuffer tryNext() throws IOException {
         while (true) {
             Segment s = segment;
+            if (s.retired()) {
+                trimmed(s);
+                continue;
+            }
             if (offset + Segment.RECORD_HEADER > s.readable) {
                 if (!atSegmentEnd(s)) {
                     return null;
@@ -185,7 +228,7 @@ public final class LogReceiver extends AbstractConnection {
                 }
                 continue;
             }
-            long record = Segment.recordBytes(Integer.toUnsignedLong(length));
+            long record = s.sizeOf(Integer.toUnsignedLong(length));
             if (length < 0 || offset + record > s.capacity) {
                 damaged(s, "a record of " + Integer.toUnsignedString(length) + " bytes runs past the end of the"
                         + " segment's " + s.capacity + " data bytes");
@@ -209,6 +252,12 @@ public final class LogReceiver extends AbstractConnection {
             }
             ByteBuffer message = take(s, length, record, state);
             if (message != null) {
+                if (notBefore != Long.MIN_VALUE) {
+                    if (time < notBefore) {
+                        continue;
+                    }
+                    notBefore = Long.MIN_VALUE;
+                }
                 return message;
             }
         }
@@ -237,9 +286,9 @@ public final class LogReceiver extends AbstractConnection {
             position = s.base + offset + record;
             throw fail(new FrameTooLongException(name + ": receive", length, maxFrame));
         }
-        int start = (int) at + Segment.RECORD_HEADER;
+        int payload = (int) s.payload(at);
         crc.reset();
-        crc.update(view.limit(start + length).position(start));
+        crc.update(view.limit(payload + length).position((int) at + (int) Segment.TIME));
         if ((int) crc.getValue() != s.crc(at)) {
             damaged(s, "checksum 0x" + Integer.toHexString(s.crc(at)) + " does not match the payload's 0x"
                     + Long.toHexString(crc.getValue()) + " (a record of " + length + " bytes)");
@@ -247,7 +296,9 @@ public final class LogReceiver extends AbstractConnection {
         }
         offset += record;
         position = s.base + offset;
-        return view.limit(start + length).position(start);
+        time = s.time(at);
+        start = s.base + at;
+        return view.limit(payload + length).position(payload);
     }
 
     /**
@@ -315,6 +366,34 @@ public final class LogReceiver extends AbstractConnection {
         return true;
     }
 
+    /**
+     * On a segment that retention retired: moves on to the oldest segment kept
+     * ({@code ?onTrimmed=oldest}), counting what it passed over, or fails.
+     */
+    private void trimmed(Segment s) throws IOException {
+        long at = s.base + offset;
+        Segment oldest;
+        try {
+            oldest = directory.firstKept("receive");
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        if (!following.toOldest) {
+            long first = oldest.base;
+            oldest.close();
+            throw fail(new IOException(name + ": receive: fell behind retention at position " + at + ": its segment "
+                    + s.file + " is to be deleted; the oldest record kept is at " + first + " (open with"
+                    + " ?onTrimmed=oldest to move on to it instead)"));
+        }
+        skipped++;
+        following.on(oldest.base, name);
+        use(oldest, 0);
+        s.close();
+        if (isClosedLocally()) {
+            oldest.close();
+        }
+    }
+
     private IOException fail(IOException e) throws IOException {
         close();
         throw e;
@@ -328,9 +407,9 @@ public final class LogReceiver extends AbstractConnection {
      */
     private boolean roll() throws IOException {
         Segment old = segment;
-        Segment following;
+        Segment next;
         try {
-            following = directory.next(old, "receive");
+            next = directory.next(old, "receive");
         } catch (IOException e) {
             if (Files.exists(nextFile, LinkOption.NOFOLLOW_LINKS)) {
                 throw e;
@@ -339,11 +418,12 @@ public final class LogReceiver extends AbstractConnection {
             return false;
         }
         cannotRoll = false;
-        use(following, 0);
+        use(next, 0);
         old.close();
+        following.on(next.base, name);
         if (isClosedLocally()) {
             // A close that came meanwhile unmapped the old segment only.
-            following.close();
+            next.close();
         }
         return true;
     }
@@ -395,7 +475,15 @@ public final class LogReceiver extends AbstractConnection {
     }
 
     @Override
-    protected void closeTransport() {
+    protected void closeTransport() throws IOException {
+        try {
+            unmap();
+        } finally {
+            following.close(position);
+        }
+    }
+
+    private void unmap() {
         long deadline = System.nanoTime() + CLOSE_LINGER_NANOS;
         boolean unmapped = false;
         while (true) {

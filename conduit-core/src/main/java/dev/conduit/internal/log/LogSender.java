@@ -4,13 +4,17 @@ import dev.conduit.Endpoint;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.BiasedLock;
 import dev.conduit.internal.Payloads;
+import dev.conduit.internal.posix.Clocks;
 import dev.conduit.internal.posix.Processes;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
 /**
@@ -29,30 +33,46 @@ import java.util.zip.CRC32C;
  * <p>The receiving direction is refused: a sender only sends.
  */
 public final class LogSender extends AbstractConnection {
+    private static final System.Logger LOG = System.getLogger("dev.conduit");
     private static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final LogDirectory directory;
     private final boolean sync;
+    /** {@code ?retain=}, applied after each roll-over, or null. */
+    private final Retention retention;
     private final int pid = Processes.getpid();
     /** This process's start time, stamped on each claimed record until it is committed (0: unknown). */
     private final int stamp = Writers.stamp(pid);
     private final BiasedLock sendLock = new BiasedLock();
     private final CRC32C crc = new CRC32C();
+    // An automatic arena: a downcall with a shared arena's segment acquires and releases its
+    // session, two atomic operations per message; this one is freed with the sender.
+    private final MemorySegment timespec = Clocks.allocateTimespec(Arena.ofAuto());
+    /** {@code ?time=coarse} (the default): append times of the last timer tick, a quarter of the clock's cost. */
+    private final boolean coarseTime;
     // Under sendLock.
     private Segment segment;
     private ByteBuffer view;
     /** Where in {@code segment} this sender tries its next claim: a record boundary at or before the end. */
     private long next;
+    /** Whether this sender moved on to a new segment since its last trim. */
+    private boolean rolled;
+    /** Trims asked for and not yet begun, plus the one running. */
+    private final AtomicInteger trimRequests = new AtomicInteger();
 
     /**
      * @param segment the log's last segment; owned from now on
-     * @param sync    whether each record is written to the disk before its call returns
+     * @param sync       whether each record is written to the disk before its call returns
+     * @param coarseTime whether append times may be the last timer tick's ({@code ?time=coarse})
      */
-    LogSender(Endpoint endpoint, LogDirectory directory, Segment segment, int maxFrame, boolean sync) {
+    LogSender(Endpoint endpoint, LogDirectory directory, Segment segment, int maxFrame, boolean sync,
+            Retention retention, boolean coarseTime) {
         super(endpoint, endpoint.toString(), maxFrame);
         this.directory = directory;
         this.sync = sync;
+        this.retention = retention;
+        this.coarseTime = coarseTime;
         use(segment);
     }
 
@@ -79,10 +99,10 @@ public final class LogSender extends AbstractConnection {
             if (isClosedLocally()) {
                 throw closedLocally(mode.call);
             }
-            long record = Segment.recordBytes(length);
-            long at = claim((int) length, record, mode.call);
+            long at = claim((int) length, mode.call);
+            long record = segment.sizeOf(length);
             try {
-                put(payload, offset, at + Segment.RECORD_HEADER, length);
+                put(payload, offset, at, length);
             } catch (RuntimeException e) {
                 // This process lives on, so readers would wait for the record: tell them it will not come.
                 segment.publishState(at, Segment.ABANDONED);
@@ -91,6 +111,10 @@ public final class LogSender extends AbstractConnection {
             segment.publishState(at, Segment.COMMITTED);
             if (sync) {
                 segment.data.asSlice(at, record).force();
+            }
+            if (rolled) {
+                rolled = false;
+                trimLater();
             }
             return true;
         } catch (IllegalStateException e) {
@@ -103,13 +127,20 @@ public final class LogSender extends AbstractConnection {
         }
     }
 
-    /** Copies the payload into the claimed record and writes its CRC-32C, making no wrapper. */
-    private void put(Object payload, int offset, long start, long length) {
+    /**
+     * Copies the payload into the claimed record at {@code at}, with its append time in a version
+     * 3 segment, and writes the CRC-32C of both, making no wrapper.
+     */
+    private void put(Object payload, int offset, long at, long length) {
+        long start = segment.payload(at);
         Payloads.copy(payload, offset, 0, segment.data, view, start, length);
+        if (segment.recordHeader == Segment.TIMED_RECORD_HEADER) {
+            segment.setTime(at, Clocks.realtimeNanos(timespec, coarseTime));
+        }
         crc.reset();
-        crc.update(view.limit((int) (start + length)).position((int) start));
+        crc.update(view.limit((int) (start + length)).position((int) (at + Segment.TIME)));
         view.clear();
-        segment.data.set(U32, start - Segment.RECORD_HEADER + Segment.CRC, (int) crc.getValue());
+        segment.data.set(U32, at + Segment.CRC, (int) crc.getValue());
     }
 
     /**
@@ -118,13 +149,14 @@ public final class LogSender extends AbstractConnection {
      *
      * @return the record's offset in {@code segment.data}
      */
-    private long claim(int length, long record, String call) throws IOException {
-        if (record > segment.capacity) {
+    private long claim(int length, String call) throws IOException {
+        if (Segment.recordBytes(Integer.toUnsignedLong(length)) > segment.capacity) {
             throw new IOException(name + ": " + call + ": a message of " + length + " bytes does not fit in a segment"
                     + " of " + segment.capacity + " data bytes (" + segment + ")");
         }
         while (true) {
             long at = next;
+            long record = segment.sizeOf(length);
             if (at + Segment.RECORD_HEADER > segment.capacity) {
                 roll(call);
                 continue;
@@ -158,7 +190,7 @@ public final class LogSender extends AbstractConnection {
                 roll(call);
                 continue;
             }
-            long size = Segment.recordBytes(Integer.toUnsignedLong(claimed));
+            long size = segment.sizeOf(Integer.toUnsignedLong(claimed));
             if (claimed < 0 || at + size > segment.capacity) {
                 // A damaged length: no one can step over it. Go on at the hint if it is further
                 // on; otherwise this segment's records end here for writers, and for readers
@@ -183,8 +215,37 @@ public final class LogSender extends AbstractConnection {
         Segment following = directory.next(segment, call);
         segment.close();
         use(following);
+        rolled = retention != null;
     }
 
+    /**
+     * Applies {@code ?retain=} in a virtual thread once the message that rolled over is in the
+     * log, so that no send waits for a trim's file operations. Requests that come while a trim
+     * runs make one more trim after it.
+     */
+    private void trimLater() {
+        if (trimRequests.getAndIncrement() == 0) {
+            Thread.ofVirtual().name(name + " retain").start(() -> {
+                int asked;
+                do {
+                    asked = trimRequests.get();
+                    trim();
+                } while (trimRequests.addAndGet(-asked) > 0);
+            });
+        }
+    }
+
+    /**
+     * A trim that fails (a file another user owns, say) fails no send: it is logged, and the next
+     * roll-over tries again.
+     */
+    private void trim() {
+        try {
+            retention.trim(directory);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: send: retain: {1}", name, e.toString());
+        }
+    }
     @Override
     protected void closeTransport() throws IOException {
         if (sendLock.tryLock(CLOSE_LINGER_NANOS)) {

@@ -53,7 +53,7 @@ final class Resync {
         if (length == Segment.END_LENGTH) {
             return at >= hint && (state == Segment.END || Segment.uncommitted(state));
         }
-        if (length < 0 || (word >>> 32) == 0 || at + Segment.recordBytes(length) > s.readable) {
+        if (length < 0 || (word >>> 32) == 0 || at + s.sizeOf(length) > s.readable) {
             return false;
         }
         if (state == Segment.COMMITTED) {
@@ -65,7 +65,7 @@ final class Resync {
     /** @return whether the payload of the record at {@code at} has the CRC-32C its header gives */
     static boolean checksumMatches(Segment s, long at, int length, CRC32C crc) {
         crc.reset();
-        crc.update(s.data.asSlice(at + Segment.RECORD_HEADER, length).asByteBuffer());
+        crc.update(s.data.asSlice(at + Segment.TIME, s.payload(length) - Segment.TIME).asByteBuffer());
         return (int) crc.getValue() == s.crc(at);
     }
 
@@ -74,7 +74,7 @@ final class Resync {
         while (at < hint) {
             long word = s.claimAcquire(at);
             int length = (int) word;
-            long size = Segment.recordBytes(Integer.toUnsignedLong(length));
+            long size = s.sizeOf(Integer.toUnsignedLong(length));
             if (word == 0 || length < 0 || at + size > s.readable) {
                 return false;
             }

@@ -14,6 +14,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 
 /**
  * One segment file of a log, mapped into this process: a 4096-byte header, then a data area of
@@ -21,11 +22,12 @@ import java.nio.file.StandardOpenOption;
  *
  * <pre>
  * header
- *    0  u64 magic "CNDTLOG1"      8  u32 version (2; 1 is read too)   12  u32 header bytes (4096)
+ *    0  u64 magic "CNDTLOG1"      8  u32 version (3; 2 and 1 are read too)   12  u32 header bytes (4096)
  *   16  u64 file bytes           24  u64 base: the log position of the data area's first byte
- *   32  u32 pid of the creator
+ *   32  u32 pid of the creator   40  u64 (version 3) when it was made, nanoseconds since the epoch
  *  128  u64 tail hint: a record boundary at or before the end, stored (release) after each claim
  *  256  u32 waiters: readers asleep (or about to be) on a record's state word
+ *  384  u32 retired: nonzero once a trimmer wants the segment gone (any version)
  * 4096  data area: records, each at a multiple of 8
  *
  * record
@@ -35,7 +37,8 @@ import java.nio.file.StandardOpenOption;
  *   12  u32 state: 0 claimed, {@link #COMMITTED}, {@link #END}, {@link #ABANDONED}, or (version 2)
  *           claimed and stamped with the writer's start time (bit 31 set); the futex word readers
  *           sleep on
- *   16  payload, then filler up to a multiple of 8
+ *   16  (version 3) u64 append time, nanoseconds since the epoch; then the payload, at 24
+ *   16  (versions 1 and 2) payload; filler up to a multiple of 8 after it, in every version
  * </pre>
  *
  * All numbers are little-endian, the byte order of every machine the transport runs on. A
@@ -45,8 +48,12 @@ import java.nio.file.StandardOpenOption;
 final class Segment implements AutoCloseable {
     /** "CNDTLOG1" in ASCII, read as a little-endian u64. */
     static final long MAGIC = 0x31474F4C54444E43L;
-    /** Version 2 stamps a claimed record's state word with its writer's start time; 1 does not. */
-    static final int VERSION = 2;
+    /**
+     * Version 3 gives each record its append time; 2 stamps a claimed record's state word with its
+     * writer's start time; 1 does neither. All three are read and appended to, each in its own layout.
+     */
+    static final int VERSION = 3;
+    static final int UNTIMED_VERSION = 2;
     static final int UNSTAMPED_VERSION = 1;
     static final int HEADER_BYTES = 4096;
     static final long MAGIC_AT = 0;
@@ -55,15 +62,21 @@ final class Segment implements AutoCloseable {
     static final long FILE_BYTES_AT = 16;
     static final long BASE_AT = 24;
     static final long PID_AT = 32;
+    static final long CREATED_AT = 40;
     static final long TAIL_HINT_AT = 128;
     static final long WAITERS_AT = 256;
+    static final long RETIRED_AT = 384;
 
+    /** The part of a record's header every version has: the claim word, CRC-32C and state. */
     static final int RECORD_HEADER = 16;
+    /** A version 3 record's header: {@link #RECORD_HEADER} and the append time. */
+    static final int TIMED_RECORD_HEADER = 24;
     static final int ALIGN = 8;
     static final long CLAIM = 0;
     static final long PID = 4;
     static final long CRC = 8;
     static final long STATE = 12;
+    static final long TIME = 16;
     /** The length of the record that closes a segment: the next record is in the next segment. */
     static final int END_LENGTH = -1;
     static final int COMMITTED = 1;
@@ -93,13 +106,17 @@ final class Segment implements AutoCloseable {
     final long readable;
     /** Whether writers stamp claimed records with their start time (version 2). */
     final boolean stamped;
+    /** The header bytes of this segment's records: {@link #TIMED_RECORD_HEADER} in version 3. */
+    final int recordHeader;
+    /** The version in the header. */
+    final int version;
     /** What is wrong with the file's size, or null: it differs from what its header says. */
     final String sizeProblem;
     final MemorySegment header;
     final MemorySegment data;
     private final Arena arena;
 
-    private Segment(Path file, Arena arena, MemorySegment mapping, long base, long capacity, boolean stamped,
+    private Segment(Path file, Arena arena, MemorySegment mapping, long base, long capacity, int version,
             String sizeProblem) {
         this.file = file;
         this.arena = arena;
@@ -108,7 +125,9 @@ final class Segment implements AutoCloseable {
         this.data = mapping.asSlice(HEADER_BYTES);
         this.capacity = capacity;
         this.readable = Math.min(capacity, data.byteSize() & -ALIGN);
-        this.stamped = stamped;
+        this.version = version;
+        this.stamped = version != UNSTAMPED_VERSION;
+        this.recordHeader = version >= VERSION ? TIMED_RECORD_HEADER : RECORD_HEADER;
         this.sizeProblem = sizeProblem;
     }
 
@@ -117,7 +136,8 @@ final class Segment implements AutoCloseable {
      * file, with base 0. It is never unmapped: {@link #close()} does nothing.
      */
     static Segment inMemory(MemorySegment mapping) {
-        return new Segment(Path.of("memory"), null, mapping, 0, mapping.byteSize() - HEADER_BYTES, true, null);
+        return new Segment(Path.of("memory"), null, mapping, 0, mapping.byteSize() - HEADER_BYTES, VERSION,
+                null);
     }
 
     /** @return {@code n} rounded up to a multiple of {@value #ALIGN} */
@@ -125,9 +145,50 @@ final class Segment implements AutoCloseable {
         return (n + ALIGN - 1) & -ALIGN;
     }
 
-    /** @return the bytes a record of {@code length} payload bytes takes */
+    /** @return the bytes a record of {@code length} payload bytes takes in a segment Conduit makes now */
     static long recordBytes(long length) {
-        return align(RECORD_HEADER + length);
+        return align(TIMED_RECORD_HEADER + length);
+    }
+
+    /** @return the bytes a record of {@code length} payload bytes takes in this segment */
+    long sizeOf(long length) {
+        return align(recordHeader + length);
+    }
+
+    /** @return the offset in {@link #data} of the payload of the record at {@code offset} */
+    long payload(long offset) {
+        return offset + recordHeader;
+    }
+
+    /**
+     * @return the append time of the record at {@code offset}, in nanoseconds since the epoch;
+     *         {@link Long#MIN_VALUE} in a segment older than version 3, whose records have none
+     */
+    long time(long offset) {
+        return recordHeader == TIMED_RECORD_HEADER ? data.get(U64, offset + TIME) : Long.MIN_VALUE;
+    }
+
+    /** Writer, before the CRC-32C: the record's append time. */
+    void setTime(long offset, long nanos) {
+        data.set(U64, offset + TIME, nanos);
+    }
+
+    /**
+     * @return when the segment was made, in nanoseconds since the epoch; {@link Long#MIN_VALUE}
+     *         before version 3
+     */
+    long created() {
+        return version >= VERSION ? header.get(U64, CREATED_AT) : Long.MIN_VALUE;
+    }
+
+    /** @return whether a trimmer marked this segment to be deleted once no reader is on it */
+    boolean retired() {
+        return (int) INT.getOpaque(header, RETIRED_AT) != 0;
+    }
+
+    /** Trimmer: marks this segment to be deleted; readers on it move on, or fail, as they chose. */
+    void retire() {
+        INT.setVolatile(header, RETIRED_AT, 1);
     }
 
     /** @return whether {@code state} says a record is claimed and not yet committed (stamped or not) */
@@ -155,9 +216,11 @@ final class Segment implements AutoCloseable {
      */
     static void initialise(FileChannel channel, long fileBytes, long base) throws IOException {
         ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        Instant now = Instant.now();
         h.putLong((int) MAGIC_AT, MAGIC).putInt((int) VERSION_AT, VERSION).putInt((int) HEADER_BYTES_AT, HEADER_BYTES)
                 .putLong((int) FILE_BYTES_AT, fileBytes).putLong((int) BASE_AT, base).putInt((int) PID_AT,
-                        Processes.getpid());
+                        Processes.getpid()).putLong((int) CREATED_AT, now.getEpochSecond() * 1_000_000_000L
+                        + now.getNano());
         channel.write(h, 0);
     }
 
@@ -186,7 +249,7 @@ final class Segment implements AutoCloseable {
                     + fileBytes + (size < fileBytes ? " (cut short: " + (fileBytes - size) + " bytes missing)"
                     : " (" + (size - fileBytes) + " bytes added)");
             return new Segment(file, arena, mapping, expectedBase, fileBytes - HEADER_BYTES,
-                    h.getInt((int) VERSION_AT) != UNSTAMPED_VERSION, sizeProblem);
+                    h.getInt((int) VERSION_AT), sizeProblem);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -204,10 +267,10 @@ final class Segment implements AutoCloseable {
             throw new BadHeader("magic 0x" + Long.toHexString(magic) + " is not a Conduit log's (0x"
                     + Long.toHexString(MAGIC) + ")");
         }
-        if ((version != VERSION && version != UNSTAMPED_VERSION) || headerBytes != HEADER_BYTES || base != expectedBase
+        if (version < UNSTAMPED_VERSION || version > VERSION || headerBytes != HEADER_BYTES || base != expectedBase
                 || fileBytes < MIN_FILE_BYTES || fileBytes > MAX_FILE_BYTES || (fileBytes - HEADER_BYTES) % ALIGN != 0) {
             throw new BadHeader("header says version " + version + ", " + headerBytes + " header bytes, " + fileBytes
-                    + " bytes, base " + base + "; expected version " + UNSTAMPED_VERSION + " or " + VERSION + ", "
+                    + " bytes, base " + base + "; expected version " + UNSTAMPED_VERSION + " to " + VERSION + ", "
                     + HEADER_BYTES + ", " + MIN_FILE_BYTES + " to " + MAX_FILE_BYTES + " (a multiple of " + ALIGN
                     + " after the header), " + expectedBase);
         }

@@ -1,9 +1,13 @@
 package dev.conduit.internal.mem;
 
 import dev.conduit.Connection;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.ListenerCounters;
+import dev.conduit.Subscription;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.ListenerStats;
 import dev.conduit.internal.QueueConnection;
 
 import java.io.IOException;
@@ -12,10 +16,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /** A {@code mem:} listener: a backlog of connections made by {@link MemTransport#connect}. */
 final class MemListener implements Listener {
     private final Endpoint endpoint;
+    private final ListenerStats stats;
     private final int maxFrame;
     private final long capacity;
     private final long spinNanos;
@@ -26,6 +32,7 @@ final class MemListener implements Listener {
 
     MemListener(Endpoint endpoint, int maxFrame, long capacity, long spinNanos) {
         this.endpoint = endpoint;
+        this.stats = new ListenerStats(endpoint);
         this.maxFrame = maxFrame;
         this.capacity = capacity;
         this.spinNanos = spinNanos;
@@ -50,12 +57,12 @@ final class MemListener implements Listener {
 
     @Override
     public Connection accept() throws IOException {
-        return accept(-1);
+        return stats.accepted(accept(-1));
     }
 
     @Override
     public Connection accept(Duration timeout) throws IOException {
-        return accept(AbstractConnection.toWaitNanos(timeout));
+        return stats.accepted(accept(AbstractConnection.toWaitNanos(timeout)));
     }
 
     private Connection accept(long waitNanos) throws IOException {
@@ -109,5 +116,15 @@ final class MemListener implements Listener {
             lock.unlock();
         }
         MemTransport.unregister(this);
+    }
+
+    @Override
+    public ListenerCounters counters() {
+        return stats.read();
+    }
+
+    @Override
+    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return stats.subscribe(subscriber);
     }
 }

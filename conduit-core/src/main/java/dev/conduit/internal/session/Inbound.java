@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -58,12 +59,23 @@ final class Inbound {
     private volatile byte[] held;
     private volatile IOException end;
     private volatile long heardAt = System.nanoTime();
+    /** The listener's sessions, for a RESUME; null on a client's side. */
+    private final Resumptions resumptions;
+    /** The session a RESUME named, with this connection's generation in it, or null. */
+    private volatile Resumptions.Resumed.Joined resumed;
+    private final AtomicBoolean left = new AtomicBoolean();
 
-    Inbound(String name, Connection raw) {
+    Inbound(String name, Connection raw, Resumptions resumptions) {
         this.name = name;
         this.raw = raw;
+        this.resumptions = resumptions;
         this.messages = new Inbox(name, INBOX_BYTES);
         this.requests = new Inbox(name, INBOX_BYTES);
+    }
+
+    /** @return the session a RESUME named, with this connection's generation, or null */
+    Resumptions.Resumed.Joined resumed() {
+        return resumed;
     }
 
     /** @return {@link System#nanoTime()} when a frame last came */
@@ -218,14 +230,23 @@ final class Inbound {
         } else if (frame != null) {
             heardAt = System.nanoTime();
             reads++;
-            sort(frame);
+            boolean taken = sort(frame);
+            if (taken) {
+                // A copy of a message the application took already: the peer missed its ACK.
+                lock.unlock();
+                try {
+                    sendBack(SessionProtocol.ACK, SessionProtocol.number(frame));
+                } finally {
+                    lock.lock();
+                }
+            }
             if (end == null && frame.length >= SessionProtocol.HEADER && frame[0] == SessionProtocol.PING) {
                 // Outside the lock, since it may wait for the peer; and not trySend, which gave up
                 // whenever this side's own heartbeat held the send lock, and both sides' pings
                 // came at the same moments (SessionContract's heartbeat test, over tcp).
                 lock.unlock();
                 try {
-                    pong(SessionProtocol.number(frame));
+                    sendBack(SessionProtocol.PONG, SessionProtocol.number(frame));
                 } finally {
                     lock.lock();
                 }
@@ -240,17 +261,24 @@ final class Inbound {
         }
     }
 
-    private void sort(byte[] frame) throws IOException {
+    /** @return whether {@code frame} is a copy of a message the application took already (dropped) */
+    private boolean sort(byte[] frame) throws IOException {
         byte type = frame.length == 0 ? -1 : frame[0];
-        boolean numbered = type >= SessionProtocol.DATA && type <= SessionProtocol.PONG;
+        boolean numbered = type >= SessionProtocol.DATA && type <= SessionProtocol.RESUME;
         if (!numbered || frame.length < SessionProtocol.HEADER) {
             protocolError(frame.length == 0 ? "an empty frame" : type == SessionProtocol.HELLO
                     ? "a second hello" : numbered ? "a frame of type " + type + " with " + frame.length + " bytes"
                     : "frame type " + type);
-            return;
+            return false;
         }
         long number = SessionProtocol.number(frame);
+        Resumptions.Resumed.Joined session = resumed;
+        if (type == SessionProtocol.DATA && number != 0 && session != null
+                && session.session().arrive(number, session.generation()) == Resumptions.Resumed.Arrival.TAKEN_BEFORE) {
+            return true;
+        }
         switch (type) {
+            case SessionProtocol.RESUME -> resume(number);
             case SessionProtocol.DATA, SessionProtocol.REQUEST -> {
                 try {
                     if (!place(frame)) {
@@ -267,6 +295,15 @@ final class Inbound {
                 // PING is answered once the lock is let go; PONG: hearing from the peer was the point.
             }
         }
+        return false;
+    }
+
+    private void resume(long id) {
+        if (resumptions == null || resumed != null) {
+            protocolError(resumptions == null ? "a RESUME, which only a client sends" : "a second RESUME");
+            return;
+        }
+        resumed = resumptions.join(id);
     }
 
     /** @return whether the message or request went into its inbox (false: full) */
@@ -284,9 +321,10 @@ final class Inbound {
         }
     }
 
-    private void pong(long number) {
+    /** Sends a PONG or an ACK: never with the lock held, since it may wait for the peer. */
+    private void sendBack(byte type, long number) {
         try {
-            raw.send(SessionProtocol.frame(SessionProtocol.PONG, number, 0));
+            raw.send(SessionProtocol.frame(type, number, 0));
         } catch (IOException e) {
             // A peer that pinged and went away wants no pong, and what it sent before going is
             // still to be read: ending the reading here lost it (found by SessionProtocolFuzzTest).
@@ -311,6 +349,7 @@ final class Inbound {
         try {
             if (end == null) {
                 end = failure;
+                leave();
                 messages.closeProducer(failure);
                 requests.closeProducer(failure);
                 changed.signalAll();
@@ -322,8 +361,17 @@ final class Inbound {
 
     /** The application closed: queued messages and requests are dropped, takers fail. */
     void closeConsumer() {
+        leave();
         messages.closeConsumer();
         requests.closeConsumer();
+    }
+
+    /** Tells a resumed session this connection is done with, once. */
+    private void leave() {
+        Resumptions.Resumed.Joined session = resumed;
+        if (session != null && left.compareAndSet(false, true)) {
+            session.session().leave(System.nanoTime());
+        }
     }
 
     /**

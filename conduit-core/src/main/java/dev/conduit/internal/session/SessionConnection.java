@@ -13,6 +13,7 @@ import dev.conduit.internal.Options;
 import dev.conduit.internal.Payloads;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
@@ -46,10 +47,10 @@ public final class SessionConnection extends AbstractConnection {
     private final AtomicLong nextRequest = new AtomicLong();
     private final AtomicReference<Thread> serving = new AtomicReference<>();
 
-    private SessionConnection(Endpoint endpoint, Connection raw) {
+    private SessionConnection(Endpoint endpoint, Connection raw, Resumptions resumptions) {
         super(endpoint, endpoint.toString(), Options.maxFrame(endpoint));
         this.raw = raw;
-        this.inbound = new Inbound(name, raw);
+        this.inbound = new Inbound(name, raw, resumptions);
         this.acknowledged = SessionProtocol.acknowledged(endpoint);
         this.ackTimeoutNanos = SessionProtocol.ackTimeoutNanos(endpoint);
     }
@@ -64,6 +65,22 @@ public final class SessionConnection extends AbstractConnection {
      *                     another version, or says nothing in time
      */
     public static SessionConnection open(Endpoint endpoint, Connection raw) throws IOException {
+        return open(endpoint, raw, null, 0);
+    }
+
+    /**
+     * As {@link #open(Endpoint, Connection)}, for a session that may come back on a new
+     * connection ({@code ?reconnect=true&ack=true}).
+     *
+     * @param endpoint    the endpoint as the user wrote it, session options included
+     * @param raw         a fresh raw connection; owned from now on (closed if the handshake fails)
+     * @param resumptions a listener's sessions, which a client's RESUME names; null on a client
+     * @param resumeId    on a client, the session to name in a RESUME (its acknowledged messages
+     *                    then go with {@link #sendNumbered}); 0 for none
+     * @throws IOException as {@link #open(Endpoint, Connection)}
+     */
+    public static SessionConnection open(Endpoint endpoint, Connection raw, Resumptions resumptions, long resumeId)
+            throws IOException {
         try {
             raw.send(SessionProtocol.hello());
             byte[] first = raw.receive(HANDSHAKE_TIMEOUT);
@@ -72,11 +89,14 @@ public final class SessionConnection extends AbstractConnection {
             if (problem != null) {
                 throw new IOException(endpoint + ": session handshake: " + problem);
             }
+            if (resumeId != 0) {
+                raw.send(SessionProtocol.frame(SessionProtocol.RESUME, resumeId, 0));
+            }
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw e;
         }
-        SessionConnection session = new SessionConnection(endpoint, raw);
+        SessionConnection session = new SessionConnection(endpoint, raw, resumptions);
         // Virtual: it reads only while no caller does, where a wake-up's cost does not matter, and a
         // platform keeper on the process's CPU cost the acknowledged-send rows throughput in the bench.
         Thread.ofVirtual().name("conduit-session " + endpoint).start(session.inbound::keep);
@@ -117,16 +137,27 @@ public final class SessionConnection extends AbstractConnection {
 
     @Override
     protected ByteBuffer nextMessage(long waitNanos) throws IOException {
-        byte[] frame = inbound.await(Inbound.Want.MESSAGE, 0, waitNanos == NEXT_IN_POLL ? 0 : waitNanos, "receive");
-        if (frame == null) {
-            return null;
+        long wait = waitNanos == NEXT_IN_POLL ? 0 : waitNanos;
+        long deadline = System.nanoTime() + Math.max(0, wait);
+        while (true) {
+            byte[] frame = inbound.await(Inbound.Want.MESSAGE, 0, wait, "receive");
+            if (frame == null) {
+                return null;
+            }
+            long seq = SessionProtocol.number(frame);
+            Resumptions.Resumed.Joined resumed = inbound.resumed();
+            if (seq != 0 && resumed != null && !resumed.session().take(seq, resumed.generation())) {
+                // A copy of this message came again on a newer connection of the session, or was
+                // taken from one: that one is delivered, this one skipped.
+                wait = wait <= 0 ? wait : Math.max(1, deadline - System.nanoTime());
+                continue;
+            }
+            if (seq != 0) {
+                acknowledge(seq);
+            }
+            return ByteBuffer.wrap(frame, SessionProtocol.HEADER, frame.length - SessionProtocol.HEADER).slice()
+                    .asReadOnlyBuffer();
         }
-        long seq = SessionProtocol.number(frame);
-        if (seq != 0) {
-            acknowledge(seq);
-        }
-        return ByteBuffer.wrap(frame, SessionProtocol.HEADER, frame.length - SessionProtocol.HEADER).slice()
-                .asReadOnlyBuffer();
     }
 
     private void acknowledge(long seq) {
@@ -142,7 +173,32 @@ public final class SessionConnection extends AbstractConnection {
     @Override
     protected boolean sendPayload(Object payload, int offset, long length, SendMode mode) throws IOException {
         boolean wait = acknowledged && mode == SendMode.SEND;
-        long seq = wait ? nextSeq.incrementAndGet() : 0;
+        return sendData(wait ? nextSeq.incrementAndGet() : 0, payload, offset, length, mode);
+    }
+
+    /**
+     * An acknowledged {@code send} whose sequence number the caller chose: the reconnecting layer
+     * above a resumed session sends a message again under the number it first had, so the
+     * listener can tell the copy from a new message. Blocks until the acknowledgement comes.
+     * Any thread.
+     *
+     * @param seq a number of this session's own series, never 0
+     * @throws FrameTooLongException if the message is longer than {@code maxFrame}; nothing is sent
+     * @throws AckTimeoutException   if no acknowledgement came within {@code ackTimeout}
+     * @throws IOException           as {@code send}
+     */
+    public void sendNumbered(long seq, MemorySegment message) throws IOException {
+        if (message.byteSize() > maxFrame) {
+            throw new FrameTooLongException(name + ": send", message.byteSize(), maxFrame);
+        }
+        if (isClosedLocally()) {
+            throw closedLocally("send");
+        }
+        sendData(seq, message, 0, message.byteSize(), SendMode.SEND);
+    }
+
+    private boolean sendData(long seq, Object payload, int offset, long length, SendMode mode) throws IOException {
+        boolean wait = seq != 0;
         byte[] frame = SessionProtocol.frame(SessionProtocol.DATA, seq, (int) length);
         Payloads.copy(payload, offset, 0, frame, SessionProtocol.HEADER, (int) length);
         if (wait) {

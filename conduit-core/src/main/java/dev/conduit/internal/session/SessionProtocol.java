@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  *   REPLY    04 u64 id, reply bytes
  *   PING     05 u64 nonce                    answered by PONG with the same nonce
  *   PONG     06 u64 nonce
+ *   RESUME   07 u64 session id               a client's, before its DATA: acknowledged messages keep
+ *                                            their seq across this session's connections, so the
+ *                                            listener drops a copy it already delivered
  * </pre>
  */
 public final class SessionProtocol {
@@ -36,6 +39,7 @@ public final class SessionProtocol {
     static final byte REPLY = 4;
     static final byte PING = 5;
     static final byte PONG = 6;
+    static final byte RESUME = 7;
     static final int VERSION = 1;
     static final String HELLO_PREFIX = "conduit-session ";
     /** The type byte and a u64: the bytes in front of a DATA, REQUEST or REPLY payload. */
@@ -123,6 +127,14 @@ public final class SessionProtocol {
                     + " (expected true or false; ack=ipcez without protocol=conduit)");
         }
         return ack.equals("true");
+    }
+
+    /**
+     * @return whether a client on {@code endpoint} can resume its session on a new connection
+     *         (RESUME): it speaks the session protocol with acknowledgements on
+     */
+    public static boolean resumable(Endpoint endpoint) {
+        return requested(endpoint) && acknowledged(endpoint);
     }
 
     static long ackTimeoutNanos(Endpoint endpoint) {

@@ -9,6 +9,7 @@ import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.BiasedLock;
 import dev.conduit.internal.Payloads;
 import dev.conduit.internal.frame.Frames;
+import dev.conduit.internal.jfr.SendBlockedEvent;
 import dev.conduit.internal.posix.Futex;
 
 import java.io.IOException;
@@ -100,6 +101,7 @@ public final class ShmConnection extends AbstractConnection {
     ShmConnection(Endpoint endpoint, RingFile file, boolean server, Connection control, int maxFrame,
             long spinNanos) {
         super(endpoint, endpoint.toString(), maxFrame);
+        countSendsUnderLock();
         this.file = file;
         this.in = server ? file.clientToServer : file.serverToClient;
         this.out = server ? file.serverToClient : file.clientToServer;
@@ -407,6 +409,7 @@ public final class ShmConnection extends AbstractConnection {
             if (mode != SendMode.WRITE) {
                 publishTail();
             }
+            counters.sent(length);
             return true;
         } catch (IllegalStateException e) {
             if (isClosedLocally()) {
@@ -470,18 +473,30 @@ public final class ShmConnection extends AbstractConnection {
         // And the header word after the record, zeroed before the record is committed.
         long need = pad + record + Ring.RECORD_HEADER;
         boolean spin = true;
-        while (tail + need - headSeen > out.capacity) {
-            headSeen = out.headAcquire();
-            if (tail + need - headSeen <= out.capacity) {
-                break;
+        long since = 0;
+        SendBlockedEvent event = null;
+        try {
+            while (tail + need - headSeen > out.capacity) {
+                headSeen = out.headAcquire();
+                if (tail + need - headSeen <= out.capacity) {
+                    break;
+                }
+                if (!block) {
+                    return -1;
+                }
+                if (spin) {
+                    event = sendBlockBegins();
+                    since = System.nanoTime();
+                }
+                publishTail();
+                awaitRoom(need, spin);
+                spin = false;
+                checkSendable(call);
             }
-            if (!block) {
-                return -1;
+        } finally {
+            if (!spin) {
+                sendBlockEnds(since, event, call);
             }
-            publishTail();
-            awaitRoom(need, spin);
-            spin = false;
-            checkSendable(call);
         }
         if (pad > 0) {
             seal(index, 0, Ring.PADDING, pad);

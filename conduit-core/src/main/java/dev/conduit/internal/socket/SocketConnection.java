@@ -8,6 +8,7 @@ import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.BiasedLock;
 import dev.conduit.internal.Payloads;
 import dev.conduit.internal.frame.Frames;
+import dev.conduit.internal.jfr.SendBlockedEvent;
 import dev.conduit.internal.frame.Framing;
 import dev.conduit.internal.frame.StreamDecoder;
 
@@ -113,6 +114,7 @@ public final class SocketConnection extends AbstractConnection {
     public SocketConnection(Endpoint endpoint, SocketChannel channel, int maxFrame, long spinNanos,
             PeerCredentials peer, Framing framing, ReceiveLimits limits) throws IOException {
         super(endpoint, endpoint.toString(), maxFrame);
+        countSendsUnderLock();
         this.channel = channel;
         this.peer = peer;
         this.framing = framing;
@@ -337,23 +339,32 @@ public final class SocketConnection extends AbstractConnection {
             if (isClosedLocally()) {
                 throw closedLocally(mode.call);
             }
-            long frameBytes = Frames.HEADER_BYTES + length;
-            if (frameBytes > directLimit) {
-                return sendEncoded(payload, offset, length, mode);
-            }
-            if (!makeRoom((int) frameBytes, block, mode.call)) {
+            if (!sendLocked(payload, offset, length, mode, block)) {
                 return false;
             }
-            int frameStart = unsentEnd;
-            Frames.putHeader(sendBuffer, frameStart, (int) length);
-            Payloads.copy(payload, offset, 0, sendSegment, sendBuffer, frameStart + Frames.HEADER_BYTES, length);
-            unsentEnd += (int) frameBytes;
-            return queued(frameStart, mode);
+            counters.sent(length);
+            return true;
         } catch (IOException e) {
             throw senderLeaves(e);
         } finally {
             sendLock.unlock();
         }
+    }
+
+    private boolean sendLocked(Object payload, int offset, long length, SendMode mode, boolean block)
+            throws IOException {
+        long frameBytes = Frames.HEADER_BYTES + length;
+        if (frameBytes > directLimit) {
+            return sendEncoded(payload, offset, length, mode);
+        }
+        if (!makeRoom((int) frameBytes, block, mode.call)) {
+            return false;
+        }
+        int frameStart = unsentEnd;
+        Frames.putHeader(sendBuffer, frameStart, (int) length);
+        Payloads.copy(payload, offset, 0, sendSegment, sendBuffer, frameStart + Frames.HEADER_BYTES, length);
+        unsentEnd += (int) frameBytes;
+        return queued(frameStart, mode);
     }
 
     /** Sends (or for a write, leaves) the queue after a frame was put at {@code frameStart}. */
@@ -404,7 +415,7 @@ public final class SocketConnection extends AbstractConnection {
                 if (!block) {
                     return false;
                 }
-                readiness.await(SelectionKey.OP_WRITE, 0, call);
+                awaitWritable(call);
             }
         }
         return true;
@@ -434,7 +445,7 @@ public final class SocketConnection extends AbstractConnection {
                     continue;
                 }
                 if (block) {
-                    readiness.await(SelectionKey.OP_WRITE, 0, mode.call);
+                    awaitWritable(mode.call);
                 } else if (unsentStart == 0 && copied == chunk) {
                     unsentEnd = 0;
                     return false;
@@ -490,10 +501,21 @@ public final class SocketConnection extends AbstractConnection {
                 if (!block) {
                     return false;
                 }
-                readiness.await(SelectionKey.OP_WRITE, 0, call);
+                awaitWritable(call);
             }
         }
         return true;
+    }
+
+    /** Waits, under the send lock, until the socket takes more; counted as time blocked in send. */
+    private void awaitWritable(String call) throws IOException {
+        SendBlockedEvent event = sendBlockBegins();
+        long since = System.nanoTime();
+        try {
+            readiness.await(SelectionKey.OP_WRITE, 0, call);
+        } finally {
+            sendBlockEnds(since, event, call);
+        }
     }
 
     /** One {@code write} of the first queued bytes: {@code pending}, else the buffer. */

@@ -2,9 +2,13 @@ package dev.conduit.internal.socket;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.ListenerCounters;
+import dev.conduit.Subscription;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.ListenerStats;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -18,6 +22,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * A listener over a {@link ServerSocketChannel} in non-blocking mode, so {@code accept} can
@@ -42,6 +47,7 @@ public final class SocketListener implements Listener {
     private final Runnable cleanup;
     private final Selector selector;
     private final ReentrantLock acceptLock = new ReentrantLock();
+    private final ListenerStats stats;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -56,6 +62,7 @@ public final class SocketListener implements Listener {
         this.endpoint = endpoint;
         this.server = server;
         this.acceptor = acceptor;
+        this.stats = new ListenerStats(endpoint);
         this.cleanup = cleanup;
         server.configureBlocking(false);
         this.selector = Selector.open();
@@ -89,8 +96,9 @@ public final class SocketListener implements Listener {
                 if (channel != null) {
                     Connection connection = acceptor.accept(channel);
                     if (connection != null) {
-                        return connection;
+                        return stats.accepted(connection);
                     }
+                    stats.refused();
                     continue;
                 }
                 long left = deadline - System.nanoTime();
@@ -138,5 +146,15 @@ public final class SocketListener implements Listener {
     @Override
     public String toString() {
         return "SocketListener[" + endpoint + (closed.get() ? ", closed]" : "]");
+    }
+
+    @Override
+    public ListenerCounters counters() {
+        return stats.read();
+    }
+
+    @Override
+    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return stats.subscribe(subscriber);
     }
 }

@@ -2,9 +2,12 @@ package dev.conduit.spi.support;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.ConnectionCounters;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.FrameTooLongException;
 import dev.conduit.MessageHandler;
+import dev.conduit.Subscription;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.frame.Frames;
 
@@ -193,6 +196,17 @@ public abstract class MessageConnection implements Connection {
     @Override
     public final boolean isOpen() {
         return core.isOpen();
+    }
+
+    /** {@inheritDoc} A transport built on this class gets them without doing anything. */
+    @Override
+    public final ConnectionCounters counters() {
+        return core.counters();
+    }
+
+    @Override
+    public final Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return core.onEvent(subscriber);
     }
 
     @Override

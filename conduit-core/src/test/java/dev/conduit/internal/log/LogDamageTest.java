@@ -238,25 +238,6 @@ class LogDamageTest {
     }
 
     @Test
-    void aVersionOneSegmentIsReadAndAppendedToWithoutStamps() throws Exception {
-        try (Segment s = Segment.map(first, 0)) {
-            assertTrue(s.stamped, "a new segment is not version " + Segment.VERSION);
-            s.header.set(U32, Segment.VERSION_AT, Segment.UNSTAMPED_VERSION);
-        }
-        try (MessageSender sender = Conduit.openSender(log)) {
-            sender.send("appended to version 1");
-        }
-        try (Segment s = Segment.map(first, 0)) {
-            assertTrue(!s.stamped);
-        }
-        MessageReceiver receiver = receiver("?from=start");
-        for (String r : RECORDS) {
-            assertEquals(r, receiver.receiveString(WAIT));
-        }
-        assertEquals("appended to version 1", receiver.receiveString(WAIT));
-    }
-
-    @Test
     void refusesAMalformedOnDamage() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.openReceiver(log + "?onDamage=ignore"));

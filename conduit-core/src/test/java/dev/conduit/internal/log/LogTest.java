@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -110,11 +111,11 @@ class LogTest {
         assertEquals(log + "?from=8: open: position 8 is not where a record of " + dir.resolve("log")
                 .resolve("0000000000000000.log") + " starts", inside.getMessage());
         IOException past = assertThrows(IOException.class, () -> Conduit.openReceiver(log + "?from=48"));
-        assertTrue(past.getMessage().endsWith(" starts (the log ends at 24)"), past.getMessage());
+        assertTrue(past.getMessage().endsWith(" starts (the log ends at 32)"), past.getMessage());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.openReceiver(log + "?from=soon"));
-        assertEquals("endpoint '" + log + "?from=soon': from=soon (expected start, end, or a position a receiver"
-                + " reported, e.g. 4096)", bad.getMessage());
+        assertEquals("endpoint '" + log + "?from=soon': from=soon (expected start, end, a position a receiver"
+                + " reported, e.g. 4096, or a time such as 2026-12-06T10:00Z)", bad.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new LogPosition(-1));
     }
 
@@ -133,7 +134,7 @@ class LogTest {
                 + " e.g. 64k or 64m)", assertThrows(IllegalArgumentException.class,
                 () -> Conduit.openSender(log + "?segmentSize=10000")).getMessage());
         assertEquals("endpoint '" + log + "?segmentSize=64k&maxFrame=65536': maxFrame=65536 does not fit in this"
-                + " log's segments of 61440 data bytes (expected at most 61424; raise segmentSize when making a"
+                + " log's segments of 61440 data bytes (expected at most 61416; raise segmentSize when making a"
                 + " log)", assertThrows(IllegalArgumentException.class,
                 () -> Conduit.openSender(log + "?segmentSize=64k&maxFrame=65536")).getMessage());
     }
@@ -151,7 +152,7 @@ class LogTest {
             at += Segment.recordBytes(5);
             // A record committed with a payload that does not match its checksum (a torn page).
             assertTrue(segment.claim(at, Segment.claimWord(4, deadPid)));
-            segment.data.set(ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN), at + Segment.RECORD_HEADER,
+            segment.data.set(ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN), at + Segment.TIMED_RECORD_HEADER,
                     0x74726f6e);
             segment.data.set(ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN), at + Segment.CRC, 12345);
             segment.publishState(at, Segment.COMMITTED);
@@ -241,7 +242,9 @@ class LogTest {
         int first = LogWriterChild.check(fromStart.receive(WAIT));
         assertTrue(first > 100, "read message " + first + " from a deleted segment");
         IOException gone = assertThrows(IOException.class, () -> Conduit.openReceiver(log + "?from=0"));
-        assertEquals(log + "?from=0: open: no segment of " + logDir + " holds position 0", gone.getMessage());
+        assertEquals(log + "?from=0: open: position 0 is in a segment that was deleted (by retention, or by hand);"
+                + " the oldest record kept is at 4096 (open with ?onTrimmed=oldest to start there instead)",
+                gone.getMessage());
     }
 
     /** @return the pid of a process that has exited */
@@ -261,7 +264,11 @@ class LogTest {
             long at = segment.tailHint();
             assertTrue(segment.claim(at, Segment.claimWord(0, (int) ProcessHandle.current().pid())));
             assertNull(receiver.receive(Duration.ofMillis(120)), "returned a record not yet committed");
-            segment.publishState(at, Segment.COMMITTED); // CRC-32C of no bytes is 0, as the word already is
+            CRC32C crc = new CRC32C();
+            crc.update(new byte[8]); // the append time, 0 here, and no payload
+            segment.data.set(ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN), at + Segment.CRC,
+                    (int) crc.getValue());
+            segment.publishState(at, Segment.COMMITTED);
         }
         assertEquals(0, receiver.receive(WAIT).length);
     }

@@ -77,7 +77,7 @@ public final class LogStress {
         @Actor
         public void writer() {
             segment.claim(0, Segment.claimWord(8, 1));
-            segment.data.set(ValueLayout.JAVA_LONG, Segment.RECORD_HEADER, PAYLOAD);
+            segment.data.set(ValueLayout.JAVA_LONG, Segment.TIMED_RECORD_HEADER, PAYLOAD);
             segment.publishState(0, Segment.COMMITTED);
         }
 
@@ -85,7 +85,7 @@ public final class LogStress {
         public void reader(JJ_Result r) {
             if (segment.claimAcquire(0) != 0) {
                 r.r1 = segment.stateAcquire(0);
-                r.r2 = segment.data.get(ValueLayout.JAVA_LONG, Segment.RECORD_HEADER);
+                r.r2 = segment.data.get(ValueLayout.JAVA_LONG, Segment.TIMED_RECORD_HEADER);
             }
         }
     }
