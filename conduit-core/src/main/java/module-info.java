@@ -9,6 +9,7 @@ module dev.conduit {
 
     exports dev.conduit;
     exports dev.conduit.channel;
+    exports dev.conduit.pattern;
     exports dev.conduit.queue;
     exports dev.conduit.spi;
     exports dev.conduit.spi.support;

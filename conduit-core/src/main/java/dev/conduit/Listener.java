@@ -1,7 +1,10 @@
 package dev.conduit;
 
+import dev.conduit.internal.Serving;
+
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -71,4 +74,41 @@ public interface Listener extends AutoCloseable {
      */
     @Override
     void close() throws IOException;
+
+    /**
+     * Serves this listener: accepts forever on a virtual thread of its own, and runs
+     * {@code handler} for each connection on a new virtual thread. From this call on the
+     * returned {@link Server} owns this listener and closes it in {@link Server#close()}; do not
+     * call {@code accept} or {@code close} on it yourself. Never blocks.
+     *
+     * <p>A handler that throws ends only its own connection, which is closed; the exception goes
+     * to {@code onFailure} unless it is a {@link ConnectionClosedException} (the peer closed or
+     * died). A failing {@code accept} (other than the listener being closed) goes to
+     * {@code onFailure} with this listener's endpoint, and accepting goes on after a pause of up
+     * to 50 ms.
+     *
+     * <pre>{@code
+     * Server server = Conduit.listen("unix:/tmp/echo.sock").serve(connection -> {
+     *     while (true) {
+     *         connection.send(connection.receive());   // ends with ConnectionClosedException
+     *     }
+     * }, Duration.ofSeconds(5), (endpoint, failure) -> log.warn(endpoint + ": " + failure));
+     * ...
+     * server.close();   // stop accepting; handlers get 5 s, then their connections are closed
+     * }</pre>
+     *
+     * @param handler   serves one connection; called on that connection's thread
+     * @param grace     how long {@link Server#close()} lets running handlers go on before it
+     *                  closes their connections; zero closes them at once
+     * @param onFailure called with the failing connection's endpoint (or this listener's, for an
+     *                  accept) and what failed, on the thread that failed; what it throws is
+     *                  passed to that thread's uncaught-exception handler, and serving goes on
+     * @return the server, already accepting
+     * @throws IllegalArgumentException if {@code grace} is negative
+     * @throws NullPointerException     if an argument is {@code null}
+     */
+    default Server serve(ConnectionHandler handler, Duration grace,
+            BiConsumer<? super Endpoint, ? super Throwable> onFailure) {
+        return Serving.start(this, handler, grace, onFailure);
+    }
 }

@@ -30,8 +30,8 @@ class ModuleDescriptorTest {
         assertEquals("dev.conduit", d.name());
         Set<String> exported = d.exports().stream().filter(e -> !e.isQualified())
                 .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
-        assertEquals(Set.of("dev.conduit", "dev.conduit.channel", "dev.conduit.queue", "dev.conduit.spi",
-                "dev.conduit.spi.support"), exported);
+        assertEquals(Set.of("dev.conduit", "dev.conduit.channel", "dev.conduit.pattern", "dev.conduit.queue",
+                "dev.conduit.spi", "dev.conduit.spi.support"), exported);
         assertTrue(d.packages().stream().filter(p -> p.contains(".internal")).noneMatch(exported::contains));
         // conduit-websocket is built on exported API, as a transport from any other jar would be.
         assertTrue(d.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified), d.exports().toString());

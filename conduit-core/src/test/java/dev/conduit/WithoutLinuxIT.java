@@ -51,8 +51,8 @@ class WithoutLinuxIT {
 
     @Test
     void everyClassOfTheCoreLoads() throws Exception {
-        Set<String> exported = Set.of("dev.conduit", "dev.conduit.channel", "dev.conduit.queue", "dev.conduit.spi",
-                "dev.conduit.spi.support");
+        Set<String> exported = Set.of("dev.conduit", "dev.conduit.channel", "dev.conduit.pattern", "dev.conduit.queue",
+                "dev.conduit.spi", "dev.conduit.spi.support");
         List<String> names = coreClassNames();
         int publicApi = 0;
         for (String name : names) {
@@ -142,6 +142,14 @@ class WithoutLinuxIT {
         @Override
         protected String endpoint(String options) {
             return "unix:" + dir().resolve("s" + System.nanoTime() % 100000 + ".sock") + "?" + options;
+        }
+    }
+
+    @Nested
+    class ServingOverUnix extends ServeContract {
+        @Override
+        protected String endpoint() throws IOException {
+            return "unix:" + track(new TempDir()).resolve("s.sock");
         }
     }
 }

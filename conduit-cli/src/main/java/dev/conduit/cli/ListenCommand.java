@@ -7,6 +7,7 @@ import dev.conduit.Endpoint;
 import dev.conduit.Listener;
 import dev.conduit.LogPosition;
 import dev.conduit.MessageReceiver;
+import dev.conduit.Server;
 import dev.conduit.cli.Formats.Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,18 +20,19 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code conduit listen}: accepts any number of clients at once, each served by its own virtual
- * thread, and prints (or echoes) every message. Ends after {@code --count} messages, or when the
- * process is interrupted; either way the listener is closed, so a socket file is removed. A
+ * thread ({@link Listener#serve}), and prints (or echoes) every message. Ends after
+ * {@code --count} messages, or when the process is interrupted; either way the listener is
+ * closed, so a socket file is removed. A
  * one-way endpoint ({@code fifo:}, {@code mq:}, {@code log:}, {@code zipc:}) is opened as a receiver instead.
  */
 @Command(name = "listen", sortOptions = false,
@@ -70,7 +72,6 @@ final class ListenCommand implements Callable<Integer> {
                     + " Default: end.")
     private String from;
 
-    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong reserved = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
     private volatile boolean finished;
@@ -96,18 +97,27 @@ final class ListenCommand implements Callable<Integer> {
             return receiveOneWay(err);
         }
         Listener listener = Conduit.listen(endpoint);
+        CountDownLatch done = new CountDownLatch(1);
+        // Grace zero: at --count or Ctrl-C, connections still open are closed at once.
+        Server server = listener.serve(connection -> serve(listener, connection, done), Duration.ZERO,
+                (where, failure) -> report(failure));
         // Ctrl-C or SIGTERM: close the listener so its socket file does not outlive the process.
-        Thread hook = Thread.ofPlatform().unstarted(() -> closeQuietly(listener));
+        Thread hook = Thread.ofPlatform().unstarted(() -> {
+            closeQuietly(server);
+            done.countDown();
+        });
         Runtime.getRuntime().addShutdownHook(hook);
+        // Said only once the hook is in place: a client of the script may send SIGTERM as soon as it reads this.
+        err.println("listening on " + listener.endpoint().redacted());
+        err.flush();
         try {
-            err.println("listening on " + listener.endpoint().redacted());
-            err.flush();
-            acceptUntilClosed(listener);
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             finished = true;
-            open.forEach(ListenCommand::closeQuietly);
             removeHook(hook);
-            listener.close(); // last, so a failure to remove the socket file is reported after the rest is done
+            server.close(); // a failure to remove the socket file is reported after the rest is done
         }
         if (outputFailure != null) {
             throw outputFailure;
@@ -173,38 +183,18 @@ final class ListenCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void acceptUntilClosed(Listener listener) throws IOException {
-        while (true) {
-            Connection connection;
-            try {
-                connection = listener.accept();
-            } catch (ConnectionClosedException e) {
-                return; // --count reached, or the shutdown hook closed the listener
-            }
-            open.add(connection);
-            Thread.ofVirtual().name("conduit-listen " + connection.endpoint())
-                    .start(() -> serve(listener, connection));
+    private void serve(Listener listener, Connection connection, CountDownLatch done) throws IOException {
+        AutoCloseable stop = done::countDown;
+        while (deliver(listener.endpoint().redacted(), stop, connection, connection.receive())) {
+            // until --count, the client's end (ConnectionClosedException), or the server's close
         }
     }
 
-    private void serve(Listener listener, Connection connection) {
-        try (connection) {
-            while (!finished) {
-                byte[] message = connection.receive();
-                if (!deliver(listener.endpoint().redacted(), listener, connection, message)) {
-                    return;
-                }
-            }
-        } catch (ConnectionClosedException e) {
-            // The client closed, or this side closed at exit: nothing to report.
-        } catch (IOException e) {
-            if (!finished) {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("conduit: " + e.getMessage());
-                err.flush();
-            }
-        } finally {
-            open.remove(connection);
+    private void report(Throwable failure) {
+        if (!finished) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("conduit: " + failure.getMessage());
+            err.flush();
         }
     }
 
