@@ -394,10 +394,10 @@ final class CliTest {
         Run listen = run("", "listen", log, "--from", "start", "--count", "3");
         assertEquals(0, listen.code(), listen.err());
         assertEquals(List.of("one", "two\\nlines", "three"), listen.outLines());
-        assertEquals(List.of("listening on " + log + "?from=start", "position 80 (go on from there with --from 80)"),
+        assertEquals(List.of("listening on " + log + "?from=start", "position 104 (go on from there with --from 104)"),
                 listen.errLines());
         assertEquals(0, run("", "send", log, "four").code());
-        Run more = run("", "listen", log, "--from", "80", "--count", "1");
+        Run more = run("", "listen", log, "--from", "104", "--count", "1");
         assertEquals(List.of("four"), more.outLines());
         try (var files = Files.list(dir.resolve("events"))) {
             assertEquals(List.of("0000000000000000.log"), files.map(p -> p.getFileName().toString()).toList());
