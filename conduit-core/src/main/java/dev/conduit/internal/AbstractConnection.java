@@ -324,11 +324,7 @@ public abstract class AbstractConnection implements Connection {
 
     private void checkSendable(long length, SendMode mode) throws IOException {
         if (length > maxFrame) {
-            counters.refused();
-            JfrEvents.frameTooLong(name, false, length, maxFrame);
-            if (events.any()) {
-                events.fire(new ConnectionEvent.FrameTooLong(endpoint, false, length, maxFrame));
-            }
+            refusedToSend(length);
         }
         Frames.checkSendLength(name, mode.call, length, maxFrame);
         if (closed.get()) {
@@ -583,6 +579,15 @@ public abstract class AbstractConnection implements Connection {
     protected final void sendBlockEnds(long since, SendBlockedEvent event, String call) {
         counters.blocked(System.nanoTime() - since);
         JfrEvents.sendBlockEnds(event, name, call);
+    }
+
+    /** Out of {@link #checkSendable}, so the send path the JIT inlines stays small. */
+    private void refusedToSend(long length) {
+        counters.refused();
+        JfrEvents.frameTooLong(name, false, length, maxFrame);
+        if (events.any()) {
+            events.fire(new ConnectionEvent.FrameTooLong(endpoint, false, length, maxFrame));
+        }
     }
 
     private void lostBy(IOException e) {

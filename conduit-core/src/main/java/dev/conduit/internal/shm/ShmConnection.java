@@ -472,6 +472,23 @@ public final class ShmConnection extends AbstractConnection {
         long pad = record > toEnd ? toEnd : 0;
         // And the header word after the record, zeroed before the record is committed.
         long need = pad + record + Ring.RECORD_HEADER;
+        if (tail + need - headSeen > out.capacity && !makeRoom(need, block, call)) {
+            return -1;
+        }
+        if (pad > 0) {
+            seal(index, 0, Ring.PADDING, pad);
+            index = 0;
+        }
+        return index;
+    }
+
+    /**
+     * The ring looked full: looks again at the consumer's head, and waits for room if
+     * {@code block}. Out of {@link #claim}, so the send path the JIT inlines stays small.
+     *
+     * @return whether there is room now (false only when not {@code block})
+     */
+    private boolean makeRoom(long need, boolean block, String call) throws IOException {
         boolean spin = true;
         long since = 0;
         SendBlockedEvent event = null;
@@ -482,7 +499,7 @@ public final class ShmConnection extends AbstractConnection {
                     break;
                 }
                 if (!block) {
-                    return -1;
+                    return false;
                 }
                 if (spin) {
                     event = sendBlockBegins();
@@ -498,11 +515,7 @@ public final class ShmConnection extends AbstractConnection {
                 sendBlockEnds(since, event, call);
             }
         }
-        if (pad > 0) {
-            seal(index, 0, Ring.PADDING, pad);
-            index = 0;
-        }
-        return index;
+        return true;
     }
 
     private void publishTail() {
