@@ -1,17 +1,13 @@
 package dev.conduit.internal;
 
 import dev.conduit.Connection;
-import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
-import dev.conduit.ListenerCounters;
-import dev.conduit.Subscription;
 import dev.conduit.spi.support.ArrivalQueue;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 /**
  * A listener for transports that set a connection up with a handshake over another one
@@ -25,7 +21,7 @@ import java.util.function.Consumer;
  * socket's backlog. A client whose handshake failed is skipped and logged. Messages and logs
  * name the endpoint by {@link Endpoint#redacted()}.
  */
-public final class HandshakeListener implements Listener {
+public final class HandshakeListener implements CountedListener {
     private static final System.Logger LOG = System.getLogger("dev.conduit");
     static final int READY = 128;
 
@@ -132,12 +128,7 @@ public final class HandshakeListener implements Listener {
     }
 
     @Override
-    public ListenerCounters counters() {
-        return stats.read();
-    }
-
-    @Override
-    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
-        return stats.subscribe(subscriber);
+    public ListenerStats stats() {
+        return stats;
     }
 }

@@ -2,24 +2,21 @@ package dev.conduit.internal.ipcez;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
-import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
-import dev.conduit.ListenerCounters;
-import dev.conduit.Subscription;
+import dev.conduit.internal.CountedListener;
 import dev.conduit.internal.ListenerStats;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 /**
  * A Unix socket listener whose connections speak ipcez's acknowledgements over the semaphores
  * it made. Closing it unlinks the semaphores; connections it accepted keep theirs open until
  * they close.
  */
-final class IpcezListener implements Listener {
+final class IpcezListener implements CountedListener {
     private final Endpoint endpoint;
     private final ListenerStats stats;
     private final Listener sockets;
@@ -79,12 +76,7 @@ final class IpcezListener implements Listener {
     }
 
     @Override
-    public ListenerCounters counters() {
-        return stats.read();
-    }
-
-    @Override
-    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
-        return stats.subscribe(subscriber);
+    public ListenerStats stats() {
+        return stats;
     }
 }

@@ -1,12 +1,9 @@
 package dev.conduit.internal.mem;
 
 import dev.conduit.Connection;
-import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
-import dev.conduit.Listener;
-import dev.conduit.ListenerCounters;
-import dev.conduit.Subscription;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.CountedListener;
 import dev.conduit.internal.ListenerStats;
 import dev.conduit.internal.QueueConnection;
 
@@ -16,10 +13,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /** A {@code mem:} listener: a backlog of connections made by {@link MemTransport#connect}. */
-final class MemListener implements Listener {
+final class MemListener implements CountedListener {
     private final Endpoint endpoint;
     private final ListenerStats stats;
     private final int maxFrame;
@@ -119,12 +115,7 @@ final class MemListener implements Listener {
     }
 
     @Override
-    public ListenerCounters counters() {
-        return stats.read();
-    }
-
-    @Override
-    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
-        return stats.subscribe(subscriber);
+    public ListenerStats stats() {
+        return stats;
     }
 }

@@ -2,12 +2,9 @@ package dev.conduit.internal.socket;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
-import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
-import dev.conduit.Listener;
-import dev.conduit.ListenerCounters;
-import dev.conduit.Subscription;
 import dev.conduit.internal.AbstractConnection;
+import dev.conduit.internal.CountedListener;
 import dev.conduit.internal.ListenerStats;
 
 import java.io.IOException;
@@ -22,14 +19,13 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * A listener over a {@link ServerSocketChannel} in non-blocking mode, so {@code accept} can
  * time out; the transport supplies how an accepted channel becomes a connection (or is refused)
  * and what closing removes.
  */
-public final class SocketListener implements Listener {
+public final class SocketListener implements CountedListener {
     /** Turns an accepted channel into a connection, or returns null to refuse the peer. */
     @FunctionalInterface
     public interface Acceptor {
@@ -149,12 +145,7 @@ public final class SocketListener implements Listener {
     }
 
     @Override
-    public ListenerCounters counters() {
-        return stats.read();
-    }
-
-    @Override
-    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
-        return stats.subscribe(subscriber);
+    public ListenerStats stats() {
+        return stats;
     }
 }
