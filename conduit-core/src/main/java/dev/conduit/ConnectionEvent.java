@@ -12,7 +12,11 @@ import java.time.Duration;
  * and must not call the connection it hears about.
  */
 public sealed interface ConnectionEvent {
-    /** @return the endpoint of the connection or listener this happened to */
+    /**
+     * The endpoint of the connection or listener this happened to.
+     *
+     * @return the endpoint, as the connection or listener names it
+     */
     Endpoint endpoint();
 
     /**
