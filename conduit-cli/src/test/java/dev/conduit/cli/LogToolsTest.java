@@ -27,12 +27,15 @@ final class LogToolsTest {
     private Path path;
     private String log;
 
-    /** Four records of 32 bytes each, in 8 KiB segments (4096 data bytes). */
+    /**
+     * Four records of 32 bytes each, in 8 KiB segments (4096 data bytes), with exact append
+     * times, so each record's time is its own (the default coarse times are shared within a tick).
+     */
     @BeforeEach
     void aLog() {
         path = dir.resolve("events");
         log = "log:" + path;
-        assertEquals(0, run("", "send", log + "?segmentSize=8k", "one", "two", "six", "ten").code());
+        assertEquals(0, run("", "send", log + "?segmentSize=8k&time=precise", "one", "two", "six", "ten").code());
     }
 
     @Test
