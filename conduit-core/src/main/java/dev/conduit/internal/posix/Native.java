@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * method handles for them, and turns native addresses into segments. The OS facilities of this
  * package ({@link Errno}, {@link Users}, {@link Processes}, {@link Shm}, {@link Futex},
  * {@link Membarrier}, {@link PosixFiles}, {@link Fifos}, {@link SysV}, {@link Signals},
- * {@link Semaphores}) bind their functions through it, each on its own first use.
+ * {@link Semaphores}, {@link Clocks}) bind their functions through it, each on its own first use.
  *
  * <p>Binding never fails: a function this C library lacks is bound to a handle that throws
  * {@link UnsatisfiedLinkError} naming it when called, so a missing function costs only the
