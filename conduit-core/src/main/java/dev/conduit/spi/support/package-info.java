@@ -17,7 +17,8 @@
  * <li>Sockets and listeners: {@link dev.conduit.spi.support.SocketReadiness} (waiting on a
  *     non-blocking channel, connecting with retries) and
  *     {@link dev.conduit.spi.support.ArrivalQueue} (handing handshaken clients to
- *     {@code accept} in arrival order).</li>
+ *     {@code accept} in arrival order); {@link dev.conduit.spi.support.ListenerStatistics} (a
+ *     listener's counters and events, as Conduit's own listeners keep them).</li>
  * </ul>
  *
  * <p>Frame codecs stay with each transport (conduit-websocket uses Netty's); a transport that

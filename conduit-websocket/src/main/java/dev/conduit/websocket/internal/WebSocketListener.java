@@ -2,9 +2,13 @@ package dev.conduit.websocket.internal;
 
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
+import dev.conduit.ConnectionEvent;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.ListenerCounters;
+import dev.conduit.Subscription;
 import dev.conduit.spi.support.ArrivalQueue;
+import dev.conduit.spi.support.ListenerStatistics;
 import dev.conduit.spi.support.ReceiveLimits;
 import dev.conduit.spi.support.Timeouts;
 import io.netty.handler.ssl.SslContext;
@@ -19,6 +23,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A WebSocket listener: a virtual thread accepts sockets, and each socket gets a virtual thread
@@ -43,6 +48,7 @@ final class WebSocketListener implements Listener {
     private final ServerSocketChannel server;
     /** Clients from the moment their sockets are accepted, handed to {@code accept} in that order. */
     private final ArrivalQueue arrivals;
+    private final ListenerStatistics statistics;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Thread acceptor;
 
@@ -60,6 +66,7 @@ final class WebSocketListener implements Listener {
         this.tls = tls;
         this.server = server;
         this.arrivals = new ArrivalQueue(name, READY);
+        this.statistics = new ListenerStatistics(endpoint);
     }
 
     /** Starts accepting. */
@@ -107,6 +114,7 @@ final class WebSocketListener implements Listener {
                     "{0}: no WebSocket from {1}: {2}; closed", name, socket.socket().getRemoteSocketAddress(),
                     e.toString());
             closeQuietly(socket);
+            statistics.handshakeFailed(e);
             place.failed(e);
             return;
         }
@@ -123,12 +131,22 @@ final class WebSocketListener implements Listener {
 
     @Override
     public Connection accept() throws IOException {
-        return arrivals.take(-1);
+        return statistics.accepted(arrivals.take(-1));
     }
 
     @Override
     public Connection accept(Duration timeout) throws IOException {
-        return arrivals.take(Timeouts.waitNanos(timeout));
+        return statistics.accepted(arrivals.take(Timeouts.waitNanos(timeout)));
+    }
+
+    @Override
+    public ListenerCounters counters() {
+        return statistics.counters();
+    }
+
+    @Override
+    public Subscription onEvent(Consumer<? super ConnectionEvent> subscriber) {
+        return statistics.subscribe(subscriber);
     }
 
     @Override
