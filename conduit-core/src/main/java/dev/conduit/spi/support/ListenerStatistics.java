@@ -21,7 +21,11 @@ import java.util.function.Consumer;
 public final class ListenerStatistics {
     private final ListenerStats stats;
 
-    /** @param endpoint the listener's endpoint, as its events name it */
+    /**
+     * Makes the statistics of one listener, all counters at zero and no subscriber.
+     *
+     * @param endpoint the listener's endpoint, as its events name it
+     */
     public ListenerStatistics(Endpoint endpoint) {
         this.stats = new ListenerStats(endpoint);
     }
@@ -52,7 +56,11 @@ public final class ListenerStatistics {
         stats.handshakeFailed(failure);
     }
 
-    /** @return a recent value of each counter, for {@link Listener#counters()} */
+    /**
+     * Reads the counters, for {@link Listener#counters()}.
+     *
+     * @return a recent value of each counter
+     */
     public ListenerCounters counters() {
         return stats.read();
     }
@@ -60,6 +68,7 @@ public final class ListenerStatistics {
     /**
      * Subscribes to the listener's events, for {@link Listener#onEvent(Consumer)}.
      *
+     * @param subscriber told of each event from now on, until the subscription is closed
      * @return what ends the subscription
      */
     public Subscription subscribe(Consumer<? super ConnectionEvent> subscriber) {
