@@ -324,9 +324,8 @@ public abstract class AbstractConnection implements Connection {
 
     private void checkSendable(long length, SendMode mode) throws IOException {
         if (length > maxFrame) {
-            refusedToSend(length);
+            refuseToSend(length, mode);
         }
-        Frames.checkSendLength(name, mode.call, length, maxFrame);
         if (closed.get()) {
             throw closedLocally(mode.call);
         }
@@ -581,13 +580,19 @@ public abstract class AbstractConnection implements Connection {
         JfrEvents.sendBlockEnds(event, name, call);
     }
 
-    /** Out of {@link #checkSendable}, so the send path the JIT inlines stays small. */
-    private void refusedToSend(long length) {
+    /**
+     * Counts and tells a message too long to send, then throws. Out of {@link #checkSendable}, so
+     * the send path the JIT inlines stays small.
+     *
+     * @throws FrameTooLongException always
+     */
+    private void refuseToSend(long length, SendMode mode) throws FrameTooLongException {
         counters.refused();
         JfrEvents.frameTooLong(name, false, length, maxFrame);
         if (events.any()) {
             events.fire(new ConnectionEvent.FrameTooLong(endpoint, false, length, maxFrame));
         }
+        Frames.checkSendLength(name, mode.call, length, maxFrame);
     }
 
     private void lostBy(IOException e) {

@@ -49,7 +49,7 @@ public final class LogSender extends AbstractConnection {
     // An automatic arena: a downcall with a shared arena's segment acquires and releases its
     // session, two atomic operations per message; this one is freed with the sender.
     private final MemorySegment timespec = Clocks.allocateTimespec(Arena.ofAuto());
-    /** {@code ?time=coarse} (the default): append times of the last timer tick, a quarter of the clock's cost. */
+    /** {@code ?time=coarse} (the default): append times of the last timer tick, a fifth of the clock's cost. */
     private final boolean coarseTime;
     // Under sendLock.
     private Segment segment;
