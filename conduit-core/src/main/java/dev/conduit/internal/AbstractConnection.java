@@ -638,4 +638,33 @@ public abstract class AbstractConnection implements Connection {
     final String statName() {
         return name;
     }
+
+    /** A send a subclass frames its own way, for {@link #transmitOwn}. */
+    @FunctionalInterface
+    protected interface OwnSend {
+        /** @return whether the message went out */
+        boolean send() throws IOException;
+    }
+
+    /**
+     * Sends a message that a subclass frames its own way (a session's publish with a subject)
+     * with send's checks and counting: {@code length} against {@code maxFrame}, a local close,
+     * the sent counters, a loss.
+     *
+     * @param length the bytes {@code maxFrame} bounds
+     * @return what {@code send} returned
+     */
+    protected final boolean transmitOwn(long length, SendMode mode, OwnSend send) throws IOException {
+        checkSendable(length, mode);
+        try {
+            boolean taken = send.send();
+            if (taken && !countsSends) {
+                counters.sentShared(length);
+            }
+            return taken;
+        } catch (ConnectionClosedException e) {
+            lostBy(e);
+            throw e;
+        }
+    }
 }
