@@ -238,9 +238,9 @@ public abstract class SessionContract {
 
     @Test
     void anUnknownFrameEndsTheSessionWithAProtocolError() throws Exception {
-        Connection session = fakeSessionPeer("conduit-session 1", new byte[] {9, 0, 0, 0, 0, 0, 0, 0, 0});
+        Connection session = fakeSessionPeer("conduit-session 1", new byte[] {10, 0, 0, 0, 0, 0, 0, 0, 0});
         ConnectionClosedException e = assertThrows(ConnectionClosedException.class, () -> session.receive(WAIT));
-        assertTrue(e.getMessage().endsWith("session protocol error: the peer sent frame type 9"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("session protocol error: the peer sent frame type 10"), e.getMessage());
     }
 
     @Test
