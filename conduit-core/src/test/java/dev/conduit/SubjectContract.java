@@ -4,10 +4,7 @@ import dev.conduit.pattern.Broadcast;
 import dev.conduit.pattern.Member;
 import dev.conduit.pattern.MemberEvents;
 import dev.conduit.pattern.SlowConsumerPolicy;
-import dev.conduit.testing.TempDir;
 import dev.conduit.testing.Waits;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,44 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link Connection#lastSubject}); {@link SubjectTest} runs it over each two-way transport.
  */
 @Timeout(60)
-public abstract class SubjectContract {
-    private static final Duration WAIT = Duration.ofSeconds(10);
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private TempDir dir;
-
-    @BeforeEach
-    void makeDirectory() throws IOException {
-        dir = new TempDir();
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (AutoCloseable c : open.reversed()) {
-            c.close();
-        }
-        dir.close();
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        open.add(resource);
-        return resource;
-    }
-
-    /** @return a fresh endpoint of the transport under test with {@code options} */
-    protected abstract String endpoint(String options);
-
-    protected final TempDir dir() {
-        return dir;
-    }
-
-    /** @return [0] client, [1] server, both with {@code options} */
-    private Connection[] pair(String options) throws IOException {
-        Listener listener = track(Conduit.listen(endpoint(options)));
-        Connection client = track(Conduit.connect(listener.endpoint(), WAIT));
-        Connection server = track(listener.accept(WAIT));
-        return new Connection[] {client, server};
-    }
-
+public abstract class SubjectContract extends SessionFixture {
     /** @return the next message's text and subject, "text@subject" (subject null for none) */
     private static String next(Connection c) throws IOException {
         byte[] message = c.receive(WAIT);
@@ -283,18 +243,7 @@ public abstract class SubjectContract {
     }
 
     private void assertProtocolError(byte[] frame, String what) throws Exception {
-        Listener listener = track(Conduit.listen(endpoint("maxFrame=1m")));
-        CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
-            try {
-                Connection peer = track(listener.accept(WAIT));
-                peer.send(("\0conduit-session 1").getBytes(StandardCharsets.US_ASCII));
-                peer.send(frame);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        Connection session = track(Conduit.connect(Endpoint.parse(listener.endpoint() + "&protocol=conduit"), WAIT));
-        server.get(10, TimeUnit.SECONDS);
+        Connection session = fakeSessionPeer("conduit-session 1", frame);
         ConnectionClosedException e = assertThrows(ConnectionClosedException.class, () -> session.receive(WAIT));
         assertEquals(session.endpoint() + ": session protocol error: the peer sent " + what, e.getMessage());
     }

@@ -309,9 +309,15 @@ public abstract class AbstractConnection implements Connection {
 
     /** Checks, then hands the message over as {@link #sendPayload} takes it. */
     private boolean transmit(Object message, int offset, long length, SendMode mode) throws IOException {
+        return transmit(message, offset, length, mode, null);
+    }
+
+    /** As above, or through {@code own} if not null, for {@link #transmitOwn}. */
+    private boolean transmit(Object message, int offset, long length, SendMode mode, OwnSend own)
+            throws IOException {
         checkSendable(length, mode);
         try {
-            boolean taken = sendPayload(message, offset, length, mode);
+            boolean taken = own == null ? sendPayload(message, offset, length, mode) : own.send();
             if (taken && !countsSends) {
                 counters.sentShared(length);
             }
@@ -655,16 +661,6 @@ public abstract class AbstractConnection implements Connection {
      * @return what {@code send} returned
      */
     protected final boolean transmitOwn(long length, SendMode mode, OwnSend send) throws IOException {
-        checkSendable(length, mode);
-        try {
-            boolean taken = send.send();
-            if (taken && !countsSends) {
-                counters.sentShared(length);
-            }
-            return taken;
-        } catch (ConnectionClosedException e) {
-            lostBy(e);
-            throw e;
-        }
+        return transmit(null, 0, length, mode, send);
     }
 }
