@@ -1,8 +1,11 @@
 package dev.conduit;
 
 import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.TempDir;
 import dev.conduit.testing.TestPeers;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,13 +28,50 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the session protocol ({@code ?protocol=conduit}) adds to a connection; {@link SessionTest}
- * runs it over each two-way transport.
+ * runs it, with {@link SubjectContract}, over each two-way transport.
  */
 @Timeout(60)
-public abstract class SessionContract extends SessionFixture {
+public abstract class SessionContract {
+    protected static final Duration WAIT = Duration.ofSeconds(10);
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private TempDir dir;
+
+    @BeforeEach
+    void makeDirectory() throws IOException {
+        dir = new TempDir();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+        dir.close();
+    }
+
+    protected final <T extends AutoCloseable> T track(T resource) {
+        open.add(resource);
+        return resource;
+    }
+
+    /** @return a fresh endpoint of the transport under test with {@code options} */
+    protected abstract String endpoint(String options);
+
     /** @return whether a child JVM can reach the transport */
     protected boolean crossesProcesses() {
         return true;
+    }
+
+    protected final TempDir dir() {
+        return dir;
+    }
+
+    /** @return [0] client, [1] server, both with {@code options} */
+    protected final Connection[] pair(String options) throws IOException {
+        Listener listener = track(Conduit.listen(endpoint(options)));
+        Connection client = track(Conduit.connect(listener.endpoint(), WAIT));
+        Connection server = track(listener.accept(WAIT));
+        return new Connection[] {client, server};
     }
 
     private static String text(byte[] bytes) {
@@ -284,5 +324,50 @@ public abstract class SessionContract extends SessionFixture {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> Conduit.connect(endpoint("ack=true"), WAIT));
         assertTrue(bad.getMessage().endsWith("ack needs protocol=conduit"), bad.getMessage());
+    }
+
+    /**
+     * A session client connected to a raw server that answers the handshake with {@code hello}
+     * (text after the 0 type byte; anything after '?' is the client's options) and then sends
+     * {@code frames} and goes silent.
+     *
+     * @return the client's connection
+     */
+    protected final Connection fakeSessionPeer(String hello, byte[]... frames) throws Exception {
+        return fakeSessionPeer(hello, false, frames);
+    }
+
+    /** As {@link #fakeSessionPeer(String, byte[]...)}; if {@code leave}, the peer closes after its frames. */
+    protected final Connection fakeSessionPeer(String hello, boolean leave, byte[]... frames) throws Exception {
+        String[] parts = hello.split("\\?", 2);
+        Listener listener = track(Conduit.listen(endpoint("maxFrame=1m")));
+        CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
+            try {
+                Connection peer = track(listener.accept(WAIT));
+                byte[] text = parts[0].getBytes(StandardCharsets.US_ASCII);
+                byte[] frame = new byte[1 + text.length];
+                System.arraycopy(text, 0, frame, 1, text.length);
+                if (leave) {
+                    // The client's hello first, so that it is not sent to a closed peer.
+                    peer.receive(WAIT);
+                }
+                peer.send(frame);
+                for (byte[] f : frames) {
+                    peer.send(f);
+                }
+                if (leave) {
+                    peer.close();
+                }
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Endpoint session = Endpoint.parse(listener.endpoint() + "&protocol=conduit"
+                + (parts.length > 1 ? "&" + parts[1] : ""));
+        try {
+            return track(Conduit.connect(session, WAIT));
+        } finally {
+            server.get(10, TimeUnit.SECONDS);
+        }
     }
 }

@@ -28,15 +28,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Subjects on the session protocol ({@link Connection#subscribe}, {@link Connection#publish},
- * {@link Connection#lastSubject}); {@link SubjectTest} runs it over each two-way transport.
+ * {@link Connection#lastSubject}), on top of the session's contract; {@link SessionTest} runs both over
+ * each two-way transport.
  */
 @Timeout(60)
-public abstract class SubjectContract extends SessionFixture {
+public abstract class SubjectContract extends SessionContract {
     /** @return the next message's text and subject, "text@subject" (subject null for none) */
     private static String next(Connection c) throws IOException {
         byte[] message = c.receive(WAIT);
         assertTrue(message != null, "a message within " + WAIT);
         return new String(message, StandardCharsets.UTF_8) + "@" + c.lastSubject();
+    }
+
+    /** A call that may fail with an {@link IOException}. */
+    private interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    /** @return {@code call}'s result, made on a virtual thread of its own */
+    private static <T> CompletableFuture<T> async(IoCall<T> call) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, r -> Thread.ofVirtual().start(r));
     }
 
     /** Publishes {@code subject} until the publisher has the peer's subscription and passes it over. */
@@ -169,13 +186,7 @@ public abstract class SubjectContract extends SessionFixture {
     void acknowledgedPublishesWaitForTheirAckAndPassedOverOnesDoNot() throws Exception {
         Connection[] p = pair("protocol=conduit&ack=true&ackTimeout=30s");
         p[0].subscribe("a");
-        CompletableFuture<Boolean> acked = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p[1].publish("a.1", "acked");
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
-        }, r -> Thread.ofVirtual().start(r));
+        CompletableFuture<Boolean> acked = async(() -> p[1].publish("a.1", "acked"));
         assertEquals("acked@a.1", next(p[0]));
         assertTrue(acked.get(10, TimeUnit.SECONDS));
         assertFalse(p[1].publish("b.1", "passed over"), "returns at once, with no ack to wait for");
@@ -185,16 +196,12 @@ public abstract class SubjectContract extends SessionFixture {
     void aPeerWithoutSubjectsGetsPlainDataAndRefusesSubscriptionsClearly() throws Exception {
         Listener listener = track(Conduit.listen(endpoint("maxFrame=1m")));
         List<byte[]> got = new CopyOnWriteArrayList<>();
-        CompletableFuture<Connection> server = CompletableFuture.supplyAsync(() -> {
-            try {
-                Connection peer = listener.accept(WAIT);
-                peer.send(("\0conduit-session 1").getBytes(StandardCharsets.US_ASCII));
-                Thread.ofVirtual().start(() -> olderPeer(peer, got));
-                return peer;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, r -> Thread.ofVirtual().start(r));
+        CompletableFuture<Connection> server = async(() -> {
+            Connection peer = listener.accept(WAIT);
+            peer.send(("\0conduit-session 1").getBytes(StandardCharsets.US_ASCII));
+            Thread.ofVirtual().start(() -> olderPeer(peer, got));
+            return peer;
+        });
         Connection session = track(Conduit.connect(Endpoint.parse(listener.endpoint() + "&protocol=conduit"), WAIT));
         track(server.get(10, TimeUnit.SECONDS));
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
@@ -290,13 +297,7 @@ public abstract class SubjectContract extends SessionFixture {
         assertTrue(first.publish("a.1", "before"));
         assertEquals("before@a.1", next(client));
         // A receive finds the loss, and waits on for the next connection's messages.
-        CompletableFuture<String> after = CompletableFuture.supplyAsync(() -> {
-            try {
-                return next(client);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, r -> Thread.ofVirtual().start(r));
+        CompletableFuture<String> after = async(() -> next(client));
         first.close();
         Connection second = track(listener.accept(WAIT));
         assertTrue(second != null, "the client did not dial again");
