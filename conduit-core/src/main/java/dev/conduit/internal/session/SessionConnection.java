@@ -353,6 +353,9 @@ public final class SessionConnection extends AbstractConnection {
 
     /** @return whether the peer knows subjects: it subscribed, or said so when asked (once, a round trip) */
     private boolean peerKnowsSubjects(String call) throws IOException {
+        if (isClosedLocally()) {
+            throw closedLocally(call);
+        }
         if (inbound.peerPrefixes() == null && inbound.peerFeatures() < 0) {
             if (probed.compareAndSet(false, true)) {
                 try {
