@@ -315,6 +315,10 @@ public abstract class SubjectContract extends SessionContract {
         awaitPassedOver(second, "a.3");
         assertTrue(second.publish("b.3", "changed"));
         assertEquals("changed@b.3", next(client));
+        // The client's own publishes go numbered across the session's connections, acknowledged.
+        CompletableFuture<Boolean> up = async(() -> client.publish("up.1", "numbered"));
+        assertEquals("numbered@up.1", next(second));
+        assertTrue(up.get(10, TimeUnit.SECONDS));
     }
 
     @Test
