@@ -154,8 +154,10 @@ public final class Broadcast implements AutoCloseable {
      * whose peer passed it over does not count it in {@link Member#sent()}. A member that is not a
      * {@link Connection} (a one-way sender) gets the message without its subject; a member whose
      * connection speaks raw frames fails on it, with {@link UnsupportedOperationException}, told to
-     * {@link MemberEvents#failed}. The subject is checked on each member's thread: a subject
-     * that is not 1 to 255 bytes of UTF-8 text fails the members that are connections.
+     * {@link MemberEvents#failed}. As a message longer than a member's {@code maxFrame} does, a
+     * subject that is not 1 to 255 bytes of UTF-8 text fails each member that is a connection, on
+     * that member's thread: the group uses only the public API, and checks subjects as each
+     * member's connection does.
      *
      * @param subject the subject, as {@link Connection#publish(String, byte[])} takes it
      * @param message the message; copied, not retained

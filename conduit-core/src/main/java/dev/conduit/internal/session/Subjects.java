@@ -17,8 +17,9 @@ import java.util.Locale;
  * </pre>
  *
  * A PUBLISH's subject counts against {@code maxFrame} with its length byte, so its frame is no
- * longer than a DATA's can be: {@code 1 + n + message <= maxFrame}. A prefix matches a subject whose UTF-8 bytes start with the prefix's, which for well-formed
- * text is the same as the strings' {@code startsWith}.
+ * longer than a DATA's can be: {@code 1 + n + message <= maxFrame}. A prefix matches a subject
+ * whose UTF-8 bytes start with the prefix's, which for well-formed text is the same as the
+ * strings' {@code startsWith}.
  */
 final class Subjects {
     static final int MAX_SUBJECT_BYTES = 255;
