@@ -64,13 +64,11 @@ final class Inbound {
     /** The session a RESUME named, with this connection's generation in it, or null. */
     private volatile Resumptions.Resumed.Joined resumed;
     private final AtomicBoolean left = new AtomicBoolean();
-    /** The peer's last SUBSCRIBE, as UTF-8 prefixes; null while it sent none (it wants everything). */
-    private volatile byte[][] peerPrefixes;
-    /** The features the peer answered a probe with ({@link Subjects}), or -1 while unknown. */
-    private volatile int peerFeatures = -1;
+    private final SubjectState subjects;
 
-    Inbound(String name, Connection raw, Resumptions resumptions) {
+    Inbound(String name, Connection raw, Resumptions resumptions, SubjectState subjects) {
         this.name = name;
+        this.subjects = subjects;
         this.raw = raw;
         this.resumptions = resumptions;
         this.messages = new Inbox(name, INBOX_BYTES);
@@ -80,16 +78,6 @@ final class Inbound {
     /** @return the session a RESUME named, with this connection's generation, or null */
     Resumptions.Resumed.Joined resumed() {
         return resumed;
-    }
-
-    /** @return the prefixes of the peer's last SUBSCRIBE, or null if it sent none */
-    byte[][] peerPrefixes() {
-        return peerPrefixes;
-    }
-
-    /** @return the features the peer named, 0 for none, or -1 while no answer to a probe came */
-    int peerFeatures() {
-        return peerFeatures;
     }
 
     /** @return {@link System#nanoTime()} when a frame last came */
@@ -188,7 +176,7 @@ final class Inbound {
     }
 
     private byte[] features() throws ConnectionClosedException {
-        if (peerFeatures >= 0 || peerPrefixes != null) {
+        if (subjects.peerSaid()) {
             return new byte[0];
         }
         if (end != null) {
@@ -327,8 +315,7 @@ final class Inbound {
             case SessionProtocol.REPLY -> arrived(replies, number,
                     Arrays.copyOfRange(frame, SessionProtocol.HEADER, frame.length));
             case SessionProtocol.PONG -> {
-                if (Subjects.isFeatures(number) && peerFeatures < 0) {
-                    peerFeatures = Subjects.features(number);
+                if (subjects.answered(number)) {
                     signalWaiters();
                 }
             }
@@ -342,7 +329,7 @@ final class Inbound {
     /** The peer's new prefix set: from now on a publish on this side sends only what it matches. */
     private void subscribed(byte[] frame) {
         try {
-            peerPrefixes = Subjects.prefixes(frame);
+            subjects.peerSubscribed(frame);
             signalWaiters();
         } catch (IllegalArgumentException e) {
             protocolError(e.getMessage());

@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -48,17 +47,14 @@ public final class SessionConnection extends AbstractConnection {
     private final AtomicLong nextSeq = new AtomicLong();
     private final AtomicLong nextRequest = new AtomicLong();
     private final AtomicReference<Thread> serving = new AtomicReference<>();
-    /** This side's prefixes as UTF-8, null for no subscription; a PUBLISH it does not match is not handed over. */
-    private volatile byte[][] subscribed;
-    private final ReentrantLock subscribing = new ReentrantLock();
-    private final AtomicBoolean probed = new AtomicBoolean();
+    private final SubjectState subjects = new SubjectState();
     /** The receiving thread's last frame handed over, for {@link #lastSubject()}. */
     private byte[] lastFrame;
 
     private SessionConnection(Endpoint endpoint, Connection raw, Resumptions resumptions) {
         super(endpoint, endpoint.toString(), Options.maxFrame(endpoint));
         this.raw = raw;
-        this.inbound = new Inbound(name, raw, resumptions);
+        this.inbound = new Inbound(name, raw, resumptions, subjects);
         this.acknowledged = SessionProtocol.acknowledged(endpoint);
         this.ackTimeoutNanos = SessionProtocol.ackTimeoutNanos(endpoint);
     }
@@ -164,7 +160,7 @@ public final class SessionConnection extends AbstractConnection {
             if (seq != 0) {
                 acknowledge(seq);
             }
-            if (subject && !Subjects.matches(subscribed, frame)) {
+            if (subject && !subjects.takes(frame)) {
                 // Sent before the peer read this side's last SUBSCRIBE, which it does not match.
                 wait = wait <= 0 ? wait : Math.max(1, deadline - System.nanoTime());
                 continue;
@@ -306,16 +302,7 @@ public final class SessionConnection extends AbstractConnection {
             throw new UnsupportedOperationException(where + ": the peer's session protocol has no subjects (an older"
                     + " Conduit): it would send every message all the same; nothing was sent");
         }
-        subscribing.lock();
-        try {
-            if (isClosedLocally()) {
-                throw closedLocally("subscribe");
-            }
-            subscribed = set;
-            raw.send(frame);
-        } finally {
-            subscribing.unlock();
-        }
+        subjects.subscribe(set, () -> raw.send(frame));
     }
 
     @Override
@@ -336,7 +323,7 @@ public final class SessionConnection extends AbstractConnection {
         byte[] utf8 = Subjects.encode(name + ": publish", subject);
         // A peer without subjects gets a DATA: it cannot have subscribed, so it wants everything.
         byte[] carried = peerKnowsSubjects("publish") ? utf8 : null;
-        if (carried != null && !Subjects.matches(inbound.peerPrefixes(), utf8, 0, utf8.length)) {
+        if (carried != null && !subjects.peerWants(utf8)) {
             return false;
         }
         long size = message.byteSize();
@@ -356,12 +343,12 @@ public final class SessionConnection extends AbstractConnection {
         if (isClosedLocally()) {
             throw closedLocally(call);
         }
-        if (inbound.peerPrefixes() == null && inbound.peerFeatures() < 0) {
-            if (probed.compareAndSet(false, true)) {
+        if (!subjects.peerSaid()) {
+            if (subjects.startProbe()) {
                 try {
                     raw.send(SessionProtocol.frame(SessionProtocol.PING, Subjects.PROBE, 0));
                 } catch (IOException | RuntimeException e) {
-                    probed.set(false);
+                    subjects.probeFailed();
                     throw e;
                 }
             }
@@ -370,7 +357,7 @@ public final class SessionConnection extends AbstractConnection {
                         + text(HANDSHAKE_TIMEOUT) + " whether it knows subjects");
             }
         }
-        return inbound.peerPrefixes() != null || (inbound.peerFeatures() & Subjects.SUBJECTS) != 0;
+        return subjects.peerKnows();
     }
 
     // ---- serving requests --------------------------------------------------------------------
