@@ -126,4 +126,95 @@ public interface Connection extends MessageSender, MessageReceiver {
      */
     @Override
     void close() throws IOException;
+
+    /**
+     * Asks the peer to send only messages published with a subject that starts with one of
+     * {@code prefixes} ({@link #publish}); this replaces the prefixes asked for before. With no
+     * prefixes, the peer sends no message that has a subject; until the first call, it sends
+     * everything. Messages sent without a subject ({@code send}, {@code write}) always come.
+     * Needs {@code ?protocol=conduit} on both ends. Any thread; calls are applied in the order
+     * they send their frame.
+     *
+     * <p>A prefix matches a subject that starts with it, compared as UTF-8 bytes ({@code ""}
+     * matches every subject). A transport with subjects of its own gives the strings its own
+     * meaning (NATS subjects with wildcards, when that transport comes), as documented there.
+     *
+     * <p>Once this returns, no message whose subject matches none of {@code prefixes} is handed
+     * to this side's application, also none the peer published before it read the new set (those
+     * in flight are dropped here, and acknowledged if they asked for it). A message that matches
+     * the new set but not the old one, which the peer passed over before it read the new set, is
+     * not sent again.
+     *
+     * <p>Blocks to send the set, and the first time, for one round trip to learn whether the peer
+     * knows subjects (at most 5 s).
+     *
+     * @param prefixes at most 256, each at most 255 bytes as UTF-8 (empty allowed), together at
+     *                 most {@code maxFrame} bytes; the array is not retained
+     * @throws IllegalArgumentException      if a prefix is null, too long or not UTF-8 text (an
+     *                                       unpaired surrogate), or there are too many
+     * @throws UnsupportedOperationException if the connection speaks raw frames, or the peer's
+     *                                       session protocol has no subjects (an older
+     *                                       Conduit); nothing is sent
+     * @throws ConnectionClosedException     if the connection is closed or ends first
+     * @throws AckTimeoutException           if the peer did not say within 5 s whether it knows
+     *                                       subjects
+     * @throws IOException                   for other failures
+     */
+    default void subscribe(String... prefixes) throws IOException {
+        throw new UnsupportedOperationException(endpoint() + ": subscribe: subjects need ?protocol=conduit on both"
+                + " ends");
+    }
+
+    /**
+     * Sends {@code message} with {@code subject} if the peer's subscription
+     * ({@link #subscribe}) matches it, or the peer never subscribed; otherwise sends nothing. A
+     * peer whose session protocol has no subjects (an older Conduit) gets the message
+     * without its subject. Blocks as {@link #send(byte[])} does (with {@code ?ack=true}, until
+     * the peer's application took the message), and the first time, for one round trip to learn
+     * whether the peer knows subjects (at most 5 s). Any thread. Needs {@code ?protocol=conduit}
+     * on both ends.
+     *
+     * @param subject 1 to 255 bytes as UTF-8; compared with the peer's prefixes byte for byte
+     * @param message the message; the subject and one byte count against {@code maxFrame} with
+     *                it; not retained
+     * @return {@code true} if the message went to the peer, {@code false} if the peer's
+     *         subscription passed it over
+     * @throws IllegalArgumentException      if the subject is null, empty, longer than 255 bytes
+     *                                       or not UTF-8 text (an unpaired surrogate); nothing is sent
+     * @throws FrameTooLongException         if {@code 1 + subject + message} bytes exceed
+     *                                       {@code maxFrame}; nothing is sent
+     * @throws UnsupportedOperationException if the connection speaks raw frames
+     * @throws AckTimeoutException           with {@code ?ack=true} as {@code send}, or if the
+     *                                       peer did not say within 5 s whether it knows subjects
+     * @throws IOException                   as {@link #send(byte[])}
+     */
+    default boolean publish(String subject, byte[] message) throws IOException {
+        throw new UnsupportedOperationException(endpoint() + ": publish: subjects need ?protocol=conduit on both"
+                + " ends");
+    }
+
+    /**
+     * As {@link #publish(String, byte[])} for {@code message} encoded as UTF-8.
+     *
+     * @param subject 1 to 255 bytes as UTF-8
+     * @param message the message's text (an unpaired surrogate becomes {@code ?})
+     * @return whether the message went to the peer
+     * @throws IOException as {@link #publish(String, byte[])}
+     */
+    default boolean publish(String subject, CharSequence message) throws IOException {
+        return publish(subject, message.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The subject of the message this connection handed out last, as
+     * {@link #lastReceivedWasText()} tells its kind: exact for the thread that received it, until
+     * a receive on this connection hands out another. Never blocks; makes a new string on each
+     * call, and costs receiving nothing.
+     *
+     * @return the subject the message was published with, or {@code null} if it had none (it was
+     *         sent, not published; the connection speaks raw frames; or nothing was received yet)
+     */
+    default String lastSubject() {
+        return null;
+    }
 }

@@ -28,11 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the session protocol ({@code ?protocol=conduit}) adds to a connection; {@link SessionTest}
- * runs it over each two-way transport.
+ * runs it, with {@link SubjectContract}, over each two-way transport.
  */
 @Timeout(60)
 public abstract class SessionContract {
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    protected static final Duration WAIT = Duration.ofSeconds(10);
     private final List<AutoCloseable> open = new ArrayList<>();
     private TempDir dir;
 
@@ -49,7 +49,7 @@ public abstract class SessionContract {
         dir.close();
     }
 
-    private <T extends AutoCloseable> T track(T resource) {
+    protected final <T extends AutoCloseable> T track(T resource) {
         open.add(resource);
         return resource;
     }
@@ -67,7 +67,7 @@ public abstract class SessionContract {
     }
 
     /** @return [0] client, [1] server, both with {@code options} */
-    private Connection[] pair(String options) throws IOException {
+    protected final Connection[] pair(String options) throws IOException {
         Listener listener = track(Conduit.listen(endpoint(options)));
         Connection client = track(Conduit.connect(listener.endpoint(), WAIT));
         Connection server = track(listener.accept(WAIT));
@@ -238,9 +238,9 @@ public abstract class SessionContract {
 
     @Test
     void anUnknownFrameEndsTheSessionWithAProtocolError() throws Exception {
-        Connection session = fakeSessionPeer("conduit-session 1", new byte[] {9, 0, 0, 0, 0, 0, 0, 0, 0});
+        Connection session = fakeSessionPeer("conduit-session 1", new byte[] {10, 0, 0, 0, 0, 0, 0, 0, 0});
         ConnectionClosedException e = assertThrows(ConnectionClosedException.class, () -> session.receive(WAIT));
-        assertTrue(e.getMessage().endsWith("session protocol error: the peer sent frame type 9"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("session protocol error: the peer sent frame type 10"), e.getMessage());
     }
 
     @Test
@@ -333,12 +333,12 @@ public abstract class SessionContract {
      *
      * @return the client's connection
      */
-    private Connection fakeSessionPeer(String hello, byte[]... frames) throws Exception {
+    protected final Connection fakeSessionPeer(String hello, byte[]... frames) throws Exception {
         return fakeSessionPeer(hello, false, frames);
     }
 
     /** As {@link #fakeSessionPeer(String, byte[]...)}; if {@code leave}, the peer closes after its frames. */
-    private Connection fakeSessionPeer(String hello, boolean leave, byte[]... frames) throws Exception {
+    protected final Connection fakeSessionPeer(String hello, boolean leave, byte[]... frames) throws Exception {
         String[] parts = hello.split("\\?", 2);
         Listener listener = track(Conduit.listen(endpoint("maxFrame=1m")));
         CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {

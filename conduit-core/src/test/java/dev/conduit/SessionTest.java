@@ -2,10 +2,10 @@ package dev.conduit;
 
 import org.junit.jupiter.api.Nested;
 
-/** {@link SessionContract} over every two-way transport. */
+/** {@link SessionContract} and {@link SubjectContract} over every two-way transport. */
 class SessionTest {
     @Nested
-    class OverUnix extends SessionContract {
+    class OverUnix extends SubjectContract {
         @Override
         protected String endpoint(String options) {
             return "unix:" + dir().resolve("s" + System.nanoTime() % 100000 + ".sock") + "?" + options;
@@ -13,7 +13,7 @@ class SessionTest {
     }
 
     @Nested
-    class OverPipe extends SessionContract {
+    class OverPipe extends SubjectContract {
         @Override
         protected String endpoint(String options) {
             return "pipe:conduit-session-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000 + "?"
@@ -22,7 +22,7 @@ class SessionTest {
     }
 
     @Nested
-    class OverTcp extends SessionContract {
+    class OverTcp extends SubjectContract {
         @Override
         protected String endpoint(String options) {
             return "tcp://127.0.0.1:0?" + options;
@@ -30,7 +30,7 @@ class SessionTest {
     }
 
     @Nested
-    class OverShm extends SessionContract {
+    class OverShm extends SubjectContract {
         @Override
         protected String endpoint(String options) {
             return "shm:session" + System.nanoTime() % 100000 + "?size=64k&" + options;
@@ -38,7 +38,7 @@ class SessionTest {
     }
 
     @Nested
-    class OverMem extends SessionContract {
+    class OverMem extends SubjectContract {
         @Override
         protected String endpoint(String options) {
             return "mem:session" + System.nanoTime() + "?" + options;

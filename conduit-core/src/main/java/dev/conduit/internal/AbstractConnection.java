@@ -309,9 +309,15 @@ public abstract class AbstractConnection implements Connection {
 
     /** Checks, then hands the message over as {@link #sendPayload} takes it. */
     private boolean transmit(Object message, int offset, long length, SendMode mode) throws IOException {
+        return transmit(message, offset, length, mode, null);
+    }
+
+    /** As above, or through {@code own} if not null, for {@link #transmitOwn}. */
+    private boolean transmit(Object message, int offset, long length, SendMode mode, OwnSend own)
+            throws IOException {
         checkSendable(length, mode);
         try {
-            boolean taken = sendPayload(message, offset, length, mode);
+            boolean taken = own == null ? sendPayload(message, offset, length, mode) : own.send();
             if (taken && !countsSends) {
                 counters.sentShared(length);
             }
@@ -637,5 +643,24 @@ public abstract class AbstractConnection implements Connection {
     /** @return how messages name this connection, for {@code conduit stat} */
     final String statName() {
         return name;
+    }
+
+    /** A send a subclass frames its own way, for {@link #transmitOwn}. */
+    @FunctionalInterface
+    protected interface OwnSend {
+        /** @return whether the message went out */
+        boolean send() throws IOException;
+    }
+
+    /**
+     * Sends a message that a subclass frames its own way (a session's publish with a subject)
+     * with send's checks and counting: {@code length} against {@code maxFrame}, a local close,
+     * the sent counters, a loss.
+     *
+     * @param length the bytes {@code maxFrame} bounds
+     * @return what {@code send} returned
+     */
+    protected final boolean transmitOwn(long length, SendMode mode, OwnSend send) throws IOException {
+        return transmit(null, 0, length, mode, send);
     }
 }

@@ -1,7 +1,9 @@
 package dev.conduit.pattern;
 
+import dev.conduit.Connection;
 import dev.conduit.MessageSender;
 
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -42,23 +44,23 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Broadcast implements AutoCloseable {
     private final MemberEvents events;
     private final ReentrantLock publishing = new ReentrantLock();
-    private final List<Outlet> members = new CopyOnWriteArrayList<>();
+    private final List<Outlet<Parcel>> members = new CopyOnWriteArrayList<>();
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong disconnected = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
-    private final Outlet.Owner owner = new Outlet.Owner() {
+    private final Outlet.Owner<Parcel> owner = new Outlet.Owner<>() {
         @Override
-        public void sent(Outlet outlet, byte[] message) {
+        public void sent(Outlet<Parcel> outlet, Parcel message) {
         }
 
         @Override
-        public void leaving(Outlet outlet) {
+        public void leaving(Outlet<Parcel> outlet) {
             members.remove(outlet);
         }
 
         @Override
-        public void failed(Outlet outlet, Throwable failure, byte[] inFlight, List<byte[]> queued) {
+        public void failed(Outlet<Parcel> outlet, Throwable failure, Parcel inFlight, List<Parcel> queued) {
             members.remove(outlet);
             failed.incrementAndGet();
             events.failed(outlet, failure);
@@ -97,7 +99,8 @@ public final class Broadcast implements AutoCloseable {
             throw new IllegalArgumentException("broadcast: join: outboxCapacity " + outboxCapacity + " (expected: >= 1)");
         }
         ReentrantLock lock = new ReentrantLock();
-        Outlet outlet = new Outlet(owner, sender, new Outbox(outboxCapacity, lock, lock.newCondition()), policy);
+        Outlet<Parcel> outlet = new Outlet<>(owner, Parcel::deliver, sender,
+                new Outbox<>(outboxCapacity, lock, lock.newCondition()), policy);
         if (closed) {
             throw new IllegalStateException("broadcast: join " + outlet.name() + ": the group is closed");
         }
@@ -121,7 +124,7 @@ public final class Broadcast implements AutoCloseable {
      * @throws IllegalStateException  if the group is closed
      */
     public void publish(byte[] message) throws InterruptedIOException {
-        deliver(message.clone());
+        deliver(new Parcel(null, message.clone()));
     }
 
     /**
@@ -131,7 +134,7 @@ public final class Broadcast implements AutoCloseable {
      * @throws InterruptedIOException as {@link #publish(byte[])}
      */
     public void publish(MemorySegment message) throws InterruptedIOException {
-        deliver(message.toArray(ValueLayout.JAVA_BYTE));
+        deliver(new Parcel(null, message.toArray(ValueLayout.JAVA_BYTE)));
     }
 
     /**
@@ -141,10 +144,42 @@ public final class Broadcast implements AutoCloseable {
      * @throws InterruptedIOException as {@link #publish(byte[])}
      */
     public void publish(CharSequence message) throws InterruptedIOException {
-        deliver(message.toString().getBytes(StandardCharsets.UTF_8));
+        deliver(new Parcel(null, message.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
-    private void deliver(byte[] copy) throws InterruptedIOException {
+    /**
+     * Gives a copy of {@code message} with {@code subject} to every member, as
+     * {@link #publish(byte[])}; each member's connection sends it only if its peer's
+     * subscription matches the subject ({@link Connection#publish(String, byte[])}), and a member
+     * whose peer passed it over does not count it in {@link Member#sent()}. A member that is not a
+     * {@link Connection} (a one-way sender) gets the message without its subject; a member whose
+     * connection speaks raw frames fails on it, with {@link UnsupportedOperationException}, told to
+     * {@link MemberEvents#failed}. As a message longer than a member's {@code maxFrame} does, a
+     * subject that is not 1 to 255 bytes of UTF-8 text fails each member that is a connection, on
+     * that member's thread: the group uses only the public API, and checks subjects as each
+     * member's connection does.
+     *
+     * @param subject the subject, as {@link Connection#publish(String, byte[])} takes it
+     * @param message the message; copied, not retained
+     * @throws InterruptedIOException as {@link #publish(byte[])}
+     * @throws IllegalStateException  if the group is closed
+     */
+    public void publish(String subject, byte[] message) throws InterruptedIOException {
+        deliver(new Parcel(Objects.requireNonNull(subject, "subject"), message.clone()));
+    }
+
+    /** A published message with its subject, or null for none, shared by the members' outboxes. */
+    private record Parcel(String subject, byte[] bytes) {
+        static boolean deliver(MessageSender sender, Parcel parcel) throws IOException {
+            if (parcel.subject != null && sender instanceof Connection c) {
+                return c.publish(parcel.subject, parcel.bytes);
+            }
+            sender.send(parcel.bytes);
+            return true;
+        }
+    }
+
+    private void deliver(Parcel copy) throws InterruptedIOException {
         try {
             publishing.lockInterruptibly();
             try {
@@ -152,7 +187,7 @@ public final class Broadcast implements AutoCloseable {
                     throw new IllegalStateException("broadcast: publish: the group is closed");
                 }
                 published.incrementAndGet();
-                for (Outlet member : members) {
+                for (Outlet<Parcel> member : members) {
                     offer(member, copy);
                 }
             } finally {
@@ -164,11 +199,11 @@ public final class Broadcast implements AutoCloseable {
         }
     }
 
-    private void offer(Outlet member, byte[] copy) throws InterruptedException {
+    private void offer(Outlet<Parcel> member, Parcel copy) throws InterruptedException {
         switch (member.policy) {
             case BLOCK -> member.outbox.put(copy); // false: the member ended meanwhile
             case DROP_OLDEST -> {
-                byte[] lost = member.outbox.offerDroppingOldest(copy);
+                Parcel lost = member.outbox.offerDroppingOldest(copy);
                 if (lost != null && lost != copy) {
                     member.dropped.incrementAndGet();
                     dropped.incrementAndGet();
@@ -239,7 +274,7 @@ public final class Broadcast implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        List<Outlet> all = List.copyOf(members);
+        List<Outlet<Parcel>> all = List.copyOf(members);
         members.clear();
         Stopping.stopAll(all);
     }

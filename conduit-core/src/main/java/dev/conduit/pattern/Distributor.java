@@ -55,7 +55,7 @@ public final class Distributor implements AutoCloseable {
     /** Signalled when nothing is outstanding any more. */
     private final Condition settled = lock.newCondition();
     /** Guarded by {@code lock}, as are the fields below it. */
-    private final List<Outlet> members = new ArrayList<>();
+    private final List<Outlet<byte[]>> members = new ArrayList<>();
     /** A failed member's messages while no member was left to take them. */
     private final ArrayDeque<byte[]> orphans = new ArrayDeque<>();
     private int next;
@@ -64,9 +64,9 @@ public final class Distributor implements AutoCloseable {
     private long failed;
     private long redelivered;
     private boolean closed;
-    private final Outlet.Owner owner = new Outlet.Owner() {
+    private final Outlet.Owner<byte[]> owner = new Outlet.Owner<>() {
         @Override
-        public void sent(Outlet outlet, byte[] message) {
+        public void sent(Outlet<byte[]> outlet, byte[] message) {
             lock.lock();
             try {
                 sent++;
@@ -79,12 +79,12 @@ public final class Distributor implements AutoCloseable {
         }
 
         @Override
-        public void leaving(Outlet outlet) {
+        public void leaving(Outlet<byte[]> outlet) {
             remove(outlet);
         }
 
         @Override
-        public void failed(Outlet outlet, Throwable failure, byte[] inFlight, List<byte[]> queued) {
+        public void failed(Outlet<byte[]> outlet, Throwable failure, byte[] inFlight, List<byte[]> queued) {
             remove(outlet);
             lock.lock();
             try {
@@ -130,7 +130,8 @@ public final class Distributor implements AutoCloseable {
             throw new IllegalArgumentException("distributor: join: outboxCapacity " + outboxCapacity
                     + " (expected: >= 1)");
         }
-        Outlet outlet = new Outlet(owner, sender, new Outbox(outboxCapacity, lock, room), SlowConsumerPolicy.BLOCK);
+        Outlet<byte[]> outlet = new Outlet<>(owner, Outlet::send, sender,
+                new Outbox<>(outboxCapacity, lock, room), SlowConsumerPolicy.BLOCK);
         lock.lock();
         try {
             if (closed) {
@@ -202,7 +203,7 @@ public final class Distributor implements AutoCloseable {
             }
             int n = members.size();
             for (int i = 0; i < n; i++) {
-                Outlet member = members.get((next + i) % n);
+                Outlet<byte[]> member = members.get((next + i) % n);
                 if (member.outbox.offer(message)) {
                     next = (next + i + 1) % n;
                     return;
@@ -238,7 +239,7 @@ public final class Distributor implements AutoCloseable {
     private boolean force(byte[] message) {
         int n = members.size();
         for (int i = 0; i < n; i++) {
-            Outlet member = members.get((next + i) % n);
+            Outlet<byte[]> member = members.get((next + i) % n);
             if (member.outbox.force(message)) {
                 next = (next + i + 1) % n;
                 return true;
@@ -247,7 +248,7 @@ public final class Distributor implements AutoCloseable {
         return false;
     }
 
-    private void remove(Outlet outlet) {
+    private void remove(Outlet<byte[]> outlet) {
         lock.lock();
         try {
             members.remove(outlet);
@@ -345,7 +346,7 @@ public final class Distributor implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<Outlet> all;
+        List<Outlet<byte[]>> all;
         lock.lock();
         try {
             closed = true;

@@ -11,12 +11,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * lock and the "room" condition come from the owner: a broadcast gives each member its own, a
  * distributor shares one among all members, so one wait covers "any member has room".
  */
-final class Outbox {
+final class Outbox<M> {
     private final int capacity;
     private final ReentrantLock lock;
     private final Condition room;
     private final Condition notEmpty;
-    private final ArrayDeque<byte[]> messages = new ArrayDeque<>();
+    private final ArrayDeque<M> messages = new ArrayDeque<>();
     private boolean closed;
     private boolean draining;
 
@@ -28,16 +28,16 @@ final class Outbox {
     }
 
     /** @return whether {@code message} was queued: {@code false} if full or closed. Never blocks. */
-    boolean offer(byte[] message) {
+    boolean offer(M message) {
         return add(message, true);
     }
 
     /** @return whether {@code message} was queued, full or not: {@code false} only if closed. Never blocks. */
-    boolean force(byte[] message) {
+    boolean force(M message) {
         return add(message, false);
     }
 
-    private boolean add(byte[] message, boolean bounded) {
+    private boolean add(M message, boolean bounded) {
         lock.lock();
         try {
             if (closed || bounded && messages.size() >= capacity) {
@@ -56,7 +56,7 @@ final class Outbox {
      *
      * @return {@code false} if the outbox is or becomes closed first
      */
-    boolean put(byte[] message) throws InterruptedException {
+    boolean put(M message) throws InterruptedException {
         lock.lock();
         try {
             while (!closed && messages.size() >= capacity) {
@@ -74,13 +74,13 @@ final class Outbox {
      * @return the message dropped to make room, or {@code null} if none was; {@code message}
      *         itself if the outbox is closed
      */
-    byte[] offerDroppingOldest(byte[] message) {
+    M offerDroppingOldest(M message) {
         lock.lock();
         try {
             if (closed) {
                 return message;
             }
-            byte[] dropped = messages.size() >= capacity ? messages.pollFirst() : null;
+            M dropped = messages.size() >= capacity ? messages.pollFirst() : null;
             messages.addLast(message);
             notEmpty.signal();
             return dropped;
@@ -95,7 +95,7 @@ final class Outbox {
      * @return the oldest message, or {@code null} once closed (and, if closed by {@link #finish},
      *         emptied)
      */
-    byte[] take() throws InterruptedException {
+    M take() throws InterruptedException {
         lock.lock();
         try {
             while (messages.isEmpty() && !closed) {
@@ -104,7 +104,7 @@ final class Outbox {
             if (closed && !draining) {
                 return null;
             }
-            byte[] message = messages.pollFirst();
+            M message = messages.pollFirst();
             room.signalAll();
             return message;
         } finally {
@@ -128,12 +128,12 @@ final class Outbox {
     }
 
     /** @return what was queued, in order; closes, so nothing more goes in or out */
-    List<byte[]> close() {
+    List<M> close() {
         lock.lock();
         try {
             closed = true;
             draining = false;
-            List<byte[]> left = new ArrayList<>(messages);
+            List<M> left = new ArrayList<>(messages);
             messages.clear();
             notEmpty.signalAll();
             room.signalAll();

@@ -3,31 +3,44 @@ package dev.conduit.pattern;
 import dev.conduit.Connection;
 import dev.conduit.MessageSender;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A {@link Member}: its outbox and the virtual thread that empties it into the sender. */
-final class Outlet implements Member {
+/**
+ * A {@link Member}: its outbox and the virtual thread that empties it into the sender.
+ *
+ * @param <M> what the outbox holds: a distributor's messages, a broadcast's messages with their subjects
+ */
+final class Outlet<M> implements Member {
+    /** How a message of the outbox goes out through the sender. */
+    @FunctionalInterface
+    interface Delivery<M> {
+        /** @return whether it went out (false: the peer's subscription passed it over) */
+        boolean deliver(MessageSender sender, M message) throws IOException;
+    }
+
     /** The group, told what became of the member's messages. */
-    interface Owner {
+    interface Owner<M> {
         /** {@code message} went out through {@code outlet}'s sender. */
-        void sent(Outlet outlet, byte[] message);
+        void sent(Outlet<M> outlet, M message);
 
         /** {@code outlet} left of its own accord; it must get no more messages. */
-        void leaving(Outlet outlet);
+        void leaving(Outlet<M> outlet);
 
         /**
          * Sending {@code inFlight} failed, while in the group or draining after leaving;
          * {@code queued} were still in the outbox. The sender is closed.
          */
-        void failed(Outlet outlet, Throwable failure, byte[] inFlight, List<byte[]> queued);
+        void failed(Outlet<M> outlet, Throwable failure, M inFlight, List<M> queued);
     }
 
-    private final Owner owner;
+    private final Owner<M> owner;
+    private final Delivery<M> delivery;
     private final MessageSender sender;
     private final String name;
-    final Outbox outbox;
+    final Outbox<M> outbox;
     final SlowConsumerPolicy policy;
     private final Thread thread;
     private final AtomicLong sent = new AtomicLong();
@@ -35,13 +48,20 @@ final class Outlet implements Member {
     private final AtomicBoolean active = new AtomicBoolean(true);
     private volatile boolean stopped;
 
-    Outlet(Owner owner, MessageSender sender, Outbox outbox, SlowConsumerPolicy policy) {
+    Outlet(Owner<M> owner, Delivery<M> delivery, MessageSender sender, Outbox<M> outbox, SlowConsumerPolicy policy) {
         this.owner = owner;
+        this.delivery = delivery;
         this.sender = sender;
         this.name = sender instanceof Connection c ? c.endpoint().redacted() : sender.toString();
         this.outbox = outbox;
         this.policy = policy;
         this.thread = Thread.ofVirtual().name("conduit-member " + name).unstarted(this::run);
+    }
+
+    /** The delivery of plain messages: {@code send}. */
+    static boolean send(MessageSender sender, byte[] message) throws IOException {
+        sender.send(message);
+        return true;
     }
 
     void start() {
@@ -50,7 +70,7 @@ final class Outlet implements Member {
 
     private void run() {
         while (true) {
-            byte[] message;
+            M message;
             try {
                 message = outbox.take();
             } catch (InterruptedException e) {
@@ -60,9 +80,11 @@ final class Outlet implements Member {
                 break; // left, removed, or the group closed
             }
             try {
-                sender.send(message);
+                if (!delivery.deliver(sender, message)) {
+                    continue;
+                }
             } catch (Exception e) {
-                List<byte[]> queued = outbox.close();
+                List<M> queued = outbox.close();
                 closeSender();
                 if (!stopped) {
                     deactivate();

@@ -7,9 +7,9 @@ final class Stopping {
     private Stopping() {
     }
 
-    static void stopAll(List<Outlet> members) {
+    static void stopAll(List<? extends Outlet<?>> members) {
         boolean interrupted = false;
-        for (Outlet member : members) {
+        for (Outlet<?> member : members) {
             while (true) {
                 try {
                     member.stopNow();

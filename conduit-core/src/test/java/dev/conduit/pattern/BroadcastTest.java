@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -267,5 +268,34 @@ class BroadcastTest {
         publisher.join();
         assertTrue(reader.isAlive(), "the healthy member's reader saw every message in order");
         assertEquals(1, failures.size(), failures.toString());
+    }
+
+    @Test
+    void aSubjectGoesToSessionMembersThatAskedForItPlainToOneWayOnesAndFailsRawConnections() throws Exception {
+        Listener sessions = pairs.track(Conduit.listen(pairs.endpoint("mem", "protocol=conduit")));
+        Connection subscriber = pairs.track(Conduit.connect(sessions.endpoint().toString(), WAIT));
+        Connection sessionMember = pairs.track(sessions.accept(WAIT));
+        subscriber.subscribe("x.");
+        Connection[] oneWay = pairs.pair("mem");
+        GatedSender notAConnection = new GatedSender(oneWay[0]);
+        notAConnection.open();
+        Connection[] raw = pairs.pair("mem");
+        Member session = group.join(sessionMember, 8, SlowConsumerPolicy.BLOCK);
+        group.join(notAConnection, 8, SlowConsumerPolicy.BLOCK);
+        group.join(raw[0], 8, SlowConsumerPolicy.BLOCK);
+
+        group.publish("y.1", "passed over".getBytes(StandardCharsets.UTF_8));
+        group.publish("x.1", "asked for".getBytes(StandardCharsets.UTF_8));
+        assertEquals("asked for", subscriber.receiveString(WAIT));
+        assertEquals("x.1", subscriber.lastSubject());
+        assertEquals("passed over", oneWay[1].receiveString(WAIT), "a one-way member gets everything");
+        assertEquals("asked for", oneWay[1].receiveString(WAIT));
+        Waits.until("the raw member failed", WAIT, () -> failures.size() == 1);
+        assertEquals(raw[0].endpoint() + ": publish: subjects need ?protocol=conduit on both ends",
+                failures.get(0).getMessage());
+        assertEquals(2, group.members().size());
+        session.leave(); // its sender closes after its last send is counted
+        assertThrows(ConnectionClosedException.class, () -> subscriber.receive(WAIT));
+        assertEquals(1, session.sent(), "the member's connection passed y.1 over");
     }
 }

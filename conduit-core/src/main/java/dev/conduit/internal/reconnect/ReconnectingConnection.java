@@ -23,6 +23,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * A client connection that dials again when it loses its peer ({@code ?reconnect=true}): the
@@ -70,6 +71,8 @@ public final class ReconnectingConnection extends AbstractConnection {
      * it delivered already. Null otherwise.
      */
     private final AtomicLong numbers;
+    /** The prefixes last subscribed to, sent again on each new connection; null for none. */
+    private volatile String[] subscription;
 
     private ReconnectingConnection(Endpoint endpoint, Connection first, Dialer dialer, ReconnectPolicy policy,
             boolean numbered) {
@@ -199,6 +202,61 @@ public final class ReconnectingConnection extends AbstractConnection {
         }
     }
 
+    // ---- subjects ---------------------------------------------------------------------------
+
+    /** {@inheritDoc} The prefixes are sent again on each new connection, before calls use it. */
+    @Override
+    public void subscribe(String... prefixes) throws IOException {
+        String[] set = prefixes.clone();
+        long deadline = System.nanoTime() + policy.downTimeoutNanos();
+        while (true) {
+            Connection c = awaitUp(Math.max(0, deadline - System.nanoTime()), "subscribe");
+            if (c == null) {
+                throw down("subscribe");
+            }
+            String[] before = subscription;
+            subscription = set; // before the send, so a re-dial racing it sends this set
+            try {
+                c.subscribe(set);
+                return;
+            } catch (ConnectionClosedException e) {
+                lost(c, e, "subscribe");
+            } catch (IOException | RuntimeException e) {
+                subscription = before;
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public boolean publish(String subject, byte[] message) throws IOException {
+        MemorySegment segment = MemorySegment.ofArray(message);
+        long[] seq = {0};
+        // Taken only for a message that goes out, and kept for its copies on later connections.
+        LongSupplier number = () -> seq[0] != 0 ? seq[0] : (seq[0] = numbers.incrementAndGet());
+        long deadline = System.nanoTime() + policy.downTimeoutNanos();
+        return transmitOwn(message.length, SendMode.SEND, () -> {
+            while (true) {
+                Connection c = awaitUp(Math.max(0, deadline - System.nanoTime()), "publish");
+                if (c == null) {
+                    throw down("publish");
+                }
+                try {
+                    return numbers == null ? c.publish(subject, message)
+                            : ((SessionConnection) c).publish(number, subject, segment);
+                } catch (ConnectionClosedException e) {
+                    lost(c, e, "publish");
+                }
+            }
+        });
+    }
+
+    @Override
+    public String lastSubject() {
+        Connection c = currentOrNull();
+        return c == null ? null : c.lastSubject();
+    }
+
     // ---- the connection of the moment --------------------------------------------------------
 
     private Connection currentOrNull() {
@@ -296,8 +354,15 @@ public final class ReconnectingConnection extends AbstractConnection {
                         events.fire(new ConnectionEvent.HandshakeRefused(endpoint(), e));
                     }
                 });
+                String[] sent = resubscribe(c, null);
                 if (!up(c)) {
                     closeQuietly(c);
+                    return;
+                }
+                try {
+                    resubscribe(c, sent); // a subscribe made while this one was coming up
+                } catch (IOException | RuntimeException e) {
+                    // c is closed: the next call on it finds it lost and dials again.
                 }
                 return;
             } catch (IOException | RuntimeException e) {
@@ -309,6 +374,25 @@ public final class ReconnectingConnection extends AbstractConnection {
                 }
             }
         }
+    }
+
+    /**
+     * Sends the subscription of the moment on {@code c}, unless it is {@code sent}.
+     *
+     * @return the subscription sent, or null
+     * @throws IOException if that failed; {@code c} is closed then
+     */
+    private String[] resubscribe(Connection c, String[] sent) throws IOException {
+        String[] set = subscription;
+        if (set != null && set != sent) {
+            try {
+                c.subscribe(set);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(c);
+                throw e;
+            }
+        }
+        return set;
     }
 
     /** @return false if this side closed meanwhile, so {@code c} is not wanted */

@@ -40,7 +40,7 @@ final class Inbound {
     private static final Object ARRIVED = new Object();
 
     /** What a caller waits for. */
-    enum Want { MESSAGE, REQUEST, ACK, REPLY }
+    enum Want { MESSAGE, REQUEST, ACK, REPLY, FEATURES }
 
     private final String name;
     private final Connection raw;
@@ -64,9 +64,11 @@ final class Inbound {
     /** The session a RESUME named, with this connection's generation in it, or null. */
     private volatile Resumptions.Resumed.Joined resumed;
     private final AtomicBoolean left = new AtomicBoolean();
+    private final SubjectState subjects;
 
-    Inbound(String name, Connection raw, Resumptions resumptions) {
+    Inbound(String name, Connection raw, Resumptions resumptions, SubjectState subjects) {
         this.name = name;
+        this.subjects = subjects;
         this.raw = raw;
         this.resumptions = resumptions;
         this.messages = new Inbox(name, INBOX_BYTES);
@@ -156,6 +158,7 @@ final class Inbound {
                 case REQUEST -> taken(requests.take(0));
                 case ACK -> answer(acks, number) == null ? null : new byte[0];
                 case REPLY -> (byte[]) answer(replies, number);
+                case FEATURES -> features();
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -170,6 +173,16 @@ final class Inbound {
             signalWaiters();
         }
         return frame;
+    }
+
+    private byte[] features() throws ConnectionClosedException {
+        if (subjects.peerSaid()) {
+            return new byte[0];
+        }
+        if (end != null) {
+            throw new ConnectionClosedException(name + ": the connection ended: " + end.getMessage(), end);
+        }
+        return null;
     }
 
     private Object answer(Map<Long, Object> answers, long number) throws ConnectionClosedException {
@@ -246,7 +259,7 @@ final class Inbound {
                 // came at the same moments (SessionContract's heartbeat test, over tcp).
                 lock.unlock();
                 try {
-                    sendBack(SessionProtocol.PONG, SessionProtocol.number(frame));
+                    sendBack(SessionProtocol.PONG, Subjects.pong(SessionProtocol.number(frame)));
                 } finally {
                     lock.lock();
                 }
@@ -264,7 +277,17 @@ final class Inbound {
     /** @return whether {@code frame} is a copy of a message the application took already (dropped) */
     private boolean sort(byte[] frame) throws IOException {
         byte type = frame.length == 0 ? -1 : frame[0];
-        boolean numbered = type >= SessionProtocol.DATA && type <= SessionProtocol.RESUME;
+        if (type == SessionProtocol.SUBSCRIBE) {
+            subscribed(frame);
+            return false;
+        }
+        boolean numbered = type >= SessionProtocol.DATA && type <= SessionProtocol.PUBLISH;
+        String malformed = numbered && frame.length >= SessionProtocol.HEADER && type == SessionProtocol.PUBLISH
+                ? Subjects.checkPublish(frame) : null;
+        if (malformed != null) {
+            protocolError(malformed);
+            return false;
+        }
         if (!numbered || frame.length < SessionProtocol.HEADER) {
             protocolError(frame.length == 0 ? "an empty frame" : type == SessionProtocol.HELLO
                     ? "a second hello" : numbered ? "a frame of type " + type + " with " + frame.length + " bytes"
@@ -273,13 +296,13 @@ final class Inbound {
         }
         long number = SessionProtocol.number(frame);
         Resumptions.Resumed.Joined session = resumed;
-        if (type == SessionProtocol.DATA && number != 0 && session != null
+        if ((type == SessionProtocol.DATA || type == SessionProtocol.PUBLISH) && number != 0 && session != null
                 && session.session().arrive(number, session.generation()) == Resumptions.Resumed.Arrival.TAKEN_BEFORE) {
             return true;
         }
         switch (type) {
             case SessionProtocol.RESUME -> resume(number);
-            case SessionProtocol.DATA, SessionProtocol.REQUEST -> {
+            case SessionProtocol.DATA, SessionProtocol.PUBLISH, SessionProtocol.REQUEST -> {
                 try {
                     if (!place(frame)) {
                         held = frame;
@@ -291,11 +314,26 @@ final class Inbound {
             case SessionProtocol.ACK -> arrived(acks, number, ARRIVED);
             case SessionProtocol.REPLY -> arrived(replies, number,
                     Arrays.copyOfRange(frame, SessionProtocol.HEADER, frame.length));
+            case SessionProtocol.PONG -> {
+                if (subjects.answered(number)) {
+                    signalWaiters();
+                }
+            }
             default -> {
-                // PING is answered once the lock is let go; PONG: hearing from the peer was the point.
+                // PING is answered once the lock is let go; other PONGs: hearing from the peer was the point.
             }
         }
         return false;
+    }
+
+    /** The peer's new prefix set: from now on a publish on this side sends only what it matches. */
+    private void subscribed(byte[] frame) {
+        try {
+            subjects.peerSubscribed(frame);
+            signalWaiters();
+        } catch (IllegalArgumentException e) {
+            protocolError(e.getMessage());
+        }
     }
 
     private void resume(long id) {
@@ -309,7 +347,7 @@ final class Inbound {
     /** @return whether the message or request went into its inbox (false: full) */
     private boolean place(byte[] frame) throws IOException, InterruptedException {
         try {
-            return (frame[0] == SessionProtocol.DATA ? messages : requests).put(frame, false);
+            return (frame[0] == SessionProtocol.REQUEST ? requests : messages).put(frame, false);
         } catch (ConnectionClosedException e) {
             return true; // Closed locally: no one takes it any more.
         }

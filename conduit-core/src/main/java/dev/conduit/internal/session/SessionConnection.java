@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * A connection speaking the session protocol ({@link SessionProtocol}) over a raw one. There is
@@ -46,11 +47,14 @@ public final class SessionConnection extends AbstractConnection {
     private final AtomicLong nextSeq = new AtomicLong();
     private final AtomicLong nextRequest = new AtomicLong();
     private final AtomicReference<Thread> serving = new AtomicReference<>();
+    private final SubjectState subjects = new SubjectState();
+    /** The receiving thread's last frame handed over, for {@link #lastSubject()}. */
+    private byte[] lastFrame;
 
     private SessionConnection(Endpoint endpoint, Connection raw, Resumptions resumptions) {
         super(endpoint, endpoint.toString(), Options.maxFrame(endpoint));
         this.raw = raw;
-        this.inbound = new Inbound(name, raw, resumptions);
+        this.inbound = new Inbound(name, raw, resumptions, subjects);
         this.acknowledged = SessionProtocol.acknowledged(endpoint);
         this.ackTimeoutNanos = SessionProtocol.ackTimeoutNanos(endpoint);
     }
@@ -152,11 +156,18 @@ public final class SessionConnection extends AbstractConnection {
                 wait = wait <= 0 ? wait : Math.max(1, deadline - System.nanoTime());
                 continue;
             }
+            boolean subject = frame[0] == SessionProtocol.PUBLISH;
             if (seq != 0) {
                 acknowledge(seq);
             }
-            return ByteBuffer.wrap(frame, SessionProtocol.HEADER, frame.length - SessionProtocol.HEADER).slice()
-                    .asReadOnlyBuffer();
+            if (subject && !subjects.takes(frame)) {
+                // Sent before the peer read this side's last SUBSCRIBE, which it does not match.
+                wait = wait <= 0 ? wait : Math.max(1, deadline - System.nanoTime());
+                continue;
+            }
+            lastFrame = subject ? frame : null;
+            int at = subject ? Subjects.messageOffset(frame) : SessionProtocol.HEADER;
+            return ByteBuffer.wrap(frame, at, frame.length - at).slice().asReadOnlyBuffer();
         }
     }
 
@@ -194,13 +205,27 @@ public final class SessionConnection extends AbstractConnection {
         if (isClosedLocally()) {
             throw closedLocally("send");
         }
-        sendData(seq, message, 0, message.byteSize(), SendMode.SEND);
+        sendData(seq, null, message, 0, message.byteSize(), SendMode.SEND);
     }
 
     private boolean sendData(long seq, Object payload, int offset, long length, SendMode mode) throws IOException {
+        return sendData(seq, null, payload, offset, length, mode);
+    }
+
+    /** @param subject the subject as UTF-8 for a PUBLISH, or null for a DATA */
+    private boolean sendData(long seq, byte[] subject, Object payload, int offset, long length, SendMode mode)
+            throws IOException {
         boolean wait = seq != 0;
-        byte[] frame = SessionProtocol.frame(SessionProtocol.DATA, seq, (int) length);
-        Payloads.copy(payload, offset, 0, frame, SessionProtocol.HEADER, (int) length);
+        byte[] frame;
+        if (subject == null) {
+            frame = SessionProtocol.frame(SessionProtocol.DATA, seq, (int) length);
+            Payloads.copy(payload, offset, 0, frame, SessionProtocol.HEADER, (int) length);
+        } else {
+            frame = SessionProtocol.frame(SessionProtocol.PUBLISH, seq, 1 + subject.length + (int) length);
+            frame[SessionProtocol.HEADER] = (byte) subject.length;
+            System.arraycopy(subject, 0, frame, SessionProtocol.HEADER + 1, subject.length);
+            Payloads.copy(payload, offset, 0, frame, SessionProtocol.HEADER + 1 + subject.length, (int) length);
+        }
         if (wait) {
             inbound.expect(Inbound.Want.ACK, seq);
         }
@@ -264,6 +289,75 @@ public final class SessionConnection extends AbstractConnection {
                     + text(Duration.ofNanos(nanos)));
         }
         return answer;
+    }
+
+    // ---- subjects ---------------------------------------------------------------------------
+
+    @Override
+    public void subscribe(String... prefixes) throws IOException {
+        String where = name + ": subscribe";
+        byte[] frame = Subjects.subscribeFrame(where, (long) maxFrame + SessionProtocol.HEADER, prefixes.clone());
+        byte[][] set = Subjects.prefixes(frame);
+        if (!peerKnowsSubjects("subscribe")) {
+            throw new UnsupportedOperationException(where + ": the peer's session protocol has no subjects (an older"
+                    + " Conduit): it would send every message all the same; nothing was sent");
+        }
+        subjects.subscribe(set, () -> raw.send(frame));
+    }
+
+    @Override
+    public boolean publish(String subject, byte[] message) throws IOException {
+        return publish(acknowledged ? nextSeq::incrementAndGet : () -> 0, subject, MemorySegment.ofArray(message));
+    }
+
+    /**
+     * A publish whose acknowledgement's number the caller chooses, as {@link #sendNumbered}. Any
+     * thread; blocks as an acknowledged {@code send}.
+     *
+     * @param seq gives the number, never 0, once the message is to go out (not for one the peer's
+     *            subscription passes over)
+     * @return whether the message went to the peer: false if its subscription does not match the subject
+     * @throws IOException as {@link #publish(String, byte[])}
+     */
+    public boolean publish(LongSupplier seq, String subject, MemorySegment message) throws IOException {
+        byte[] utf8 = Subjects.encode(name + ": publish", subject);
+        // A peer without subjects gets a DATA: it cannot have subscribed, so it wants everything.
+        byte[] carried = peerKnowsSubjects("publish") ? utf8 : null;
+        if (carried != null && !subjects.peerWants(utf8)) {
+            return false;
+        }
+        long size = message.byteSize();
+        long length = carried == null ? size : 1 + carried.length + size;
+        return transmitOwn(length, SendMode.SEND,
+                () -> sendData(seq.getAsLong(), carried, message, 0, size, SendMode.SEND));
+    }
+
+    @Override
+    public String lastSubject() {
+        byte[] frame = lastFrame;
+        return frame == null ? null : Subjects.subject(frame);
+    }
+
+    /** @return whether the peer knows subjects: it subscribed, or said so when asked (once, a round trip) */
+    private boolean peerKnowsSubjects(String call) throws IOException {
+        if (isClosedLocally()) {
+            throw closedLocally(call);
+        }
+        if (!subjects.peerSaid()) {
+            if (subjects.startProbe()) {
+                try {
+                    raw.send(SessionProtocol.frame(SessionProtocol.PING, Subjects.PROBE, 0));
+                } catch (IOException | RuntimeException e) {
+                    subjects.probeFailed();
+                    throw e;
+                }
+            }
+            if (inbound.await(Inbound.Want.FEATURES, 0, HANDSHAKE_TIMEOUT.toNanos(), call) == null) {
+                throw new AckTimeoutException(name + ": " + call + ": the peer did not say within "
+                        + text(HANDSHAKE_TIMEOUT) + " whether it knows subjects");
+            }
+        }
+        return subjects.peerKnows();
     }
 
     // ---- serving requests --------------------------------------------------------------------

@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  *   RESUME   07 u64 session id               a client's, before its DATA: acknowledged messages keep
  *                                            their seq across this session's connections, so the
  *                                            listener drops a copy it already delivered
+ *   SUBSCRIBE 08 u16 count, count x (u8 n, n bytes)   the sender's subject prefixes, replacing its last set
+ *   PUBLISH  09 u64 seq, u8 n, n bytes subject, message   DATA with a subject ({@link Subjects})
  * </pre>
  */
 public final class SessionProtocol {
@@ -40,6 +42,8 @@ public final class SessionProtocol {
     static final byte PING = 5;
     static final byte PONG = 6;
     static final byte RESUME = 7;
+    static final byte SUBSCRIBE = 8;
+    static final byte PUBLISH = 9;
     static final int VERSION = 1;
     static final String HELLO_PREFIX = "conduit-session ";
     /** The type byte and a u64: the bytes in front of a DATA, REQUEST or REPLY payload. */

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The session protocol against a hostile peer: after a hello (a correct one, or any bytes),
  * the peer sends any frames and goes away. The session must refuse a wrong hello with an
- * {@link IOException} that says so; otherwise hand out exactly the DATA payloads that came
+ * {@link IOException} that says so; otherwise hand out exactly the DATA and PUBLISH payloads that came
  * before the first malformed frame, in order, and then end with
  * {@link ConnectionClosedException}; never hang, never throw anything else.
  */
@@ -69,13 +69,14 @@ class SessionProtocolFuzzTest {
                 peer.close();
                 List<byte[]> expected = new ArrayList<>();
                 for (byte[] f : frames) {
-                    boolean wellFormed = f.length >= SessionProtocol.HEADER && f[0] >= SessionProtocol.DATA
-                            && f[0] <= SessionProtocol.PONG;
-                    if (!wellFormed) {
+                    if (!wellFormed(f)) {
                         break;
                     }
                     if (f[0] == SessionProtocol.DATA) {
                         expected.add(Arrays.copyOfRange(f, SessionProtocol.HEADER, f.length));
+                    } else if (f[0] == SessionProtocol.PUBLISH) {
+                        // This side subscribed to nothing, so it takes every subject.
+                        expected.add(Arrays.copyOfRange(f, Subjects.messageOffset(f), f.length));
                     }
                 }
                 for (int i = 0; i < expected.size(); i++) {
@@ -92,5 +93,20 @@ class SessionProtocolFuzzTest {
                 open.get(i).close();
             }
         }
+    }
+
+    /** @return whether a frame from the listener's side to a client is one the session takes */
+    private static boolean wellFormed(byte[] f) {
+        if (f.length > 0 && f[0] == SessionProtocol.SUBSCRIBE) {
+            try {
+                Subjects.prefixes(f);
+                return true;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+        boolean numbered = f.length >= SessionProtocol.HEADER && (f[0] >= SessionProtocol.DATA
+                && f[0] <= SessionProtocol.PONG || f[0] == SessionProtocol.PUBLISH);
+        return numbered && (f[0] != SessionProtocol.PUBLISH || Subjects.checkPublish(f) == null);
     }
 }
