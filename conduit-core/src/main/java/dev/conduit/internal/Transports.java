@@ -34,6 +34,10 @@ public final class Transports {
             .filter(e -> e.getValue().oneWaySchemes().contains(e.getKey()))
             .map(Map.Entry::getKey)
             .collect(Collectors.toUnmodifiableSet());
+    private static final Set<String> EITHER_WAY = PROVIDERS.entrySet().stream()
+            .filter(e -> e.getValue().eitherWaySchemes().contains(e.getKey()))
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toUnmodifiableSet());
 
     private Transports() {
     }
@@ -62,6 +66,15 @@ public final class Transports {
      */
     public static boolean isOneWay(String scheme) {
         return ONE_WAY.contains(scheme);
+    }
+
+    /**
+     * @param scheme a scheme, in lower case
+     * @return whether the transport serving it (if any) opens its endpoints either way
+     *         ({@link TransportProvider#eitherWaySchemes()})
+     */
+    public static boolean isEitherWay(String scheme) {
+        return EITHER_WAY.contains(scheme);
     }
 
     /**

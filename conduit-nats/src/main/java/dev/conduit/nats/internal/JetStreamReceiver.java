@@ -1,0 +1,136 @@
+package dev.conduit.nats.internal;
+
+import dev.conduit.ConnectionDownException;
+import dev.conduit.spi.support.MessageConnection;
+import dev.conduit.spi.support.SendMode;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.ConsumerInfo;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The receiving end {@code Conduit.openReceiver} gives for {@code nats://…?stream=}: a pull
+ * consumer on the stream, filtered to the subject; durable with {@code ?durable=}. Each receive
+ * pulls one message and acknowledges the one before it, and {@code close} acknowledges the last:
+ * a message counts as done once the application has come back for the next or closed, so a
+ * durable receiver that restarts resumes after the last message it handed out, and one that
+ * died resumes at the message it held (delivered again after {@link JetStreams#ACK_WAIT}).
+ */
+final class JetStreamReceiver extends MessageConnection {
+    private static final long MIN_PULL_NANOS = Duration.ofMillis(1).toNanos();
+    private static final long PULL_SLICE_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final NatsSettings settings;
+    private final NatsClient client;
+    private final JetStreamSubscription subscription;
+    private final String consumer;
+    private Message held;
+
+    private JetStreamReceiver(NatsSettings settings, NatsClient client, JetStreamSubscription subscription,
+                              String consumer) {
+        super(settings.endpoint(), settings.name(), Integer.MAX_VALUE);
+        this.settings = settings;
+        this.client = client;
+        this.subscription = subscription;
+        this.consumer = consumer;
+    }
+
+    static JetStreamReceiver open(NatsSettings s, NatsClient client) throws IOException {
+        try {
+            JetStreamManagement jsm = client.connection().jetStreamManagement();
+            JetStreams.ensureStream(s, jsm, "openReceiver");
+            String name = s.durable() != null && exists(jsm, s) ? s.durable()
+                    : jsm.createConsumer(s.stream(), JetStreams.consumer(s)).getName();
+            JetStreamSubscription sub = client.connection().jetStream().subscribe(s.subject(),
+                    PullSubscribeOptions.bind(s.stream(), name));
+            return new JetStreamReceiver(s, client, sub, name);
+        } catch (JetStreamApiException e) {
+            throw new IOException(s.name() + ": openReceiver: stream " + s.stream() + (s.durable() == null ? ""
+                    : ", consumer " + s.durable()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean exists(JetStreamManagement jsm, NatsSettings s) throws IOException,
+            JetStreamApiException {
+        try {
+            ConsumerInfo info = jsm.getConsumerInfo(s.stream(), s.durable());
+            return info != null;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == 10014) { // consumer not found
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    protected ByteBuffer nextMessage(long waitNanos) throws IOException {
+        if (isClosedLocally()) {
+            throw closedLocally("receive");
+        }
+        if (held != null) {
+            held.ack();
+            held = null;
+        }
+        long deadline = System.nanoTime() + waitNanos;
+        try {
+            while (true) {
+                client.checkUp(name(), "receive");
+                long left = waitNanos < 0 ? PULL_SLICE_NANOS : deadline - System.nanoTime();
+                List<Message> got = subscription.fetch(1,
+                        Duration.ofNanos(Math.max(MIN_PULL_NANOS, Math.min(left, PULL_SLICE_NANOS))));
+                if (!got.isEmpty()) {
+                    held = got.getFirst();
+                    return Bodies.view(held.getData());
+                }
+                if (waitNanos >= 0 && deadline - System.nanoTime() <= 0) {
+                    return null;
+                }
+            }
+        } catch (IllegalStateException | ConnectionDownException e) {
+            if (isClosedLocally()) {
+                throw closedLocally("receive");
+            }
+            if (e instanceof ConnectionDownException down) {
+                throw down;
+            }
+            client.checkUp(name(), "receive");
+            throw new IOException(name() + ": receive: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    protected boolean sendMessage(MemorySegment message, SendMode mode) throws IOException {
+        throw new IOException(name() + ": " + mode.call() + ": Conduit.openReceiver's end only consumes; publish"
+                + " with Conduit.openSender");
+    }
+
+    @Override
+    protected void closeTransport() {
+        try {
+            if (held != null) {
+                held.ackSync(Duration.ofSeconds(2));
+            }
+            subscription.unsubscribe();
+            if (settings.durable() == null) {
+                client.connection().jetStreamManagement().deleteConsumer(settings.stream(), consumer);
+            }
+        } catch (IOException | JetStreamApiException | IllegalStateException | TimeoutException e) {
+            // The server is gone or refused: the durable consumer resumes at the held message,
+            // and an ephemeral one is removed by the server after its inactive threshold.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            client.release();
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.conduit.nats.internal;
+
+import dev.conduit.ConnectionDownException;
+import dev.conduit.spi.support.MessageConnection;
+import dev.conduit.spi.support.SendMode;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+import io.nats.client.impl.Headers;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * A {@code nats://} connection: two inbox subjects, one per side, each side subscribed to its
+ * own and publishing to the other's. {@code connect} publishes an {@value #OPEN} to the served
+ * subject with its inbox as reply subject; a listener of the subject's queue group answers with
+ * an {@value #ACCEPT} whose reply subject is the inbox it made for this connection. From then
+ * on, messages are plain NATS messages between the two inboxes, so a conversation stays with
+ * the listener that accepted it; {@code close} publishes a {@value #CLOSE}, which the peer
+ * sees, after the messages before it, as an orderly close.
+ *
+ * <p>A message that reaches the served subject without the {@value #OPEN} header (a plain NATS
+ * request from another client, or a publish) is a connection of one message: {@code receive}
+ * gives it, then reports the peer closed; {@code send} answers to its reply subject, or fails
+ * if it has none. NATS does not tell a side that its peer died: a peer gone without closing
+ * is noticed only by the application's own time-outs.
+ */
+final class NatsConnection extends MessageConnection {
+    /** The header that marks Conduit's control messages. */
+    static final String HEADER = "Conduit-Nats";
+    /** A client asking for a connection. */
+    static final String OPEN = "open";
+    /** A listener's answer. */
+    static final String ACCEPT = "accept";
+    /** An orderly close. */
+    static final String CLOSE = "close";
+
+    private final NatsClient client;
+    private final Subscription inbox;
+    private final String peer;
+    private final String closeWatch;
+    private Message single;
+    private boolean peerClosed;
+    /** Set from jnats' dispatcher thread when the peer's close is published, for sends to see. */
+    private volatile boolean peerGone;
+
+    /**
+     * @param settings the endpoint's settings
+     * @param client   the server connection, retained for this connection
+     * @param inbox    this side's inbox subscription, or {@code null} for a connection of one
+     *                 message
+     * @param peer     the subject to publish to, or {@code null} if there is none
+     * @param single   the one message of a connection of one message, else {@code null}
+     * @param maxFrame the longest message to send
+     */
+    NatsConnection(NatsSettings settings, NatsClient client, Subscription inbox, String peer, Message single,
+                   int maxFrame) {
+        super(settings.endpoint(), settings.name() + (peer == null ? "" : " (" + peer + ")"), maxFrame);
+        this.client = client;
+        this.inbox = inbox;
+        this.peer = peer;
+        this.single = single;
+        this.peerClosed = inbox == null && single == null;
+        this.closeWatch = inbox == null ? null : closeSubject(inbox.getSubject());
+        if (closeWatch != null) {
+            client.dispatcher().subscribe(closeWatch, m -> peerGone = true);
+        }
+    }
+
+    /**
+     * Where a side's close is announced to the other's sends: its receives see the
+     * {@value #CLOSE} in order, in the inbox; a send does not read the inbox, so the close is
+     * published here too.
+     */
+    private static String closeSubject(String inbox) {
+        return inbox + ".closed";
+    }
+
+    static Headers control(String kind) {
+        return new Headers().put(HEADER, kind);
+    }
+
+    static String controlOf(Message m) {
+        return m.hasHeaders() ? m.getHeaders().getFirst(HEADER) : null;
+    }
+
+    @Override
+    protected ByteBuffer nextMessage(long waitNanos) throws IOException {
+        if (single != null) {
+            Message m = single;
+            single = null;
+            peerClosed = inbox == null;
+            return Bodies.view(m.getData());
+        }
+        if (peerClosed) {
+            throw isClosedLocally() ? closedLocally("receive") : closedByPeer("receive", null);
+        }
+        try {
+            Message m = client.next(inbox, waitNanos, name(), "receive");
+            if (m != null && CLOSE.equals(controlOf(m))) {
+                peerClosed = true;
+                throw closedByPeer("receive", null);
+            }
+            return m == null ? null : Bodies.view(m.getData());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted("receive");
+        } catch (IllegalStateException | ConnectionDownException e) {
+            if (isClosedLocally()) {
+                throw closedLocally("receive");
+            }
+            if (e instanceof ConnectionDownException down) {
+                throw down;
+            }
+            client.checkUp(name(), "receive");
+            throw new IOException(name() + ": receive: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    protected boolean sendMessage(MemorySegment message, SendMode mode) throws IOException {
+        if (isClosedLocally()) {
+            throw closedLocally(mode.call());
+        }
+        if (peer == null) {
+            throw new IOException(name() + ": " + mode.call() + ": the message this connection carries had no reply"
+                    + " subject, so there is no one to answer");
+        }
+        if (peerGone) {
+            throw closedByPeer(mode.call(), null);
+        }
+        client.checkUp(name(), mode.call());
+        try {
+            client.connection().publish(peer, Bodies.array(message));
+        } catch (IllegalStateException e) {
+            client.checkUp(name(), mode.call());
+            throw new IOException(name() + ": " + mode.call() + ": " + e.getMessage(), e);
+        }
+        return true;
+    }
+
+    @Override
+    protected void flushWritten() throws IOException {
+        client.connection().flushBuffer();
+    }
+
+    @Override
+    protected void closeTransport() {
+        try {
+            if (inbox != null) {
+                if (peer != null && !peerClosed) {
+                    client.connection().publish(peer, control(CLOSE), new byte[0]);
+                    client.connection().publish(closeSubject(peer), new byte[0]);
+                }
+                inbox.unsubscribe();
+                client.dispatcher().unsubscribe(closeWatch);
+            }
+            client.flushQuietly();
+        } catch (IllegalStateException e) {
+            // The server connection is already closed: the peer cannot be told, nor anything undone.
+        } finally {
+            client.release();
+        }
+    }
+}
