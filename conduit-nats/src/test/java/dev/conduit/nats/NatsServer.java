@@ -58,10 +58,27 @@ final class NatsServer implements AutoCloseable {
      * @return the running server
      */
     static NatsServer start(String... extra) throws IOException {
+        return startWithConfig(null, extra);
+    }
+
+    /**
+     * As {@link #start}, with a configuration file, for what the command line cannot set.
+     *
+     * @param config the configuration, e.g. {@code max_payload: 65536}; {@code null} for none
+     * @param extra  more command-line arguments
+     * @return the running server
+     */
+    static NatsServer startWithConfig(String config, String... extra) throws IOException {
         Assumptions.assumeTrue(binary() != null, "nats-server is not installed (Debian: apt-get install"
                 + " nats-server); the nats:// tests need a real server");
-        NatsServer server = new NatsServer(new TempDir(), freePort(), List.of(extra));
+        List<String> args = new ArrayList<>(List.of(extra));
+        NatsServer server = new NatsServer(new TempDir(), freePort(), args);
         try {
+            if (config != null) {
+                Path file = server.dir.resolve("server.conf");
+                Files.writeString(file, config + "\n");
+                args.addAll(List.of("-c", file.toString()));
+            }
             server.launch();
             return server;
         } catch (IOException | RuntimeException e) {

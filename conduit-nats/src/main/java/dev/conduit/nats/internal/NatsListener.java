@@ -51,8 +51,18 @@ final class NatsListener implements Listener {
 
     private void arrived(Message m) throws InterruptedException {
         ArrivalQueue.Place place = arrivals.arrive();
+        boolean open = NatsConnection.OPEN.equals(NatsConnection.controlOf(m)) && m.getReplyTo() != null;
         try {
-            place.done(connection(m));
+            client.retain();
+            if (!open) {
+                place.done(new NatsConnection(settings, client, null, m.getReplyTo(), m, maxFrame));
+                return;
+            }
+            Subscription inbox = client.connection().subscribe(client.connection().createInbox());
+            place.done(new NatsConnection(settings, client, inbox, m.getReplyTo(), null, maxFrame));
+            // Answered once the connection is in the queue: when connect returns, accept has it.
+            client.connection().publish(m.getReplyTo(), inbox.getSubject(),
+                    NatsConnection.control(NatsConnection.ACCEPT), new byte[0]);
         } catch (RuntimeException e) {
             statistics.handshakeFailed(e);
             place.failed(e);
@@ -84,17 +94,6 @@ final class NatsListener implements Listener {
                 return null;
             }
         }
-    }
-
-    private Connection connection(Message m) {
-        client.retain();
-        if (!NatsConnection.OPEN.equals(NatsConnection.controlOf(m)) || m.getReplyTo() == null) {
-            return new NatsConnection(settings, client, null, m.getReplyTo(), m, maxFrame);
-        }
-        String inbox = client.connection().createInbox();
-        Subscription sub = client.connection().subscribe(inbox);
-        client.connection().publish(m.getReplyTo(), inbox, NatsConnection.control(NatsConnection.ACCEPT), new byte[0]);
-        return new NatsConnection(settings, client, sub, m.getReplyTo(), null, maxFrame);
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.conduit.nats.internal;
 import dev.conduit.Endpoint;
 import dev.conduit.spi.support.EndpointOptions;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +65,9 @@ record NatsSettings(Endpoint endpoint, String name, String host, int port, Strin
         }
         int slash = address.indexOf('/', 2);
         String authority = address.substring(2, slash);
-        String subject = address.substring(slash + 1);
+        // Percent-escapes are decoded as in a URL's path ("+" stays itself), so an escaped space is
+        // refused as a written one is.
+        String subject = decode(name, address.substring(slash + 1));
         if (!SUBJECT.matcher(subject).matches()) {
             throw new IllegalArgumentException("endpoint '" + name + "': subject '" + subject + "' is not a NATS"
                     + " subject (expected tokens separated by dots, without spaces or empty tokens, e.g. orders.eu)");
@@ -89,6 +93,15 @@ record NatsSettings(Endpoint endpoint, String name, String host, int port, Strin
         return new NatsSettings(endpoint, name, host, port, subject, checkedName(name, "queue", o.get("queue")),
                 o.get("token"), creds == null ? null : Path.of(creds), EndpointOptions.flag(endpoint, "tls", false),
                 stream, durable, from, maxFrame, reconnect);
+    }
+
+    private static String decode(String name, String text) {
+        try {
+            return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("endpoint '" + name + "': subject '" + text + "' has a malformed"
+                    + " %-escape", e);
+        }
     }
 
     private static int port(String name, String text) {

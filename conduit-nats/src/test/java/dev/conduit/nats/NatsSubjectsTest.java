@@ -1,0 +1,113 @@
+package dev.conduit.nats;
+
+import dev.conduit.Conduit;
+import dev.conduit.Connection;
+import dev.conduit.Listener;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Subjects, wildcards, queue groups and request/reply across several listeners. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class NatsSubjectsTest {
+    private static NatsServer server;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = NatsServer.start();
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void wildcardSubscribersSeeTheSubjectsTheyMatchAndEveryOneGetsACopy() throws Exception {
+        try (MessageReceiver star = Conduit.openReceiver(server.url("w.*.created"));
+             MessageReceiver tail = Conduit.openReceiver(server.url("w.>"));
+             MessageSender eu = Conduit.openSender(server.url("w.eu.created"));
+             MessageSender deep = Conduit.openSender(server.url("w.eu.created.late"))) {
+            eu.send("one");
+            deep.send("two");
+            assertEquals("one", star.receiveString(Duration.ofSeconds(10)));
+            assertEquals("one", tail.receiveString(Duration.ofSeconds(10)));
+            assertEquals("two", tail.receiveString(Duration.ofSeconds(10)));
+            assertNull(star.receive(Duration.ofMillis(200)), "w.*.created does not match w.eu.created.late");
+        }
+    }
+
+    @Test
+    void aQueueGroupSharesTheMessagesAmongItsReceiversEachOnce() throws Exception {
+        String endpoint = server.url("work") + "?queue=workers";
+        try (MessageReceiver a = Conduit.openReceiver(endpoint);
+             MessageReceiver b = Conduit.openReceiver(endpoint);
+             MessageSender sender = Conduit.openSender(server.url("work"))) {
+            int n = 200;
+            for (int i = 0; i < n; i++) {
+                sender.send(Integer.toString(i));
+            }
+            Set<String> seen = new HashSet<>();
+            int fromA = drain(a, seen);
+            int fromB = drain(b, seen);
+            assertEquals(n, fromA + fromB, "each message once");
+            assertEquals(n, seen.size());
+            assertTrue(fromA > 0 && fromB > 0, "both shared the work: " + fromA + " and " + fromB);
+        }
+    }
+
+    private static int drain(MessageReceiver r, Set<String> seen) throws Exception {
+        int count = 0;
+        for (String m; (m = r.receiveString(Duration.ofMillis(500))) != null; count++) {
+            assertTrue(seen.add(m), "delivered twice: " + m);
+        }
+        return count;
+    }
+
+    @Test
+    void eachConnectReachesOneListenerAndItsConversationStaysThere() throws Exception {
+        String endpoint = server.url("rpc");
+        try (Listener first = Conduit.listen(endpoint);
+             Listener second = Conduit.listen(endpoint)) {
+            int clients = 20;
+            int fromFirst = 0;
+            for (int i = 0; i < clients; i++) {
+                try (Connection client = Conduit.connect(endpoint, Duration.ofSeconds(5))) {
+                    Connection a = first.accept(Duration.ZERO);
+                    Connection served = a != null ? a : second.accept(Duration.ofSeconds(10));
+                    assertNotNull(served);
+                    fromFirst += a != null ? 1 : 0;
+                    try (served) {
+                        for (int k = 0; k < 3; k++) {
+                            assertEquals("q" + k, new String(requestReply(client, served, "q" + k)));
+                        }
+                        assertNull(first.accept(Duration.ZERO));
+                        assertNull(second.accept(Duration.ZERO));
+                    }
+                }
+            }
+            assertTrue(fromFirst > 0 && fromFirst < clients, "both listeners served: " + fromFirst + " of " + clients);
+        }
+    }
+
+    private static byte[] requestReply(Connection client, Connection served, String text) throws Exception {
+        client.send(text);
+        served.send(served.receive(Duration.ofSeconds(10)));
+        return client.receive(Duration.ofSeconds(10));
+    }
+}
