@@ -19,14 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * What a lost server does to blocked and later calls: jnats reconnects by itself; Conduit waits
- * up to {@code ?reconnect=} for it, then ends them with {@link ConnectionDownException}.
+ * up to {@code ?serverDownTimeout=} for it, then ends them with {@link ConnectionDownException}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NatsServerLossTest {
     @Test
     void aServerGoneLongerThanTheBoundEndsABlockedReceiveAndLaterSends() throws Exception {
         try (NatsServer server = NatsServer.start()) {
-            String endpoint = server.url("lost") + "?reconnect=1s";
+            String endpoint = server.url("lost") + "?serverDownTimeout=1s";
             try (MessageReceiver receiver = Conduit.openReceiver(endpoint);
                  MessageSender sender = Conduit.openSender(endpoint)) {
                 CompletableFuture<byte[]> blocked = CompletableFuture.supplyAsync(() -> {
@@ -40,7 +40,7 @@ class NatsServerLossTest {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> blocked.get(30, TimeUnit.SECONDS));
                 ConnectionDownException down = assertInstanceOf(ConnectionDownException.class, e.getCause());
                 assertEquals(endpoint + ": receive: the connection to the NATS server at 127.0.0.1:" + server.port()
-                        + " was lost and not regained within 1 s (?reconnect=)", down.getMessage());
+                        + " was lost and not regained within 1 s (?serverDownTimeout=)", down.getMessage());
                 Waits.until("the sender gives the server up too", Duration.ofSeconds(30), () -> {
                     try {
                         sender.send("late");
@@ -58,7 +58,7 @@ class NatsServerLossTest {
     @Test
     void aServerBackWithinTheBoundIsRejoinedAndABlockedReceiveGoesOn() throws Exception {
         try (NatsServer server = NatsServer.start()) {
-            String endpoint = server.url("back") + "?reconnect=30s";
+            String endpoint = server.url("back") + "?serverDownTimeout=30s";
             try (MessageReceiver receiver = Conduit.openReceiver(endpoint);
                  MessageSender sender = Conduit.openSender(endpoint)) {
                 sender.send("before");

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>jnats reconnects by itself, without limit here; while the server is away, a publish goes
  * to jnats' reconnect buffer and a subscriber simply gets nothing. Conduit bounds that: once
- * the connection has been down for longer than {@code ?reconnect=} (30 s by default),
+ * the connection has been down for longer than {@code ?serverDownTimeout=} (30 s by default),
  * {@link #checkUp} closes it and every call, blocked or later, throws
  * {@link ConnectionDownException}.
  */
@@ -140,7 +140,7 @@ final class NatsClient {
 
     /**
      * Throws if the server connection is closed, or has been down for longer than
-     * {@code ?reconnect=}, closing it then.
+     * {@code ?serverDownTimeout=}, closing it then.
      *
      * @param name how messages name the caller
      * @param call the API call
@@ -148,14 +148,14 @@ final class NatsClient {
      */
     void checkUp(String name, String call) throws ConnectionDownException {
         long since = downSince.get();
-        if (since != 0 && System.nanoTime() - since > settings.reconnectNanos() && !givenUp) {
+        if (since != 0 && System.nanoTime() - since > settings.serverDownNanos() && !givenUp) {
             givenUp = true;
             closeQuietly();
         }
         if (givenUp || connection.getStatus() == Connection.Status.CLOSED) {
             throw new ConnectionDownException(name + ": " + call + ": the connection to the NATS server at "
                     + settings.host() + ":" + settings.port() + " was lost and not regained within "
-                    + Timeouts.text(Duration.ofNanos(settings.reconnectNanos())) + " (?reconnect=)", null);
+                    + Timeouts.text(Duration.ofNanos(settings.serverDownNanos())) + " (?serverDownTimeout=)", null);
         }
     }
 

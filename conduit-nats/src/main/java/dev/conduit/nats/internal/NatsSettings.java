@@ -31,20 +31,20 @@ import java.util.regex.Pattern;
  * @param from           {@code ?from=}: where a new JetStream consumer starts, or {@code null}
  * @param maxFrame       {@code ?maxFrame=}: the longest message, or -1 when not written (the
  *                       server's {@code max_payload} then bounds it)
- * @param reconnectNanos {@code ?reconnect=}: how long a lost server connection may stay down
+ * @param serverDownNanos {@code ?serverDownTimeout=}: how long a lost server connection may stay down
  *                       before blocked and later calls fail (default 30 s)
  */
 record NatsSettings(Endpoint endpoint, String name, String host, int port, String subject, String queue,
                     String token, Path creds, boolean tls, String stream, String durable, String from,
-                    int maxFrame, long reconnectNanos) {
+                    int maxFrame, long serverDownNanos) {
     /** The options a {@code nats://} endpoint takes. */
     static final Set<String> NAMES = Set.of(EndpointOptions.MAX_FRAME, "queue", "token", "creds", "tls",
-            "stream", "durable", "from", "reconnect");
+            "stream", "durable", "from", "serverDownTimeout");
 
     /** NATS's default client port. */
     static final int DEFAULT_PORT = 4222;
 
-    private static final long DEFAULT_RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long DEFAULT_SERVER_DOWN_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** A subject's tokens: printable, no blanks, separated by single dots (NATS subject rules). */
     private static final Pattern SUBJECT = Pattern.compile("[^.\\s]+(\\.[^.\\s]+)*");
     /** Stream, consumer and queue names: no blanks, dots or wildcards (JetStream's rules). */
@@ -88,11 +88,11 @@ record NatsSettings(Endpoint endpoint, String name, String host, int port, Strin
         }
         String creds = o.get("creds");
         int maxFrame = o.containsKey(EndpointOptions.MAX_FRAME) ? EndpointOptions.maxFrame(endpoint) : -1;
-        long reconnect = EndpointOptions.durationNanos(endpoint, "reconnect", DEFAULT_RECONNECT_NANOS,
+        long serverDown = EndpointOptions.durationNanos(endpoint, "serverDownTimeout", DEFAULT_SERVER_DOWN_NANOS,
                 TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.DAYS.toNanos(1));
         return new NatsSettings(endpoint, name, host, port, subject, checkedName(name, "queue", o.get("queue")),
                 o.get("token"), creds == null ? null : Path.of(creds), EndpointOptions.flag(endpoint, "tls", false),
-                stream, durable, from, maxFrame, reconnect);
+                stream, durable, from, maxFrame, serverDown);
     }
 
     private static String decode(String name, String text) {
