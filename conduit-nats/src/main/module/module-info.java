@@ -3,6 +3,8 @@
  * service loader finds the transport, and an application uses it through {@code dev.conduit}
  * alone.
  */
+// jnats has no module descriptor of its own, only the Automatic-Module-Name io.nats.jnats.
+@SuppressWarnings("requires-automatic")
 module dev.conduit.nats {
     requires dev.conduit;
     requires io.nats.jnats;

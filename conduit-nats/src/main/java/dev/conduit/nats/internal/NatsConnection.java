@@ -20,10 +20,9 @@ import java.nio.ByteBuffer;
  * the listener that accepted it; {@code close} publishes a {@value #CLOSE}, which the peer
  * sees, after the messages before it, as an orderly close.
  *
- * <p>A message that reaches the served subject without the {@value #OPEN} header (a plain NATS
- * request from another client, or a publish) is a connection of one message: {@code receive}
- * gives it, then reports the peer closed; {@code send} answers to its reply subject, or fails
- * if it has none. NATS does not tell a side that its peer died: a peer gone without closing
+ * <p>A request that reaches the served subject without the {@value #OPEN} header (a plain NATS
+ * request from another client) is a connection of one message: {@code receive} gives it, then
+ * reports the peer closed; {@code send} answers to its reply subject. NATS does not tell a side that its peer died: a peer gone without closing
  * is noticed only by the application's own time-outs.
  */
 final class NatsConnection extends MessageConnection {
@@ -50,13 +49,13 @@ final class NatsConnection extends MessageConnection {
      * @param client   the server connection, retained for this connection
      * @param inbox    this side's inbox subscription, or {@code null} for a connection of one
      *                 message
-     * @param peer     the subject to publish to, or {@code null} if there is none
+     * @param peer     the subject to publish to
      * @param single   the one message of a connection of one message, else {@code null}
      * @param maxFrame the longest message to send
      */
     NatsConnection(NatsSettings settings, NatsClient client, Subscription inbox, String peer, Message single,
                    int maxFrame) {
-        super(settings.endpoint(), settings.name() + (peer == null ? "" : " (" + peer + ")"), maxFrame);
+        super(settings.endpoint(), settings.name() + " (" + peer + ")", maxFrame);
         this.client = client;
         this.inbox = inbox;
         this.peer = peer;
@@ -123,10 +122,6 @@ final class NatsConnection extends MessageConnection {
         if (isClosedLocally()) {
             throw closedLocally(mode.call());
         }
-        if (peer == null) {
-            throw new IOException(name() + ": " + mode.call() + ": the message this connection carries had no reply"
-                    + " subject, so there is no one to answer");
-        }
         if (peerGone) {
             throw closedByPeer(mode.call(), null);
         }
@@ -149,7 +144,7 @@ final class NatsConnection extends MessageConnection {
     protected void closeTransport() {
         try {
             if (inbox != null) {
-                if (peer != null && !peerClosed) {
+                if (!peerClosed) {
                     client.connection().publish(peer, control(CLOSE), new byte[0]);
                     client.connection().publish(closeSubject(peer), new byte[0]);
                 }

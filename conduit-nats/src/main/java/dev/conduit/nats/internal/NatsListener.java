@@ -20,7 +20,9 @@ import java.util.function.Consumer;
  * Serves a subject: subscribed to it in the queue group {@code ?queue=} ({@value #QUEUE} by
  * default), so each client's {@code connect} reaches one of the subject's listeners. Each
  * {@value NatsConnection#OPEN} becomes a connection with an inbox of its own (see
- * {@link NatsConnection}); any other message, a connection of that one message. The server
+ * {@link NatsConnection}); any other request (a message with a reply subject), a connection of
+ * that one message; plain publishes, one connection that receives them in order
+ * ({@link Publications}). The server
  * connection is shared with the accepted connections and closed with the last of them.
  */
 final class NatsListener implements Listener {
@@ -36,6 +38,7 @@ final class NatsListener implements Listener {
     private final ListenerStatistics statistics;
     private final ArrivalQueue arrivals;
     private volatile boolean closed;
+    private Publications publications;
 
     NatsListener(NatsSettings settings, NatsClient client, int maxFrame) {
         this.settings = settings;
@@ -50,8 +53,12 @@ final class NatsListener implements Listener {
     }
 
     private void arrived(Message m) throws InterruptedException {
+        if (m.getReplyTo() == null) {
+            published(m);
+            return;
+        }
         ArrivalQueue.Place place = arrivals.arrive();
-        boolean open = NatsConnection.OPEN.equals(NatsConnection.controlOf(m)) && m.getReplyTo() != null;
+        boolean open = NatsConnection.OPEN.equals(NatsConnection.controlOf(m));
         try {
             client.retain();
             if (!open) {
@@ -67,6 +74,18 @@ final class NatsListener implements Listener {
             statistics.handshakeFailed(e);
             place.failed(e);
         }
+    }
+
+    /** Runs on jnats' dispatcher thread only, so {@link #publications} needs no lock. */
+    private void published(Message m) throws InterruptedException {
+        if (publications != null && publications.offer(m)) {
+            return;
+        }
+        ArrivalQueue.Place place = arrivals.arrive();
+        client.retain();
+        publications = new Publications(settings, client);
+        publications.offer(m);
+        place.done(publications);
     }
 
     @Override
