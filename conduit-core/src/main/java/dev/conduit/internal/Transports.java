@@ -89,6 +89,7 @@ public final class Transports {
             throw new TransportUnavailableException(endpoint.redacted() + ": " + switch (endpoint.scheme()) {
                 case "ws", "wss" -> "the WebSocket transport is not on the class path (add the module"
                         + " dev.conduit:conduit-websocket)";
+                case "nats" -> "the NATS transport is not on the class path (add the module dev.conduit:conduit-nats)";
                 default -> "no transport for scheme '" + endpoint.scheme() + "' is available in this build"
                         + " (available: " + String.join(", ", schemes()) + "; a transport from another jar"
                         + " registers through dev.conduit.spi.TransportProvider; for a socket path containing"
