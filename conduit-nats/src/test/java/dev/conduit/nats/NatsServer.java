@@ -87,7 +87,8 @@ final class NatsServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    /** @return a loopback port free just now */
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

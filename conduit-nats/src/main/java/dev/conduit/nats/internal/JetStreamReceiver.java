@@ -34,6 +34,8 @@ final class JetStreamReceiver extends MessageConnection {
     private final JetStreamSubscription subscription;
     private final String consumer;
     private Message held;
+    /** The stream sequence of the last message handed out: one delivered again is passed over. */
+    private long lastSequence;
 
     private JetStreamReceiver(NatsSettings settings, NatsClient client, JetStreamSubscription subscription,
                               String consumer) {
@@ -82,20 +84,36 @@ final class JetStreamReceiver extends MessageConnection {
             held = null;
         }
         long deadline = System.nanoTime() + waitNanos;
-        try {
-            while (true) {
-                client.checkUp(name(), "receive");
-                long left = waitNanos < 0 ? PULL_SLICE_NANOS : deadline - System.nanoTime();
-                List<Message> got = subscription.fetch(1,
-                        Duration.ofNanos(Math.max(MIN_PULL_NANOS, Math.min(left, PULL_SLICE_NANOS))));
-                if (!got.isEmpty()) {
-                    held = got.getFirst();
-                    return Bodies.view(held.getData());
-                }
-                if (waitNanos >= 0 && deadline - System.nanoTime() <= 0) {
-                    return null;
-                }
+        while (true) {
+            Message m = pull(waitNanos < 0 ? PULL_SLICE_NANOS : deadline - System.nanoTime());
+            if (m != null && m.metaData().streamSequence() <= lastSequence) {
+                // Delivered again because its acknowledgement was lost with a server: done already.
+                m.ack();
+            } else if (m != null) {
+                held = m;
+                lastSequence = m.metaData().streamSequence();
+                return Bodies.view(m.getData());
             }
+            if (waitNanos >= 0 && deadline - System.nanoTime() <= 0) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Pulls one message, waiting up to {@code leftNanos} (at most a slice); while the server
+     * connection is down, and not yet given up, waits for it instead.
+     */
+    private Message pull(long leftNanos) throws IOException {
+        // jnats' fetch keeps an interrupt to itself; Conduit's receive ends on one.
+        if (Thread.currentThread().isInterrupted()) {
+            throw interrupted("receive");
+        }
+        try {
+            client.checkUp(name(), "receive");
+            List<Message> got = subscription.fetch(1,
+                    Duration.ofNanos(Math.max(MIN_PULL_NANOS, Math.min(leftNanos, PULL_SLICE_NANOS))));
+            return got.isEmpty() ? null : got.getFirst();
         } catch (IllegalStateException | ConnectionDownException e) {
             if (isClosedLocally()) {
                 throw closedLocally("receive");
@@ -104,7 +122,11 @@ final class JetStreamReceiver extends MessageConnection {
                 throw down;
             }
             client.checkUp(name(), "receive");
-            throw new IOException(name() + ": receive: " + e.getMessage(), e);
+            if (client.connection().getStatus() == io.nats.client.Connection.Status.CONNECTED) {
+                throw new IOException(name() + ": receive: " + e.getMessage(), e);
+            }
+            NatsClient.pause(name(), "receive");
+            return null;
         }
     }
 

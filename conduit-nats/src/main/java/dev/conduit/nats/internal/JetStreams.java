@@ -23,9 +23,11 @@ final class JetStreams {
     /**
      * How long JetStream waits for a receiver's acknowledgement before it delivers the message
      * again. A receiver acknowledges a message when it asks for the next one or closes, so this
-     * bounds how long a message taken by a receiver that died stays away from the others.
+     * bounds how long a message taken by a receiver that died (or lost on its way when a server
+     * died) holds the consumer up; a receiver that takes longer over a message gets it again
+     * and passes it over (see {@link JetStreamReceiver}).
      */
-    static final Duration ACK_WAIT = Duration.ofSeconds(30);
+    static final Duration ACK_WAIT = Duration.ofSeconds(10);
 
     private JetStreams() {
     }
@@ -59,7 +61,8 @@ final class JetStreams {
     }
 
     /**
-     * The configuration of a new consumer for a receiver: explicit acknowledgements, starting
+     * The configuration of a new consumer for a receiver: explicit acknowledgements, one message
+     * unacknowledged at most, starting
      * where {@code ?from=} says ({@code end}, only new messages, by default, as for {@code log:}).
      *
      * @param s the settings
@@ -68,8 +71,10 @@ final class JetStreams {
      *                                  sequence number or an ISO-8601 time with its offset
      */
     static ConsumerConfiguration consumer(NatsSettings s) {
+        // One message out at a time: a message lost when a server dies is delivered again before
+        // any later one, so receivers see the stream in order whatever fails.
         ConsumerConfiguration.Builder b = ConsumerConfiguration.builder().ackPolicy(AckPolicy.Explicit)
-                .ackWait(ACK_WAIT).filterSubject(s.subject());
+                .ackWait(ACK_WAIT).maxAckPending(1).filterSubject(s.subject());
         if (s.durable() != null) {
             b.durable(s.durable());
         } else {

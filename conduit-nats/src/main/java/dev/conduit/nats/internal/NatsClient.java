@@ -82,7 +82,7 @@ final class NatsClient {
                             + s.port() + " after waiting " + Timeouts.text(Duration.ofNanos(waited)) + " ("
                             + e.getMessage() + ")", e);
                 }
-                pause(s, call);
+                pause(s.name(), call);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException(s.name() + ": " + call + ": interrupted");
@@ -119,18 +119,30 @@ final class NatsClient {
         };
     }
 
-    private static void pause(NatsSettings s, String call) throws InterruptedIOException {
+    /**
+     * Waits a little before trying again.
+     *
+     * @param name how messages name the caller
+     * @param call the API call
+     * @throws InterruptedIOException if interrupted (the flag stays set)
+     */
+    static void pause(String name, String call) throws InterruptedIOException {
         try {
             Thread.sleep(Duration.ofNanos(PAUSE_NANOS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException(s.name() + ": " + call + ": interrupted");
+            throw new InterruptedIOException(name + ": " + call + ": interrupted");
         }
     }
 
     /** @return the jnats connection */
     Connection connection() {
         return connection;
+    }
+
+    /** @return how long a lost server connection is waited for, in nanoseconds */
+    long serverDownNanos() {
+        return settings.serverDownNanos();
     }
 
     /** @return the longest message the server takes (its {@code max_payload}) */

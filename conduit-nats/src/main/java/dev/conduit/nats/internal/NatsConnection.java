@@ -10,6 +10,7 @@ import io.nats.client.impl.Headers;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@code nats://} connection: two inbox subjects, one per side, each side subscribed to its
@@ -39,10 +40,9 @@ final class NatsConnection extends MessageConnection {
     private final Subscription inbox;
     private final String peer;
     private final String closeWatch;
+    private final AtomicBoolean peerGone;
     private Message single;
     private boolean peerClosed;
-    /** Set from jnats' dispatcher thread when the peer's close is published, for sends to see. */
-    private volatile boolean peerGone;
 
     /**
      * @param settings the endpoint's settings
@@ -51,10 +51,11 @@ final class NatsConnection extends MessageConnection {
      *                 message
      * @param peer     the subject to publish to
      * @param single   the one message of a connection of one message, else {@code null}
+     * @param peerGone with an inbox, what {@link #watchClose} returned for it; else {@code null}
      * @param maxFrame the longest message to send
      */
     NatsConnection(NatsSettings settings, NatsClient client, Subscription inbox, String peer, Message single,
-                   int maxFrame) {
+                   AtomicBoolean peerGone, int maxFrame) {
         super(settings.endpoint(), settings.name() + " (" + peer + ")", maxFrame);
         this.client = client;
         this.inbox = inbox;
@@ -62,9 +63,32 @@ final class NatsConnection extends MessageConnection {
         this.single = single;
         this.peerClosed = inbox == null && single == null;
         this.closeWatch = inbox == null ? null : closeSubject(inbox.getSubject());
-        if (closeWatch != null) {
-            client.dispatcher().subscribe(closeWatch, m -> peerGone = true);
-        }
+        this.peerGone = peerGone;
+    }
+
+    /**
+     * Starts watching for the peer's close announcement to {@code inbox}; call before the peer
+     * can learn the inbox (before the {@value #OPEN} or {@value #ACCEPT} that names it), so the
+     * server has the subscription before the peer could publish there.
+     *
+     * @param client the server connection
+     * @param inbox  this side's inbox subject
+     * @return set, from jnats' dispatcher thread, once the peer has closed
+     */
+    static AtomicBoolean watchClose(NatsClient client, String inbox) {
+        AtomicBoolean gone = new AtomicBoolean();
+        client.dispatcher().subscribe(closeSubject(inbox), m -> gone.set(true));
+        return gone;
+    }
+
+    /**
+     * Stops what {@link #watchClose} started.
+     *
+     * @param client the server connection
+     * @param inbox  this side's inbox subject
+     */
+    static void unwatchClose(NatsClient client, String inbox) {
+        client.dispatcher().unsubscribe(closeSubject(inbox));
     }
 
     /**
@@ -122,7 +146,7 @@ final class NatsConnection extends MessageConnection {
         if (isClosedLocally()) {
             throw closedLocally(mode.call());
         }
-        if (peerGone) {
+        if (peerGone != null && peerGone.get()) {
             throw closedByPeer(mode.call(), null);
         }
         client.checkUp(name(), mode.call());

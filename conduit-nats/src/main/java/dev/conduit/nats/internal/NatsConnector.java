@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A client's side of {@link NatsConnection}'s handshake. */
 final class NatsConnector {
@@ -37,6 +38,7 @@ final class NatsConnector {
             throws IOException {
         String inbox = client.connection().createInbox();
         Subscription sub = client.connection().subscribe(inbox);
+        AtomicBoolean gone = NatsConnection.watchClose(client, inbox);
         boolean done = false;
         try {
             while (true) {
@@ -48,7 +50,7 @@ final class NatsConnector {
                 if (answer != null && NatsConnection.ACCEPT.equals(NatsConnection.controlOf(answer))
                         && answer.getReplyTo() != null) {
                     done = true;
-                    return new NatsConnection(s, client, sub, answer.getReplyTo(), null, maxFrame);
+                    return new NatsConnection(s, client, sub, answer.getReplyTo(), null, gone, maxFrame);
                 }
                 boolean noListener = answer != null && answer.isStatusMessage();
                 if (deadline - System.nanoTime() <= PAUSE_NANOS) {
@@ -64,6 +66,7 @@ final class NatsConnector {
         } finally {
             if (!done) {
                 sub.unsubscribe();
+                NatsConnection.unwatchClose(client, inbox);
             }
         }
     }

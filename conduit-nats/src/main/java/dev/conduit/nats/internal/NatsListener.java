@@ -14,6 +14,7 @@ import io.nats.client.Subscription;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -62,11 +63,12 @@ final class NatsListener implements Listener {
         try {
             client.retain();
             if (!open) {
-                place.done(new NatsConnection(settings, client, null, m.getReplyTo(), m, maxFrame));
+                place.done(new NatsConnection(settings, client, null, m.getReplyTo(), m, null, maxFrame));
                 return;
             }
             Subscription inbox = client.connection().subscribe(client.connection().createInbox());
-            place.done(new NatsConnection(settings, client, inbox, m.getReplyTo(), null, maxFrame));
+            AtomicBoolean gone = NatsConnection.watchClose(client, inbox.getSubject());
+            place.done(new NatsConnection(settings, client, inbox, m.getReplyTo(), null, gone, maxFrame));
             // Answered once the connection is in the queue: when connect returns, accept has it.
             client.connection().publish(m.getReplyTo(), inbox.getSubject(),
                     NatsConnection.control(NatsConnection.ACCEPT), new byte[0]);

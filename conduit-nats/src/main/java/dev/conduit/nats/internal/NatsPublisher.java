@@ -4,6 +4,8 @@ import dev.conduit.spi.support.MessageConnection;
 import dev.conduit.spi.support.SendMode;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.NUID;
+import io.nats.client.PublishOptions;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -17,6 +19,12 @@ import java.nio.ByteBuffer;
  * acknowledgement).
  */
 final class NatsPublisher extends MessageConnection {
+    /**
+     * Bytes of {@code max_payload} a JetStream send keeps for its headers
+     * ({@code NATS/1.0}, {@code Nats-Msg-Id} and a 22-character id take about 50).
+     */
+    static final int HEADER_ROOM = 128;
+
     private final NatsSettings settings;
     private final NatsClient client;
     private final JetStream jetStream;
@@ -45,16 +53,40 @@ final class NatsPublisher extends MessageConnection {
             publishCore(body, mode);
             return true;
         }
-        try {
-            jetStream.publish(settings.subject(), body);
-        } catch (JetStreamApiException e) {
-            throw new IOException(name() + ": " + mode.call() + ": stream " + settings.stream() + " refused the"
-                    + " message: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new IOException(name() + ": " + mode.call() + ": no acknowledgement from stream "
-                    + settings.stream() + ": " + e.getMessage(), e);
-        }
+        publishStored(body, mode);
         return true;
+    }
+
+    /**
+     * Publishes to the stream until it acknowledges, through a server loss: each attempt has the
+     * same message id, so a message stored by an attempt whose acknowledgement was lost is not
+     * stored again (JetStream drops it within its duplicate window, 2 minutes by default).
+     * Gives up once a failure has lasted {@code ?serverDownTimeout=}.
+     */
+    private void publishStored(byte[] body, SendMode mode) throws IOException {
+        PublishOptions once = PublishOptions.builder().messageId(NUID.nextGlobal()).build();
+        long firstFailure = 0;
+        while (true) {
+            try {
+                jetStream.publish(settings.subject(), body, once);
+                return;
+            } catch (JetStreamApiException e) {
+                throw new IOException(name() + ": " + mode.call() + ": stream " + settings.stream() + " refused the"
+                        + " message: " + e.getMessage(), e);
+            } catch (IOException | IllegalStateException e) {
+                if (isClosedLocally()) {
+                    throw closedLocally(mode.call());
+                }
+                client.checkUp(name(), mode.call());
+                long now = System.nanoTime();
+                firstFailure = firstFailure == 0 ? now | 1 : firstFailure;
+                if (now - firstFailure > client.serverDownNanos()) {
+                    throw new IOException(name() + ": " + mode.call() + ": no acknowledgement from stream "
+                            + settings.stream() + ": " + e.getMessage(), e);
+                }
+                NatsClient.pause(name(), mode.call());
+            }
+        }
     }
 
     private void publishCore(byte[] body, SendMode mode) throws IOException {

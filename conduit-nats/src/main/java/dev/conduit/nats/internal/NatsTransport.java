@@ -123,20 +123,23 @@ public final class NatsTransport implements TransportProvider {
     }
 
     /**
-     * The longest message to send: {@code ?maxFrame=} if written, else the server's
-     * {@code max_payload} (or 16 MiB if that is larger).
+     * The longest message to send: {@code ?maxFrame=} if written, else what the server takes
+     * (or 16 MiB if that is larger). The server takes its {@code max_payload}, headers
+     * included, so a JetStream send leaves room for its message id header.
      *
-     * @throws IllegalArgumentException if {@code ?maxFrame=} is above the server's {@code max_payload}
+     * @throws IllegalArgumentException if {@code ?maxFrame=} is above what the server takes
      */
     private static int maxFrame(NatsSettings s, NatsClient client, String call) {
         long serverMax = client.maxPayload();
+        long room = s.stream() != null && call.equals("openSender") ? NatsPublisher.HEADER_ROOM : 0;
         if (s.maxFrame() < 0) {
-            return (int) Math.min(serverMax, EndpointOptions.maxFrame(s.endpoint()));
+            return (int) Math.min(serverMax - room, EndpointOptions.maxFrame(s.endpoint()));
         }
-        if (s.maxFrame() > serverMax) {
+        if (s.maxFrame() > serverMax - room) {
             throw new IllegalArgumentException("endpoint '" + s.name() + "': " + call + ": maxFrame " + s.maxFrame()
-                    + " exceeds the NATS server's max_payload " + serverMax + " (lower maxFrame, or raise max_payload"
-                    + " in the server's configuration)");
+                    + " exceeds the NATS server's max_payload " + serverMax + (room == 0 ? "" : " less " + room
+                    + " bytes for a JetStream send's message id") + " (lower maxFrame, or raise max_payload in the"
+                    + " server's configuration)");
         }
         return s.maxFrame();
     }
