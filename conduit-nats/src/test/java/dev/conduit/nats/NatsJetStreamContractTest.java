@@ -1,33 +1,20 @@
 package dev.conduit.nats;
 
-import dev.conduit.Conduit;
 import dev.conduit.OneWayContract;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** JetStream (?stream=, a receiver from the end) held to the one-way contract, on a real nats-server. */
 class NatsJetStreamContractTest extends OneWayContract {
-    private static NatsServer server;
+    @RegisterExtension
+    static final NatsServer.PerClass NATS = new NatsServer.PerClass();
     private static final AtomicInteger SUBJECTS = new AtomicInteger();
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = NatsServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Override
     protected String freshEndpoint() {
         int n = SUBJECTS.incrementAndGet();
-        return server.url("js." + n) + "?stream=JS_" + n + "&maxFrame=" + maxFrame();
+        return NATS.get().url("js." + n) + "?stream=JS_" + n + "&maxFrame=" + maxFrame();
     }
 
     @Override
@@ -49,10 +36,5 @@ class NatsJetStreamContractTest extends OneWayContract {
     @Override
     protected boolean fullReceiverBlocksSend() {
         return false;
-    }
-
-    static {
-        // Loads the transport before the first test, so a missing service registration fails here.
-        Conduit.class.getName();
     }
 }

@@ -6,9 +6,8 @@ import dev.conduit.MessageSender;
 import dev.conduit.testing.Waits;
 import io.nats.client.Nats;
 import io.nats.client.api.ConsumerInfo;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
@@ -24,29 +23,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code ?stream=}: stored sends, durable receivers that resume, and {@code ?from=}. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NatsJetStreamTest {
-    private static NatsServer server;
+    @RegisterExtension
+    static final NatsServer.PerClass NATS = new NatsServer.PerClass();
     private static final AtomicInteger STREAMS = new AtomicInteger();
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = NatsServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     /** @return a fresh stream's endpoint, without options after the stream */
     private static String fresh() {
         int n = STREAMS.incrementAndGet();
-        return server.url("events." + n) + "?stream=EVENTS_" + n;
+        return NATS.get().url("events." + n) + "?stream=EVENTS_" + n;
     }
 
     private static ConsumerInfo consumer(String stream, String name) throws Exception {
-        io.nats.client.Connection raw = Nats.connect("nats://127.0.0.1:" + server.port());
+        io.nats.client.Connection raw = Nats.connect("nats://127.0.0.1:" + NATS.get().port());
         try {
             return raw.jetStreamManagement().getConsumerInfo(stream, name);
         } finally {
@@ -55,7 +44,7 @@ class NatsJetStreamTest {
     }
 
     private static long stored(String stream) throws Exception {
-        io.nats.client.Connection raw = Nats.connect("nats://127.0.0.1:" + server.port());
+        io.nats.client.Connection raw = Nats.connect("nats://127.0.0.1:" + NATS.get().port());
         try {
             return raw.jetStreamManagement().getStreamInfo(stream).getStreamState().getMsgCount();
         } finally {
@@ -128,15 +117,15 @@ class NatsJetStreamTest {
     @Test
     void jetStreamOptionsAreCheckedAndNamed() {
         IllegalArgumentException noStream = assertThrows(IllegalArgumentException.class,
-                () -> Conduit.openReceiver(server.url("x") + "?durable=d"));
-        assertEquals("endpoint '" + server.url("x") + "?durable=d': durable and from are JetStream options: add"
+                () -> Conduit.openReceiver(NATS.get().url("x") + "?durable=d"));
+        assertEquals("endpoint '" + NATS.get().url("x") + "?durable=d': durable and from are JetStream options: add"
                 + " ?stream=NAME", noStream.getMessage());
         IllegalArgumentException from = assertThrows(IllegalArgumentException.class,
-                () -> Conduit.openReceiver(server.url("x") + "?stream=S&from=yesterday"));
-        assertTrue(from.getMessage().startsWith("endpoint '" + server.url("x") + "?stream=S&from=yesterday': from="
+                () -> Conduit.openReceiver(NATS.get().url("x") + "?stream=S&from=yesterday"));
+        assertTrue(from.getMessage().startsWith("endpoint '" + NATS.get().url("x") + "?stream=S&from=yesterday': from="
                 + "yesterday (expected start, end,"), from.getMessage());
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
-                () -> Conduit.openSender(server.url("x") + "?stream=a.b"));
+                () -> Conduit.openSender(NATS.get().url("x") + "?stream=a.b"));
         assertTrue(name.getMessage().contains("stream 'a.b' (expected a name without spaces"), name.getMessage());
     }
 }

@@ -7,11 +7,11 @@ import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 import dev.conduit.testing.ChildJvm;
 import dev.conduit.testing.NodePeers;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.BufferedReader;
@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NatsNodeInteropTest {
-    private static NatsServer server;
+    @RegisterExtension
+    static final NatsServer.PerClass NATS = new NatsServer.PerClass();
     private Process node;
 
     @BeforeAll
@@ -43,14 +44,6 @@ class NatsNodeInteropTest {
         NodePeers.assumeNodeWithWs();
         Assumptions.assumeTrue(Files.isDirectory(NodePeers.DIR.resolve("node_modules").resolve("nats")),
                 () -> "skipped: " + NodePeers.DIR + "/node_modules/nats is missing (run npm ci there, as .ci/run does)");
-        server = NatsServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
     }
 
     @AfterEach
@@ -67,14 +60,14 @@ class NatsNodeInteropTest {
     }
 
     private String nodeUrl() {
-        return "nats://127.0.0.1:" + server.port();
+        return "nats://127.0.0.1:" + NATS.get().port();
     }
 
     @Test
     void nodeSubscribesToWhatConduitPublishes() throws Exception {
         BufferedReader out = node("subscribe", nodeUrl(), "interop.to-node", "3");
         assertEquals("ready", out.readLine());
-        try (MessageSender sender = Conduit.openSender(server.url("interop.to-node"))) {
+        try (MessageSender sender = Conduit.openSender(NATS.get().url("interop.to-node"))) {
             sender.send("one");
             sender.send("héllo ✓");
             sender.send("");
@@ -88,7 +81,7 @@ class NatsNodeInteropTest {
 
     @Test
     void conduitReceivesWhatNodePublishes() throws Exception {
-        try (MessageReceiver receiver = Conduit.openReceiver(server.url("interop.from-node"))) {
+        try (MessageReceiver receiver = Conduit.openReceiver(NATS.get().url("interop.from-node"))) {
             BufferedReader out = node("publish", nodeUrl(), "interop.from-node", "100");
             assertEquals("done", out.readLine());
             for (int i = 0; i < 100; i++) {
@@ -99,7 +92,7 @@ class NatsNodeInteropTest {
 
     @Test
     void aConduitListenerAnswersNodesRequest() throws Exception {
-        try (Listener listener = Conduit.listen(server.url("interop.service"))) {
+        try (Listener listener = Conduit.listen(NATS.get().url("interop.service"))) {
             BufferedReader out = node("request", nodeUrl(), "interop.service", "ping");
             try (Connection request = listener.accept(Duration.ofSeconds(30))) {
                 assertEquals("ping", request.receiveString(Duration.ofSeconds(10)));

@@ -1,32 +1,19 @@
 package dev.conduit.nats;
 
-import dev.conduit.Conduit;
 import dev.conduit.OneWayContract;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Core NATS publish/subscribe held to the one-way contract, on a real nats-server. */
 class NatsPubSubTest extends OneWayContract {
-    private static NatsServer server;
+    @RegisterExtension
+    static final NatsServer.PerClass NATS = new NatsServer.PerClass();
     private static final AtomicInteger SUBJECTS = new AtomicInteger();
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = NatsServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Override
     protected String freshEndpoint() {
-        return server.url("contract." + SUBJECTS.incrementAndGet()) + "?maxFrame=" + maxFrame();
+        return NATS.get().url("contract." + SUBJECTS.incrementAndGet()) + "?maxFrame=" + maxFrame();
     }
 
     @Override
@@ -47,10 +34,5 @@ class NatsPubSubTest extends OneWayContract {
     @Override
     protected boolean fullReceiverBlocksSend() {
         return false;
-    }
-
-    static {
-        // Loads the transport before the first test, so a missing service registration fails here.
-        Conduit.class.getName();
     }
 }

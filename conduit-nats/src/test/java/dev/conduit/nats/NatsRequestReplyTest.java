@@ -2,32 +2,21 @@ package dev.conduit.nats;
 
 import dev.conduit.Connection;
 import dev.conduit.ListenerContract;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** {@code listen}/{@code connect} on core NATS held to the listener contract, on a real nats-server. */
 class NatsRequestReplyTest extends ListenerContract {
-    private static NatsServer server;
+    @RegisterExtension
+    static final NatsServer.PerClass NATS = new NatsServer.PerClass();
     private static final AtomicInteger SUBJECTS = new AtomicInteger();
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = NatsServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Override
     protected String endpoint() {
-        return server.url("service." + SUBJECTS.incrementAndGet()) + "?maxFrame=1m";
+        return NATS.get().url("service." + SUBJECTS.incrementAndGet()) + "?maxFrame=1m";
     }
 
     @Override

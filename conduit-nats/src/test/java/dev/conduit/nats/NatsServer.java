@@ -3,6 +3,9 @@ package dev.conduit.nats;
 import dev.conduit.testing.TempDir;
 import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -153,6 +156,32 @@ final class NatsServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             dir.close();
+        }
+    }
+
+    /**
+     * One server for all the tests of a class: started before the first, closed after the last
+     * (skipping the class where nats-server is not installed).
+     * {@code @RegisterExtension static final NatsServer.PerClass NATS = new NatsServer.PerClass();}
+     */
+    static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private NatsServer server;
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws IOException {
+            server = start();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws IOException {
+            if (server != null) {
+                server.close();
+            }
+        }
+
+        /** @return the class's server */
+        NatsServer get() {
+            return server;
         }
     }
 }

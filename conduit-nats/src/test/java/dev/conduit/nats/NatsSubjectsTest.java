@@ -5,9 +5,8 @@ import dev.conduit.Connection;
 import dev.conduit.Listener;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
@@ -23,26 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Subjects, wildcards, queue groups and request/reply across several listeners. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NatsSubjectsTest {
-    private static NatsServer server;
+    @RegisterExtension
+    static final NatsServer.PerClass NATS = new NatsServer.PerClass();
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = NatsServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void wildcardSubscribersSeeTheSubjectsTheyMatchAndEveryOneGetsACopy() throws Exception {
-        try (MessageReceiver star = Conduit.openReceiver(server.url("w.*.created"));
-             MessageReceiver tail = Conduit.openReceiver(server.url("w.>"));
-             MessageSender eu = Conduit.openSender(server.url("w.eu.created"));
-             MessageSender deep = Conduit.openSender(server.url("w.eu.created.late"))) {
+        try (MessageReceiver star = Conduit.openReceiver(NATS.get().url("w.*.created"));
+             MessageReceiver tail = Conduit.openReceiver(NATS.get().url("w.>"));
+             MessageSender eu = Conduit.openSender(NATS.get().url("w.eu.created"));
+             MessageSender deep = Conduit.openSender(NATS.get().url("w.eu.created.late"))) {
             eu.send("one");
             deep.send("two");
             assertEquals("one", star.receiveString(Duration.ofSeconds(10)));
@@ -55,10 +44,10 @@ class NatsSubjectsTest {
 
     @Test
     void aQueueGroupSharesTheMessagesAmongItsReceiversEachOnce() throws Exception {
-        String endpoint = server.url("work") + "?queue=workers";
+        String endpoint = NATS.get().url("work") + "?queue=workers";
         try (MessageReceiver a = Conduit.openReceiver(endpoint);
              MessageReceiver b = Conduit.openReceiver(endpoint);
-             MessageSender sender = Conduit.openSender(server.url("work"))) {
+             MessageSender sender = Conduit.openSender(NATS.get().url("work"))) {
             int n = 200;
             for (int i = 0; i < n; i++) {
                 sender.send(Integer.toString(i));
@@ -82,7 +71,7 @@ class NatsSubjectsTest {
 
     @Test
     void eachConnectReachesOneListenerAndItsConversationStaysThere() throws Exception {
-        String endpoint = server.url("rpc");
+        String endpoint = NATS.get().url("rpc");
         try (Listener first = Conduit.listen(endpoint);
              Listener second = Conduit.listen(endpoint)) {
             int clients = 20;
@@ -108,7 +97,7 @@ class NatsSubjectsTest {
 
     @Test
     void aListenerReceivesPlainPublishesInOrderOnOneConnectionThatCannotAnswer() throws Exception {
-        String endpoint = server.url("published");
+        String endpoint = NATS.get().url("published");
         try (Listener listener = Conduit.listen(endpoint);
              MessageSender sender = Conduit.openSender(endpoint)) {
             for (int i = 0; i < 50; i++) {

@@ -115,16 +115,11 @@ final class JetStreamReceiver extends MessageConnection {
                     Duration.ofNanos(Math.max(MIN_PULL_NANOS, Math.min(leftNanos, PULL_SLICE_NANOS))));
             return got.isEmpty() ? null : got.getFirst();
         } catch (IllegalStateException | ConnectionDownException e) {
-            if (isClosedLocally()) {
-                throw closedLocally("receive");
-            }
-            if (e instanceof ConnectionDownException down) {
-                throw down;
+            if (isClosedLocally() || e instanceof ConnectionDownException
+                    || client.connection().getStatus() == io.nats.client.Connection.Status.CONNECTED) {
+                throw client.receiveFailure(e, name(), "receive", isClosedLocally() ? closedLocally("receive") : null);
             }
             client.checkUp(name(), "receive");
-            if (client.connection().getStatus() == io.nats.client.Connection.Status.CONNECTED) {
-                throw new IOException(name() + ": receive: " + e.getMessage(), e);
-            }
             NatsClient.pause(name(), "receive");
             return null;
         }

@@ -1,6 +1,7 @@
 package dev.conduit.nats.internal;
 
 import dev.conduit.AuthenticationException;
+import dev.conduit.ConnectionClosedException;
 import dev.conduit.ConnectionDownException;
 import dev.conduit.spi.support.Timeouts;
 import io.nats.client.Connection;
@@ -221,6 +222,33 @@ final class NatsClient {
             dispatcher = connection.createDispatcher();
         }
         return dispatcher;
+    }
+
+    /**
+     * What a receive that jnats failed should throw: the local close if there was one, else the
+     * given-up server connection, else the failure itself, named.
+     *
+     * @param failure     what jnats threw ({@link IllegalStateException}: the subscription or
+     *                    the connection ended), or the {@link ConnectionDownException} of
+     *                    {@link #checkUp}
+     * @param name        how messages name the caller
+     * @param call        the API call
+     * @param localClose  the caller's closed-locally exception if it was closed, else {@code null}
+     * @return the exception to throw
+     */
+    IOException receiveFailure(Exception failure, String name, String call, ConnectionClosedException localClose) {
+        if (localClose != null) {
+            return localClose;
+        }
+        if (failure instanceof ConnectionDownException down) {
+            return down;
+        }
+        try {
+            checkUp(name, call);
+        } catch (ConnectionDownException down) {
+            return down;
+        }
+        return new IOException(name + ": " + call + ": " + failure.getMessage(), failure);
     }
 
     /** Counts one more user; {@link #release()} once each. */

@@ -37,14 +37,7 @@ final class NatsSubscriber extends MessageConnection {
             Thread.currentThread().interrupt();
             throw interrupted("receive");
         } catch (IllegalStateException | ConnectionDownException e) {
-            if (isClosedLocally()) {
-                throw closedLocally("receive");
-            }
-            if (e instanceof ConnectionDownException down) {
-                throw down;
-            }
-            client.checkUp(name(), "receive");
-            throw new IOException(name() + ": receive: " + e.getMessage(), e);
+            throw client.receiveFailure(e, name(), "receive", isClosedLocally() ? closedLocally("receive") : null);
         }
     }
 
