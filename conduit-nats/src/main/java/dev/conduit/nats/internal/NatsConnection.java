@@ -1,7 +1,5 @@
 package dev.conduit.nats.internal;
 
-import dev.conduit.ConnectionDownException;
-import dev.conduit.spi.support.MessageConnection;
 import dev.conduit.spi.support.SendMode;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
@@ -26,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * reports the peer closed; {@code send} answers to its reply subject. NATS does not tell a side that its peer died: a peer gone without closing
  * is noticed only by the application's own time-outs.
  */
-final class NatsConnection extends MessageConnection {
+final class NatsConnection extends SubscribedConnection {
     /** The header that marks Conduit's control messages. */
     static final String HEADER = "Conduit-Nats";
     /** A client asking for a connection. */
@@ -36,7 +34,6 @@ final class NatsConnection extends MessageConnection {
     /** An orderly close. */
     static final String CLOSE = "close";
 
-    private final NatsClient client;
     private final Subscription inbox;
     private final String peer;
     private final String closeWatch;
@@ -56,8 +53,7 @@ final class NatsConnection extends MessageConnection {
      */
     NatsConnection(NatsSettings settings, NatsClient client, Subscription inbox, String peer, Message single,
                    AtomicBoolean peerGone, int maxFrame) {
-        super(settings.endpoint(), settings.name() + " (" + peer + ")", maxFrame);
-        this.client = client;
+        super(settings.endpoint(), settings.name() + " (" + peer + ")", maxFrame, client);
         this.inbox = inbox;
         this.peer = peer;
         this.single = single;
@@ -119,19 +115,12 @@ final class NatsConnection extends MessageConnection {
         if (peerClosed) {
             throw isClosedLocally() ? closedLocally("receive") : closedByPeer("receive", null);
         }
-        try {
-            Message m = client.next(inbox, waitNanos, name(), "receive");
-            if (m != null && CLOSE.equals(controlOf(m))) {
-                peerClosed = true;
-                throw closedByPeer("receive", null);
-            }
-            return m == null ? null : Bodies.view(m.getData());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interrupted("receive");
-        } catch (IllegalStateException | ConnectionDownException e) {
-            throw client.receiveFailure(e, name(), "receive", isClosedLocally() ? closedLocally("receive") : null);
+        Message m = take(inbox, waitNanos);
+        if (m != null && CLOSE.equals(controlOf(m))) {
+            peerClosed = true;
+            throw closedByPeer("receive", null);
         }
+        return m == null ? null : Bodies.view(m.getData());
     }
 
     @Override

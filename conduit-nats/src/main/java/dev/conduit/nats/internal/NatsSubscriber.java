@@ -1,7 +1,5 @@
 package dev.conduit.nats.internal;
 
-import dev.conduit.ConnectionDownException;
-import dev.conduit.spi.support.MessageConnection;
 import dev.conduit.spi.support.SendMode;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
@@ -17,28 +15,19 @@ import java.nio.ByteBuffer;
  * pending limits (65,536 messages or 64 MiB) loses messages (a "slow consumer"), and what is
  * published while it is disconnected from the server it never sees.
  */
-final class NatsSubscriber extends MessageConnection {
-    private final NatsClient client;
+final class NatsSubscriber extends SubscribedConnection {
     private final Subscription subscription;
 
     NatsSubscriber(NatsSettings settings, NatsClient client) {
-        super(settings.endpoint(), settings.name(), Integer.MAX_VALUE);
-        this.client = client;
+        super(settings.endpoint(), settings.name(), Integer.MAX_VALUE, client);
         this.subscription = settings.queue() == null ? client.connection().subscribe(settings.subject())
                 : client.connection().subscribe(settings.subject(), settings.queue());
     }
 
     @Override
     protected ByteBuffer nextMessage(long waitNanos) throws IOException {
-        try {
-            Message m = client.next(subscription, waitNanos, name(), "receive");
-            return m == null ? null : Bodies.view(m.getData());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interrupted("receive");
-        } catch (IllegalStateException | ConnectionDownException e) {
-            throw client.receiveFailure(e, name(), "receive", isClosedLocally() ? closedLocally("receive") : null);
-        }
+        Message m = take(subscription, waitNanos);
+        return m == null ? null : Bodies.view(m.getData());
     }
 
     @Override
