@@ -28,6 +28,8 @@ import java.util.concurrent.TimeoutException;
 final class JetStreamReceiver extends MessageConnection {
     private static final long MIN_PULL_NANOS = Duration.ofMillis(1).toNanos();
     private static final long PULL_SLICE_NANOS = Duration.ofSeconds(1).toNanos();
+    /** How long a no-wait pull waits for the server's answer, which comes at once unless it is gone. */
+    private static final Duration NO_WAIT_ANSWER = Duration.ofSeconds(2);
 
     private final NatsSettings settings;
     private final NatsClient client;
@@ -36,6 +38,12 @@ final class JetStreamReceiver extends MessageConnection {
     private Message held;
     /** The stream sequence of the last message handed out: one delivered again is passed over. */
     private long lastSequence;
+    /**
+     * Whether the last message handed out was, when delivered, the last the consumer had: the
+     * no-wait receive right after it (a {@code poll} taking more) then answers empty without
+     * asking the server; the one after that asks.
+     */
+    private boolean drained;
 
     private JetStreamReceiver(NatsSettings settings, NatsClient client, JetStreamSubscription subscription,
                               String consumer) {
@@ -83,20 +91,48 @@ final class JetStreamReceiver extends MessageConnection {
             held.ack();
             held = null;
         }
+        if (waitNanos == 0 && drained) {
+            drained = false;
+            return null;
+        }
+        drained = false;
         long deadline = System.nanoTime() + waitNanos;
         while (true) {
-            Message m = pull(waitNanos < 0 ? PULL_SLICE_NANOS : deadline - System.nanoTime());
+            Message m = waitNanos == 0 ? pullNoWait() : pull(waitNanos < 0 ? PULL_SLICE_NANOS : deadline - System.nanoTime());
             if (m != null && m.metaData().streamSequence() <= lastSequence) {
                 // Delivered again because its acknowledgement was lost with a server: done already.
                 m.ack();
             } else if (m != null) {
                 held = m;
                 lastSequence = m.metaData().streamSequence();
+                drained = m.metaData().pendingCount() == 0;
                 return Bodies.view(m.getData());
             }
             if (waitNanos >= 0 && deadline - System.nanoTime() <= 0) {
                 return null;
             }
+        }
+    }
+
+    /**
+     * Asks for one message without waiting for one to be stored: the server answers at once,
+     * with the message or with "no messages" (jnats then gives {@code null}). A fetch would
+     * wait out its shortest expiry (a millisecond) when there is none, which a {@code poll}
+     * pays after every message it takes.
+     */
+    private Message pullNoWait() throws IOException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw interrupted("receive");
+        }
+        try {
+            client.checkUp(name(), "receive");
+            subscription.pullNoWait(1);
+            return subscription.nextMessage(NO_WAIT_ANSWER);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted("receive");
+        } catch (IllegalStateException | ConnectionDownException e) {
+            throw client.receiveFailure(e, name(), "receive", isClosedLocally() ? closedLocally("receive") : null);
         }
     }
 
