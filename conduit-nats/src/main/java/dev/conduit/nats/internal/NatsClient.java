@@ -188,6 +188,14 @@ final class NatsClient {
      */
     Message next(Subscription sub, long waitNanos, String name, String call)
             throws ConnectionDownException, InterruptedException {
+        if (waitNanos == 0) {
+            checkUp(name, call);
+            if (!sub.isActive()) {
+                throw new IllegalStateException("the subscription has ended");
+            }
+            // jnats' timed wait costs tens of microseconds even when there is nothing to wait for.
+            return sub.getPendingMessageCount() == 0 ? null : sub.nextMessage(Duration.ofNanos(1));
+        }
         long deadline = System.nanoTime() + waitNanos;
         while (true) {
             checkUp(name, call);
