@@ -37,10 +37,13 @@ final class NatsClient {
     private static final Duration ATTEMPT = Duration.ofSeconds(2);
     /** How long closing waits for the server to take what was published. */
     static final int FLUSH_SECONDS = 5;
+    /** {@code downSince} once jnats has closed the connection: even, so no down time is ever it. */
+    private static final long CLOSED = Long.MIN_VALUE;
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final NatsSettings settings;
     private final Connection connection;
+    /** When the connection went down ({@link System#nanoTime()}, odd), 0 while up, {@link #CLOSED} once closed. */
     private final AtomicLong downSince;
     private final AtomicInteger users = new AtomicInteger(1);
     private volatile boolean givenUp;
@@ -113,7 +116,8 @@ final class NatsClient {
         return (conn, event) -> {
             switch (event) {
                 case DISCONNECTED -> downSince.compareAndSet(0, System.nanoTime() | 1);
-                case RECONNECTED, CONNECTED, RESUBSCRIBED -> downSince.set(0);
+                case RECONNECTED, CONNECTED, RESUBSCRIBED -> downSince.updateAndGet(t -> t == CLOSED ? CLOSED : 0);
+                case CLOSED -> downSince.set(CLOSED);
                 default -> {
                 }
             }
@@ -161,11 +165,12 @@ final class NatsClient {
      */
     void checkUp(String name, String call) throws ConnectionDownException {
         long since = downSince.get();
-        if (since != 0 && System.nanoTime() - since > settings.serverDownNanos() && !givenUp) {
+        if (since != 0 && since != CLOSED && System.nanoTime() - since > settings.serverDownNanos() && !givenUp) {
             givenUp = true;
             closeQuietly();
         }
-        if (givenUp || connection.getStatus() == Connection.Status.CLOSED) {
+        // The listener's CLOSED rather than getStatus(), which takes a lock on every send.
+        if (givenUp || since == CLOSED) {
             throw new ConnectionDownException(name + ": " + call + ": the connection to the NATS server at "
                     + settings.host() + ":" + settings.port() + " was lost and not regained within "
                     + Timeouts.text(Duration.ofNanos(settings.serverDownNanos())) + " (?serverDownTimeout=)", null);
