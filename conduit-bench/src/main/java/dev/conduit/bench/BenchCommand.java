@@ -51,9 +51,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--transport", paramLabel = "LIST", split = ",",
             description = "Conduit transports to measure (default: all of unix, pipe, tcp, shm, stdio, mem, log);"
-                    + " peers raw-uds, aeron, zmq, chronicle, jnats, jnats-js may be named too (nats, nats-js and the jnats"
-                    + " peers need CONDUIT_BENCH_NATS=nats://HOST:PORT, a nats-server -js). A Conduit row may carry endpoint options of its"
-                    + " own, e.g. 'unix?protocol=conduit,unix?protocol=conduit&ack=true', and is named so in the"
+                    + " peers raw-uds, aeron, zmq, chronicle, jnats, jnats-js may be named too (nats, nats-js and"
+                    + " the jnats peers need CONDUIT_BENCH_NATS=nats://HOST:PORT, a nats-server -js). A Conduit"
+                    + " row may carry endpoint options of its own, e.g. 'unix?protocol=conduit,unix?protocol=conduit&ack=true', and is named so in the"
                     + " table and the JSON.")
     private List<String> transports = new ArrayList<>(BenchPeer.CONDUIT);
 
