@@ -206,7 +206,7 @@ public final class Conduit {
     private static void requireOneWay(Endpoint endpoint, String call, String instead)
             throws TransportUnavailableException {
         Transports.served(endpoint);
-        if (!endpoint.isOneWay()) {
+        if (!endpoint.isOneWay() && !endpoint.opensEitherWay()) {
             throw new IllegalArgumentException(endpoint.redacted() + ": " + call + ": " + endpoint.scheme()
                     + " carries messages both ways: use Conduit." + instead);
         }

@@ -324,6 +324,19 @@ public final class Endpoint {
     }
 
     /**
+     * Whether this endpoint opens either way: as one-way ends ({@link Conduit#openSender},
+     * {@link Conduit#openReceiver}) as well as a listener and connections, as a broker's subject
+     * does. Never blocks.
+     *
+     * @return {@code true} for a scheme a {@link dev.conduit.spi.TransportProvider} lists in
+     *         {@link dev.conduit.spi.TransportProvider#eitherWaySchemes()}, such as {@code nats};
+     *         {@link #isOneWay()} is then {@code false}
+     */
+    public boolean opensEitherWay() {
+        return !SCHEMES.contains(scheme) && Transports.isEitherWay(scheme);
+    }
+
+    /**
      * The address, without scheme or options.
      *
      * @return the part after the scheme and before the query: a path ({@code unix}), a name

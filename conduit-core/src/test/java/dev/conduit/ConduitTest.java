@@ -33,6 +33,14 @@ class ConduitTest {
     }
 
     @Test
+    void natsWithoutItsModuleSaysWhatToAdd() {
+        TransportUnavailableException e = assertThrows(TransportUnavailableException.class,
+                () -> Conduit.openSender("nats://127.0.0.1:1/orders"));
+        assertEquals("nats://127.0.0.1:1/orders: the NATS transport is not on the class path (add the module"
+                + " dev.conduit:conduit-nats)", e.getMessage());
+    }
+
+    @Test
     void aSchemeNoTransportServesIsUnavailableNamingWhatIs() {
         for (var call : List.<Callable<?>>of(() -> Conduit.connect("http://x"), () -> Conduit.listen("http://x"),
                 () -> Conduit.openSender("http://x"), () -> Conduit.openReceiver("http://x"))) {

@@ -51,8 +51,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--transport", paramLabel = "LIST", split = ",",
             description = "Conduit transports to measure (default: all of unix, pipe, tcp, shm, stdio, mem, log);"
-                    + " peers raw-uds, aeron, zmq, chronicle may be named too. A Conduit row may carry endpoint options of its"
-                    + " own, e.g. 'unix?protocol=conduit,unix?protocol=conduit&ack=true', and is named so in the"
+                    + " peers raw-uds, aeron, zmq, chronicle, jnats, jnats-js may be named too (nats, nats-js and"
+                    + " the jnats peers need CONDUIT_BENCH_NATS=nats://HOST:PORT, a nats-server -js). A Conduit"
+                    + " row may carry endpoint options of its own, e.g. 'unix?protocol=conduit,unix?protocol=conduit&ack=true', and is named so in the"
                     + " table and the JSON.")
     private List<String> transports = new ArrayList<>(BenchPeer.CONDUIT);
 
@@ -89,7 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
     private String stallTimeout;
 
     @Option(names = "--peers", description = "Also measure the peers: raw JDK Unix socket, Aeron IPC, JeroMQ,"
-            + " Chronicle Queue (the log's peer, in its peer columns).")
+            + " Chronicle Queue (the log's peer, in its peer columns), the NATS client alone (jnats, jnats-js).")
     private boolean peers;
 
     @Option(names = "--no-baselines", negatable = true, defaultValue = "true",

@@ -9,6 +9,7 @@ import dev.conduit.ProcessConnection;
 import dev.conduit.bench.link.AeronLink;
 import dev.conduit.bench.link.ChronicleLink;
 import dev.conduit.bench.link.ConduitLink;
+import dev.conduit.bench.link.NatsRows;
 import dev.conduit.bench.link.RawSocketLink;
 import dev.conduit.bench.link.ZmqLink;
 import io.aeron.Aeron;
@@ -56,9 +57,10 @@ import java.util.List;
 public final class BenchPeer {
     /** Conduit transports the harness measures. */
     public static final List<String> CONDUIT = List.of("unix", "pipe", "tcp", "ws", "shm", "stdio", "mem", "fifo",
-            "mq", "log", "zipc");
+            "mq", "log", "zipc", "nats", "nats-js");
     /** Other libraries, measured the same way. */
-    public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq", "node-ws", "chronicle");
+    public static final List<String> PEERS = List.of("raw-uds", "aeron", "zmq", "node-ws", "chronicle", "jnats",
+            "jnats-js");
 
     /** The stdio client's child, once spawned: its pinning is checked after the run. */
     private static long stdioChild;
@@ -114,6 +116,8 @@ public final class BenchPeer {
     private static void serve(String transport, int size, String dir, String query) throws Exception {
         switch (transport) {
             case "stdio" -> Session.serve(new ConduitLink(Conduit.stdio()), size);
+            case "nats", "nats-js", "jnats", "jnats-js" ->
+                    NatsRows.serve(transport, query, BenchPeer::ready, link -> Session.serve(link, size));
             case "unix", "pipe", "tcp", "ws", "shm" -> {
                 String endpoint = switch (transport) {
                     case "unix" -> "unix:" + Path.of(dir, "bench.sock") + query;
@@ -266,6 +270,7 @@ public final class BenchPeer {
                 yield new ConduitLink(Conduit.openSender(zipc(name + "-c2s", size, "")), in);
             }
             case "raw-uds" -> new RawSocketLink(SocketChannel.open(UnixDomainSocketAddress.of(address)), size);
+            case "nats", "nats-js", "jnats", "jnats-js" -> NatsRows.connect(transport, address, options);
             case "aeron" -> new AeronLink(Aeron.connect(new Aeron.Context().aeronDirectoryName(address)), 1, 2);
             case "zmq" -> ZmqLink.connect(address);
             default -> throw new IllegalArgumentException("unknown transport " + transport);

@@ -4,6 +4,7 @@ import dev.conduit.bench.Measurement.Kind;
 import dev.conduit.bench.Measurement.Latency;
 import dev.conduit.bench.Measurement.Throughput;
 import dev.conduit.bench.baseline.CBaselines;
+import dev.conduit.bench.link.NatsRows;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -139,6 +140,7 @@ public final class Harness implements AutoCloseable {
             case "node-ws" -> NODE_PEER.isPresent() ? Optional.empty() : Optional.of("needs node on the PATH and "
                     + NODE_SCRIPT + " with its packages (npm ci in interop/node), under the working directory"
                     + " or the conduit jars' directories");
+            case "nats", "nats-js", "jnats", "jnats-js" -> NatsRows.unavailable();
             default -> Optional.empty();
         };
     }

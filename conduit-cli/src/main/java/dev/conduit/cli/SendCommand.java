@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
 /** {@code conduit send}: one connection, the given messages in order, and optionally one reply to each. */
 @Command(name = "send", sortOptions = false,
         description = "Connect to ENDPOINT, send each MESSAGE, and with --reply print one reply to each;"
-                + " for a one-way endpoint (fifo:, mq:, log:, zipc:), open its sending end and send.")
+                + " for a one-way endpoint (fifo:, mq:, log:, zipc:), open its sending end and send; to a nats://"
+                + " subject, publish (with --reply, connect to a listener of the subject).")
 final class SendCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -69,7 +70,8 @@ final class SendCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "endpoint '" + Main.shown(endpoint) + "': --reply prints to"
                     + " standard output, which this endpoint uses as the connection");
         }
-        if (Endpoint.parse(endpoint).isOneWay()) {
+        // A subject (nats://) is published to, unless a reply is wanted from a listener.
+        if (Endpoint.parse(endpoint).isOneWay() || !reply && Endpoint.parse(endpoint).opensEitherWay()) {
             if (reply) {
                 throw new ParameterException(spec.commandLine(), "endpoint '" + Main.shown(endpoint) + "': --reply needs a"
                         + " two-way endpoint; this one only sends");

@@ -34,6 +34,10 @@ public final class Transports {
             .filter(e -> e.getValue().oneWaySchemes().contains(e.getKey()))
             .map(Map.Entry::getKey)
             .collect(Collectors.toUnmodifiableSet());
+    private static final Set<String> EITHER_WAY = PROVIDERS.entrySet().stream()
+            .filter(e -> e.getValue().eitherWaySchemes().contains(e.getKey()))
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toUnmodifiableSet());
 
     private Transports() {
     }
@@ -65,6 +69,15 @@ public final class Transports {
     }
 
     /**
+     * @param scheme a scheme, in lower case
+     * @return whether the transport serving it (if any) opens its endpoints either way
+     *         ({@link TransportProvider#eitherWaySchemes()})
+     */
+    public static boolean isEitherWay(String scheme) {
+        return EITHER_WAY.contains(scheme);
+    }
+
+    /**
      * @param endpoint the endpoint
      * @return the transport serving its scheme, its options not yet checked
      * @throws TransportUnavailableException if none serves the scheme here, naming the endpoint
@@ -76,6 +89,7 @@ public final class Transports {
             throw new TransportUnavailableException(endpoint.redacted() + ": " + switch (endpoint.scheme()) {
                 case "ws", "wss" -> "the WebSocket transport is not on the class path (add the module"
                         + " dev.conduit:conduit-websocket)";
+                case "nats" -> "the NATS transport is not on the class path (add the module dev.conduit:conduit-nats)";
                 default -> "no transport for scheme '" + endpoint.scheme() + "' is available in this build"
                         + " (available: " + String.join(", ", schemes()) + "; a transport from another jar"
                         + " registers through dev.conduit.spi.TransportProvider; for a socket path containing"

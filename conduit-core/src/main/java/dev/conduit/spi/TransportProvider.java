@@ -98,4 +98,19 @@ public interface TransportProvider {
         throw new UnsupportedOperationException(endpoint + ": openReceiver: " + endpoint.scheme()
                 + " carries messages both ways: use Conduit.listen");
     }
+
+    /**
+     * Names those of {@link #schemes()} whose endpoints open either way: Conduit lets
+     * {@link #openSender} and {@link #openReceiver} through for them as well as {@link #listen}
+     * and {@link #connect} (a broker's subject can be published to, subscribed to and served).
+     * {@link Endpoint#isOneWay()} is {@code false} for them, so tools that pick one kind of call
+     * by it use {@link #listen} and {@link #connect}. Asked once, with {@link #schemes()}. The
+     * default names none.
+     *
+     * @return the schemes that open either way, in lower case; a subset of {@link #schemes()},
+     *         none of them in {@link #oneWaySchemes()}
+     */
+    default Set<String> eitherWaySchemes() {
+        return Set.of();
+    }
 }
