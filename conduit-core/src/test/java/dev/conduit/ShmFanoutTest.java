@@ -133,6 +133,19 @@ class ShmFanoutTest extends OneWayContract {
         }
     }
 
+    /** @return a thread that publishes messages 0 to {@code count - 1}, started */
+    private static Thread sending(MessageSender publisher, int count) {
+        return Thread.ofPlatform().start(() -> {
+            try {
+                for (int i = 0; i < count; i++) {
+                    publisher.send(message(i, size(i)));
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     @Test
     void aSubscriberJoiningMidStreamSeesWhatIsPublishedAfter() throws Exception {
         String endpoint = fresh("");
@@ -159,15 +172,7 @@ class ShmFanoutTest extends OneWayContract {
         MessageReceiver fast = subscriber(endpoint);
         MessageReceiver slow = subscriber(endpoint);
         CompletableFuture<Integer> fastReader = async(() -> readAll(fast, 0, 500));
-        Thread sender = Thread.ofPlatform().start(() -> {
-            try {
-                for (int i = 0; i < 500; i++) {
-                    publisher.send(message(i, size(i)));
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Thread sender = sending(publisher, 500);
         Waits.until("the publisher to wait for the slow subscriber", WAIT,
                 () -> Waits.isIn(sender, "dev.conduit.internal.shm.ShmConnection", "awaitRoom"));
         assertFalse(publisher.trySend(new byte[100]), "trySend into a ring the slow subscriber fills");
@@ -192,15 +197,7 @@ class ShmFanoutTest extends OneWayContract {
         IOException full = assertThrows(IOException.class, () -> Conduit.openReceiver(endpoint));
         assertTrue(full.getMessage().contains("all 2 subscriber slots"), full.getMessage());
         CompletableFuture<Integer> reader = async(() -> readAll(live, 0, 1000));
-        Thread sender = Thread.ofPlatform().start(() -> {
-            try {
-                for (int i = 0; i < 1000; i++) {
-                    publisher.send(message(i, size(i)));
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Thread sender = sending(publisher, 1000);
         Waits.until("the publisher to wait for the stuck subscriber", WAIT,
                 () -> Waits.isIn(sender, "dev.conduit.internal.shm.ShmConnection", "awaitRoom"));
         ChildJvm.kill(child);

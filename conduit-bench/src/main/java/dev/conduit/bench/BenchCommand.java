@@ -107,7 +107,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--fanout", paramLabel = "LIST", split = ",",
             description = "Instead of the pairs: one publisher and N subscribers, each a process, for Conduit's"
                     + " shmfan: and Aeron IPC side by side, e.g. 1,2,4; the first --size, --warmup, --duration per"
-                    + " phase, --rounds interleaved rounds of each.")
+                    + " phase, --spin as Conduit's ?spin= on both sides, --rounds interleaved rounds of each.")
     private List<Integer> fanout;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
@@ -119,7 +119,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (fanout != null) {
             FanoutBench bench = new FanoutBench(size(sizes.getFirst()), Units.parseDuration(warmup),
-                    Units.parseDuration(duration), rounds, spec.commandLine().getErr());
+                    Units.parseDuration(duration), rounds, spin == null ? "-" : spin, spec.commandLine().getErr());
             PrintWriter out = spec.commandLine().getOut();
             out.print(bench.run(fanout));
             out.flush();

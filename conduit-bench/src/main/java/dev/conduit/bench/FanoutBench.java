@@ -34,9 +34,11 @@ final class FanoutBench {
     private final Duration duration;
     private final int rounds;
     private final PrintWriter err;
+    private final String spin;
     private int runs;
 
-    FanoutBench(int size, Duration warmup, Duration duration, int rounds, PrintWriter err) {
+    /** @param spin Conduit's {@code ?spin=} on both sides, or {@code -} for its default */
+    FanoutBench(int size, Duration warmup, Duration duration, int rounds, String spin, PrintWriter err) {
         if (size < 16) {
             throw new IllegalArgumentException("--fanout needs messages of at least 16 bytes (sequence and time)");
         }
@@ -45,6 +47,7 @@ final class FanoutBench {
         this.duration = duration;
         this.rounds = rounds;
         this.err = err;
+        this.spin = spin;
     }
 
     /** @return the table, Conduit's and Aeron's best rounds side by side for each count */
@@ -87,14 +90,14 @@ final class FanoutBench {
         List<Process> all = new ArrayList<>();
         try {
             Process publisher = start(List.of("fanout-pub", impl, name, String.valueOf(size),
-                    String.valueOf(warmup.toNanos()), String.valueOf(duration.toNanos())), impl);
+                    String.valueOf(warmup.toNanos()), String.valueOf(duration.toNanos()), spin), impl);
             all.add(publisher);
             BufferedReader pubOut = reader(publisher);
             String ready = expect(pubOut, "ready ");
             List<BufferedReader> outs = new ArrayList<>();
             for (int k = 0; k < n; k++) {
                 Process subscriber = start(List.of("fanout-sub", impl, impl.equals(FanoutPeer.CONDUIT) ? name
-                        : ready.substring("ready ".length())), impl);
+                        : ready.substring("ready ".length()), spin), impl);
                 all.add(subscriber);
                 outs.add(reader(subscriber));
             }

@@ -30,7 +30,8 @@ import java.time.Duration;
  * <p>Every message starts with a u64 sequence number and the u64 {@link System#nanoTime()} of its
  * send (one clock for every process of a host). The publisher sends, after {@code go} on its
  * standard input: a warm-up at full speed; a mark; the throughput phase at full speed; a mark;
- * the latency phase, one message every {@value #GAP_NANOS} ns; a last mark. A mark is a message
+ * a pause of {@value #SETTLE_MILLIS} ms for the subscribers to drain; the latency phase, one
+ * message every {@value #GAP_NANOS} ns; a last mark. A mark is a message
  * whose sequence number is negative. Each subscriber checks every sequence number (none lost,
  * none out of order), counts the throughput phase's messages over the time between the two marks
  * as it saw them, records the latency phase's send-to-receive times, and prints
@@ -38,6 +39,7 @@ import java.time.Duration;
  */
 final class FanoutPeer {
     static final long GAP_NANOS = 50_000;
+    static final long SETTLE_MILLIS = 300;
     static final String CONDUIT = "shmfan";
     static final String AERON = "aeron";
     /** Each library gets the same buffer: Conduit's ring, Aeron's term. */
@@ -51,15 +53,19 @@ final class FanoutPeer {
     private FanoutPeer() {
     }
 
-    /** @param args {@code fanout-pub IMPL NAME SIZE WARMUP_NS DURATION_NS} or {@code fanout-sub IMPL ADDRESS} */
+    /**
+     * @param args {@code fanout-pub IMPL NAME SIZE WARMUP_NS DURATION_NS SPIN} or
+     *             {@code fanout-sub IMPL ADDRESS SPIN}; SPIN is Conduit's {@code ?spin=}, or {@code -}
+     */
     static void run(String[] args) throws Exception {
         String impl = args[1];
+        String spin = args[args.length - 1].equals("-") ? "" : "&spin=" + args[args.length - 1];
         if (args[0].equals("fanout-pub")) {
             int size = Integer.parseInt(args[3]);
             long warmup = Long.parseLong(args[4]);
             long duration = Long.parseLong(args[5]);
             if (impl.equals(CONDUIT)) {
-                String endpoint = "shmfan:" + args[2] + "?size=" + BUFFER + "&subscribers=8";
+                String endpoint = "shmfan:" + args[2] + "?size=" + BUFFER + "&subscribers=8" + spin;
                 try (MessageSender sender = Conduit.openSender(endpoint)) {
                     publish(endpoint, size, warmup, duration, sender::send);
                 }
@@ -85,7 +91,7 @@ final class FanoutPeer {
                 }
             }
         } else if (impl.equals(CONDUIT)) {
-            subscribeConduit(args[2]);
+            subscribeConduit("shmfan:" + args[2] + "?subscribers=8" + spin);
         } else {
             subscribeAeron(args[2]);
         }
@@ -116,6 +122,9 @@ final class FanoutPeer {
             seq = stampAndSend(send, message, fields, seq);
         }
         mark(send, message, fields, THROUGHPUT_END);
+        // The throughput phase leaves the buffer full: let every subscriber drain it, so that the
+        // latency phase measures a steady stream, not the backlog.
+        Thread.sleep(SETTLE_MILLIS);
         end = System.nanoTime() + duration;
         long next = System.nanoTime();
         while (next - end < 0) {
@@ -184,10 +193,10 @@ final class FanoutPeer {
         }
     }
 
-    private static void subscribeConduit(String name) throws Exception {
+    private static void subscribeConduit(String endpoint) throws Exception {
         Tally tally = new Tally();
         boolean[] done = new boolean[1];
-        try (MessageReceiver receiver = Conduit.openReceiver("shmfan:" + name)) {
+        try (MessageReceiver receiver = Conduit.openReceiver(endpoint)) {
             System.out.println("joined");
             System.out.flush();
             while (!done[0]) {
