@@ -16,8 +16,15 @@ import java.lang.invoke.VarHandle;
  *  512  the ring's control block (the tail; consumer_sleeping counts sleeping subscribers)
  * 1024  u32 wakeups: the futex word the publisher sleeps on, bumped by whoever frees room
  * 2048  slot k at 2048 + 128 k: u64 position, u32 state (0 free, 1 active, 2 leaving), u32 pid,
- *       u32 sleeping (1 while the subscriber is counted in consumer_sleeping)
+ *       u64 sleep: 0 awake, 1 about to sleep, v &lt;&lt; 32 | 2 asleep on tail word v; counted in
+ *       consumer_sleeping while not 0
  * </pre>
+ *
+ * <p>The publisher, finding the count non-zero after it publishes, wakes every sleeper and
+ * takes off the count those asleep on an older tail word than the one it just published (their
+ * wait ends, woken or refused), so the publishes after it make no system call while the woken
+ * wait for a CPU. One asleep on the current word, or about to sleep, it leaves counted: the
+ * next publish is the one that must wake it.
  *
  * Only the publisher's process makes a slot active (under the publisher's send lock, at the
  * tail, so no record a joiner needs can be overwritten) or free; a subscriber moves its own
@@ -30,7 +37,9 @@ final class FanoutRing extends Ring {
     static final long POSITION = 0;
     static final long STATE = 8;
     static final long PID = 12;
-    static final long SLEEPING = 16;
+    static final long SLEEP = 16;
+    private static final long ABOUT_TO_SLEEP = 1;
+    private static final long ASLEEP = 2;
     static final int FREE = 0;
     static final int ACTIVE = 1;
     static final int LEAVING = 2;
@@ -78,13 +87,15 @@ final class FanoutRing extends Ring {
         long at = slotOffset(slot);
         INT.setVolatile(mapping, at + STATE, FREE);
         // A subscriber killed in its sleep would leave the count up, and every publish would
-        // then make a useless FUTEX_WAKE: whoever clears its slot's flag takes it off the count.
+        // then make a useless FUTEX_WAKE: whoever clears its slot's sleep takes it off the count.
         uncount(at);
         wakeProducer();
     }
 
+    /** Takes the sleeper of the slot at {@code at} off the count, if no one else has. */
     private void uncount(long at) {
-        if (INT.compareAndSet(mapping, at + SLEEPING, 1, 0)) {
+        long sleep = (long) LONG.getVolatile(mapping, at + SLEEP);
+        if (sleep != 0 && LONG.compareAndSet(mapping, at + SLEEP, sleep, 0L)) {
             INT.getAndAdd(control, CONSUMER_SLEEPING, -1);
         }
     }
@@ -161,11 +172,15 @@ final class FanoutRing extends Ring {
         // Counted first, flagged second: a free() in between finds no flag and leaves the count
         // to consumerAwake(); after the flag, exactly one of the two takes it off.
         INT.getAndAdd(control, CONSUMER_SLEEPING, 1);
-        INT.setVolatile(mapping, slotAt + SLEEPING, 1);
+        LONG.setVolatile(mapping, slotAt + SLEEP, ABOUT_TO_SLEEP);
         if (barrierWhenSleeping) {
             Membarrier.globalBarrier();
         }
-        return (long) LONG.getVolatile(control, TAIL);
+        long tail = (long) LONG.getVolatile(control, TAIL);
+        // Says which word it sleeps on: the publisher may take it off the count only once the
+        // word has moved on, when its wait cannot go on.
+        LONG.compareAndSet(mapping, slotAt + SLEEP, ABOUT_TO_SLEEP, (tail & 0xFFFF_FFFFL) << 32 | ASLEEP);
+        return tail;
     }
 
     @Override
@@ -175,6 +190,15 @@ final class FanoutRing extends Ring {
 
     @Override
     void wakeConsumer() {
+        int word = (int) (long) LONG.getVolatile(control, TAIL);
+        for (int k = 0; k < slots; k++) {
+            long at = slotOffset(k) + SLEEP;
+            long sleep = (long) LONG.getVolatile(mapping, at);
+            if ((sleep & 3) == ASLEEP && (int) (sleep >>> 32) != word
+                    && LONG.compareAndSet(mapping, at, sleep, 0L)) {
+                INT.getAndAdd(control, CONSUMER_SLEEPING, -1);
+            }
+        }
         Futex.wake(tailWord, Integer.MAX_VALUE);
     }
 
