@@ -133,9 +133,12 @@ class ShmFanoutTest extends OneWayContract {
         }
     }
 
-    /** @return a thread that publishes messages 0 to {@code count - 1}, started */
-    private static Thread sending(MessageSender publisher, int count) {
-        return Thread.ofPlatform().start(() -> {
+    /**
+     * @return a thread that publishes messages 0 to {@code count - 1}, once it waits for room:
+     *         a subscriber that does not read holds it back
+     */
+    private static Thread sendingUntilHeldBack(MessageSender publisher, int count) {
+        Thread sender = Thread.ofPlatform().start(() -> {
             try {
                 for (int i = 0; i < count; i++) {
                     publisher.send(message(i, size(i)));
@@ -144,6 +147,9 @@ class ShmFanoutTest extends OneWayContract {
                 throw new IllegalStateException(e);
             }
         });
+        Waits.until("the publisher to wait for room", WAIT,
+                () -> Waits.isIn(sender, "dev.conduit.internal.shm.ShmConnection", "awaitRoom"));
+        return sender;
     }
 
     @Test
@@ -172,9 +178,7 @@ class ShmFanoutTest extends OneWayContract {
         MessageReceiver fast = subscriber(endpoint);
         MessageReceiver slow = subscriber(endpoint);
         CompletableFuture<Integer> fastReader = async(() -> readAll(fast, 0, 500));
-        Thread sender = sending(publisher, 500);
-        Waits.until("the publisher to wait for the slow subscriber", WAIT,
-                () -> Waits.isIn(sender, "dev.conduit.internal.shm.ShmConnection", "awaitRoom"));
+        Thread sender = sendingUntilHeldBack(publisher, 500);
         assertFalse(publisher.trySend(new byte[100]), "trySend into a ring the slow subscriber fills");
         for (int i = 0; i < 500; i++) {
             assertArrayEquals(message(i, size(i)), slow.receive(WAIT), "message " + i);
@@ -197,9 +201,7 @@ class ShmFanoutTest extends OneWayContract {
         IOException full = assertThrows(IOException.class, () -> Conduit.openReceiver(endpoint));
         assertTrue(full.getMessage().contains("all 2 subscriber slots"), full.getMessage());
         CompletableFuture<Integer> reader = async(() -> readAll(live, 0, 1000));
-        Thread sender = sending(publisher, 1000);
-        Waits.until("the publisher to wait for the stuck subscriber", WAIT,
-                () -> Waits.isIn(sender, "dev.conduit.internal.shm.ShmConnection", "awaitRoom"));
+        Thread sender = sendingUntilHeldBack(publisher, 1000);
         ChildJvm.kill(child);
         sender.join();
         assertEquals(1000, reader.join());
