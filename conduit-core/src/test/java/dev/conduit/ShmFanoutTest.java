@@ -172,6 +172,21 @@ class ShmFanoutTest extends OneWayContract {
     }
 
     @Test
+    void aSubscriberJoiningInTheMiddleOfAMessageStartsAtTheNext() throws Exception {
+        String endpoint = fresh("size=4k");
+        MessageSender publisher = publisher(endpoint);
+        MessageReceiver first = subscriber(endpoint);
+        // Message 0 is 40,000 bytes, in pieces: the publisher waits for room in its middle.
+        Thread sender = sendingUntilHeldBack(publisher, 2);
+        MessageReceiver late = subscriber(endpoint);
+        CompletableFuture<Integer> lateReader = async(() -> readAll(late, 1, 2));
+        assertEquals(2, readAll(first, 0, 2));
+        sender.join();
+        assertEquals(1, lateReader.get(30, TimeUnit.SECONDS));
+        assertEquals(null, late.tryReceive());
+    }
+
+    @Test
     void theSlowestSubscriberThrottlesThePublisherAndNothingIsLost() throws Exception {
         String endpoint = fresh("size=4k");
         MessageSender publisher = publisher(endpoint);

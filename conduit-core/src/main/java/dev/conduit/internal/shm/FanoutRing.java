@@ -26,9 +26,10 @@ import java.lang.invoke.VarHandle;
  * wait for a CPU. One asleep on the current word, or about to sleep, it leaves counted: the
  * next publish is the one that must wake it.
  *
- * Only the publisher's process makes a slot active (under the publisher's send lock, at the
- * tail, so no record a joiner needs can be overwritten) or free; a subscriber moves its own
- * position and says it is leaving.
+ * Only the publisher's process makes a slot active (at the published tail: the publisher's room
+ * was computed from a head no later than that, so no record from there on can be overwritten
+ * before it reads the slots again) or free; a subscriber moves its own position and says it is
+ * leaving.
  */
 final class FanoutRing extends Ring {
     static final long WAKEUPS = 1024;
@@ -74,7 +75,7 @@ final class FanoutRing extends Ring {
 
     // ---- the publisher's slot table ----------------------------------------------------------
 
-    /** Publisher, under its send lock: slot {@code slot} starts reading at {@code tail}. */
+    /** Publisher's process: slot {@code slot} starts reading at {@code tail}, the published tail. */
     void activate(int slot, long tail, int pid) {
         long at = slotOffset(slot);
         LONG.setRelease(mapping, at + POSITION, tail);

@@ -20,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.LongConsumer;
 
 /**
  * A connection over two shared-memory rings ({@link RingFile}): this side produces into one and
@@ -309,6 +308,14 @@ public final class ShmConnection extends AbstractConnection {
                 }
                 case Ring.MIDDLE, Ring.LAST -> {
                     if (large == null) {
+                        if (in instanceof FanoutRing) {
+                            // A subscriber joins at the published tail, which a publisher waiting
+                            // for room leaves between two pieces: the rest of a message sent
+                            // before it joined, not for it.
+                            head += Ring.align(Ring.RECORD_HEADER + (long) length);
+                            publishHead();
+                            continue;
+                        }
                         throw corrupt("a piece with no first piece before it");
                     }
                     append(start, length);
@@ -706,21 +713,6 @@ public final class ShmConnection extends AbstractConnection {
                 wakeAll();
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
-        }
-    }
-
-    /**
-     * Runs {@code action} with the producer's tail, between two sends (under the send lock, so
-     * the tail is not moving and every record before it is committed), then looks at the head
-     * again: a fan-out's publisher makes a subscriber's slot active there.
-     */
-    void atTail(LongConsumer action) {
-        sendLock.lock();
-        try {
-            action.accept(tail);
-            headSeen = out.headAcquire();
-        } finally {
-            sendLock.unlock();
         }
     }
 }

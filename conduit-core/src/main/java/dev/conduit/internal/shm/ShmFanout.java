@@ -48,7 +48,6 @@ final class ShmFanout {
     private final Set<Connection> members = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private Listener sockets;
-    private ShmConnection connection;
 
     private ShmFanout(Endpoint endpoint, RingFile file) {
         this.endpoint = endpoint;
@@ -70,13 +69,14 @@ final class ShmFanout {
             throw new IOException(endpoint + ": openSender: " + e.getMessage(), e);
         }
         ShmFanout fanout = new ShmFanout(endpoint, file);
+        ShmConnection connection = null;
         try {
-            fanout.connection = new ShmConnection(endpoint, file, Ring.NONE, fanout.ring, null,
+            connection = new ShmConnection(endpoint, file, Ring.NONE, fanout.ring, null,
                     Options.maxFrame(endpoint), Options.spinNanos(endpoint), fanout::release);
             fanout.sockets = new UnixTransport().listen(ShmTransport.controlEndpoint(endpoint, true), endpoint);
         } catch (IOException | RuntimeException e) {
-            if (fanout.connection != null) {
-                fanout.connection.close();
+            if (connection != null) {
+                connection.close();
             } else {
                 file.close();
                 ShmNames.unlinkQuietly(name.substring(1));
@@ -84,7 +84,7 @@ final class ShmFanout {
             throw e;
         }
         Thread.ofVirtual().name(endpoint + " subscribers").start(fanout::acceptSubscribers);
-        return fanout.connection;
+        return connection;
     }
 
     private void acceptSubscribers() {
@@ -119,11 +119,12 @@ final class ShmFanout {
             if (!ShmTransport.line(endpoint, socket, "mapped").equals(ShmTransport.MAPPED)) {
                 return;
             }
-            int joining = slot;
-            connection.atTail(tail -> {
-                ring.activate(joining, tail, pid);
-                ring.useMembarrier(file.flag(RingFile.FLAG_MEMBARRIER));
-            });
+            // At the published tail, without the publisher's lock (which a join would take from its
+            // thread for good: a biased lock): the publisher's room was computed from a head no
+            // later than that tail, so it cannot overwrite anything from there on before it looks
+            // at the slots again.
+            ring.activate(slot, ring.tailAcquire(), pid);
+            ring.useMembarrier(file.flag(RingFile.FLAG_MEMBARRIER));
             socket.send(JOINED);
             while (true) {
                 socket.receive(); // a subscriber says nothing more: only its end of file ends this
