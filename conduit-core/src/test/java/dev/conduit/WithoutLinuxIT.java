@@ -73,6 +73,8 @@ class WithoutLinuxIT {
             String sock = dir.resolve("a.sock").toString();
             unavailable("shm:nolinux", () -> Conduit.listen("shm:nolinux"));
             unavailable("shm:nolinux", () -> Conduit.connect("shm:nolinux"));
+            unavailable("shmfan:nolinux", () -> Conduit.openSender("shmfan:nolinux"));
+            unavailable("shmfan:nolinux", () -> Conduit.openReceiver("shmfan:nolinux"));
             unavailable(log, () -> Conduit.openSender(log));
             unavailable(log, () -> Conduit.openReceiver(log));
             unavailable(fifo, () -> Conduit.openReceiver(fifo));

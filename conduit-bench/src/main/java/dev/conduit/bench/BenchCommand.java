@@ -105,8 +105,27 @@ public final class BenchCommand implements Callable<Integer> {
             + " and throughput beside it as FILE-throughput.png.")
     private Path plot;
 
+    @Option(names = "--fanout", paramLabel = "LIST", split = ",",
+            description = "Instead of the pairs: one publisher and N subscribers, each a process, for Conduit's"
+                    + " shmfan: and Aeron IPC side by side, e.g. 1,2,4; the first --size, --warmup, --duration per"
+                    + " phase, --spin as Conduit's ?spin= on both sides, --rounds interleaved rounds of each.")
+    private List<Integer> fanout;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+            description = "With --fanout: rounds of each library, interleaved; the best is reported."
+                    + " Default: ${DEFAULT-VALUE}.")
+    private int rounds;
+
     @Override
     public Integer call() throws Exception {
+        if (fanout != null) {
+            FanoutBench bench = new FanoutBench(size(sizes.getFirst()), Units.parseDuration(warmup),
+                    Units.parseDuration(duration), rounds, spin == null ? "-" : spin, spec.commandLine().getErr());
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(bench.run(fanout));
+            out.flush();
+            return 0;
+        }
         Set<String> names = new LinkedHashSet<>(transports);
         if (peers) {
             names.addAll(BenchPeer.PEERS);

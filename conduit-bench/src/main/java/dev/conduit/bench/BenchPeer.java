@@ -37,6 +37,7 @@ import java.util.List;
  * BenchPeer client TRANSPORT SIZE ADDRESS PLAN OPTIONS
  *                                              connect; run the plan; print "phase N" as each
  *                                              phase ends, then one result line
+ * BenchPeer fanout-pub|fanout-sub ...          one process of a fan-out row ({@link FanoutPeer})
  * </pre>
  *
  * OPTIONS are endpoint options for Conduit's socket, shared-memory and log transports
@@ -94,6 +95,10 @@ public final class BenchPeer {
     }
 
     private static void run(String[] args) throws Exception {
+        if (args[0].startsWith("fanout-")) {
+            FanoutPeer.run(args);
+            return;
+        }
         String transport = args[1];
         int size = Integer.parseInt(args[2]);
         if (args[0].equals("server")) {

@@ -4,6 +4,7 @@ import dev.conduit.Conduit;
 import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Listener;
+import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.util.concurrent.CountDownLatch;
  * <li>{@code hold ENDPOINT}: connect, send {@code ready}, then never read, never exit.</li>
  * <li>{@code echo ENDPOINT}: connect and send every message back until the peer closes.</li>
  * <li>{@code send-hold ENDPOINT}: open a one-way sender, send {@code ready}, then never exit.</li>
+ * <li>{@code receive-hold ENDPOINT}: open a one-way receiver, print {@code ready} on standard
+ *     output, then never read or exit.</li>
  * <li>{@code send-halt ENDPOINT COUNT}: connect, send {@link #haltMessage} 0 to COUNT-1 (most
  *     with {@code write}, every tenth and the last with {@code send}), then halt at once: what a
  *     returned {@code send} took must reach the peer all the same.</li>
@@ -37,6 +40,7 @@ public final class TestPeers {
             case "echo" -> echo(endpoint);
             case "relay" -> relay(endpoint);
             case "send-hold" -> sendHold(endpoint);
+            case "receive-hold" -> receiveHold(endpoint);
             case "send-halt" -> sendHalt(endpoint, Integer.parseInt(args[2]));
             case "echo-listener" -> echoListener(endpoint);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -53,6 +57,15 @@ public final class TestPeers {
         MessageSender s = Conduit.openSender(endpoint);
         s.send("ready");
         new CountDownLatch(1).await();
+    }
+
+    /** Opens a receiver, prints {@code ready}, and reads nothing until killed: a stuck subscriber. */
+    private static void receiveHold(String endpoint) throws Exception {
+        MessageReceiver r = Conduit.openReceiver(endpoint);
+        System.out.println("ready");
+        System.out.flush();
+        new CountDownLatch(1).await();
+        r.close();
     }
 
     /** @return message {@code i} of {@code send-halt}: 4 KiB, so what is queued takes a while to write */

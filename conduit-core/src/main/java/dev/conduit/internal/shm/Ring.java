@@ -3,6 +3,7 @@ package dev.conduit.internal.shm;
 import dev.conduit.internal.posix.Futex;
 import dev.conduit.internal.posix.Membarrier;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -19,8 +20,12 @@ import java.lang.invoke.VarHandle;
  * last, says it is there, so a consumer that keeps up reads only the line the next record goes
  * into, never the tail's line (which moved between the cores on every message when the tail
  * said so, as in version 1).
+ *
+ * <p>A fan-out ({@link FanoutRing}) shares the producer's half and the records, and keeps one
+ * consumer position per subscriber instead of the head: it overrides what touches the head and
+ * the sleeping flags.
  */
-final class Ring {
+sealed class Ring permits FanoutRing {
     /**
      * Control block: four 128-byte lines (two cache lines each, against adjacent-line prefetch).
      * Each position has a line of its own, written on every message by its one writer; the flags
@@ -57,8 +62,15 @@ final class Ring {
     /** Bytes in front of the data of a {@link #FIRST} piece: the whole message's length. */
     static final int TOTAL_BYTES = 8;
 
-    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    /**
+     * No ring: the side of a one-way connection that it does not have (a fan-out publisher's
+     * inbound, a subscriber's outbound). Private zeroed memory, never a message in it.
+     */
+    static final Ring NONE = new Ring(Arena.global().allocate(CONTROL_BYTES, 128),
+            Arena.global().allocate(RingFile.MIN_CAPACITY, ALIGN));
 
     final MemorySegment control;
     final MemorySegment data;
@@ -72,7 +84,7 @@ final class Ring {
      * Whether both ends keep the membarrier handshake ({@link RingFile#FLAG_MEMBARRIER}): then a
      * publisher needs no fence. Set once, before the connection is handed out.
      */
-    private boolean membarrier;
+    boolean membarrier;
 
     /**
      * @param control the ring's {@value #CONTROL_BYTES}-byte control block, 128-byte aligned
@@ -212,5 +224,25 @@ final class Ring {
 
     void wakeProducer() {
         Futex.wake(headWord, 1);
+    }
+
+    /** Producer, after {@link #producerSleeps()} returned {@code head}: the futex word to sleep on. */
+    MemorySegment producerWord() {
+        return headWord;
+    }
+
+    /** @return the value {@link #producerWord()} must still hold for the producer to sleep */
+    int producerWordValue(long head) {
+        return (int) head;
+    }
+
+    /** Producer, closing: says no record will follow those published. */
+    void producerCloses() {
+        setFlagVolatile(PRODUCER_CLOSED, 1);
+    }
+
+    /** Consumer, closing: says nobody will give bytes back any more. */
+    void consumerCloses() {
+        setFlagVolatile(CONSUMER_CLOSED, 1);
     }
 }

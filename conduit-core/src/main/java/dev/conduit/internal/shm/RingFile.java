@@ -26,6 +26,11 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * All numbers are little-endian, the byte order of every machine the transport runs on.
+ *
+ * <p>A fan-out's object ({@code shmfan:}, version {@value #FANOUT_VERSION}) has one ring and a
+ * table of subscriber slots instead ({@link FanoutRing}): the header says how many slots at
+ * offset {@value #SLOTS_AT}, and the data area starts at the first 4096-byte boundary after the
+ * table.
  */
 final class RingFile implements AutoCloseable {
     /** "CNDTRING" in ASCII, read as a little-endian u64. */
@@ -35,6 +40,8 @@ final class RingFile implements AutoCloseable {
      * (docs/shm-ring.md); version 1 published them through the tail.
      */
     static final int VERSION = 2;
+    /** The fan-out layout: one ring, one consumer position per subscriber slot. */
+    static final int FANOUT_VERSION = 3;
     static final long HEADER_BYTES = 4096;
     static final long MAGIC_AT = 0;
     static final long VERSION_AT = 8;
@@ -42,6 +49,8 @@ final class RingFile implements AutoCloseable {
     static final long CAPACITY_AT = 16;
     static final long PID_AT = 24;
     static final long FLAGS_AT = 28;
+    /** Fan-out: u32, the number of subscriber slots. */
+    static final long SLOTS_AT = 32;
     /**
      * Flag: both processes keep the membarrier handshake (see {@link Ring}), so publishers may
      * skip their fence. The creator sets it if its process is registered for
@@ -49,6 +58,13 @@ final class RingFile implements AutoCloseable {
      * {@code mapped}, if its process cannot be.
      */
     static final int FLAG_MEMBARRIER = 1;
+    /**
+     * Fan-out flag: the publisher's process is registered and calls the barrier before it
+     * sleeps, so a registered subscriber may skip its fence. Set at creation, never cleared.
+     */
+    static final int FLAG_PUBLISHER_BARRIER = 2;
+    /** The most subscriber slots a fan-out may have. */
+    static final int MAX_SLOTS = 1024;
     static final long RING0_CONTROL = 512;
     static final long RING1_CONTROL = RING0_CONTROL + Ring.CONTROL_BYTES;
     /** The smallest data area: a page. */
@@ -60,24 +76,44 @@ final class RingFile implements AutoCloseable {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     final String name;
+    /** A pair's rings; {@code null} in a fan-out. */
     final Ring clientToServer;
     final Ring serverToClient;
+    /** A fan-out's subscriber slots; 0 in a pair. */
+    final int slots;
+    final MemorySegment mapping;
     private final Arena arena;
-    private final MemorySegment mapping;
 
-    private RingFile(String name, Arena arena, MemorySegment mapping, long capacity) {
+    private RingFile(String name, Arena arena, MemorySegment mapping, long capacity, int slots) {
         this.name = name;
         this.arena = arena;
         this.mapping = mapping;
-        this.clientToServer = new Ring(mapping.asSlice(RING0_CONTROL, Ring.CONTROL_BYTES),
+        this.slots = slots;
+        this.clientToServer = slots > 0 ? null : new Ring(mapping.asSlice(RING0_CONTROL, Ring.CONTROL_BYTES),
                 mapping.asSlice(HEADER_BYTES, capacity));
-        this.serverToClient = new Ring(mapping.asSlice(RING1_CONTROL, Ring.CONTROL_BYTES),
+        this.serverToClient = slots > 0 ? null : new Ring(mapping.asSlice(RING1_CONTROL, Ring.CONTROL_BYTES),
                 mapping.asSlice(HEADER_BYTES + capacity, capacity));
     }
 
     /** @return the object's size for rings of {@code capacity} bytes each */
     static long fileBytes(long capacity) {
         return HEADER_BYTES + 2 * capacity;
+    }
+
+    /** @return the offset of the data area: 4096 for a pair (0 slots), after the slot table for a fan-out */
+    static long headerBytes(int slots) {
+        return slots == 0 ? HEADER_BYTES : (FanoutRing.SLOT_TABLE + (long) slots * FanoutRing.SLOT_BYTES
+                + HEADER_BYTES - 1) & -HEADER_BYTES;
+    }
+
+    /** @return the object's size: a pair's two rings, or a fan-out's slot table and one ring */
+    private static long fileBytes(long capacity, int slots) {
+        return slots == 0 ? fileBytes(capacity) : headerBytes(slots) + capacity;
+    }
+
+    /** @return the data area of a fan-out's one ring */
+    MemorySegment fanoutData() {
+        return mapping.asSlice(headerBytes(slots), mapping.byteSize() - headerBytes(slots));
     }
 
     /**
@@ -97,6 +133,14 @@ final class RingFile implements AutoCloseable {
      *                     unlinked again
      */
     static RingFile create(String name, long capacity, int peerUid, int socketMode) throws IOException {
+        return create(name, capacity, peerUid, socketMode, 0);
+    }
+
+    /**
+     * As {@link #create(String, long, int, int)}, for a fan-out of {@code slots} subscribers if
+     * {@code slots > 0}.
+     */
+    static RingFile create(String name, long capacity, int peerUid, int socketMode, int slots) throws IOException {
         if (Long.bitCount(capacity) != 1 || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY) {
             throw new IllegalArgumentException("ring capacity " + capacity + " (expected a power of two from "
                     + MIN_CAPACITY + " to " + MAX_CAPACITY + ")");
@@ -111,16 +155,21 @@ final class RingFile implements AutoCloseable {
                 } else {
                     Shm.fchmod(fd, "shm " + name, socketMode & 0666);
                 }
+            } else if (slots > 0 && (socketMode & 0666) != 0600) {
+                // A fan-out's subscribers may be of any user its socket's mode lets in.
+                Shm.fchmod(fd, "shm " + name, socketMode & 0666);
             }
-            Shm.ftruncate(fd, fileBytes(capacity));
-            MemorySegment mapping = Shm.map(fd, fileBytes(capacity), arena);
-            mapping.set(U32, VERSION_AT, VERSION);
-            mapping.set(U32, HEADER_BYTES_AT, (int) HEADER_BYTES);
+            Shm.ftruncate(fd, fileBytes(capacity, slots));
+            MemorySegment mapping = Shm.map(fd, fileBytes(capacity, slots), arena);
+            mapping.set(U32, VERSION_AT, slots == 0 ? VERSION : FANOUT_VERSION);
+            mapping.set(U32, HEADER_BYTES_AT, (int) headerBytes(slots));
             mapping.set(U64, CAPACITY_AT, capacity);
             mapping.set(U32, PID_AT, Processes.getpid());
-            mapping.set(U32, FLAGS_AT, Membarrier.registerGlobal() ? FLAG_MEMBARRIER : 0);
+            int barrier = slots == 0 ? FLAG_MEMBARRIER : FLAG_MEMBARRIER | FLAG_PUBLISHER_BARRIER;
+            mapping.set(U32, FLAGS_AT, Membarrier.registerGlobal() ? barrier : 0);
+            mapping.set(U32, SLOTS_AT, slots);
             mapping.set(U64, MAGIC_AT, MAGIC);
-            return new RingFile(name, arena, mapping, capacity);
+            return new RingFile(name, arena, mapping, capacity, slots);
         } catch (IOException | RuntimeException e) {
             arena.close();
             ShmNames.unlinkQuietly(name.substring(1));
@@ -137,6 +186,11 @@ final class RingFile implements AutoCloseable {
      *                     wrong with its header
      */
     static RingFile open(String name) throws IOException {
+        return open(name, false);
+    }
+
+    /** As {@link #open(String)}, for a fan-out's object if {@code fanout}. */
+    static RingFile open(String name, boolean fanout) throws IOException {
         int fd = Shm.open(name, PosixFiles.O_RDWR, 0);
         Arena arena = Arena.ofShared();
         try {
@@ -152,22 +206,26 @@ final class RingFile implements AutoCloseable {
                         + " is not a Conduit ring's (0x" + Long.toHexString(MAGIC) + ")");
             }
             int version = mapping.get(U32, VERSION_AT);
-            if (version != VERSION) {
+            int expected = fanout ? FANOUT_VERSION : VERSION;
+            if (version != expected) {
                 throw new IOException("shared memory " + name + ": ring layout version " + version
-                        + "; this Conduit speaks version " + VERSION);
+                        + "; this Conduit expects version " + expected + " here");
             }
             long capacity = mapping.get(U64, CAPACITY_AT);
             int headerBytes = mapping.get(U32, HEADER_BYTES_AT);
-            if (headerBytes != HEADER_BYTES || Long.bitCount(capacity) != 1 || capacity < MIN_CAPACITY
-                    || capacity > MAX_CAPACITY || size != fileBytes(capacity)) {
+            int slots = fanout ? mapping.get(U32, SLOTS_AT) : 0;
+            if (fanout && (slots < 1 || slots > MAX_SLOTS)) {
+                throw new IOException("shared memory " + name + ": " + slots + " subscriber slots (expected 1 to "
+                        + MAX_SLOTS + ")");
+            }
+            if (headerBytes != headerBytes(slots) || Long.bitCount(capacity) != 1 || capacity < MIN_CAPACITY
+                    || capacity > MAX_CAPACITY || size != fileBytes(capacity, slots)) {
                 throw new IOException("shared memory " + name + ": header says " + headerBytes + " header bytes and "
                         + capacity + "-byte rings, which does not fit its " + size + " bytes");
             }
-            int flags = mapping.get(U32, FLAGS_AT);
-            if ((flags & FLAG_MEMBARRIER) != 0 && !Membarrier.registerGlobal()) {
-                mapping.set(U32, FLAGS_AT, flags & ~FLAG_MEMBARRIER);
-            }
-            return new RingFile(name, arena, mapping, capacity);
+            RingFile file = new RingFile(name, arena, mapping, capacity, slots);
+            file.settleMembarrierForThisProcess();
+            return file;
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -181,9 +239,27 @@ final class RingFile implements AutoCloseable {
      * the object and neither will change them.
      */
     void settleBarriers() {
-        boolean on = (mapping.get(U32, FLAGS_AT) & FLAG_MEMBARRIER) != 0;
+        boolean on = flag(FLAG_MEMBARRIER);
         clientToServer.useMembarrier(on);
         serverToClient.useMembarrier(on);
+    }
+
+    /** @return whether the header's flags have {@code flag} */
+    boolean flag(int flag) {
+        return (mapping.get(U32, FLAGS_AT) & flag) != 0;
+    }
+
+    /** Clears the membarrier flag if this process cannot keep the barrier handshake. */
+    void settleMembarrierForThisProcess() {
+        int flags = mapping.get(U32, FLAGS_AT);
+        if ((flags & FLAG_MEMBARRIER) != 0 && !Membarrier.registerGlobal()) {
+            mapping.set(U32, FLAGS_AT, flags & ~FLAG_MEMBARRIER);
+        }
+    }
+
+    /** @return the pid of the process that created the object */
+    int creatorPid() {
+        return mapping.get(U32, PID_AT);
     }
 
     /**

@@ -61,7 +61,9 @@ public final class ShmConnection extends AbstractConnection {
     private final RingFile file;
     private final Ring in;
     private final Ring out;
+    /** The handshake socket, the peer's sign of life; {@code null} for a fan-out's publisher. */
     private final Connection control;
+    private final Runnable onClose;
     private final long spinNanos;
     private final BiasedLock sendLock = new BiasedLock();
     private final ByteBuffer inView;
@@ -100,14 +102,29 @@ public final class ShmConnection extends AbstractConnection {
      */
     ShmConnection(Endpoint endpoint, RingFile file, boolean server, Connection control, int maxFrame,
             long spinNanos) {
+        file.settleBarriers();
+        this(endpoint, file, server ? file.clientToServer : file.serverToClient,
+                server ? file.serverToClient : file.clientToServer, control, maxFrame, spinNanos, () -> { });
+    }
+
+    /**
+     * A connection on rings of its own choosing: a fan-out's publisher ({@code in} is
+     * {@link Ring#NONE}, {@code control} is {@code null}) or subscriber ({@code out} is
+     * {@link Ring#NONE}).
+     *
+     * @param onClose what else closing releases, run after the rings say closed and before they
+     *                are unmapped
+     */
+    ShmConnection(Endpoint endpoint, RingFile file, Ring in, Ring out, Connection control, int maxFrame,
+            long spinNanos, Runnable onClose) {
         super(endpoint, endpoint.toString(), maxFrame);
         countSendsUnderLock();
         this.file = file;
-        this.in = server ? file.clientToServer : file.serverToClient;
-        this.out = server ? file.serverToClient : file.clientToServer;
+        this.in = in;
+        this.out = out;
         this.control = control;
+        this.onClose = onClose;
         this.spinNanos = spinNanos;
-        file.settleBarriers();
         this.inView = in.data.asByteBuffer().asReadOnlyBuffer();
         this.outView = out.data.asByteBuffer();
         this.receiveTimespec = Futex.allocateTimespec(timespecs);
@@ -122,7 +139,7 @@ public final class ShmConnection extends AbstractConnection {
 
     @Override
     public Optional<PeerCredentials> peerCredentials() {
-        return control.peerCredentials();
+        return control == null ? Optional.empty() : control.peerCredentials();
     }
 
     // ---- receiving -------------------------------------------------------------------------
@@ -166,6 +183,10 @@ public final class ShmConnection extends AbstractConnection {
     }
 
     private boolean take(long waitNanos) throws IOException {
+        if (in == Ring.NONE) {
+            throw new UnsupportedOperationException(name + ": receive: this is a fan-out's publisher, which only"
+                    + " sends; subscribe with Conduit.openReceiver");
+        }
         long deadline = waitNanos > 0 ? System.nanoTime() + waitNanos : 0;
         boolean spin = true;
         try {
@@ -287,6 +308,14 @@ public final class ShmConnection extends AbstractConnection {
                 }
                 case Ring.MIDDLE, Ring.LAST -> {
                     if (large == null) {
+                        if (in instanceof FanoutRing) {
+                            // A subscriber joins at the published tail, which a publisher waiting
+                            // for room leaves between two pieces: the rest of a message sent
+                            // before it joined, not for it.
+                            head += Ring.align(Ring.RECORD_HEADER + (long) length);
+                            publishHead();
+                            continue;
+                        }
                         throw corrupt("a piece with no first piece before it");
                     }
                     append(start, length);
@@ -550,7 +579,7 @@ public final class ShmConnection extends AbstractConnection {
         try {
             long now = out.producerSleeps();
             if (now == headSeen && !isClosedLocally() && out.flagAcquire(Ring.CONSUMER_CLOSED) == 0) {
-                Futex.await(out.headWord, (int) now, sendTimespec, SLICE_NANOS);
+                Futex.await(out.producerWord(), out.producerWordValue(now), sendTimespec, SLICE_NANOS);
             }
         } finally {
             out.producerAwake();
@@ -558,6 +587,10 @@ public final class ShmConnection extends AbstractConnection {
     }
 
     private void checkSendable(String call) throws IOException {
+        if (out == Ring.NONE) {
+            throw new UnsupportedOperationException(name + ": " + call + ": this is a fan-out's subscriber, which"
+                    + " only receives");
+        }
         if (isClosedLocally()) {
             throw closedLocally(call);
         }
@@ -580,7 +613,7 @@ public final class ShmConnection extends AbstractConnection {
         if (closedFlag || peerGone) {
             return true;
         }
-        if ((calls & (LIVENESS_EVERY - 1)) != 0) {
+        if ((calls & (LIVENESS_EVERY - 1)) != 0 || control == null) {
             return false;
         }
         long now = System.nanoTime();
@@ -637,11 +670,14 @@ public final class ShmConnection extends AbstractConnection {
                 sendLock.unlock();
             }
         }
-        out.setFlagVolatile(Ring.PRODUCER_CLOSED, 1);
-        in.setFlagVolatile(Ring.CONSUMER_CLOSED, 1);
+        out.producerCloses();
+        in.consumerCloses();
         wakeAll();
         try {
-            control.close();
+            if (control != null) {
+                control.close();
+            }
+            onClose.run();
         } finally {
             unmap();
         }
@@ -649,7 +685,7 @@ public final class ShmConnection extends AbstractConnection {
 
     /** Wakes every sleeper on either ring: the peer's, and this side's own blocked threads. */
     private void wakeAll() {
-        for (MemorySegment word : new MemorySegment[] {out.tailWord, out.headWord, in.tailWord, in.headWord}) {
+        for (MemorySegment word : new MemorySegment[] {out.tailWord, out.producerWord(), in.tailWord, in.producerWord()}) {
             Futex.wake(word, Integer.MAX_VALUE);
         }
     }

@@ -4,6 +4,8 @@ import dev.conduit.Connection;
 import dev.conduit.ConnectionClosedException;
 import dev.conduit.Endpoint;
 import dev.conduit.Listener;
+import dev.conduit.MessageReceiver;
+import dev.conduit.MessageSender;
 import dev.conduit.TransportUnavailableException;
 import dev.conduit.internal.AbstractConnection;
 import dev.conduit.internal.HandshakeListener;
@@ -44,6 +46,10 @@ import java.util.regex.Matcher;
  * leave it behind in {@code /dev/shm}. The socket then stays open as each side's sign of life.
  * A listener also removes objects named by this scheme whose creating process is gone, in case
  * one died between creating an object and the client's answer.
+ *
+ * <p>{@code shmfan:NAME} is the one-way fan-out ({@link ShmFanout}): {@code openSender} makes
+ * the publication and its handshake socket {@code $TMPDIR/conduit-shmfan-NAME},
+ * {@code openReceiver} subscribes to it.
  */
 public final class ShmTransport implements TransportProvider {
     /** {@code ?size=}: each ring's data bytes, a power of two. */
@@ -59,13 +65,39 @@ public final class ShmTransport implements TransportProvider {
 
     @Override
     public Set<String> schemes() {
-        return Set.of("shm");
+        return Set.of("shm", ShmFanout.SCHEME);
+    }
+
+    @Override
+    public Set<String> oneWaySchemes() {
+        return Set.of(ShmFanout.SCHEME);
     }
 
     @Override
     public Set<String> optionNames() {
         return Set.of(Options.MAX_FRAME, Options.SPIN, SIZE, "mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS,
-                ServerTrust.SERVER_USERS);
+                ServerTrust.SERVER_USERS, ShmFanout.SUBSCRIBERS);
+    }
+
+    /**
+     * {@inheritDoc} For {@code shmfan:NAME}: makes the publication and starts taking subscribers.
+     * The subscriber's option {@code serverUsers} is ignored here, so one endpoint serves both ends.
+     */
+    @Override
+    public MessageSender openSender(Endpoint endpoint, Duration timeout) throws IOException {
+        checkSupported(endpoint);
+        return ShmFanout.publish(endpoint, ringBytes(endpoint));
+    }
+
+    /**
+     * {@inheritDoc} For {@code shmfan:NAME}: subscribes to the publication, which must exist. The
+     * publisher's options ({@code size}, {@code subscribers}, {@code mode}, {@code allowUsers},
+     * {@code allowGroups}) are ignored here, so one endpoint serves both ends.
+     */
+    @Override
+    public MessageReceiver openReceiver(Endpoint endpoint) throws IOException {
+        checkSupported(endpoint);
+        return ShmFanout.subscribe(endpoint);
     }
 
     @Override
@@ -73,11 +105,8 @@ public final class ShmTransport implements TransportProvider {
         checkSupported(endpoint);
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
-        long ringBytes = Options.size(endpoint, SIZE, DEFAULT_RING_BYTES, RingFile.MIN_CAPACITY, RingFile.MAX_CAPACITY);
-        if (Long.bitCount(ringBytes) != 1) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "': size=" + ringBytes
-                    + " (expected a power of two, e.g. 64k or 1m)");
-        }
+        Options.refuse(endpoint, ShmFanout.SUBSCRIBERS, "a fan-out's (shmfan:)");
+        long ringBytes = ringBytes(endpoint);
         removeStaleRings();
         Listener sockets = new UnixTransport().listen(controlEndpoint(endpoint, true), endpoint);
         return new HandshakeListener(endpoint, sockets, control -> {
@@ -86,9 +115,20 @@ public final class ShmTransport implements TransportProvider {
         });
     }
 
+    /** @return the {@code ?size=} option: each ring's data bytes, a power of two */
+    static long ringBytes(Endpoint endpoint) {
+        long ringBytes = Options.size(endpoint, SIZE, DEFAULT_RING_BYTES, RingFile.MIN_CAPACITY, RingFile.MAX_CAPACITY);
+        if (Long.bitCount(ringBytes) != 1) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "': size=" + ringBytes
+                    + " (expected a power of two, e.g. 64k or 1m)");
+        }
+        return ringBytes;
+    }
+
     @Override
     public Connection connect(Endpoint endpoint, Duration timeout) throws IOException {
         checkSupported(endpoint);
+        Options.refuse(endpoint, ShmFanout.SUBSCRIBERS, "a fan-out's (shmfan:)");
         int maxFrame = Options.maxFrame(endpoint);
         long spin = Options.spinNanos(endpoint);
         // Checks who listens before anything is mapped or sent: a squatter on the name learns nothing.
@@ -123,11 +163,12 @@ public final class ShmTransport implements TransportProvider {
      * @return the path of its handshake socket, {@code $TMPDIR/conduit-shm-NAME}
      */
     public static Path socketPath(Endpoint endpoint) {
-        return UnixPaths.inTemporaryDirectory(endpoint.toString(), "conduit-shm-" + endpoint.address());
+        return UnixPaths.inTemporaryDirectory(endpoint.toString(),
+                "conduit-" + endpoint.scheme() + "-" + endpoint.address());
     }
 
     /** @return the {@code unix:} endpoint of the handshake socket, with the access options of its side */
-    private static Endpoint controlEndpoint(Endpoint endpoint, boolean listening) {
+    static Endpoint controlEndpoint(Endpoint endpoint, boolean listening) {
         Path path = socketPath(endpoint);
         Map<String, String> options = new HashMap<>();
         String[] names = listening ? new String[] {"mode", AccessRules.ALLOW_USERS, AccessRules.ALLOW_GROUPS}
@@ -147,8 +188,7 @@ public final class ShmTransport implements TransportProvider {
             throw new IOException(endpoint + ": accept: the client said '" + hello + "', expected '" + HELLO
                     + "' (not a Conduit shm client?)");
         }
-        String name = "/" + RING_PREFIX + Processes.getpid() + "-" + RINGS.incrementAndGet() + "-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+        String name = newRingName();
         RingFile file;
         try {
             file = RingFile.create(name, ringBytes, peerUid(control),
@@ -170,6 +210,12 @@ public final class ShmTransport implements TransportProvider {
         } finally {
             ShmNames.unlinkQuietly(name.substring(1));
         }
+    }
+
+    /** @return a fresh name for a ring object, {@code /conduit-PID-N-HEX}, which listeners sweep once PID is gone */
+    static String newRingName() {
+        return "/" + RING_PREFIX + Processes.getpid() + "-" + RINGS.incrementAndGet() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
     }
 
     /** @return the client's user id, or -1 if the kernel's answer names no user this system knows */
@@ -205,7 +251,7 @@ public final class ShmTransport implements TransportProvider {
         }
     }
 
-    private static String line(Endpoint endpoint, Connection control, String what) throws IOException {
+    static String line(Endpoint endpoint, Connection control, String what) throws IOException {
         String text;
         try {
             text = control.receiveString(HANDSHAKE_TIMEOUT);
