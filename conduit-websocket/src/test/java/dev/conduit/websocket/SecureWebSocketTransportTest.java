@@ -5,6 +5,7 @@ import dev.conduit.Connection;
 import dev.conduit.Listener;
 import dev.conduit.ListenerContract;
 import dev.conduit.testing.TempDir;
+import dev.conduit.testing.TestCertificates;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

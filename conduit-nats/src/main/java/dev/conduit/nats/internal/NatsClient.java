@@ -13,12 +13,14 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.Subscription;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One jnats connection to the server, shared by a listener and the connections it accepted
@@ -69,8 +71,9 @@ final class NatsClient {
      */
     static NatsClient open(NatsSettings s, String call, long waitNanos) throws IOException {
         AtomicLong downSince = new AtomicLong();
+        AtomicReference<Exception> problem = new AtomicReference<>();
         long start = System.nanoTime();
-        Options options = options(s, downSince, waitNanos);
+        Options options = options(s, downSince, problem, waitNanos);
         while (true) {
             try {
                 return new NatsClient(s, Nats.connect(options), downSince);
@@ -80,6 +83,12 @@ final class NatsClient {
                         ? "the credentials" : "a client without credentials (add ?token= or ?creds=)")
                         + ": " + e.getMessage(), e);
             } catch (IOException e) {
+                SSLException tls = tlsFailure(e, problem.get());
+                if (tls != null) {
+                    // Trying again would fail the same way until the time-out, and hide why.
+                    throw new IOException(s.name() + ": " + call + ": TLS with the NATS server at " + s.host() + ":"
+                            + s.port() + " failed: " + tls.getMessage(), tls);
+                }
                 long waited = System.nanoTime() - start;
                 if (waited + PAUSE_NANOS >= waitNanos) {
                     throw new IOException(s.name() + ": " + call + ": no NATS server answered at " + s.host() + ":"
@@ -94,17 +103,38 @@ final class NatsClient {
         }
     }
 
-    private static Options options(NatsSettings s, AtomicLong downSince, long waitNanos) {
+    /** @return the TLS failure behind a failed connect, as jnats threw or reported it, or {@code null} */
+    private static SSLException tlsFailure(Exception thrown, Exception reported) {
+        for (Exception e : new Exception[] {thrown, reported}) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SSLException tls) {
+                    return tls;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Options options(NatsSettings s, AtomicLong downSince, AtomicReference<Exception> problem,
+                                   long waitNanos) throws IOException {
         Options.Builder b = new Options.Builder()
                 .server(s.serverUrl())
                 .connectionName("conduit " + s.name())
                 .connectionTimeout(waitNanos > 0 && waitNanos < ATTEMPT.toNanos() ? Duration.ofNanos(waitNanos) : ATTEMPT)
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(250))
-                .errorListener(new ErrorListener() { })
+                .errorListener(new ErrorListener() {
+                    @Override
+                    public void exceptionOccurred(Connection conn, Exception exp) {
+                        problem.set(exp);
+                    }
+                })
                 .connectionListener(downTracker(downSince));
         if (s.token() != null) {
             b.token(s.token().toCharArray());
+        }
+        if (s.tls()) {
+            b.sslContext(NatsTls.context(s));
         }
         if (s.creds() != null) {
             b.authHandler(Nats.credentials(s.creds().toString()));

@@ -24,7 +24,12 @@ import java.util.regex.Pattern;
  * @param token          {@code ?token=}: the server's authorization token, or {@code null}
  * @param creds          {@code ?creds=}: a NATS credentials file (JWT and NKey seed), or
  *                       {@code null}
- * @param tls            {@code ?tls=true}: TLS to the server, trusting the JVM's default CAs
+ * @param tls            {@code ?tls=true}: TLS to the server, whose certificate must name the
+ *                       host and be signed by an authority the JVM trusts, or by one in
+ *                       {@code trustStore}
+ * @param trustStore     {@code ?trustStore=}: PEM certificates, or a PKCS#12 or JKS store, of the
+ *                       authorities trusted instead of the JVM's; or {@code null}
+ * @param trustStorePassword {@code ?trustStorePassword=}: the store's password, or {@code null}
  * @param stream         {@code ?stream=}: the JetStream stream, or {@code null} for core NATS
  * @param durable        {@code ?durable=}: the durable consumer a receiver resumes, or
  *                       {@code null}
@@ -35,11 +40,11 @@ import java.util.regex.Pattern;
  *                       before blocked and later calls fail (default 30 s)
  */
 record NatsSettings(Endpoint endpoint, String name, String host, int port, String subject, String queue,
-                    String token, Path creds, boolean tls, String stream, String durable, String from,
+                    String token, Path creds, boolean tls, Path trustStore, String trustStorePassword, String stream, String durable, String from,
                     int maxFrame, long serverDownNanos) {
     /** The options a {@code nats://} endpoint takes. */
-    static final Set<String> NAMES = Set.of(EndpointOptions.MAX_FRAME, "queue", "token", "creds", "tls",
-            "stream", "durable", "from", "serverDownTimeout");
+    static final Set<String> NAMES = Set.of(EndpointOptions.MAX_FRAME, "queue", "token", "creds", "tls", "trustStore",
+            "trustStorePassword", "stream", "durable", "from", "serverDownTimeout");
 
     /** NATS's default client port. */
     static final int DEFAULT_PORT = 4222;
@@ -87,12 +92,18 @@ record NatsSettings(Endpoint endpoint, String name, String host, int port, Strin
                     + " add ?stream=NAME");
         }
         String creds = o.get("creds");
+        boolean tls = EndpointOptions.flag(endpoint, "tls", false);
+        String trustStore = o.get("trustStore");
+        if (!tls && (trustStore != null || o.containsKey("trustStorePassword"))) {
+            throw new IllegalArgumentException("endpoint '" + name + "': trustStore and trustStorePassword are for"
+                    + " TLS: add ?tls=true");
+        }
         int maxFrame = o.containsKey(EndpointOptions.MAX_FRAME) ? EndpointOptions.maxFrame(endpoint) : -1;
         long serverDown = EndpointOptions.durationNanos(endpoint, "serverDownTimeout", DEFAULT_SERVER_DOWN_NANOS,
                 TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.DAYS.toNanos(1));
         return new NatsSettings(endpoint, name, host, port, subject, checkedName(name, "queue", o.get("queue")),
-                o.get("token"), creds == null ? null : Path.of(creds), EndpointOptions.flag(endpoint, "tls", false),
-                stream, durable, from, maxFrame, serverDown);
+                o.get("token"), creds == null ? null : Path.of(creds), tls,
+                trustStore == null ? null : Path.of(trustStore), o.get("trustStorePassword"), stream, durable, from, maxFrame, serverDown);
     }
 
     private static String decode(String name, String text) {
