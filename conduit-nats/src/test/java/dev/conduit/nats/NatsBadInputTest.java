@@ -7,6 +7,7 @@ import dev.conduit.FrameTooLongException;
 import dev.conduit.Listener;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
+import dev.conduit.testing.NatsServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -3,6 +3,7 @@ package dev.conduit.nats;
 import dev.conduit.Conduit;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
+import dev.conduit.testing.NatsServer;
 import dev.conduit.testing.Waits;
 import io.nats.client.Nats;
 import io.nats.client.api.ConsumerInfo;

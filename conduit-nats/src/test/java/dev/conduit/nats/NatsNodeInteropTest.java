@@ -6,6 +6,7 @@ import dev.conduit.Listener;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
 import dev.conduit.testing.ChildJvm;
+import dev.conduit.testing.NatsServer;
 import dev.conduit.testing.NodePeers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;

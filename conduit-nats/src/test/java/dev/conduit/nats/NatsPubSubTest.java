@@ -1,6 +1,7 @@
 package dev.conduit.nats;
 
 import dev.conduit.OneWayContract;
+import dev.conduit.testing.NatsServer;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.concurrent.atomic.AtomicInteger;

@@ -2,6 +2,7 @@ package dev.conduit.nats;
 
 import dev.conduit.Connection;
 import dev.conduit.ListenerContract;
+import dev.conduit.testing.NatsServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

@@ -4,6 +4,7 @@ import dev.conduit.Conduit;
 import dev.conduit.ConnectionDownException;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
+import dev.conduit.testing.NatsServer;
 import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -5,6 +5,7 @@ import dev.conduit.Connection;
 import dev.conduit.Listener;
 import dev.conduit.MessageReceiver;
 import dev.conduit.MessageSender;
+import dev.conduit.testing.NatsServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;

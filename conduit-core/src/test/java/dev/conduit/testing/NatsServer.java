@@ -1,7 +1,5 @@
-package dev.conduit.nats;
+package dev.conduit.testing;
 
-import dev.conduit.testing.TempDir;
-import dev.conduit.testing.Waits;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -21,9 +19,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A {@code nats-server} of the test's own: loopback, a free port, JetStream on, its store in a
  * temporary directory. {@link #close()} kills it and deletes the directory, whatever happened;
- * {@link #start} skips the test (a JUnit assumption) where nats-server is not installed.
+ * {@link #start} skips the test (a JUnit assumption) where nats-server is not installed. The
+ * {@code nats://} tests of conduit-nats and of the command line share it.
  */
-final class NatsServer implements AutoCloseable {
+public final class NatsServer implements AutoCloseable {
     /** Where Debian's package puts the server; {@code PATH} is searched too. */
     private static final List<Path> PLACES = List.of(Path.of("/usr/sbin/nats-server"), Path.of("/usr/bin/nats-server"));
 
@@ -39,7 +38,7 @@ final class NatsServer implements AutoCloseable {
     }
 
     /** @return the server binary, or {@code null} if none is installed */
-    static Path binary() {
+    public static Path binary() {
         for (Path p : PLACES) {
             if (Files.isExecutable(p)) {
                 return p;
@@ -60,7 +59,7 @@ final class NatsServer implements AutoCloseable {
      * @param extra more command-line arguments, e.g. {@code --auth TOKEN}
      * @return the running server
      */
-    static NatsServer start(String... extra) throws IOException {
+    public static NatsServer start(String... extra) throws IOException {
         return startWithConfig(null, extra);
     }
 
@@ -71,7 +70,7 @@ final class NatsServer implements AutoCloseable {
      * @param extra  more command-line arguments
      * @return the running server
      */
-    static NatsServer startWithConfig(String config, String... extra) throws IOException {
+    public static NatsServer startWithConfig(String config, String... extra) throws IOException {
         Assumptions.assumeTrue(binary() != null, "nats-server is not installed (Debian: apt-get install"
                 + " nats-server); the nats:// tests need a real server");
         List<String> args = new ArrayList<>(List.of(extra));
@@ -91,7 +90,7 @@ final class NatsServer implements AutoCloseable {
     }
 
     /** @return a loopback port free just now */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
@@ -120,29 +119,29 @@ final class NatsServer implements AutoCloseable {
     }
 
     /** @return the server's log so far */
-    String log() throws IOException {
+    public String log() throws IOException {
         Path log = dir.resolve("server.log");
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
     /** @return the port clients use */
-    int port() {
+    public int port() {
         return port;
     }
 
     /** @return {@code nats://127.0.0.1:PORT/SUBJECT} */
-    String url(String subject) {
+    public String url(String subject) {
         return "nats://127.0.0.1:" + port + "/" + subject;
     }
 
     /** Kills the server (SIGKILL): what a crashed machine looks like to its clients. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Starts the server again, on the same port and store, after {@link #kill()}. */
-    void restart() throws IOException {
+    public void restart() throws IOException {
         launch();
     }
 
@@ -164,7 +163,7 @@ final class NatsServer implements AutoCloseable {
      * (skipping the class where nats-server is not installed).
      * {@code @RegisterExtension static final NatsServer.PerClass NATS = new NatsServer.PerClass();}
      */
-    static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
         private NatsServer server;
 
         @Override
@@ -180,7 +179,7 @@ final class NatsServer implements AutoCloseable {
         }
 
         /** @return the class's server */
-        NatsServer get() {
+        public NatsServer get() {
             return server;
         }
     }
