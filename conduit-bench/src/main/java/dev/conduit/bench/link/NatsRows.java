@@ -100,7 +100,7 @@ public final class NatsRows {
                     Conduit.openReceiver(base + in + more + "stream=" + prefix + in.toUpperCase() + "&from=start"));
             case "jnats" -> {
                 Connection nc = Nats.connect(server());
-                yield new JnatsLink(nc, prefix + "." + out, nc.subscribe(prefix + "." + in), null);
+                yield new JnatsLink(nc, inbox(prefix, out), nc.subscribe(inbox(prefix, in)), null);
             }
             case "jnats-js" -> {
                 Connection nc = Nats.connect(server());
@@ -113,6 +113,21 @@ public final class NatsRows {
             }
             default -> throw new IllegalArgumentException("unknown NATS row " + row);
         };
+    }
+
+    /**
+     * The subject of one direction of the {@code jnats} row: shaped as the inboxes a Conduit
+     * {@code nats://} connection talks through ({@code _INBOX.} and 22 characters, as jnats'
+     * {@code createInbox()} makes them), since jnats' work per message grows with the subject's
+     * length (checked on publish, parsed and hashed on delivery), and the baseline does the same
+     * work as the row it is a baseline for.
+     */
+    private static String inbox(String prefix, String way) {
+        StringBuilder id = new StringBuilder(prefix).append(way);
+        while (id.length() < 22) {
+            id.append('0');
+        }
+        return "_INBOX." + id;
     }
 
     /** Makes the two streams, one each way, before either side uses them. */
