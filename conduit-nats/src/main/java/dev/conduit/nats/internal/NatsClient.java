@@ -72,6 +72,11 @@ final class NatsClient {
     static NatsClient open(NatsSettings s, String call, long waitNanos) throws IOException {
         AtomicLong downSince = new AtomicLong();
         AtomicReference<Exception> problem = new AtomicReference<>();
+        // jnats reads the file at each attempt and reports a failure as no server answering.
+        if (s.creds() != null && !java.nio.file.Files.isReadable(s.creds())) {
+            throw new IOException(s.name() + ": " + call + ": cannot read the credentials file " + s.creds()
+                    + (java.nio.file.Files.exists(s.creds()) ? " (no permission)" : " (no such file)"));
+        }
         long start = System.nanoTime();
         Options options = options(s, downSince, problem, waitNanos);
         while (true) {
