@@ -93,8 +93,8 @@ public class NatsRoundTripBenchmark {
         }
         io.nats.client.Connection a = Nats.connect(server);
         io.nats.client.Connection b = Nats.connect(server);
-        String there = inbox(subject, "s");
-        String back = inbox(subject, "c");
+        String there = NatsRows.inbox(subject, "s");
+        String back = NatsRows.inbox(subject, "c");
         Subscription in = a.subscribe(back);
         Subscription served = b.subscribe(there);
         a.flush(WAIT);
@@ -118,15 +118,6 @@ public class NatsRoundTripBenchmark {
             b.close();
             echo.join(WAIT);
         };
-    }
-
-    /** As long as a jnats inbox ({@code _INBOX.} and 22 characters), as Conduit's connections use. */
-    private static String inbox(String subject, String way) {
-        StringBuilder id = new StringBuilder(subject).append(way);
-        while (id.length() < 22) {
-            id.append('0');
-        }
-        return "_INBOX." + id;
     }
 
     @TearDown(Level.Trial)

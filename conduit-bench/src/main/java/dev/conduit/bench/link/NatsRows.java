@@ -121,8 +121,12 @@ public final class NatsRows {
      * {@code createInbox()} makes them), since jnats' work per message grows with the subject's
      * length (checked on publish, parsed and hashed on delivery), and the baseline does the same
      * work as the row it is a baseline for.
+     *
+     * @param prefix the run's subject prefix
+     * @param way    which direction
+     * @return the subject
      */
-    private static String inbox(String prefix, String way) {
+    public static String inbox(String prefix, String way) {
         StringBuilder id = new StringBuilder(prefix).append(way);
         while (id.length() < 22) {
             id.append('0');
