@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class NatsClient {
     /** How often a blocked call looks at whether the server connection is still worth waiting for. */
     static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final Duration SLICE = Duration.ofNanos(SLICE_NANOS);
     /** How long one connection attempt may take when the caller gives no time-out. */
     private static final Duration ATTEMPT = Duration.ofSeconds(2);
     /** How long closing waits for the server to take what was published. */
@@ -221,13 +222,14 @@ final class NatsClient {
      * @param name      how messages name the caller
      * @param call      the API call
      * @return the message, or {@code null} if none came in time
-     * @throws ConnectionDownException if the server connection is given up
+     * @throws ConnectionDownException if the server connection is given up (the only
+     *                                 {@link IOException})
      * @throws InterruptedException    if the wait was interrupted
      * @throws IllegalStateException   if the subscription ended (unsubscribed, or its connection
      *                                 closed)
      */
-    Message next(Subscription sub, long waitNanos, String name, String call)
-            throws ConnectionDownException, InterruptedException {
+    Message next(Subscription sub, long waitNanos, String name, String call) throws IOException,
+            InterruptedException {
         if (waitNanos == 0) {
             checkUp(name, call);
             if (!sub.isActive()) {
@@ -236,13 +238,41 @@ final class NatsClient {
             // jnats' timed wait costs tens of microseconds even when there is nothing to wait for.
             return sub.getPendingMessageCount() == 0 ? null : sub.nextMessage(Duration.ofNanos(1));
         }
+        return inSlices(waitNanos, nanos -> {
+            checkUp(name, call);
+            // A zero Duration would be jnats' "for ever".
+            return sub.nextMessage(nanos == SLICE_NANOS ? SLICE : Duration.ofNanos(Math.max(1, nanos)));
+        });
+    }
+
+    /** One bounded wait of {@link #inSlices}. */
+    @FunctionalInterface
+    interface Slice<T> {
+        /**
+         * @param nanos the most to wait, at most {@link #SLICE_NANOS}; 0 for no wait
+         * @return what came, or {@code null} if nothing did in time
+         */
+        T await(long nanos) throws IOException, InterruptedException;
+    }
+
+    /**
+     * Waits for what {@code slice} gives, in waits of at most {@link #SLICE_NANOS}: jnats' own
+     * waits do not end when Conduit gives a server connection up or the caller closes, so each
+     * slice begins by looking (its own checks: {@link #checkUp}, a local close).
+     *
+     * @param waitNanos -1 for as long as it takes, or the most to wait (0: one slice of none)
+     * @param slice     one wait
+     * @return what came, or {@code null} if nothing did in time
+     * @throws IOException          as the slice throws
+     * @throws InterruptedException as the slice throws
+     */
+    static <T> T inSlices(long waitNanos, Slice<T> slice) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + waitNanos;
         while (true) {
-            checkUp(name, call);
             long left = waitNanos < 0 ? SLICE_NANOS : deadline - System.nanoTime();
-            Message m = sub.nextMessage(Duration.ofNanos(Math.max(1, Math.min(left, SLICE_NANOS))));
-            if (m != null || waitNanos >= 0 && deadline - System.nanoTime() <= 0) {
-                return m;
+            T got = slice.await(Math.max(0, Math.min(left, SLICE_NANOS)));
+            if (got != null || waitNanos >= 0 && deadline - System.nanoTime() <= 0) {
+                return got;
             }
         }
     }

@@ -13,6 +13,7 @@ import io.nats.client.Message;
 import io.nats.client.Subscription;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -101,19 +102,18 @@ final class NatsListener implements Listener {
     }
 
     private Connection take(long waitNanos) throws IOException {
-        long deadline = System.nanoTime() + waitNanos;
-        while (true) {
-            if (!closed) {
-                client.checkUp(settings.name(), "accept");
-            }
-            long left = waitNanos < 0 ? NatsClient.SLICE_NANOS : deadline - System.nanoTime();
-            Connection c = arrivals.take(Math.max(0, Math.min(left, NatsClient.SLICE_NANOS)));
-            if (c != null) {
-                return statistics.accepted(c);
-            }
-            if (waitNanos >= 0 && deadline - System.nanoTime() <= 0) {
-                return null;
-            }
+        try {
+            Connection c = NatsClient.inSlices(waitNanos, nanos -> {
+                // Once closed, the arrivals say so, not the server connection this listener let go.
+                if (!closed) {
+                    client.checkUp(settings.name(), "accept");
+                }
+                return arrivals.take(nanos);
+            });
+            return c == null ? null : statistics.accepted(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(settings.name() + ": accept: interrupted");
         }
     }
 

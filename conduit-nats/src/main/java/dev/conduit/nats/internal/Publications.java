@@ -41,22 +41,15 @@ final class Publications extends MessageConnection {
 
     @Override
     protected ByteBuffer nextMessage(long waitNanos) throws IOException {
-        long deadline = System.nanoTime() + waitNanos;
         try {
-            while (true) {
+            Message m = NatsClient.inSlices(waitNanos, nanos -> {
                 if (isClosedLocally()) {
                     throw closedLocally("receive");
                 }
                 client.checkUp(name(), "receive");
-                long left = waitNanos < 0 ? NatsClient.SLICE_NANOS : deadline - System.nanoTime();
-                Message m = arrived.poll(Math.max(0, Math.min(left, NatsClient.SLICE_NANOS)), TimeUnit.NANOSECONDS);
-                if (m != null) {
-                    return Bodies.view(m.getData());
-                }
-                if (waitNanos >= 0 && deadline - System.nanoTime() <= 0) {
-                    return null;
-                }
-            }
+                return arrived.poll(nanos, TimeUnit.NANOSECONDS);
+            });
+            return m == null ? null : Bodies.view(m.getData());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw interrupted("receive");
