@@ -1,5 +1,7 @@
 package dev.conduit.nats.internal;
 
+import dev.conduit.spi.support.KeyStores;
+
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLContextSpi;
@@ -12,17 +14,10 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 
 /**
  * The TLS of {@code nats://?tls=true}: the server's certificate checked against the JVM's
@@ -45,45 +40,13 @@ final class NatsTls {
      *                     or used
      */
     static SSLContext context(NatsSettings s) throws IOException {
+        TrustManagerFactory trust = KeyStores.trust(s.name(), s.trustStore(), s.trustStorePassword());
         try {
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(s.trustStore() == null ? null : trustStore(s));
             SSLContext plain = SSLContext.getInstance("TLS");
             plain.init(null, trust.getTrustManagers(), null);
             return new NamedHostContext(plain);
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IOException(s.name() + ": the trust store " + s.trustStore() + " cannot be used: "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static KeyStore trustStore(NatsSettings s) throws IOException, GeneralSecurityException {
-        Path file = s.trustStore();
-        if (!Files.isReadable(file)) {
-            throw new IOException(s.name() + ": cannot read the trust store " + file
-                    + (Files.exists(file) ? " (no permission)" : " (no such file)"));
-        }
-        if (!isPem(file)) {
-            String password = s.trustStorePassword();
-            return KeyStore.getInstance(file.toFile(), password == null ? new char[0] : password.toCharArray());
-        }
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        try (InputStream in = Files.newInputStream(file)) {
-            int i = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                store.setCertificateEntry("trusted-" + i++, c);
-            }
-            if (i == 0) {
-                throw new IOException(s.name() + ": the trust store " + file + " holds no certificate");
-            }
-        }
-        return store;
-    }
-
-    private static boolean isPem(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readNBytes(64), StandardCharsets.US_ASCII).contains("-----BEGIN");
+        } catch (GeneralSecurityException e) {
+            throw new IOException(s.name() + ": TLS cannot be set up: " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.conduit.websocket.internal;
 
+import dev.conduit.spi.support.KeyStores;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -7,9 +8,7 @@ import io.netty.handler.ssl.SslHandler;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -41,7 +40,7 @@ final class Tls {
         }
         try {
             if (s.keyStore() != null) {
-                KeyStore store = load(s, s.keyStore(), s.keyStorePassword());
+                KeyStore store = KeyStores.load(s.name(), "key store", s.keyStore(), s.keyStorePassword());
                 KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 keys.init(store, password(s.keyStorePassword()));
                 return SslContextBuilder.forServer(keys).build();
@@ -68,17 +67,10 @@ final class Tls {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient();
             if (s.trustStore() != null) {
-                readable(s, s.trustStore());
-                if (isPem(s.trustStore())) {
-                    builder.trustManager(s.trustStore().toFile());
-                } else {
-                    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                    trust.init(load(s, s.trustStore(), s.trustStorePassword()));
-                    builder.trustManager(trust);
-                }
+                builder.trustManager(KeyStores.trust(s.name(), s.trustStore(), s.trustStorePassword()));
             }
             return builder.build();
-        } catch (GeneralSecurityException | RuntimeException e) {
+        } catch (RuntimeException e) {
             throw new IOException(s.name() + ": connect: the trust store cannot be used: " + e.getMessage(), e);
         }
     }
@@ -92,12 +84,6 @@ final class Tls {
         return handler;
     }
 
-    private static KeyStore load(WsSettings s, Path file, String password) throws IOException,
-            GeneralSecurityException {
-        readable(s, file);
-        return KeyStore.getInstance(file.toFile(), password(password));
-    }
-
     private static char[] password(String password) {
         return password == null ? new char[0] : password.toCharArray();
     }
@@ -106,12 +92,6 @@ final class Tls {
         if (!Files.isReadable(file)) {
             throw new IOException(s.name() + ": cannot read " + file + (Files.exists(file) ? " (no permission)"
                     : " (no such file)"));
-        }
-    }
-
-    private static boolean isPem(Path file) throws IOException {
-        try (var in = Files.newInputStream(file)) {
-            return new String(in.readNBytes(64), StandardCharsets.US_ASCII).contains("-----BEGIN");
         }
     }
 }
